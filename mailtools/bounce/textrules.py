@@ -1,0 +1,210 @@
+"""Diagnostic-text rules: which sisimai reason a bounce's words point to.
+
+The phrase lists follow the ones sisimai publishes per reason
+(lib/Sisimai/Reason/*.pm), rewritten as a few compiled regexes. Order is the
+point of this module: reasons that blame *our* side or the message (blocklists,
+spam filters, authentication, rate limits, size, quota) are tried before the
+reasons that blame the address, so that a "550 mailbox unavailable ... blocked
+using Spamhaus" is never taken for a dead mailbox. A wrong soft verdict costs
+one retry; a wrong hard verdict disables a person.
+"""
+
+from __future__ import annotations
+
+import re
+
+_F = re.IGNORECASE
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile("|".join(alternatives), _F)
+
+
+# (reason, pattern), tried in this order; the first match wins.
+RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("norelaying", _rx(
+        r"relay(?:ing)? (?:access )?denied", r"relaying (?:is )?not (?:allowed|permitted)",
+        r"not permitted to relay", r"unable to relay", r"we do not relay",
+        r"relay not permitted", r"isn'?t in my list of allowed rcpthosts",
+        r"not an open relay",
+    )),
+    ("failedstarttls", _rx(
+        r"must issue a starttls", r"starttls (?:is )?required", r"tls (?:is )?required",
+        r"requires? (?:a )?(?:secure|encrypted|tls) connection", r"encryption required",
+        r"5\.7\.10\b",
+    )),
+    ("authfailure", _rx(
+        r"\b5\.7\.2[3-7]\b", r"\bdmarc\b", r"\bspf (?:check:? )?fail", r"spf (?:record|validation)",
+        r"\bdkim\b", r"unauthenticated (?:e-?mail|mail|sender)", r"is not allowed to send (?:mail )?from",
+        r"sender policy framework", r"\bsender (?:domain )?authentication",
+    )),
+    ("requireptr", _rx(
+        r"reverse dns", r"\brdns\b", r"\bptr[ -]record", r"no ptr", r"missing ptr",
+        r"cannot find your hostname", r"ip name lookup failed", r"cannot resolve your address",
+        r"unresolvable (?:relay )?host ?name", r"client host rejected: cannot find",
+    )),
+    ("speeding", _rx(
+        r"rate limit", r"rate-limit", r"try again slower", r"sending too fast",
+        r"receiving mail at a rate", r"temporarily deferred due to", r"too many messages",
+        r"throttl", r"exceeded the max emails per hour",
+    )),
+    ("toomanyconn", _rx(
+        r"too many (?:connections|concurrent|smtp sessions|recipients|errors)",
+        r"connection limit", r"trop de connexions",
+    )),
+    ("blocked", _rx(
+        r"blocked using", r"block ?list", r"black ?list", r"\blisted (?:at|on|in) ",
+        r"spamhaus", r"spamcop", r"barracuda", r"\bsorbs\b", r"\bdnsbl\b", r"\brbl\b",
+        r"\bip (?:address )?\S* ?(?:is )?(?:blocked|listed|banned)", r"access denied\. ip",
+        r"client host (?:\S+ )?(?:rejected|blocked)", r"poor reputation", r"reputation",
+        r"not currently accepting mail from your ip", r"your (?:ip|network|server) (?:has been|is|was) ",
+        r"connection (?:dropped|refused by|reset by peer)", r"dynamic ip", r"greylist",
+        r"\bblocked\b", r"banned sending ip", r"go away",
+    )),
+    ("virusdetected", _rx(
+        r"\bvirus", r"malware", r"infected", r"\btrojan",
+    )),
+    ("spamdetected", _rx(
+        r"\bspam\b", r"\bspammy\b", r"\bube\b", r"unsolicited", r"bulk (?:e-?)?mail",
+        r"content (?:filter|rejected)", r"message content rejected", r"looks like spam",
+        r"junk mail", r"message (?:was )?filtered", r"banned content", r"uribl",
+    )),
+    ("mesgtoobig", _rx(
+        r"message (?:is )?too (?:big|large)", r"too (?:big|large) for", r"message size",
+        r"size (?:limit|exceeds)", r"exceeds? (?:the )?(?:fixed )?maximum (?:message )?size",
+        r"message length exceeds", r"mail file size exceeds", r"email too large",
+    )),
+    ("mailboxfull", _rx(
+        r"mailbox (?:is )?full", r"full mailbox", r"mailbox (?:size limit|quota|exceeded|over quota)",
+        r"over (?:the )?(?:allowed )?quota", r"quota (?:exceeded|violation|usage)",
+        r"exceed(?:ed|s|ing)? (?:the |its |their )?(?:storage|quota|mailbox quota|disk quota)",
+        r"disk quota", r"insufficient (?:system )?storage", r"not enough (?:storage )?space",
+        r"does not have enough space", r"mailfolder is full", r"inbox is full",
+        r"user is over (?:the )?quota", r"account is (?:temporarily )?over quota",
+        r"space has been used up", r"boite du destinataire pleine",
+    )),
+    ("suspend", _rx(
+        r"account (?:has been |is )?(?:disabled|suspended|inactive|locked|deactivated|expired|closed)",
+        r"mailbox (?:currently )?(?:suspended|disabled|inactive|deactivated)",
+        r"deactivated mailbox", r"invalid/inactive user", r"user suspended",
+        r"recipient suspend", r"has been disabled or discontinued", r"inactive (?:user|account|mailbox)",
+        r"is disabled", r"not (?:an )?active",
+    )),
+    ("exceedlimit", _rx(
+        r"exceeded (?:the )?(?:message|recipient)? ?limit", r"message exceeds local limits",
+    )),
+    ("expired", _rx(
+        r"delivery time expired", r"retry timeout exceeded", r"message expired",
+        r"has not been collected after", r"giving up on", r"gave up",
+        r"been in the queue too long", r"could not be delivered for (?:more than )?\d",
+        r"not reachable within the allowed queue period", r"queue lifetime",
+        r"connection timed out", r"message timed out", r"server did not respond",
+        r"retry time not reached for any host after a long failure period",
+        r"failed to deliver to domain .{1,100} after \d+ tries",
+    )),
+    ("policyviolation", _rx(
+        r"policy (?:violation|reasons)", r"denied by policy", r"administrative prohibition",
+        r"not accepted for policy", r"protocol violation", r"closed mailing list",
+        r"header error", r"messages with multiple addresses",
+    )),
+    ("hasmoved", _rx(
+        r"has moved", r"no longer (?:on|at) (?:this )?server", r"address (?:has )?changed",
+        r"\b5\.1\.6\b",
+    )),
+    ("hostunknown", _rx(
+        r"host or domain name not found", r"host (?:unknown|not found)", r"unknown host",
+        r"domain (?:does not exist|not found|must exist)", r"no such domain",
+        r"unrouteable (?:mail )?(?:address|domain)", r"unknown domain", r"nxdomain",
+        r"name or service not known", r"recipient domain must exist",
+        r"mail domain mentioned in email address is unknown", r"all relevant mx records point to non-existent hosts",
+    )),
+    ("notaccept", _rx(
+        r"null mx", r"does not accept (?:any )?mail", r"not accepting (?:any )?mail",
+        r"\b5\.1\.10\b", r"\b556\b",
+    )),
+    ("userunknown", _rx(
+        r"user(?:name)? (?:unknown|not found|not known|does not exist|doesn'?t exist)",
+        r"unknown (?:user|recipient|mailbox|local[- ]part|e-?mail address|address)",
+        r"no such (?:user|mailbox|recipient|person|address|local user)",
+        r"(?:mailbox|recipient|address|account) (?:does not exist|doesn'?t exist|not found|unknown|not present|invalid)",
+        r"invalid (?:recipient|mailbox|address|user)", r"recipient (?:rejected|not (?:found|ok|exist))",
+        r"mailbox (?:is )?unavailable", r"not a (?:valid|known) (?:user|mailbox|recipient)",
+        r"is not a known user", r"non[- ]?existent (?:user|account|address)", r"bad[-_ ]recipient",
+        r"badrcptto", r"resolver\.adr\.recipnotfound", r"recipient address rejected",
+        r"there is no one at this address", r"email account that you tried to reach does not exist",
+        r"no mailbox here by that name", r"address (?:does not exist|unknown)",
+        r"unknown or illegal alias", r"no account by that name", r"undeliverable address",
+        r"not our customer", r"archived recipient", r"user not local",
+    )),
+    ("rejected", _rx(
+        r"sender (?:address )?(?:rejected|denied|verify failed|is spammer)",
+        r"domain of sender address", r"invalid sender", r"sender not (?:pre-approved|allowed)",
+        r"null sender is not allowed", r"empty envelope senders", r"returned mail not accepted",
+        r"unroutable sender address", r"you are not allowed to post",
+    )),
+    ("systemfull", _rx(
+        r"mail system full", r"disk full", r"out of disk space", r"insufficient disk",
+        r"system (?:is )?full",
+    )),
+    ("systemerror", _rx(
+        r"local configuration error", r"system (?:config(?:uration)? )?error", r"server configuration problem",
+        r"internal (?:server )?error", r"mail (?:forwarding )?loop", r"too many hops",
+        r"temporary (?:local )?problem", r"service (?:not available|unavailable)",
+    )),
+    ("networkerror", _rx(
+        r"network (?:is )?unreachable", r"no route to host", r"host unreachable",
+        r"name service error", r"dns (?:lookup )?(?:error|failure|problem)", r"temporary lookup failure",
+        r"lost connection", r"connection refused",
+    )),
+    ("contenterror", _rx(
+        r"8-?bit data", r"invalid mime", r"message header", r"too many received headers",
+        r"improper use of", r"content type",
+    )),
+    ("syntaxerror", _rx(
+        r"syntax error", r"command unrecognized", r"unrecognized command", r"bad sequence of commands",
+        r"command not implemented",
+    )),
+    ("mailererror", _rx(
+        r"command (?:died|failed|output)", r"mail(?:er|box) delivery (?:program|command) failed",
+        r"procmail", r"exited with", r"x-unix;",
+    )),
+]
+
+# Reasons found only by a status code in sisimai too weakly to beat a
+# specific enhanced code: when the text only says one of these and the
+# status says something precise (5.1.1, 5.2.2, ...), the status wins.
+WEAK_TEXT_REASONS = frozenset({"systemerror", "networkerror", "contenterror", "syntaxerror",
+                                "mailererror", "expired", "userunknown"})
+
+_STATUS_RX = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+_REPLY_RX = re.compile(r"(?<!\d)([245]\d\d)(?=[ \-])")
+
+
+def match_text(text: str | None) -> str | None:
+    """Return the first reason whose phrases occur in *text*, or None."""
+    if not text:
+        return None
+    for reason, rx in RULES:
+        if rx.search(text):
+            return reason
+    return None
+
+
+def find_status(text: str | None) -> str | None:
+    """The first RFC 3463 enhanced status code in *text* ("5.1.1"), or None."""
+    if not text:
+        return None
+    m = _STATUS_RX.search(text)
+    return ".".join(m.groups()) if m else None
+
+
+def find_reply_code(text: str | None) -> str | None:
+    """The first SMTP reply code in *text* ("550"), or None.
+
+    Only a code followed by a space or hyphen counts, so that "5.1.1" or a
+    port number inside an address is not taken for one.
+    """
+    if not text:
+        return None
+    m = _REPLY_RX.search(text)
+    return m.group(1) if m else None

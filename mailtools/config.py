@@ -1,0 +1,204 @@
+"""Configuration: TOML read with the standard library, checked key by key.
+
+Precedence is flag > environment > file > default. An unknown key or a value
+of the wrong type is a ConfigError (exit 78) that names the key, because a
+typo in a mail server's config must not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG = "/etc/mailtools/mailtools.toml"
+DEFAULT_SPOOL = "/var/spool/mailtools"
+
+
+@dataclass
+class Transport:
+    kind: str = "smtp"
+    host: str = "localhost"
+    port: int = 25
+    starttls: str = "auto"
+    timeout: float = 30
+    username: str = ""
+    password_file: str = ""
+    sendmail_path: str = "/usr/sbin/sendmail"
+    connections: int = 1
+
+
+@dataclass
+class Retry:
+    min_backoff: float = 300
+    max_backoff: float = 4000
+    max_attempts: int = 100
+    max_age_days: float = 5
+
+
+@dataclass
+class Bounce:
+    prefix: str = "bounce"
+    domain: str = ""
+    max_bounce_count: int = 10
+    max_days_to_bounce: float = 3
+    soft_threshold: int = 5
+    notification_interval_days: float = 7
+    max_notification_count: int = 4
+    notification_sender: str = ""
+    reenable_url: str = ""
+    token_days: float = 60
+    callback_timeout: float = 10
+
+
+@dataclass
+class Retention:
+    sent_days: float = 7
+    drop_days: float = 7
+    bounce_days: float = 30
+
+
+@dataclass
+class Dkim:
+    selector: str = ""
+    domain: str = ""
+    key_file: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.selector and self.domain and self.key_file)
+
+
+@dataclass
+class Log:
+    syslog: bool = False
+    facility: str = "mail"
+    level: str = "info"
+
+
+@dataclass
+class Package:
+    key: str = ""
+    on_bounce: str = ""
+    on_disable: str = ""
+    on_enable: str = ""
+
+
+@dataclass
+class Platform:
+    webhook: str = ""
+
+
+@dataclass
+class SenderAccount:
+    host: str = ""
+    port: int = 0
+    starttls: str = ""
+    username: str = ""
+    password_file: str = ""
+
+
+@dataclass
+class Config:
+    spool: str = DEFAULT_SPOOL
+    send_immediately: bool = False
+    transport: Transport = field(default_factory=Transport)
+    retry: Retry = field(default_factory=Retry)
+    bounce: Bounce = field(default_factory=Bounce)
+    retention: Retention = field(default_factory=Retention)
+    dkim: Dkim = field(default_factory=Dkim)
+    log: Log = field(default_factory=Log)
+    packages: dict[str, Package] = field(default_factory=dict)
+    platforms: dict[str, Platform] = field(default_factory=dict)
+    senders: dict[str, SenderAccount] = field(default_factory=dict)
+    source: str | None = None  # the file it was read from, for messages
+
+
+_SECTIONS = {"transport": Transport, "retry": Retry, "bounce": Bounce,
+             "retention": Retention, "dkim": Dkim, "log": Log}
+_TABLES = {"packages": Package, "platforms": Platform, "senders": SenderAccount}
+_CHOICES = {"transport.kind": ("smtp", "sendmail"),
+            "transport.starttls": ("auto", "always", "never"),
+            "senders.starttls": ("", "auto", "always", "never")}
+
+
+def _coerce(name: str, value: Any, kind: type, rule: str) -> Any:
+    # bool is an int in Python; a config saying port = true is still wrong.
+    if kind is bool:
+        ok = isinstance(value, bool)
+    elif kind is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        raise ConfigError(f"config key {name!r}: expected {kind.__name__}, got {type(value).__name__} {value!r}")
+    choices = _CHOICES.get(rule)
+    if choices and value not in choices:
+        raise ConfigError(f"config key {name!r}: {value!r} is not one of {', '.join(c for c in choices if c)}")
+    return value
+
+
+def _fill(obj: Any, data: Any, prefix: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"config key {prefix!r}: expected a table")
+    known = {f.name: f for f in fields(obj) if f.name != "source"}
+    for key, value in data.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if key not in known:
+            raise ConfigError(f"unknown config key {name!r}")
+        kind = known[key].type
+        kind = {"str": str, "int": int, "float": float, "bool": bool}.get(kind, kind)
+        if key in _SECTIONS:
+            _fill(getattr(obj, key), value, name)
+        elif key in _TABLES:
+            if not isinstance(value, dict):
+                raise ConfigError(f"config key {name!r}: expected a table")
+            table = getattr(obj, key)
+            for sub, subdata in value.items():
+                table[str(sub)] = _fill(_TABLES[key](), subdata, f"{name}.{sub}")
+        else:
+            # Entries of [senders."a@b"] share one rule set, keyed without the address.
+            table = prefix.split(".")[0]
+            rule = f"{table}.{key}" if table in _TABLES else name
+            setattr(obj, key, _coerce(name, value, kind, rule))
+    return obj
+
+
+def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
+    """Build a Config from an already-parsed TOML table."""
+    config = _fill(Config(), data, "")
+    config.source = source
+    return config
+
+
+def load_config(path: str | None = None, spool: str | None = None) -> Config:
+    """Read the configuration with the documented precedence.
+
+    ``path``/``spool`` are the command-line flags (None when not given).
+    """
+    explicit = path or os.environ.get("MAILTOOLS_CONFIG")
+    candidate = explicit or DEFAULT_CONFIG
+    data: dict[str, Any] = {}
+    if explicit or os.path.exists(candidate):
+        try:
+            with open(candidate, "rb") as handle:
+                raw = handle.read()
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {candidate}: {exc.strerror}") from None
+        import tomllib  # only when there is a file: it costs ~10 ms of start-up
+
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{candidate}: not valid TOML: {exc}") from None
+    config = parse_config(data, candidate if data or explicit else None)
+    if spool:
+        config.spool = spool
+    elif os.environ.get("MAILTOOLS_SPOOL"):
+        config.spool = os.environ["MAILTOOLS_SPOOL"]
+    return config

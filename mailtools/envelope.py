@@ -1,0 +1,97 @@
+"""The message file: a readable JSON envelope, a blank line, the message.
+
+An admin can ``cat`` a queue file and see who it is from, to whom, what
+happened to each recipient, and the message itself, unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .errors import DataError
+
+# Recipient states inside one message; the file's directory is the message state.
+PENDING, DEFERRED, SENT, DROPPED = "pending", "deferred", "sent", "dropped"
+FINAL = (SENT, DROPPED)
+
+
+@dataclass
+class Recipient:
+    address: str
+    state: str = PENDING
+    error: str | None = None
+    time: float | None = None  # when it reached its state
+
+    @property
+    def waiting(self) -> bool:
+        return self.state not in FINAL
+
+
+@dataclass
+class Envelope:
+    id: str
+    sender: str
+    recipients: list[Recipient]
+    message_id: str | None = None
+    user_id: str | None = None
+    package_id: str | None = None
+    created: float = 0.0
+    attempts: int = 0
+    next_attempt: float | None = None
+    crashes: int = 0
+    held_reason: str | None = None
+    done_at: float | None = None  # when the message reached sent/ or dropped/
+    dkim: bool = False
+    bypass_suppression: bool = False  # disable notices must reach disabled addresses
+    source: str | None = None  # "mq-send", "maildrop:<name>", ...
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Envelope:
+        data = dict(data)
+        data["recipients"] = [Recipient(**r) for r in data.get("recipients", [])]
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @property
+    def waiting(self) -> list[Recipient]:
+        return [r for r in self.recipients if r.waiting]
+
+
+@dataclass
+class QueueFile:
+    envelope: Envelope
+    message: bytes = field(repr=False)
+
+
+_END = b"\n}\n"
+
+
+def dump(envelope: Envelope, message: bytes) -> bytes:
+    # indent=1 keeps every inner line indented, so the first "\n}\n" ends the
+    # envelope whatever the strings contain (json escapes their newlines).
+    head = json.dumps(envelope.to_json(), indent=1, ensure_ascii=False)
+    return head.encode("utf-8") + b"\n\n" + message
+
+
+def split(raw: bytes) -> tuple[bytes, bytes]:
+    end = raw.find(_END)
+    if not raw.startswith(b"{") or end < 0:
+        raise DataError("not a mailtools queue file (no envelope)")
+    return raw[: end + 2], raw[end + 4:]
+
+
+def parse_envelope(head: bytes) -> Envelope:
+    try:
+        return Envelope.from_json(json.loads(head))
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"damaged envelope: {exc}") from None
+
+
+def load(raw: bytes) -> QueueFile:
+    head, message = split(raw)
+    return QueueFile(parse_envelope(head), message)

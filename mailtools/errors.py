@@ -1,0 +1,76 @@
+"""Named exceptions of the library, each carrying its sysexits.h code.
+
+The library raises these and never exits; ``mailtools.cli.common`` is the one
+place that turns them into exit codes and messages for a person.
+"""
+
+from __future__ import annotations
+
+# sysexits.h
+EX_OK = 0
+EX_USAGE = 64
+EX_DATAERR = 65
+EX_UNAVAILABLE = 69
+EX_SOFTWARE = 70
+EX_CANTCREAT = 73
+EX_IOERR = 74
+EX_TEMPFAIL = 75
+EX_NOPERM = 77
+EX_CONFIG = 78
+
+
+class MailtoolsError(Exception):
+    """Base class: every error the library means a user to see."""
+
+    exit_code = EX_SOFTWARE
+
+
+class UsageError(MailtoolsError):
+    """The command was called wrongly (a bad flag, a bad address argument)."""
+
+    exit_code = EX_USAGE
+
+
+class DataError(MailtoolsError):
+    """The input data is bad (an empty message, a forged token)."""
+
+    exit_code = EX_DATAERR
+
+
+class ServiceUnavailable(MailtoolsError):
+    """A service we depend on refused us for good (not worth retrying now)."""
+
+    exit_code = EX_UNAVAILABLE
+
+
+class InternalError(MailtoolsError):
+    exit_code = EX_SOFTWARE
+
+
+class CannotCreate(MailtoolsError):
+    exit_code = EX_CANTCREAT
+
+
+class IOFailure(MailtoolsError):
+    exit_code = EX_IOERR
+
+
+class TempFailure(MailtoolsError):
+    """Try again later: a full disk, an unwritable spool, a server down."""
+
+    exit_code = EX_TEMPFAIL
+
+
+class PermissionDenied(MailtoolsError):
+    exit_code = EX_NOPERM
+
+
+class ConfigError(MailtoolsError):
+    """The configuration is wrong; the message names the key."""
+
+    exit_code = EX_CONFIG
+
+
+class NotFound(DataError):
+    """A queue id or address that the spool does not know."""
+

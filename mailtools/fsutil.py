@@ -1,0 +1,96 @@
+"""Durable file primitives: a file appears in a directory only complete.
+
+Write in ``tmp/``, fsync, rename, fsync the directory (nullmailer and
+Mailman's Switchboard do this), so a crash or a full disk never leaves half a
+message where a reader can see it.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+
+from .errors import PermissionDenied, TempFailure
+
+# Errors that mean "the spool cannot take this now"; the caller retries later.
+_TEMPORARY = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
+              errno.ENOENT, errno.EIO, errno.EMFILE, errno.ENFILE, errno.ENOTDIR}
+
+
+def fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_new(path: str, data: bytes, mode: int = 0o640, sync: bool = True) -> None:
+    """Create ``path`` (which must not exist) with ``data``, fsynced.
+
+    O_EXCL and O_NOFOLLOW: a name is never reused and a planted symlink is
+    never written through. On any failure the partial file is removed.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        if sync:
+            os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        raise
+    os.close(fd)
+
+
+def publish(tmp_path: str, final_path: str, sync_dir: bool = True) -> None:
+    """Move a complete file into place with one rename(2)."""
+    os.rename(tmp_path, final_path)
+    if sync_dir:
+        fsync_dir(os.path.dirname(final_path) or ".")
+
+
+def write_atomic(tmp_path: str, final_path: str, data: bytes, mode: int = 0o640) -> None:
+    """write_new + publish, mapping OS errors to a temporary failure."""
+    try:
+        write_new(tmp_path, data, mode)
+        publish(tmp_path, final_path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp_path)
+        except OSError:
+            pass
+        raise spool_error(exc, final_path) from None
+
+
+def spool_error(exc: OSError, path: str) -> Exception:
+    """The error a command reports when it cannot write the spool.
+
+    A full disk or an unwritable spool is exit 75 in every command that
+    writes (DESIGN.md): Postfix, cron and applications then keep the message
+    and retry, so nothing is lost.
+    """
+    if exc.errno in _TEMPORARY:
+        return TempFailure(f"cannot write {path}: {exc.strerror}")
+    if exc.errno == errno.ELOOP:
+        return PermissionDenied(f"refusing to follow a symlink at {path}")
+    return TempFailure(f"cannot write {path}: {exc}")
+
+
+def read_file(path: str) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)

@@ -1,0 +1,24 @@
+"""Queue ids: sortable by time, unique across hosts and processes.
+
+14 hex digits of microseconds since the epoch, then 8 random hex digits:
+``ls`` lists the queue in arrival order, and two hosts sharing a spool over
+NFS cannot pick the same name (O_EXCL on the temporary file guards the rest).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+ID_PATTERN = re.compile(r"^[0-9A-F]{22}$")
+
+
+def new_id(at: float | None = None) -> str:
+    micros = int((time.time() if at is None else at) * 1_000_000)
+    return f"{micros:014X}{os.urandom(4).hex().upper()}"
+
+
+def is_valid(queue_id: str) -> bool:
+    """True for a well-formed id: nothing like ``../`` can pass."""
+    return bool(ID_PATTERN.match(queue_id))
