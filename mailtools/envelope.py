@@ -42,6 +42,7 @@ class Envelope:
     next_attempt: float | None = None
     crashes: int = 0
     held_reason: str | None = None
+    error: str | None = None  # why the whole message failed (an unparseable maildrop file)
     done_at: float | None = None  # when the message reached sent/ or dropped/
     dkim: bool = False
     bypass_suppression: bool = False  # disable notices must reach disabled addresses

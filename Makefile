@@ -1,0 +1,42 @@
+# Two commands set up everything on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: all venv test lint demo bench soak install-postfix-example clean
+
+all: test
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check mailtools bin tests bench scripts
+
+# Everything CI runs: lint, unit and CLI tests, the real-Postfix e2e suite.
+test: $(STAMP)
+	$(BIN)/ruff check mailtools bin tests
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The whole outbound and bounce path on an embedded default: ./demo/
+demo: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/demo.py
+
+# Measurements (not tests): prints a table, writes bench/results.json.
+bench: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py
+
+# Long crash/fuzz runs, kept out of make test.
+soak: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider -m slow
+
+install-postfix-example: $(STAMP)
+	scripts/mailtools-setup
+
+clean:
+	rm -rf $(VENV) demo build *.egg-info

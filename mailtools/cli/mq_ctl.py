@@ -1,0 +1,67 @@
+"""mq-ctl: hold, release, delete or requeue messages (like postsuper)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..clock import now as clock_now
+from ..control import act
+from ..errors import EX_DATAERR, EX_TEMPFAIL, MailtoolsError, TempFailure
+from .common import Command, common_options, json_option, open_context, print_json
+from .exits import error
+
+HELP = """Act on messages by queue id; '-' reads ids from standard input.
+
+\b
+  hold     queued or deferred -> held (mq-flush leaves it alone)
+  release  held -> queued (also clears the crash count of a message held
+           after repeated crashes)
+  requeue  deferred, held or dropped -> queued, every recipient not yet
+           delivered is tried again at the next mq-flush
+  delete   remove the message from the spool (logged)
+
+\b
+Examples:
+  mq-ctl hold 0006441A2B3C4D5E6F7A8B9C
+  mq-list --state deferred --json | jq -r .id | mq-ctl requeue -
+
+\b
+Exit codes: 0 all done; 65 an id unknown or in the wrong state; 75 a
+message was being delivered (try again).
+"""
+
+
+@click.command(cls=Command, help=HELP)
+@click.argument("action", type=click.Choice(["hold", "release", "delete", "requeue"]))
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@json_option
+@common_options
+def command(action, ids, as_json, spool, config_file, verbose, quiet):
+    ctx = open_context(spool, config_file, verbose, quiet, as_json)
+    wanted = [line.strip() for line in sys.stdin if line.strip()] if list(ids) == ["-"] else list(ids)
+    code = 0
+    now = clock_now()
+    for queue_id in wanted:
+        try:
+            result = act(ctx.spool, action, queue_id, now)
+        except MailtoolsError as exc:
+            error(str(exc))
+            code = max(code, EX_TEMPFAIL if isinstance(exc, TempFailure) else EX_DATAERR)
+            if as_json:
+                print_json({"id": queue_id, "action": action, "ok": False, "error": str(exc)})
+            continue
+        if as_json:
+            print_json({"id": queue_id, "action": action, "ok": True, "state": result})
+        elif not quiet:
+            click.echo(f"{queue_id}: {result}")
+    return code
+
+
+def main() -> None:
+    command.main(prog_name="mq-ctl")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""mq-flush: deliver what is due (maildrop first, then queued, then deferred)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..clock import now as clock_now
+from ..flush import count_due, flush
+from .common import Command, common_options, json_option, open_context, print_json
+
+HELP = """Deliver the messages that are due, then exit.
+
+\b
+Order: dead claims are recovered, maildrop/ is taken in, then queued
+messages (oldest first), then deferred ones whose retry time has come.
+Each recipient gets its own bounce (VERP) address. 2xx: sent; 4xx or a
+connection failure: deferred with backoff (retry.min_backoff doubling to
+retry.max_backoff); 5xx: dropped with the server's reply; disabled
+addresses: dropped as "suppressed". Several mq-flush may run at once, on
+one host or several sharing the spool: none sends a message twice.
+
+\b
+Examples:
+  mq-flush -q                              # from cron, every 5 minutes
+  mq-flush --sender news@example.org       # only that sender's mail
+  mq-flush --id 0006441A2B3C4D5E6F7A8B9C    # one message, now
+  mq-flush --limit 500 --max-time 50 --json
+
+\b
+Output with --json: {"sent": n, "deferred": n, "dropped": n, "suppressed": n}
+(counts of recipients). A progress bar is shown on a terminal.
+
+\b
+Exit codes: 0 done (even if some mail was deferred: it will be retried);
+75 the spool could not be written; 78 bad configuration.
+
+\b
+Config keys read: spool, [transport], [senders."ADDR"], [retry], [bounce]
+prefix/domain.
+"""
+
+
+@click.command(cls=Command, help=HELP)
+@click.option("--sender", metavar="ADDR", help="Only messages from this sender (like smailer 'send foo@').")
+@click.option("--id", "ids", metavar="ID", multiple=True, help="Only this message (repeatable); tried now.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N messages in this run.")
+@click.option("--max-time", type=click.FloatRange(min=0), metavar="S", help="Stop starting new messages after S s.")
+@json_option
+@common_options
+def command(sender, ids, limit, max_time, as_json, spool, config_file, verbose, quiet):
+    ctx = open_context(spool, config_file, verbose, quiet, as_json)
+    show_bar = sys.stderr.isatty() and not quiet and not as_json
+    if show_bar:
+        total = len(ids) if ids else count_due(ctx.spool, clock_now())
+        with click.progressbar(length=total, label="mq-flush", file=sys.stderr) as bar:
+            summary = flush(ctx.config, ctx.spool, sender=sender, ids=ids, limit=limit, max_time=max_time,
+                            progress=bar.update)
+    else:
+        summary = flush(ctx.config, ctx.spool, sender=sender, ids=ids, limit=limit, max_time=max_time)
+    if as_json:
+        print_json(summary.to_json())
+    elif not quiet:
+        counts = summary.to_json()
+        click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+    return 0
+
+
+def main() -> None:
+    command.main(prog_name="mq-flush")
+
+
+if __name__ == "__main__":
+    main()

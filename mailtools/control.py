@@ -1,0 +1,59 @@
+"""mq-ctl: hold, release, delete and requeue messages, like postsuper.
+
+Every action claims the message first (one rename), so it cannot race a
+flusher: a message being delivered right now is refused with "try again".
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from .envelope import DROPPED, PENDING, SENT
+from .errors import DataError, TempFailure
+from .spool import Spool
+
+log = logging.getLogger("mailtools.control")
+ACTIONS = {
+    # action: (states it applies to, target state)
+    "hold": (("queued", "deferred"), "held"),
+    "release": (("held",), "queued"),
+    "requeue": (("queued", "deferred", "held", "dropped"), "queued"),
+    "delete": (("queued", "deferred", "held", "sent", "dropped"), None),
+}
+
+
+def act(spool: Spool, action: str, queue_id: str, now: float) -> str:
+    """Apply ``action`` to one message; return its new state ("deleted" for delete)."""
+    if action not in ACTIONS:
+        raise DataError(f"unknown action {action!r}")
+    sources, target = ACTIONS[action]
+    state, _ = spool.find(queue_id)  # validates the id: no '../' gets through
+    if state == "active":
+        raise TempFailure(f"{queue_id} is being delivered right now; try again in a moment")
+    if state not in sources:
+        raise DataError(f"{queue_id} is {state}; {action} applies to {', '.join(sources)} messages")
+    claim = spool.claim(state, queue_id, now)
+    if claim is None:
+        raise TempFailure(f"{queue_id} was taken by another process; try again")
+    if target is None:
+        os.unlink(claim.path)
+        log.warning("%s: deleted by an administrator (was %s)", queue_id, state)
+        return "deleted"
+    queue_file = spool.load(claim.path)
+    envelope = queue_file.envelope
+    if action == "hold":
+        envelope.held_reason = "held by an administrator (mq-ctl hold)"
+    else:
+        envelope.held_reason, envelope.crashes, envelope.next_attempt = None, 0, None
+    if action == "requeue":
+        envelope.done_at = None
+        for recipient in envelope.recipients:
+            if recipient.state != SENT:
+                recipient.state = PENDING
+    elif action == "release" and all(r.state in (SENT, DROPPED) for r in envelope.recipients):
+        target = "sent" if any(r.state == SENT for r in envelope.recipients) else "dropped"
+    spool.rewrite(claim, envelope, queue_file.message)
+    spool.settle(claim, target)
+    log.info("%s: %s -> %s (%s)", queue_id, state, target, action)
+    return target

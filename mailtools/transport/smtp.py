@@ -1,0 +1,129 @@
+"""SMTP delivery with smtplib: one connection reused across messages.
+
+Each recipient has its own VERP envelope sender, so each is one transaction
+(MAIL, RCPT, DATA) on the same connection, with RSET after a refusal. A
+connection failure answers 4xx for everything that follows in this run
+instead of timing out once per message.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+
+from ..errors import ConfigError
+from .base import Reply
+
+log = logging.getLogger("mailtools.smtp")
+
+
+class SmtpTransport:
+    def __init__(self, host: str, port: int, starttls: str = "auto", timeout: float = 30,
+                 username: str = "", password_file: str = "") -> None:
+        self.host, self.port, self.starttls, self.timeout = host, port, starttls, timeout
+        self.username, self.password_file = username, password_file
+        self.conn: smtplib.SMTP | None = None
+        self.down: Reply | None = None  # set when the server cannot be reached in this run
+
+    def _password(self) -> str:
+        try:
+            with open(self.password_file, encoding="utf-8") as handle:
+                return handle.readline().strip()
+        except OSError as exc:
+            raise ConfigError(f"config key 'password_file': cannot read {self.password_file}: "
+                              f"{exc.strerror}") from None
+
+    def _connect(self) -> smtplib.SMTP:
+        conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        conn.ehlo()
+        if self.starttls != "never" and (self.starttls == "always" or conn.has_extn("starttls")):
+            if not conn.has_extn("starttls"):
+                conn.close()
+                raise smtplib.SMTPNotSupportedError("server does not offer STARTTLS (starttls = always)")
+            conn.starttls(context=ssl.create_default_context())
+            conn.ehlo()
+        if self.username:
+            conn.login(self.username, self._password())
+        return conn
+
+    def send(self, sender: str, recipient: str, data: bytes) -> Reply:
+        if self.down is not None:
+            return self.down
+        if self.conn is None:
+            try:
+                self.conn = self._connect()
+            except smtplib.SMTPResponseException as exc:
+                # Refused at the greeting, STARTTLS or AUTH: the same for every message of this run.
+                self._drop_connection()
+                code = exc.smtp_code if 400 <= exc.smtp_code < 600 else 451
+                self.down = Reply(code, f"{self.host}:{self.port}: {_text(exc.smtp_error)}")
+                return self.down
+            except (OSError, smtplib.SMTPException) as exc:
+                self._drop_connection()
+                self.down = Reply(451, f"cannot connect to {self.host}:{self.port}: {_describe(exc)}")
+                return self.down
+        try:
+            return self._transaction(self.conn, sender, recipient, data)
+        except smtplib.SMTPResponseException as exc:
+            return self._refused(self.conn, exc.smtp_code, exc.smtp_error)
+        except (OSError, smtplib.SMTPException) as exc:
+            # The connection broke mid-transaction: nothing was accepted, so defer
+            # (a reply lost after the final dot is the one at-least-once case).
+            self._drop_connection()
+            return Reply(451, f"connection to {self.host}:{self.port} lost: {_describe(exc)}")
+
+    def _transaction(self, conn: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> Reply:
+        options = ["SMTPUTF8"] if not (sender + recipient).isascii() and conn.has_extn("smtputf8") else []
+        if conn.has_extn("size"):
+            options.append(f"SIZE={len(data)}")
+        code, text = conn.mail(sender, options)
+        if code != 250:
+            return self._refused(conn, code, text)
+        code, text = conn.rcpt(recipient)
+        if code not in (250, 251):
+            return self._refused(conn, code, text)
+        code, text = conn.data(data)
+        if code != 250:
+            return self._refused(conn, code, text)
+        return Reply(code, _text(text))
+
+    def _refused(self, conn: smtplib.SMTP, code: int, text: bytes | str) -> Reply:
+        reply = Reply(code if 400 <= code < 600 else 451, _text(text))
+        if code == 421 or code < 0:
+            self._drop_connection()  # 421: the server is closing; reconnect next time
+        else:
+            try:
+                conn.rset()
+            except (OSError, smtplib.SMTPException):
+                self._drop_connection()
+        return reply
+
+    def _drop_connection(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except OSError:
+                pass
+            self.conn = None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.quit()
+            except (OSError, smtplib.SMTPException):
+                try:
+                    self.conn.close()
+                except OSError:
+                    pass
+            self.conn = None
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _text(value: bytes | str) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return " ".join(value.split())
