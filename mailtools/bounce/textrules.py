@@ -34,7 +34,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         r"5\.7\.10\b",
     )),
     ("authfailure", _rx(
-        r"\b5\.7\.2[3-7]\b", r"\bdmarc\b", r"\bspf (?:check:? )?fail", r"spf (?:record|validation)",
+        r"\bdmarc\b", r"\bspf (?:check:? )?fail", r"spf (?:record|validation)",
         r"\bdkim\b", r"unauthenticated (?:e-?mail|mail|sender)", r"is not allowed to send (?:mail )?from",
         r"sender policy framework", r"\bsender (?:domain )?authentication",
     )),
@@ -52,11 +52,14 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         r"too many (?:connections|concurrent|smtp sessions|recipients|errors)",
         r"connection limit", r"trop de connexions",
     )),
+    ("badreputation", _rx(
+        r"(?:poor|bad|low) (?:ip |sender |domain )?reputation", r"reputation (?:problem|of)",
+    )),
     ("blocked", _rx(
         r"blocked using", r"block ?list", r"black ?list", r"\blisted (?:at|on|in) ",
         r"spamhaus", r"spamcop", r"barracuda", r"\bsorbs\b", r"\bdnsbl\b", r"\brbl\b",
         r"\bip (?:address )?\S* ?(?:is )?(?:blocked|listed|banned)", r"access denied\. ip",
-        r"client host (?:\S+ )?(?:rejected|blocked)", r"poor reputation", r"reputation",
+        r"client host (?:\S+ )?(?:rejected|blocked)",
         r"not currently accepting mail from your ip", r"your (?:ip|network|server) (?:has been|is|was) ",
         r"connection (?:dropped|refused by|reset by peer)", r"dynamic ip", r"greylist",
         r"\bblocked\b", r"banned sending ip", r"go away",
@@ -95,7 +98,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     )),
     ("expired", _rx(
         r"delivery time expired", r"retry timeout exceeded", r"message expired",
-        r"has not been collected after", r"giving up on", r"gave up",
+        r"has not been collected after",
         r"been in the queue too long", r"could not be delivered for (?:more than )?\d",
         r"not reachable within the allowed queue period", r"queue lifetime",
         r"connection timed out", r"message timed out", r"server did not respond",
@@ -118,23 +121,29 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         r"name or service not known", r"recipient domain must exist",
         r"mail domain mentioned in email address is unknown", r"all relevant mx records point to non-existent hosts",
     )),
+    ("filtered", _rx(
+        r"not accepting (?:any )?mail from", r"(?:is|are) not accepted by (?:the )?recipient",
+        r"recipient (?:has )?(?:blocked|refused) (?:mail from )?(?:you|the sender)",
+    )),
     ("notaccept", _rx(
-        r"null mx", r"does not accept (?:any )?mail", r"not accepting (?:any )?mail",
-        r"\b5\.1\.10\b", r"\b556\b",
+        r"null mx", r"(?:does not|doesn'?t|do not) accept (?:any )?mail\b(?! from)",
+        r"accepts no mail", r"not accepting (?:any )?mail\b(?! from)",
     )),
     ("userunknown", _rx(
         r"user(?:name)? (?:unknown|not found|not known|does not exist|doesn'?t exist)",
         r"unknown (?:user|recipient|mailbox|local[- ]part|e-?mail address|address)",
         r"no such (?:user|mailbox|recipient|person|address|local user)",
-        r"(?:mailbox|recipient|address|account) (?:does not exist|doesn'?t exist|not found|unknown|not present|invalid)",
-        r"invalid (?:recipient|mailbox|address|user)", r"recipient (?:rejected|not (?:found|ok|exist))",
+        r"(?:mailbox|recipient|address|account) "
+        r"(?:does not exist|doesn'?t exist|not found|unknown|not present|invalid)",
+        r"invalid (?:recipient|mailbox|address|user)", r"recipient not (?:found|ok|exist)",
         r"mailbox (?:is )?unavailable", r"not a (?:valid|known) (?:user|mailbox|recipient)",
         r"is not a known user", r"non[- ]?existent (?:user|account|address)", r"bad[-_ ]recipient",
-        r"badrcptto", r"resolver\.adr\.recipnotfound", r"recipient address rejected",
+        r"badrcptto", r"resolver\.adr\.recip(?:ient)?notfound",
         r"there is no one at this address", r"email account that you tried to reach does not exist",
         r"no mailbox here by that name", r"address (?:does not exist|unknown)",
-        r"unknown or illegal alias", r"no account by that name", r"undeliverable address",
+        r"unknown or illegal alias", r"no account by that name",
         r"not our customer", r"archived recipient", r"user not local",
+        r"doesn'?t have an? \S+ account",
     )),
     ("rejected", _rx(
         r"sender (?:address )?(?:rejected|denied|verify failed|is spammer)",
@@ -157,8 +166,8 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         r"lost connection", r"connection refused",
     )),
     ("contenterror", _rx(
-        r"8-?bit data", r"invalid mime", r"message header", r"too many received headers",
-        r"improper use of", r"content type",
+        r"8-?bit data", r"invalid mime", r"in (?:the )?message header", r"too many received headers",
+        r"improper use of",
     )),
     ("syntaxerror", _rx(
         r"syntax error", r"command unrecognized", r"unrecognized command", r"bad sequence of commands",
@@ -176,14 +185,18 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
 WEAK_TEXT_REASONS = frozenset({"systemerror", "networkerror", "contenterror", "syntaxerror",
                                 "mailererror", "expired", "userunknown"})
 
+MAX_RULE_TEXT = 8000
 _STATUS_RX = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
-_REPLY_RX = re.compile(r"(?<!\d)([245]\d\d)(?=[ \-])")
+_REPLY_RX = re.compile(r"(?<![\d.])([45][0-5]\d)(?=[ \-])")
 
 
 def match_text(text: str | None) -> str | None:
     """Return the first reason whose phrases occur in *text*, or None."""
     if not text:
         return None
+    # Diagnostics come folded over lines ("Mail quota\n    exceeded"); the
+    # reason is stated early, so 8 KB is plenty and keeps hostile input cheap.
+    text = " ".join(text[:MAX_RULE_TEXT].split())
     for reason, rx in RULES:
         if rx.search(text):
             return reason
@@ -199,7 +212,7 @@ def find_status(text: str | None) -> str | None:
 
 
 def find_reply_code(text: str | None) -> str | None:
-    """The first SMTP reply code in *text* ("550"), or None.
+    """The first 4xx/5xx SMTP reply code in *text* ("550"), or None.
 
     Only a code followed by a space or hyphen counts, so that "5.1.1" or a
     port number inside an address is not taken for one.
@@ -208,3 +221,48 @@ def find_reply_code(text: str | None) -> str | None:
         return None
     m = _REPLY_RX.search(text)
     return m.group(1) if m else None
+
+
+# --- What kind of message is this, from its headers and prose -------------
+
+# Subjects of vacation / out-of-office replies, in the languages we see most.
+AUTOREPLY_SUBJECT = _rx(
+    r"\bout of (?:the )?office\b", r"\bautomatic reply\b", r"\bauto(?:matic)?[- ]?(?:reply|response)\b",
+    r"\bautoreply\b", r"\bvacation\b", r"\bon holiday\b", r"\bon leave\b", r"\baway from (?:the|my) office\b",
+    r"\bi am (?:currently )?(?:away|out)\b", r"\bi'm (?:currently )?(?:away|out)\b",
+    r"abwesenheit", r"automatische antwort", r"\bnicht im b(?:ü|ue)ro\b", r"\burlaub\b",
+    r"r(?:é|e)ponse automatique", r"\babsence\b", r"\bcong(?:é|e)s?\b",
+    r"respuesta autom(?:á|a)tica", r"fuera de (?:la )?oficina", r"\bausente\b",
+    r"risposta automatica", r"fuori (?:sede|ufficio)", r"\bassente\b",
+    r"automatisch antwoord", r"\bafwezig", r"resposta autom(?:á|a)tica", r"\bf(?:é|e)rias\b",
+    r"\bautosvar\b", r"fr(?:å|a)nvaro", r"automaattinen vastaus", r"automatyczna odpowied",
+    r"автоответ", r"自動応答", r"自動返信", r"不在", r"自动回复",
+)
+
+# Subjects (and From names) of delivery-failure notices from MTAs.
+BOUNCE_SUBJECT = _rx(
+    r"undeliver", r"undelivered", r"returned mail", r"returned to sender", r"delivery (?:status )?notification",
+    r"delivery (?:failure|failed|has failed|problem|report)", r"failure notice", r"mail delivery failed",
+    r"non[- ]?deliver", r"could not be delivered", r"delivery status", r"^rejected:",
+    r"mail system error", r"message not delivered", r"unzustellbar", r"non remis",
+    r"nicht zustellbar", r"delayed mail", r"warning: (?:could not|message)", r"delivery delay",
+    r"^delayed:",
+)
+# Subjects of "not delivered yet, still trying" warnings.
+DELAY_SUBJECT = _rx(
+    r"\bdelayed\b", r"delivery delay", r"still being retried", r"not yet been delivered",
+    r"^warning: message", r"\(delay\)", r"delivery status notification \(delay\)",
+)
+BOUNCE_SENDER = _rx(r"mailer-daemon", r"\bpostmaster@", r"mail delivery (?:system|subsystem)", r"mmdf@")
+
+# Where a bounce's prose ends and the copy of the original begins: we stop
+# reading there, so words in the original (a newsletter saying "blocked" or
+# "unknown user") never decide a reason.
+ORIGINAL_MARKERS = _rx(
+    r"^-{2,} ?this is a copy of (?:the|your) message", r"^-{2,} ?original message",
+    r"^-{2,} ?below this line is a copy of the message", r"^-{2,} ?the header of the original message",
+    r"^-{2,} ?(?:returned|undelivered) message", r"^original message follows",
+    r"^-{2,} ?message header follows", r"^-{2,} ?original message header",
+    r"^received: from .+", r"^return-path: ",
+)
+ORIGINAL_MARKERS = re.compile(ORIGINAL_MARKERS.pattern, _F | re.MULTILINE)

@@ -1,0 +1,296 @@
+"""Read a bounce: its MIME parts, its prose, and its report fields.
+
+The walk over MIME parts is bounded (depth, count, characters) because the
+input is whatever the internet sent. RFC 3464 delivery-status and RFC 5965
+feedback-report parts are both are blocks of "Name: value" header fields separated by blank
+lines. The compat32 parser sometimes hands us those blocks already parsed (a
+list of Message objects) and sometimes as a string (wrong charset, transfer
+encoding, broken MIME); both are reduced here to plain dicts with lower-cased
+names and whitespace-folded values, bounded in size, so nothing downstream has
+to care which it was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.message import Message
+from email.parser import HeaderParser
+
+from mailtools.bounce.textrules import ORIGINAL_MARKERS
+
+MAX_TEXT = 256 * 1024        # characters of prose we scan
+MAX_DEPTH = 50               # MIME nesting we walk
+MAX_PARTS = 500              # MIME parts we look at
+MAX_DIAGNOSTIC = 500
+
+_MAX_BLOCKS = 200          # recipients in one DSN we are willing to read
+_MAX_VALUE = 2000          # characters kept of one field value
+_WS = re.compile(r"\s+")
+_FIELD = re.compile(r"^([A-Za-z0-9][A-Za-z0-9\-]{0,76}):[ \t]*(.*)$")
+_ANGLE = re.compile(r"<([^<>\s]{1,320})>")
+_ADDR = re.compile(r"[^\s<>\"(),;:]{1,200}@[^\s<>\"(),;:]{1,200}")
+_STATUS = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})\b")
+_REPLY = re.compile(r"^([245][0-5]\d)\b")
+_MSGID = re.compile(r"^\s*message-id:\s*(<[^<>\s]{1,300}>)", re.IGNORECASE | re.MULTILINE)
+_RETPATH = re.compile(r"^\s*return-path:\s*<([^<>\s]{0,300})>", re.IGNORECASE | re.MULTILINE)
+_TAGS = re.compile(r"<[^>]{0,2000}>")
+_BLANK = re.compile(r"\n[ \t]*\n")
+_ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
+
+
+@dataclass
+class DsnRecipient:
+    """One per-recipient block of a delivery-status report."""
+
+    address: str
+    action: str | None
+    status: str | None
+    diagnostic_type: str | None
+    diagnostic: str | None
+
+
+def fold(value: object) -> str:
+    """Collapse a header value (str or email Header) to one trimmed line."""
+    try:
+        text = str(value)
+    except Exception:
+        return ""
+    return _WS.sub(" ", text[:_MAX_VALUE * 2]).strip()[:_MAX_VALUE]
+
+
+def blocks_from_payload(payload: object) -> list[dict[str, str]]:
+    """Turn a delivery-status or feedback-report payload into field dicts."""
+    blocks: list[dict[str, str]] = []
+    if isinstance(payload, list):
+        for sub in payload[:_MAX_BLOCKS]:
+            items = getattr(sub, "items", None)
+            if items is None:
+                continue
+            block: dict[str, str] = {}
+            for name, value in items()[:100]:
+                block.setdefault(str(name).lower(), fold(value))
+            blocks.append(block)
+        return blocks
+    if isinstance(payload, bytes):
+        payload = payload.decode("utf-8", "replace")
+    if isinstance(payload, str):
+        return blocks_from_text(payload)
+    return blocks
+
+
+def blocks_from_text(text: str) -> list[dict[str, str]]:
+    """Parse "Name: value" blocks separated by blank lines from *text*."""
+    blocks: list[dict[str, str]] = []
+    block: dict[str, str] = {}
+    last: str | None = None
+    for line in text[:256 * 1024].splitlines():
+        if not line.strip():
+            if block:
+                blocks.append(block)
+                if len(blocks) >= _MAX_BLOCKS:
+                    return blocks
+            block, last = {}, None
+            continue
+        if line[:1] in (" ", "\t") and last is not None:
+            block[last] = (block[last] + " " + line.strip())[:_MAX_VALUE]
+            continue
+        m = _FIELD.match(line)
+        if m:
+            last = m.group(1).lower()
+            block.setdefault(last, m.group(2).strip()[:_MAX_VALUE])
+        else:
+            last = None
+    if block:
+        blocks.append(block)
+    return blocks
+
+
+def typed_value(value: str | None) -> tuple[str | None, str]:
+    """Split "rfc822; a@b" / "smtp; 550 ..." into (type, rest)."""
+    if not value:
+        return None, ""
+    kind, sep, rest = value.partition(";")
+    if sep and len(kind) <= 40 and " " not in kind.strip():
+        return kind.strip().lower() or None, rest.strip()
+    return None, value.strip()
+
+
+def addr_spec(value: str | None) -> str | None:
+    """The lower-cased addr-spec in a header-ish value, or None."""
+    if not value:
+        return None
+    value = value.strip()
+    m = _ANGLE.search(value)
+    if m and "@" in m.group(1):
+        return m.group(1).strip().lower()
+    m = _ADDR.search(value)
+    if m:
+        return m.group(0).strip(".'").lower()
+    return None
+
+
+def clean_status(value: str | None) -> str | None:
+    """A well-formed RFC 3463 code from a Status field ("5.1.1 (text)" too)."""
+    if not value:
+        return None
+    m = _STATUS.match(value.strip())
+    return ".".join(m.groups()) if m else None
+
+
+def clean_reply(value: str | None) -> str | None:
+    """The SMTP reply code a diagnostic starts with ("550-5.1.1" too)."""
+    if not value:
+        return None
+    m = _REPLY.match(value.strip())
+    return m.group(1) if m else None
+
+
+def dsn_recipients(blocks: list[dict[str, str]]) -> tuple[dict[str, str], list[DsnRecipient]]:
+    """Split DSN blocks into the per-message fields and the recipient blocks."""
+    per_message: dict[str, str] = {}
+    recipients: list[DsnRecipient] = []
+    for block in blocks:
+        raw_rcpt = block.get("final-recipient") or block.get("original-recipient")
+        if raw_rcpt is None:
+            if not recipients:
+                for k, v in block.items():
+                    per_message.setdefault(k, v)
+            continue
+        _, rcpt = typed_value(raw_rcpt)
+        address = addr_spec(rcpt)
+        original = addr_spec(typed_value(block.get("original-recipient"))[1])
+        if original and (not address or "." not in address.rpartition("@")[2]):
+            # Final-Recipient names an internal mailbox ("user@sims-ms-daemon"):
+            # the address we sent to is the better name for the recipient.
+            address = original
+        if not address:
+            continue
+        action = (block.get("action") or "").strip().lower().split(" ")[0] or None
+        if action not in _ACTIONS:
+            # "failure"/"expired" and other home-grown words seen in the wild.
+            action = {"failure": "failed", "expired": "failed", "deliverable": "delivered",
+                      "delay": "delayed"}.get(action or "", None)
+        dtype, diag = typed_value(block.get("diagnostic-code"))
+        recipients.append(DsnRecipient(
+            address=address,
+            action=action,
+            status=clean_status(block.get("status")),
+            diagnostic_type=dtype,
+            diagnostic=diag or None,
+        ))
+    return per_message, recipients
+
+
+def walk(msg: Message) -> list[tuple[Message, bool]]:
+    """Parts of *msg*, depth- and count-bounded; the flag marks a quoted original."""
+    out: list[tuple[Message, bool]] = []
+    stack: list[tuple[Message, int, bool]] = [(msg, 0, False)]
+    while stack and len(out) < MAX_PARTS:
+        part, depth, inside = stack.pop()
+        out.append((part, inside))
+        if depth >= MAX_DEPTH:
+            continue
+        ctype = part.get_content_type()
+        payload = part.get_payload()
+        if isinstance(payload, list) and (part.is_multipart() or ctype.startswith("message/")):
+            quoted = inside or ctype in ("message/rfc822", "message/global")
+            stack.extend((p, depth + 1, quoted) for p in reversed(payload) if isinstance(p, Message))
+    return out
+
+
+def text_of(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        payload = str(part.get_payload() or "").encode("utf-8", "replace")
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        text = payload[:MAX_TEXT].decode(charset, "replace")
+    except LookupError:
+        text = payload[:MAX_TEXT].decode("latin-1")
+    if part.get_content_type() == "text/html":
+        text = _TAGS.sub(" ", text)
+    return text
+
+
+def prose(parts: list[tuple[Message, bool]]) -> tuple[str, str]:
+    """(prose before any copy of the original, all the bounce's own text)."""
+    chunks: list[str] = []
+    size = 0
+    for part, inside in parts:
+        if inside or part.get_content_maintype() != "text" or size > MAX_TEXT:
+            continue
+        if part.get_content_type() in ("text/rfc822-headers", "text/html") and chunks:
+            continue
+        text = text_of(part).replace("\r\n", "\n")
+        chunks.append(text)
+        size += len(text)
+    full = "\n".join(chunks)[:MAX_TEXT]
+    m = ORIGINAL_MARKERS.search(full)
+    return (full[: m.start()] if m else full), full
+
+
+def delivered_to(msg: Message) -> list[str]:
+    out: list[str] = []
+    for name in ("Delivered-To", "X-Original-To", "To"):
+        for value in (msg.get_all(name) or [])[:10]:
+            for piece in fold(value).split(","):
+                addr = addr_spec(piece)
+                if addr and addr not in out:
+                    out.append(addr)
+    return out[:20]
+
+
+def original_ids(parts: list[tuple[Message, bool]]) -> tuple[str | None, str | None]:
+    """Message-ID and Return-Path of the original message quoted in a bounce."""
+    headers: Message | None = None
+    for part, _ in parts:
+        ctype = part.get_content_type()
+        if ctype in ("message/rfc822", "message/global"):
+            sub = part.get_payload()
+            if isinstance(sub, list) and sub and isinstance(sub[0], Message):
+                headers = sub[0]
+            elif isinstance(sub, str):
+                headers = HeaderParser().parsestr(sub[:MAX_TEXT], headersonly=True)
+        elif ctype in ("text/rfc822-headers", "message/global-headers"):
+            headers = HeaderParser().parsestr(text_of(part), headersonly=True)
+        if headers is not None:
+            break
+    msgid = retpath = None
+    if headers is not None:
+        m = _MSGID.search("Message-ID: " + fold(headers.get("Message-ID", "")))
+        msgid = m.group(1) if m else None
+        m = _RETPATH.search("Return-Path: " + fold(headers.get("Return-Path", "")))
+        retpath = m.group(1) or None if m else None
+    if msgid is None or retpath is None:
+        _, full = prose([(p, False) for p, inside in parts if not inside])
+        if msgid is None:
+            m = _MSGID.search(full)
+            msgid = m.group(1) if m else None
+        if retpath is None:
+            m = _RETPATH.search(full)
+            retpath = m.group(1) or None if m else None
+    return msgid, retpath
+
+
+def near(prose: str, address: str) -> str:
+    """The paragraph of *prose* that mentions *address* (where reasons are given)."""
+    low = prose.lower()
+    i = low.find(address.lower())
+    if i < 0:
+        return ""
+    start = low.rfind("\n", 0, i) + 1
+    m = _BLANK.search(prose, i)
+    end = m.start() if m else len(prose)
+    if m and end - start < len(address) + 12:
+        # "<addr>:" alone on its line, the reason in the next paragraph.
+        m = _BLANK.search(prose, m.end())
+        end = m.start() if m else len(prose)
+    return prose[start:min(end, start + 1500)].strip()
+
+
+def trim(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = " ".join(text.split())
+    return text[:MAX_DIAGNOSTIC] or None
