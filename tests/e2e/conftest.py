@@ -22,7 +22,12 @@ import postfix_instance as pi  # noqa: E402
 # Round-trip times measured by the tests, printed at the end of the run.
 ROUND_TRIPS: dict[str, float] = {}
 
-PROBE_ALIAS = "e2eprobe"
+# Harness self-test aliases in the service user's map: one stores what it gets, one
+# fails temporarily (exit 75, EX_TEMPFAIL) the way bounce-ingest does on a bad spool.
+PROBE_ALIASES = {
+    "e2eprobe": f'"|cat >> {pi.PROBE_OUT}"',
+    "e2etempfail": '"|exit 75"',
+}
 
 
 def pytest_configure(config):
@@ -58,7 +63,7 @@ def postfix():
             configs = pi.write_configs()
             pi.PROBE_OUT.unlink(missing_ok=True)
             pf.setup_output = pi.setup_service_user(
-                pf, extra_aliases={PROBE_ALIAS: f'"|cat >> {pi.PROBE_OUT}"'})
+                pf, extra_aliases=PROBE_ALIASES)
             pf.configs = configs
             pf.start()
             yield pf
@@ -72,6 +77,12 @@ def mailtools(postfix):
     venv = pi.install_mailtools()
     print(f"e2e: installed mailtools into {venv} in {time.monotonic() - t0:.1f} s")
     return pi.Service(venv, postfix.configs)
+
+
+@pytest.fixture
+def record_round_trip():
+    """record_round_trip(name, seconds): shown in the summary at the end of the run."""
+    return ROUND_TRIPS.__setitem__
 
 
 @pytest.fixture

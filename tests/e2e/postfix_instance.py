@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import smtplib
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -70,14 +71,17 @@ def run(argv, *, check=True, timeout=120, **kw) -> subprocess.CompletedProcess:
 
 
 def wait_for(predicate, *, timeout, what, interval=0.1):
-    """Poll predicate() until it returns something true; return that, or fail after timeout."""
+    """Poll predicate() until it returns something true; return that, or fail after timeout.
+
+    `what` names the wait; when it is callable it is called on failure (e.g. a log tail).
+    """
     deadline = time.monotonic() + timeout
     while True:
         result = predicate()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout} s waiting for {what() if callable(what) else what}")
         time.sleep(interval)
 
 
@@ -277,6 +281,22 @@ class Postfix:
         out = run(["postqueue", "-j"]).stdout
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
+    def find_in_queue(self, *, queue_name: str, rcpt_prefix: str, null_sender=False) -> dict | None:
+        """The first queued message in queue_name with a recipient starting with rcpt_prefix."""
+        for m in self.queue():
+            if m["queue_name"] != queue_name:
+                continue
+            if null_sender and m.get("sender") not in ("", "MAILER-DAEMON"):
+                continue
+            if any(r["address"].startswith(rcpt_prefix) for r in m["recipients"]):
+                return m
+        return None
+
+    def release(self, queue_id: str) -> None:
+        """Take a message off hold and deliver it now (released mail waits in deferred)."""
+        run(["postsuper", "-H", queue_id])
+        run(["postqueue", "-i", queue_id])
+
     def queue_ids(self) -> set[str]:
         ids = set()
         for name in QUEUES:
@@ -381,3 +401,19 @@ class Service:
         return wait_for(
             lambda: (r := self.bounce_record(address)) and r.get("hard_bounces", 0) >= 1 and r,
             timeout=timeout, interval=0.05, what=f"bounce-status to show a hard bounce for {address}")
+
+
+@contextlib.contextmanager
+def read_only(top: Path):
+    """Take every write bit off a tree (as a full disk or a bad mount would), then put them back."""
+    modes = {}
+    for path in [top, *top.rglob("*")]:
+        if path.is_symlink():
+            continue
+        modes[path] = stat.S_IMODE(path.stat().st_mode)
+        path.chmod(modes[path] & ~0o222)
+    try:
+        yield
+    finally:
+        for path, mode in modes.items():
+            path.chmod(mode)

@@ -52,17 +52,21 @@ def test_setup_script_is_idempotent(postfix):
     assert postfix.get("alias_maps").count(str(pi.ALIAS_FILE)) == 1
 
 
-def test_a_dsn_reaches_the_service_users_pipe(postfix, maillog):
-    """Unknown local user -> Postfix's own DSN -> alias pipe, run as the service user."""
+def smtp_send(sender: str, rcpt: str) -> None:
     msg = EmailMessage()
-    msg["From"] = "e2eprobe@localhost"
-    msg["To"] = "nosuchprobe@localhost"
+    msg["From"] = sender
+    msg["To"] = rcpt
     msg["Subject"] = "harness probe"
     msg.set_content("probe\n")
     with smtplib.SMTP("127.0.0.1", 25, timeout=10) as s:
-        s.send_message(msg, from_addr="e2eprobe@localhost", to_addrs=["nosuchprobe@localhost"])
+        s.send_message(msg, from_addr=sender, to_addrs=[rcpt])
+
+
+def test_a_dsn_reaches_the_service_users_pipe(postfix, maillog):
+    """Unknown local user -> Postfix's own DSN -> alias pipe, run as the service user."""
+    smtp_send("e2eprobe@localhost", "nosuchprobe@localhost")
     pi.wait_for(lambda: pi.PROBE_OUT.exists() and "nosuchprobe" in pi.PROBE_OUT.read_text(),
-                timeout=15, what=f"the DSN in {pi.PROBE_OUT}\n{maillog()}")
+                timeout=15, what=lambda: f"the DSN in {pi.PROBE_OUT}\n{maillog()}")
     text = pi.PROBE_OUT.read_text()
     assert "report-type=delivery-status" in text
     assert "Status: 5.1.1" in text
@@ -74,3 +78,18 @@ def test_remote_mail_never_leaves(postfix):
     # The error: transport makes smtpd refuse remote recipients in the session itself.
     code, msg = postfix.rcpt_reply("someone@example.com")
     assert code == 550 and "sends nothing off this machine" in msg, msg
+
+
+def test_a_pipe_exiting_75_leaves_the_dsn_deferred(postfix, maillog):
+    """What the exit-75 test relies on: smtpd holds mail for HOLD_RECIPIENT, postsuper -H
+    releases it (postqueue -i delivers it now), and a pipe that exits 75 gets the DSN deferred, not discarded."""
+    smtp_send("e2etempfail@localhost", pi.HOLD_RECIPIENT)
+    held = pi.wait_for(
+        lambda: postfix.find_in_queue(queue_name="hold", rcpt_prefix=pi.HOLD_RECIPIENT),
+        timeout=10, what=lambda: f"the message on hold\n{maillog()}")
+    postfix.release(held["queue_id"])
+    dsn = pi.wait_for(
+        lambda: postfix.find_in_queue(queue_name="deferred", rcpt_prefix="e2etempfail@", null_sender=True),
+        timeout=15, what=lambda: f"the DSN deferred\n{maillog()}")
+    assert "temporary failure" in dsn["recipients"][0]["delay_reason"]
+    pi.run(["postsuper", "-d", dsn["queue_id"]])
