@@ -30,10 +30,6 @@ PROBE_ALIASES = {
 }
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "e2e: runs against a real Postfix on this machine (needs root)")
-
-
 def pytest_terminal_summary(terminalreporter):
     if ROUND_TRIPS:
         terminalreporter.section("mailtools e2e round trips (mq-flush start -> bounce-status record)")
