@@ -1,0 +1,74 @@
+"""bounce-enable: mail an address again (by name, or with a notice's token)."""
+
+from __future__ import annotations
+
+import click
+
+from .. import state
+from ..bounce.records import enable_addresses, enable_by_token
+from ..clock import now
+from ..errors import UsageError
+from ..secret import load_secret
+from .common import Command, common_options, json_option, open_context, print_json
+
+HELP = """Re-enable ADDRESS... (an admin), or the address a disable notice's
+--token names (the application's re-enable page calls this).
+
+Clears the disabled flag and every bounce count, so the address starts
+afresh; on_enable hooks of [packages.*] are queued for addresses that were
+disabled (run by the next bounce-sweep or bounce-ingest). A token is
+checked against the spool's secret, must not have expired (token_days
+after its notice) and works once: a forged, expired or reused token exits
+65 and changes nothing.
+
+\b
+Examples:
+  bounce-enable user@example.org
+  bounce-enable --json a@example.org b@example.org
+  bounce-enable --token "$TOKEN"       # from the reenable_url page
+
+--json prints one object per address: address, known, was_disabled,
+enabled. An address with no record is reported and left alone (exit 0).
+"""
+
+
+def _say(result: dict) -> str:
+    if not result["known"]:
+        return f"{result['address']}: no record; nothing to do"
+    if result["was_disabled"]:
+        return f"{result['address']}: enabled (was disabled); bounce counts cleared"
+    return f"{result['address']}: was not disabled; bounce counts cleared"
+
+
+@click.command(cls=Command, help=HELP)
+@click.argument("addresses", nargs=-1, metavar="ADDRESS...")
+@click.option("--token", metavar="TOKEN", help="The token from a notice's reenable_url.")
+@json_option
+@common_options
+def cli(addresses: tuple[str, ...], token: str | None, as_json: bool, spool: str | None,
+        config_file: str | None, verbose: int, quiet: bool) -> None:
+    if bool(addresses) == bool(token):
+        raise UsageError("give either ADDRESS... or --token TOKEN (see --help)")
+    context = open_context(spool, config_file, verbose, quiet, as_json)
+    conn = state.connect(context.spool.root)
+    try:
+        if token:
+            secret = load_secret(context.spool.root, create=False)
+            results = [enable_by_token(conn, context.config, secret, token, now())]
+        else:
+            results = enable_addresses(conn, context.config, list(addresses), now())
+    finally:
+        conn.close()
+    for result in results:
+        if as_json:
+            print_json(result)
+        elif not quiet:
+            click.echo(_say(result))
+
+
+def main() -> None:
+    cli(prog_name="bounce-enable")
+
+
+if __name__ == "__main__":
+    main()

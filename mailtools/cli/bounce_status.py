@@ -1,0 +1,94 @@
+"""bounce-status: what the spool knows about addresses that bounce."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import click
+
+from .. import state
+from ..bounce.records import address_status
+from .common import Command, common_options, json_option, open_context, print_json
+
+HELP = """Show the bounce record of each ADDRESS, or of every address with
+bounces (or disabled) when none is named.
+
+\b
+Columns: hard and soft bounces counted, whether and when the address was
+disabled, notices sent, first and last bounce (UTC). "soft/domain" shows
+the soft counters per sending domain that escalate at soft_threshold.
+
+\b
+Examples:
+  bounce-status                        # every address with bounces
+  bounce-status --disabled             # only disabled ones
+  bounce-status user@example.org       # one address
+  bounce-status --json --disabled | jq -r .address
+
+--json prints one object per address: address, user_id, hard_bounces,
+soft_bounces, disabled, first_bounce, last_bounce, notices_sent (times in
+Unix seconds or null), and last_notice, disabled_at, last_sent,
+soft_by_domain. An address with no record prints nothing and exits 0.
+Reads only the spool's database (db/state.sqlite); no config keys.
+"""
+
+
+def _when(value: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(value)) if value else "-"
+
+
+def _table(rows: list[dict], named: list[str], disabled_only: bool) -> None:
+    if not rows and not named:
+        click.echo("No disabled addresses." if disabled_only else "No addresses with bounces.")
+        return
+    if rows:
+        width = max(24, *(len(r["address"]) for r in rows))
+        click.echo(f"{'Address':<{width}} {'User':>8} {'Hard':>5} {'Soft':>5}  {'Disabled':<16} {'Notices':>7}  "
+                   f"{'First bounce':<16}  {'Last bounce':<16}")
+    for r in rows:
+        disabled = _when(r["disabled_at"]) if r["disabled"] else "no"
+        click.echo(f"{r['address']:<{width}} {r['user_id'] or '-':>8} {r['hard_bounces']:>5} {r['soft_bounces']:>5}  "
+                   f"{disabled:<16} {r['notices_sent']:>7}  {_when(r['first_bounce']):<16}  "
+                   f"{_when(r['last_bounce']):<16}")
+        if r["soft_by_domain"]:
+            counts = ", ".join(f"{d or '(none)'}: {n}" for d, n in sorted(r["soft_by_domain"].items()))
+            click.echo(f"{'':<{width}}   soft/domain {counts}")
+    known = {r["address"] for r in rows}
+    for address in dict.fromkeys(a.strip().lower() for a in named):
+        if address not in known:
+            click.echo(f"{address}: no record" + (" of a disabled address" if disabled_only else ""))
+    if not named:
+        disabled = sum(1 for r in rows if r["disabled"])
+        click.echo(f"-- {len(rows)} address{'es' if len(rows) != 1 else ''}, {disabled} disabled")
+
+
+@click.command(cls=Command, help=HELP)
+@click.argument("addresses", nargs=-1, metavar="[ADDRESS]...")
+@click.option("--disabled", "disabled_only", is_flag=True, help="Only disabled addresses.")
+@json_option
+@common_options
+def cli(addresses: tuple[str, ...], disabled_only: bool, as_json: bool, spool: str | None,
+        config_file: str | None, verbose: int, quiet: bool) -> None:
+    context = open_context(spool, config_file, verbose, quiet, as_json)
+    rows: list[dict] = []
+    # A spool with no database has no records: say so without creating one.
+    if os.path.exists(state.db_path(context.spool.root)):
+        conn = state.connect(context.spool.root)
+        try:
+            rows = address_status(conn, list(addresses) or None, disabled_only)
+        finally:
+            conn.close()
+    if as_json:
+        for row in rows:
+            print_json(row)
+    else:
+        _table(rows, list(addresses), disabled_only)
+
+
+def main() -> None:
+    cli(prog_name="bounce-status")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""bounce-sweep: the daily bounce policy (cron)."""
+
+from __future__ import annotations
+
+import click
+
+from ..bounce.sweep import sweep
+from ..clock import now
+from .common import Command, common_options, json_option, open_context, print_json
+
+HELP = """Run the daily bounce policy over the spool, in this order:
+
+\b
+  forget    addresses mailed after their last bounce and quiet for
+            max_days_to_bounce days lose their counts (never the
+            disabled flag)
+  escalate  every soft_threshold soft bounces from one sending domain,
+            younger than max_days_to_bounce, count as one hard bounce
+  disable   more than max_bounce_count hard bounces (11 > 10) disables
+            the address; on_disable hooks are queued
+  notify    a disabled address gets a notice at once, then every
+            notification_interval_days, at most max_notification_count,
+            with reenable_url's {token} (valid token_days, usable once)
+  purge     sent/ and dropped/ messages older than retention.sent_days /
+            drop_days; bounces/processed and bounces/unrecognized files,
+            bounce events and send-log rows older than bounce_days
+
+Then pending on_bounce/on_disable/on_enable hooks and webhooks are run.
+Each step is one transaction: a sweep that is killed can be run again,
+and a second sweep at the same time changes nothing. Only one sweep runs
+at a time (lock db/sweep.lock); another exits 75.
+
+\b
+Config keys read: [bounce] max_days_to_bounce, soft_threshold,
+max_bounce_count, notification_interval_days, max_notification_count,
+notification_sender, reenable_url, token_days, domain, callback_timeout;
+[retention] sent_days, drop_days, bounce_days; [retry] max_age_days;
+[packages.*] on_disable; [platforms.*] webhook.
+
+\b
+Examples:
+  bounce-sweep -q                      # from cron, once a day
+  bounce-sweep --dry-run --json        # what would happen now
+  MAILTOOLS_NOW=2030-01-01 bounce-sweep --dry-run   # ... on a later day
+
+--json prints {"reset": n, "disabled": n, "notified": n, "purged": n}
+("purged" counts files and database rows removed). Exit 0, or 75 when
+another sweep holds the lock or the spool cannot be written.
+"""
+
+
+@click.command(cls=Command, help=HELP)
+@click.option("--dry-run", is_flag=True, help="Count what would be done; change nothing, send nothing.")
+@json_option
+@common_options
+def cli(dry_run: bool, as_json: bool, spool: str | None, config_file: str | None, verbose: int,
+        quiet: bool) -> None:
+    context = open_context(spool, config_file, verbose, quiet, as_json)
+    summary = sweep(context.config, context.spool, now(), dry_run=dry_run)
+    if as_json:
+        print_json(summary)
+    elif not quiet or dry_run:
+        prefix = "would have " if dry_run else ""
+        click.echo(f"{prefix}reset {summary['reset']}, disabled {summary['disabled']}, "
+                   f"notified {summary['notified']}, purged {summary['purged']}")
+
+
+def main() -> None:
+    cli(prog_name="bounce-sweep")
+
+
+if __name__ == "__main__":
+    main()
