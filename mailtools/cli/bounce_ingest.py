@@ -1,0 +1,154 @@
+"""bounce-ingest: take bounces from an alias pipe, files, a Maildir or SMTP; classify; record.
+
+``main()`` takes pipe mode (no files, stdin not a terminal, only --spool,
+--config, -v, -q) without importing click: Postfix starts one process per
+bounce and click alone costs ~25 ms of start-up. Everything else goes
+through the click command.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+RETRY_MIN_AGE = 60.0  # seconds: younger files in incoming/ may still be in a pipe's hands
+
+HELP = """Take bounces in and record them against the addresses we sent to.
+
+\b
+With no FILE and a message on standard input this is the Postfix alias pipe:
+  bounce: "|/usr/local/bin/bounce-ingest"
+It exits 0 once the message is safely stored in <spool>/bounces/incoming
+(whatever it contains) and 75 only when it could not be stored, so Postfix
+never discards a bounce. Stored bounces end in bounces/processed/<id>.<kind>
+or, when they are not ours or do not verify, bounces/unrecognized/<id> with
+<id>.why saying why. What a crash left in incoming/ is processed by
+--retry-incoming (run it from cron).
+
+\b
+Examples:
+  bounce-ingest < dsn.eml
+  bounce-ingest saved/*.eml
+  bounce-ingest --maildir /home/bounces/Maildir        # cron, every 2 minutes
+  bounce-ingest --smtp 127.0.0.1:2525
+  bounce-ingest --dry-run --json dsn.eml
+
+\b
+Exit codes: 0 ok; 64 bad arguments; 74 a FILE could not be read; 75 the
+spool is missing, full or unwritable (nothing was lost); 78 bad configuration
+(pipe mode: 75 instead, so Postfix keeps the bounce while you fix it).
+"""
+
+
+def _pipe_options(argv: list[str]) -> dict[str, Any] | None:
+    """The pipe-mode options, or None when ``argv`` asks for anything else."""
+    opts: dict[str, Any] = {"spool": None, "config_file": None, "verbose": 0, "quiet": False}
+    args = iter(argv)
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        if name in ("--spool", "--config") and arg.startswith("--"):
+            if not eq:
+                value = next(args, None)
+                if value is None:
+                    return None
+            opts["spool" if name == "--spool" else "config_file"] = value
+        elif arg == "--verbose" or (arg.startswith("-v") and set(arg[1:]) == {"v"}):
+            opts["verbose"] += 1 if arg == "--verbose" else len(arg) - 1
+        elif arg in ("-q", "--quiet"):
+            opts["quiet"] = True
+        else:
+            return None
+    return opts
+
+
+def main() -> None:
+    opts = _pipe_options(sys.argv[1:])
+    if opts is not None and not _stdin_is_tty():
+        try:
+            from ..bounce.pipe import run
+        except BaseException:  # noqa: B036 - even a broken install must answer 0 or 75
+            sys.stderr.write("bounce-ingest: cannot load mailtools; Postfix will retry\n")
+            os._exit(75)
+        sys.exit(run(**opts))
+    build_command().main(prog_name="bounce-ingest")
+
+
+def _stdin_is_tty() -> bool:
+    try:
+        return os.isatty(0)
+    except OSError:
+        return False
+
+
+def build_command() -> Any:
+    """The click command, built on demand so pipe mode never imports click."""
+    import click
+
+    from .common import Command, common_options, json_option
+
+    @click.command(cls=Command, help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.argument("files", nargs=-1, metavar="[FILE...]")
+    @click.option("--maildir", metavar="DIR", help="Process DIR/new, moving each message to DIR/cur (flag S).")
+    @click.option("--smtp", metavar="HOST:PORT", help="Listen for bounces by SMTP until SIGTERM/SIGINT.")
+    @click.option("--retry-incoming", is_flag=True,
+                  help=f"Process what is left in bounces/incoming (older than {RETRY_MIN_AGE:.0f} s).")
+    @click.option("--dry-run", is_flag=True, help="Classify and verify only: store, record and move nothing.")
+    @json_option
+    @common_options
+    def command(files: tuple[str, ...], maildir: str | None, smtp: str | None, retry_incoming: bool,
+                dry_run: bool, as_json: bool, spool: str | None, config_file: str | None,
+                verbose: int, quiet: bool) -> int:
+        from ..errors import UsageError
+
+        sources = [bool(files), bool(maildir), bool(smtp), retry_incoming]
+        if sum(sources) > 1:
+            raise UsageError("give one of FILE..., --maildir, --smtp, --retry-incoming")
+        if dry_run and (smtp or retry_incoming):
+            raise UsageError("--dry-run works with FILE..., --maildir or standard input")
+        if as_json and not dry_run:
+            raise UsageError("--json prints the --dry-run verdicts; use it with --dry-run")
+        if not any(sources) and _stdin_is_tty():
+            raise UsageError("nothing to read: give FILE..., --maildir DIR, --smtp HOST:PORT "
+                             "or a message on standard input (see --help)")
+        if not any(sources) and not dry_run:
+            from ..bounce.pipe import run
+
+            return run(spool, config_file, verbose, quiet)
+        from .common import open_context
+
+        ctx = open_context(spool, config_file, verbose, quiet, as_json)
+        if dry_run:
+            from ..bounce.ingest import dry_run as analyse_only
+
+            return analyse_only(ctx.config, list(files) or _maildir_files(maildir) or ["-"], sys.stdout,
+                                as_json)
+        if smtp:
+            from ..bounce.listener import serve
+            from ..bounce.store import BounceStore
+
+            try:
+                return serve(ctx.config, BounceStore(ctx.config.spool), smtp)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        if maildir:
+            from ..bounce.maildir import run_maildir
+
+            return run_maildir(ctx.config, maildir)
+        if retry_incoming:
+            from ..bounce.pipe import retry_incoming as retry
+
+            return retry(ctx.config, RETRY_MIN_AGE)
+        from ..bounce.maildir import run_files
+
+        return run_files(ctx.config, list(files))
+
+    return command
+
+
+def _maildir_files(maildir: str | None) -> list[str]:
+    if not maildir:
+        return []
+    from ..bounce.maildir import pending
+
+    return [os.path.join(maildir, "new", name) for name in pending(maildir)]
