@@ -146,10 +146,10 @@ class Deliverer:
         deferred = [r for r in envelope.recipients if r.state in (DEFERRED, PENDING)]
         if deferred:
             give_up = None
-            if envelope.attempts >= retry.max_attempts:
-                give_up = f"gave up after {envelope.attempts} attempts (retry.max_attempts)"
-            elif now - envelope.created >= retry.max_age_days * 86400:
+            if now - envelope.created >= retry.max_age_days * 86400:
                 give_up = f"gave up: queued longer than {retry.max_age_days:g} days (retry.max_age_days)"
+            elif envelope.attempts >= retry.max_attempts:
+                give_up = f"gave up after {envelope.attempts} attempts (retry.max_attempts)"
             if give_up is None:
                 envelope.next_attempt = now + backoff(self.config, envelope.attempts)
                 self.summary.deferred += len(deferred)

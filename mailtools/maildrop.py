@@ -39,7 +39,7 @@ def intake(config: Config, spool: Spool, now: float) -> int:
     except FileNotFoundError:
         return done
     for name in entries:
-        queue_id = spool.new_id(now)
+        queue_id = spool.new_id()
         safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:80]
         claimed = f"{queue_id}~{HOST}~{_me()}~{now:.0f}~{safe}"
         try:

@@ -179,7 +179,7 @@ class Spool:
         try:
             with os.scandir(self.dir(state)) as entries:
                 names = [e.name for e in entries
-                         if e.is_file(follow_symlinks=False) and (state == "active" or is_valid(e.name))]
+                         if e.is_file(follow_symlinks=False) and (state in ("active", "intake") or is_valid(e.name))]
         except FileNotFoundError:
             return []
         names.sort()

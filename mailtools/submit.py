@@ -49,7 +49,7 @@ def submit(config: Config, spool: Spool, raw: bytes, sender: str | None, recipie
     check_id(package_id, "package id")
 
     at = clock_now()
-    queue_id = queue_id or spool.new_id(at)
+    queue_id = queue_id or spool.new_id()  # real time: arrival order even under MAILTOOLS_NOW
     added = []
     message_id = msg.header(headers, "message-id")
     if not message_id:

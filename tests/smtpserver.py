@@ -71,15 +71,19 @@ class SmtpServer:
     def __init__(self) -> None:
         self.recorder = Recorder()
         self.port = free_port()
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
-        self.controller.factory = lambda: CountingSMTP(self.recorder, enable_SMTPUTF8=True)
+        self.controller: Controller | None = None
 
     def start(self) -> SmtpServer:
+        # A stopped aiosmtpd controller cannot start again: make a new one on the same port.
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+        self.controller.factory = lambda: CountingSMTP(self.recorder, enable_SMTPUTF8=True)
         self.controller.start()
         return self
 
     def stop(self) -> None:
-        self.controller.stop()
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
 
     @property
     def messages(self) -> list[Received]:

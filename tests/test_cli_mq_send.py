@@ -1,0 +1,159 @@
+"""mq-send's contract, driven through the installed command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+from conftest import message
+
+from mailtools.envelope import load
+
+
+def queued_files(spool):
+    return sorted((spool / "queued").iterdir()) if (spool / "queued").exists() else []
+
+
+def test_queues_and_prints_the_id(cli, spool_dir):
+    done = cli("mq-send", "-f", "app@example.org", "bob@example.net", input=message())
+    assert done.returncode == 0, done.stderr
+    queue_id = done.stdout.decode().strip()
+    files = queued_files(spool_dir)
+    assert [f.name for f in files] == [queue_id]
+    queue_file = load(files[0].read_bytes())
+    assert queue_file.envelope.sender == "app@example.org"
+    assert [r.address for r in queue_file.envelope.recipients] == ["bob@example.net"]
+    # Date and Message-ID were missing: added, and the Message-ID recorded.
+    assert b"\nDate: " in b"\n" + queue_file.message
+    assert queue_file.envelope.message_id and queue_file.envelope.message_id.encode() in queue_file.message
+
+
+def test_extract_recipients_adds_to_arguments_and_removes_bcc(cli, spool_dir):
+    raw = message(From="A <a@example.org>", To="x@example.net, Y <y@example.net>", Bcc="z@example.net")
+    done = cli("mq-send", "-t", "--json", "--user-id", "42", "--package-id", "7", "extra@example.net", input=raw)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["recipients"] == ["extra@example.net", "x@example.net", "y@example.net", "z@example.net"]
+    assert out["sent"] is False
+    queue_file = load(queued_files(spool_dir)[0].read_bytes())
+    assert b"Bcc:" not in queue_file.message
+    assert queue_file.envelope.sender == "a@example.org"
+    assert (queue_file.envelope.user_id, queue_file.envelope.package_id) == ("42", "7")
+
+
+def test_sendmail_flags_are_accepted(cli, spool_dir):
+    done = cli("mq-send", "-oi", "-odb", "-oem", "-fapp@example.org", "-F", "The App", "-N", "never",
+               "--", "bob@example.net", input=b"Subject: x\n\nline\n.\nafter the dot\n")
+    assert done.returncode == 0, done.stderr
+    queue_file = load(queued_files(spool_dir)[0].read_bytes())
+    assert b"From: The App <app@example.org>" in queue_file.message
+    assert b"after the dot" in queue_file.message  # -oi: a lone dot does not end input
+
+
+def test_without_i_a_lone_dot_ends_the_message(cli, spool_dir):
+    done = cli("mq-send", "-f", "a@example.org", "b@example.net", input=b"Subject: x\n\nline\n.\nignored\n")
+    assert done.returncode == 0
+    assert b"ignored" not in load(queued_files(spool_dir)[0].read_bytes()).message
+
+
+@pytest.mark.parametrize("args, raw, code, says", [
+    (["-f", "a@example.org\nBcc: victim@example.net", "b@example.net"], message(), 64, "line break"),
+    (["-F", "Name\r\nBcc: victim@example.net", "-f", "a@example.org", "b@example.net"], message(), 64,
+     "line break"),
+    (["-f", "a@example.org", "b@example.net\nX: y"], message(), 64, "line break"),
+    (["-f", "a@example.org", "--", "-oQ/tmp@example.net"], message(), 64, "starts with '-'"),
+    (["-f", "a@example.org", "not an address"], message(), 64, "not a valid address"),
+    (["-f", "a@example.org", "b@example.net"], b"", 65, "empty"),
+    (["-f", "a@example.org", "b@example.net"], b"just some text\nno headers\n", 65, "header"),
+    (["-f", "a@example.org"], message(), 64, "no recipients"),
+    (["--no-such-flag", "b@example.net"], message(), 64, "no-such-flag"),
+    (["-bs"], message(), 64, "-bm"),
+    (["--user-id", "4-2", "-f", "a@example.org", "b@example.net"], message(), 64, "user id"),
+])
+def test_refusals(cli, spool_dir, args, raw, code, says):
+    done = cli("mq-send", *args, input=raw)
+    assert done.returncode == code, done.stderr
+    assert says in done.stderr.decode()
+    assert queued_files(spool_dir) == []
+    assert not list((spool_dir / "tmp").iterdir()) if (spool_dir / "tmp").exists() else True
+
+
+def test_quoted_and_non_ascii_addresses_are_accepted(cli, spool_dir):
+    done = cli("mq-send", "-f", "a@example.org", '"john doe"@example.net', "jürgen@example.de", input=message())
+    assert done.returncode == 0, done.stderr
+    envelope = load(queued_files(spool_dir)[0].read_bytes()).envelope
+    assert [r.address for r in envelope.recipients] == ['"john doe"@example.net', "jürgen@example.de"]
+
+
+def test_unwritable_spool_is_a_temporary_failure(cli, tmp_path):
+    spool = tmp_path / "ro"
+    spool.mkdir()
+    (spool / "queued").write_text("a file where a directory should be")
+    done = cli("mq-send", "-f", "a@example.org", "b@example.net", input=message(),
+               env={"MAILTOOLS_SPOOL": str(spool)})
+    assert done.returncode == 75, done.stderr
+    assert "cannot" in done.stderr.decode()
+
+
+def test_missing_parent_directory_is_a_temporary_failure(cli, tmp_path):
+    spool = tmp_path / "file"
+    spool.write_text("x")
+    done = cli("mq-send", "-f", "a@example.org", "b@example.net", input=message(),
+               env={"MAILTOOLS_SPOOL": str(spool / "spool")})
+    assert done.returncode == 75
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
+def test_full_disk_is_75_and_leaves_nothing_half_written(cli, tmp_path):
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mount)], check=True)
+    try:
+        spool = mount / "spool"
+        ok = cli("mq-send", "-f", "a@example.org", "b@example.net", input=message(),
+                 env={"MAILTOOLS_SPOOL": str(spool)})
+        assert ok.returncode == 0, ok.stderr
+        big = message(body="x" * 200_000 + "\n")
+        done = cli("mq-send", "-f", "a@example.org", "b@example.net", input=big,
+                   env={"MAILTOOLS_SPOOL": str(spool)})
+        assert done.returncode == 75, done.stderr
+        assert "No space left" in done.stderr.decode()
+        assert len(list((spool / "queued").iterdir())) == 1  # only the first, complete one
+        assert list((spool / "tmp").iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_unknown_config_key_is_78_naming_it(cli, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[transport]\nhots = "x"\n')
+    done = cli("mq-send", "-f", "a@example.org", "b@example.net", input=message(),
+               env={"MAILTOOLS_CONFIG": str(bad)})
+    assert done.returncode == 78
+    assert "transport.hots" in done.stderr.decode()
+
+
+def test_now_delivers_before_returning(cli, smtp, spool_dir):
+    done = cli("mq-send", "--now", "--json", "-f", "a@example.org", "b@example.net", input=message())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["sent"] is True
+    assert len(smtp.messages) == 1
+    assert len(list((spool_dir / "sent").iterdir())) == 1
+
+
+def test_now_with_the_server_down_stays_queued_and_exits_0(cli, smtp, spool_dir):
+    smtp.stop()
+    done = cli("mq-send", "--now", "--json", "-f", "a@example.org", "b@example.net", input=message())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["sent"] is False
+    assert len(list((spool_dir / "deferred").iterdir())) == 1
+    smtp.start()  # the fixture stops it again
+
+
+def test_help_teaches(cli):
+    done = cli("mq-send", "--help")
+    assert done.returncode == 0
+    text = done.stdout.decode()
+    assert "Examples:" in text and "Exit codes" in text and "sendmail" in text

@@ -1,0 +1,57 @@
+"""Configuration: precedence, types, unknown keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailtools.config import load_config, parse_config
+from mailtools.errors import ConfigError
+
+
+def test_defaults_match_design():
+    config = parse_config({})
+    assert config.spool == "/var/spool/mailtools"
+    assert (config.retry.min_backoff, config.retry.max_backoff, config.retry.max_attempts) == (300, 4000, 100)
+    assert (config.bounce.prefix, config.bounce.max_bounce_count, config.bounce.soft_threshold) == ("bounce", 10, 5)
+    assert config.transport.starttls == "auto" and config.retention.bounce_days == 30
+
+
+@pytest.mark.parametrize("data, names", [
+    ({"spol": "/x"}, "'spool'" if False else "'spol'"),
+    ({"transport": {"prot": 25}}, "'transport.prot'"),
+    ({"transport": {"port": "25"}}, "'transport.port'"),
+    ({"retry": {"max_attempts": 1.5}}, "'retry.max_attempts'"),
+    ({"bounce": {"prefix": 3}}, "'bounce.prefix'"),
+    ({"transport": {"kind": "carrier-pigeon"}}, "'transport.kind'"),
+    ({"senders": {"a@example.org": {"hots": "x"}}}, "'senders.a@example.org.hots'"),
+    ({"send_immediately": "yes"}, "'send_immediately'"),
+])
+def test_errors_name_the_key(data, names):
+    with pytest.raises(ConfigError) as err:
+        parse_config(data)
+    assert names in str(err.value)
+    assert err.value.exit_code == 78
+
+
+def test_precedence_flag_env_file_default(tmp_path, monkeypatch):
+    config_file = tmp_path / "m.toml"
+    config_file.write_text('spool = "/from/file"\n[retry]\nmin_backoff = 60\n')
+    monkeypatch.delenv("MAILTOOLS_SPOOL", raising=False)
+    monkeypatch.setenv("MAILTOOLS_CONFIG", str(config_file))
+    assert load_config().spool == "/from/file"
+    assert load_config().retry.min_backoff == 60
+    monkeypatch.setenv("MAILTOOLS_SPOOL", "/from/env")
+    assert load_config().spool == "/from/env"
+    assert load_config(spool="/from/flag").spool == "/from/flag"
+
+
+def test_a_missing_explicit_config_file_is_an_error(tmp_path):
+    with pytest.raises(ConfigError):
+        load_config(str(tmp_path / "nope.toml"))
+
+
+def test_invalid_toml_is_a_config_error(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[transport\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(str(bad))

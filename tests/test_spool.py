@@ -1,0 +1,124 @@
+"""Claims, crash recovery and the spool's safety rules."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from conftest import command_path, message
+from test_flush import T0, flush, rows, send
+
+from mailtools.envelope import Envelope, Recipient
+from mailtools.spool import CLAIM_LEASE, ClaimName, Spool
+
+
+def crash_a_flush(cli, smtp, spool_dir) -> None:
+    """Start mq-flush against a stalling server and SIGKILL it while it holds a claim."""
+    smtp.behaviour.stall_seconds = 30
+    before = set(os.listdir(spool_dir / "active")) if (spool_dir / "active").exists() else set()
+    proc = subprocess.Popen([command_path("mq-flush")], env=dict(cli.env, MAILTOOLS_NOW=str(T0)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        claims = set(os.listdir(spool_dir / "active")) if (spool_dir / "active").exists() else set()
+        if claims - before:  # this run's own claim, taken after recovering the last one
+            break
+        time.sleep(0.02)
+    time.sleep(0.1)  # let it reach the stalled DATA
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    smtp.behaviour.stall_seconds = 0
+
+
+def test_a_killed_flush_is_recovered_at_once_and_delivered(cli, smtp, spool_dir):
+    queue_id = send(cli, "a@example.net")
+    crash_a_flush(cli, smtp, spool_dir)
+    assert [ClaimName.parse(n).id for n in os.listdir(spool_dir / "active")] == [queue_id]
+    assert flush(cli)["sent"] == 1
+    assert os.listdir(spool_dir / "active") == []
+    [row] = rows(cli)
+    assert row["state"] == "sent" and row["attempts"] == 2  # the crashed attempt counts
+
+
+def test_three_crashes_hold_the_message(cli, smtp, spool_dir):
+    queue_id = send(cli, "a@example.net")
+    for _ in range(3):
+        crash_a_flush(cli, smtp, spool_dir)  # each run first recovers the previous crash
+    assert flush(cli)["sent"] == 0  # the third recovery holds it instead of retrying
+    assert smtp.messages == []
+    [row] = cli.json_lines("mq-list")
+    assert row["state"] == "held" and "3 crashed deliveries" in row["last_error"]
+    assert cli("mq-ctl", "release", queue_id).returncode == 0
+    assert flush(cli)["sent"] == 1
+
+
+def _claim_as(spool: Spool, queue_id: str, host: str, at: float) -> None:
+    os.rename(spool.path("queued", queue_id), spool.path("active", f"{queue_id}~{host}~4242.99~{at:.0f}"))
+
+
+def test_a_claim_from_another_host_waits_for_the_lease(cli, smtp, spool_dir):
+    queue_id = send(cli, "a@example.net")
+    spool = Spool(str(spool_dir))
+    _claim_as(spool, queue_id, "otherhost", T0)
+    assert flush(cli, now=T0 + 60)["sent"] == 0
+    assert smtp.messages == []
+    assert flush(cli, now=T0 + CLAIM_LEASE + 1)["sent"] == 1
+
+
+def test_a_claim_by_a_reused_pid_is_recognised_as_dead(spool_dir):
+    spool = Spool(str(spool_dir))
+    spool.ensure()
+    envelope = Envelope(id=spool.new_id(), sender="a@example.org", recipients=[Recipient("b@example.net")])
+    spool.enqueue(envelope, message())
+    # Our own pid is alive, but with another start time it is another process.
+    _claim_as(spool, envelope.id, os.uname().nodename, T0)
+    name = os.listdir(spool.dir("active"))[0]
+    os.rename(spool.path("active", name), spool.path("active", name.replace("4242.99", f"{os.getpid()}.1")))
+    assert spool.recover(T0) == [envelope.id]
+    assert spool.find(envelope.id)[0] == "queued"
+
+
+def test_symlinks_in_the_spool_are_never_followed(cli, smtp, spool_dir, tmp_path):
+    send(cli, "a@example.net")
+    secret_elsewhere = tmp_path / "outside"
+    secret_elsewhere.write_text("{not a queue file}")
+    os.symlink(secret_elsewhere, spool_dir / "queued" / "0000000000000000000000")
+    os.symlink(secret_elsewhere, spool_dir / "maildrop" / "evil")
+    assert flush(cli)["sent"] == 1
+    assert secret_elsewhere.read_text() == "{not a queue file}"
+    assert os.path.islink(spool_dir / "maildrop" / "evil")
+
+
+@pytest.mark.parametrize("bad", ["../../etc/passwd", "..", "0660D4E0CC45D44ADE607B/../x", "abc"])
+def test_mq_ctl_refuses_ids_that_are_not_ids(cli, bad):
+    done = cli("mq-ctl", "delete", bad)
+    assert done.returncode == 65
+    assert "not a queue id" in done.stderr.decode()
+
+
+def test_mq_ctl_hold_release_requeue_delete(cli, smtp, spool_dir):
+    smtp.behaviour.rules["gone@example.net"] = "550 no"
+    a = send(cli, "a@example.net")
+    b = send(cli, "gone@example.net")
+    assert cli("mq-ctl", "hold", a).returncode == 0
+    assert flush(cli)["dropped"] == 1  # a is held: not tried
+    assert smtp.messages == []
+    assert [r["state"] for r in cli.json_lines("mq-list", "--state", "held")] == ["held"]
+    done = cli("mq-ctl", "release", "-", input=f"{a}\n")
+    assert done.returncode == 0 and f"{a}: queued" in done.stdout.decode()
+    smtp.behaviour.rules.clear()
+    assert cli("mq-ctl", "requeue", b).returncode == 0
+    assert flush(cli)["sent"] == 2
+    assert cli("mq-ctl", "delete", a).returncode == 0
+    assert cli("mq-ctl", "delete", a).returncode == 65  # gone
+    assert [r["id"] for r in rows(cli)] == [b]
+
+
+def test_mq_ctl_refuses_a_message_being_delivered(cli, smtp, spool_dir):
+    queue_id = send(cli, "a@example.net")
+    spool = Spool(str(spool_dir))
+    _claim_as(spool, queue_id, os.uname().nodename, T0)
+    assert cli("mq-ctl", "hold", queue_id).returncode == 75
