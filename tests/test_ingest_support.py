@@ -95,8 +95,8 @@ def make_dsn(template: str, sent: Sent, dsn_id: str | None = None, folder: Path 
     ``sent.recipient`` as the failing recipient and quotes ``sent.message_id``.
     """
     text = (folder / template).read_text("utf-8")
-    failing = re.search(r"^(?:Final-Recipient: rfc822; |From: .*<)([^>\s]+)", text, re.M | re.I)
-    if failing and "Final-Recipient" in text:
+    failing = re.search(r"^Final-Recipient: rfc822; *(\S+)", text, re.M | re.I)
+    if failing:
         text = text.replace(failing.group(1), sent.recipient)
     text = text.replace("alice@remote.example", sent.recipient)
     text = text.replace("dsnsink@localhost", sent.address)

@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import EX_IOERR
+from ..errors import EX_IOERR, UsageError
 from ..fsutil import fsync_dir, read_file
 from ..ids import new_id
 from .ingest import Ingester
@@ -51,7 +51,7 @@ def process_maildir(ingester: Ingester, maildir: str, batch: int = BATCH) -> Mai
     new_dir, cur_dir = os.path.join(maildir, "new"), os.path.join(maildir, "cur")
     for sub in (new_dir, cur_dir):
         if not os.path.isdir(sub):
-            raise FileNotFoundError(f"{maildir} is not a Maildir: no {os.path.basename(sub)}/")
+            raise UsageError(f"{maildir} is not a Maildir: no {os.path.basename(sub)}/")
     result = MaildirResult()
     envelope = envelope_lines([], None, "maildir")
     names = pending(maildir)

@@ -1,0 +1,115 @@
+"""bounce-ingest's other modes: FILE..., --dry-run --json (DESIGN.md's schema), usage errors."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from test_ingest_support import POSTFIX, TestSpool, make_dsn, run_cli
+
+from mailtools.cli.bounce_ingest import _pipe_options
+
+
+@pytest.fixture
+def spool(tmp_path):
+    return TestSpool(tmp_path / "spool")
+
+
+def _snapshot(root):
+    return {os.path.join(d, f): os.stat(os.path.join(d, f)).st_mtime_ns
+            for d, _, files in os.walk(root) for f in files}
+
+
+def test_dry_run_json_matches_the_schema_and_changes_nothing(spool, tmp_path):
+    sent = spool.send("nosuchuser@remote.test", user_id="42", package_id="7")
+    path = tmp_path / "dsn.eml"
+    path.write_bytes(make_dsn("bounce_userunknown.eml", sent))
+    before = _snapshot(spool.root)
+    proc = run_cli(spool, "--dry-run", "--json", str(path), str(POSTFIX / "delayed_slow.eml"))
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert lines[0] == {
+        "source": str(path), "kind": "bounce",
+        "verp": {"user_id": "42", "package_id": "7", "valid": True},
+        "message_id": sent.message_id,
+        "recipients": [{"address": "nosuchuser@remote.test", "action": "failed", "status": "5.1.1",
+                        "reply_code": None, "reason": "userunknown", "hard": True}]}
+    assert lines[1]["kind"] == "delay" and lines[1]["verp"] is None
+    assert list(lines[1]) == ["source", "kind", "verp", "message_id", "recipients"]
+    assert _snapshot(spool.root) == before
+    assert not (spool.root / "bounces").exists()
+
+
+def test_dry_run_forged_is_not_valid(spool, tmp_path):
+    sent = spool.send("nosuchuser@remote.test")
+    forged = sent.address.replace("bounce-42-", "bounce-43-")
+    path = tmp_path / "dsn.eml"
+    path.write_bytes(make_dsn("bounce_userunknown.eml", sent).replace(sent.address.encode(), forged.encode()))
+    proc = run_cli(spool, "--dry-run", "--json", str(path))
+    assert json.loads(proc.stdout)["verp"] == {"user_id": "43", "package_id": "7", "valid": False}
+
+
+def test_dry_run_reads_stdin_without_a_spool(tmp_path):
+    spool = TestSpool(tmp_path / "spool")
+    spool.config.write_text(f'spool = "{tmp_path / "none"}"\n')
+    raw = (POSTFIX / "bounce_mailboxfull.eml").read_bytes()
+    proc = run_cli(spool, "--dry-run", "--json", stdin=raw)
+    assert proc.returncode == 0, proc.stderr
+    line = json.loads(proc.stdout)
+    assert line["source"] == "-" and line["recipients"][0]["reason"] == "mailboxfull"
+    assert not (tmp_path / "none").exists()
+
+
+def test_dry_run_without_json_is_one_line_per_message(spool):
+    proc = run_cli(spool, "--dry-run", str(POSTFIX / "bounce_userunknown.eml"))
+    assert proc.returncode == 0
+    assert proc.stdout.decode().count("\n") == 1 and "userunknown" in proc.stdout.decode()
+
+
+def test_files_are_processed_and_left_in_place(spool, tmp_path):
+    hard = spool.send("gone@remote.test")
+    full = spool.send("full@remote.test")
+    paths = []
+    for template, sent in (("bounce_userunknown.eml", hard), ("bounce_mailboxfull.eml", full)):
+        path = tmp_path / template
+        path.write_bytes(make_dsn(template, sent))
+        paths.append(str(path))
+    proc = run_cli(spool, *paths, str(tmp_path / "missing.eml"))
+    assert proc.returncode == 74 and b"missing.eml" in proc.stderr  # the others still done
+    assert spool.counts(hard.recipient) == (1, 0) and spool.counts(full.recipient) == (0, 1)
+    assert all(os.path.exists(p) for p in paths)
+    assert len(spool.files("processed")) == 2
+
+
+def test_dash_is_stdin_stored_first(spool):
+    sent = spool.send("gone@remote.test")
+    proc = run_cli(spool, "-", stdin=make_dsn("bounce_userunknown.eml", sent))
+    assert proc.returncode == 0, proc.stderr
+    assert spool.counts(sent.recipient) == (1, 0)
+
+
+@pytest.mark.parametrize("args", [
+    ("--maildir", "x", "--smtp", "127.0.0.1:1"),
+    ("--json",),
+    ("--dry-run", "--smtp", "127.0.0.1:2525"),
+    ("--smtp", "nonsense"),
+    ("--no-such-flag",),
+])
+def test_usage_errors_are_64(spool, args):
+    proc = run_cli(spool, *args)
+    assert proc.returncode == 64, proc.stderr
+    assert b"Traceback" not in proc.stderr
+
+
+def test_help(spool):
+    proc = run_cli(spool, "--help")
+    assert proc.returncode == 0 and b"--retry-incoming" in proc.stdout
+
+
+def test_pipe_options():
+    assert _pipe_options([]) == {"spool": None, "config_file": None, "verbose": 0, "quiet": False}
+    assert _pipe_options(["--spool", "/s", "--config=/c", "-vv", "-q"]) == {
+        "spool": "/s", "config_file": "/c", "verbose": 2, "quiet": True}
+    for other in (["file.eml"], ["--dry-run"], ["--maildir", "x"], ["--spool"], ["-h"], ["-"]):
+        assert _pipe_options(other) is None
