@@ -12,7 +12,6 @@ only for messages that are not standard DSNs.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from email.message import Message
@@ -21,6 +20,7 @@ from email.parser import BytesParser
 from mailtools.bounce import dsn, reasons, textrules
 
 MAX_RAW = 1024 * 1024        # bytes of a message we parse at all
+MAX_FLUFL_RAW = 128 * 1024  # flufl's detectors scan every line with regexes: feed them less
 MAX_BOUNDARIES = 200         # more than this is hostile: the parser is quadratic
 
 _SUCCESS = frozenset({"delivered", "relayed", "expanded"})
@@ -91,7 +91,8 @@ def _classify(raw: bytes) -> Verdict:
     if ctypes & {"message/delivery-status", "message/global-delivery-status"}:
         if _from_dsn(verdict, parts):
             return verdict
-    return _from_prose(verdict, msg, parts, report_type)
+    small = msg if len(raw) <= MAX_FLUFL_RAW else BytesParser().parsebytes(raw[:MAX_FLUFL_RAW])
+    return _from_prose(verdict, msg, small, parts, report_type)
 
 
 
@@ -174,8 +175,12 @@ def _action_from_status(status: str | None) -> str | None:
     return {"2": "delivered", "4": "delayed", "5": "failed"}.get((status or " ")[0])
 
 
-def _from_prose(verdict: Verdict, msg: Message, parts: list[tuple[Message, bool]],
-                report_type: str) -> Verdict:
+def _from_prose(verdict: Verdict, msg: Message, small: Message,
+                parts: list[tuple[Message, bool]], report_type: str) -> Verdict:
+    """Non-DSN messages: autoreplies, read receipts, and MTA prose bounces.
+
+    *small* is *msg* parsed from at most MAX_FLUFL_RAW bytes, for flufl.bounce.
+    """
     subject = _header_text(msg.get("Subject"))
     sender = dsn.fold(msg.get("From", ""))
     bouncey = bool(textrules.BOUNCE_SUBJECT.search(subject) or textrules.BOUNCE_SENDER.search(sender))
@@ -191,7 +196,7 @@ def _from_prose(verdict: Verdict, msg: Message, parts: list[tuple[Message, bool]
     if len(parts) >= dsn.MAX_PARTS:
         verdict.problem = "too many MIME parts to look for a bounce"
         return verdict
-    temporary, permanent = _flufl_failures(msg)
+    temporary, permanent = _flufl_failures(small)
     prose, _ = dsn.prose(parts)
     if textrules.DELAY_SUBJECT.search(subject):
         # A "still trying" warning: what flufl calls permanent is not.
@@ -249,7 +254,7 @@ def _flufl_failures(msg: Message) -> tuple[list[str], list[str]]:
         detectors = list(getattr(_scan, "_DETECTORS", []))
     except Exception:  # noqa: BLE001 - no flufl.bounce: no heuristic detectors
         return [], []
-    _quiet(logging.getLogger("flufl.bounce"))
+    _quiet_flufl()
     for detector in detectors:
         try:
             temporary, permanent = detector().process(msg)
@@ -270,19 +275,23 @@ def _addrs(values: object) -> list[str]:
     return out
 
 
-class _NoTracebacks(logging.Filter):
-    """Drop flufl.bounce's detector tracebacks: a pipe's stderr is Postfix's log."""
+def _quiet_flufl() -> None:
+    """Drop flufl.bounce's detector tracebacks: a pipe's stderr ends up in Postfix's log.
 
-    def filter(self, record: logging.LogRecord) -> bool:
+    logging is imported here, not at module level, to keep start-up cheap.
+    """
+    import logging
+
+    logger = logging.getLogger("flufl.bounce")
+    if getattr(logger, "_mailtools_quiet", False):
+        return
+
+    def no_tracebacks(record: logging.LogRecord) -> bool:
         return record.exc_info is None and record.levelno < logging.ERROR
 
-
-def _quiet(logger: logging.Logger) -> None:
-    if not any(isinstance(f, _NoTracebacks) for f in logger.filters):
-        logger.addFilter(_NoTracebacks())
-        logger.addHandler(logging.NullHandler())
-
-
+    logger.addFilter(no_tracebacks)
+    logger.addHandler(logging.NullHandler())
+    logger._mailtools_quiet = True  # type: ignore[attr-defined]
 
 
 def _no_hard_unless_bounce(verdict: Verdict) -> None:

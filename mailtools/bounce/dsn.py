@@ -13,11 +13,10 @@ to care which it was.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from email.message import Message
 from email.parser import HeaderParser
 
-from mailtools.bounce.textrules import ORIGINAL_MARKERS
+from mailtools.bounce.textrules import ORIGINAL_MARKERS, match_text
 
 MAX_TEXT = 256 * 1024        # characters of prose we scan
 MAX_DEPTH = 50               # MIME nesting we walk
@@ -39,15 +38,18 @@ _BLANK = re.compile(r"\n[ \t]*\n")
 _ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
 
 
-@dataclass
 class DsnRecipient:
-    """One per-recipient block of a delivery-status report."""
+    """One per-recipient block of a delivery-status report.
 
-    address: str
-    action: str | None
-    status: str | None
-    diagnostic_type: str | None
-    diagnostic: str | None
+    A plain class, not a dataclass: each @dataclass costs ~1 ms at import.
+    """
+
+    __slots__ = ("address", "action", "status", "diagnostic_type", "diagnostic")
+
+    def __init__(self, address: str, action: str | None, status: str | None,
+                 diagnostic_type: str | None, diagnostic: str | None) -> None:
+        self.address, self.action, self.status = address, action, status
+        self.diagnostic_type, self.diagnostic = diagnostic_type, diagnostic
 
 
 def fold(value: object) -> str:
@@ -274,19 +276,30 @@ def original_ids(parts: list[tuple[Message, bool]]) -> tuple[str | None, str | N
 
 
 def near(prose: str, address: str) -> str:
-    """The paragraph of *prose* that mentions *address* (where reasons are given)."""
-    low = prose.lower()
-    i = low.find(address.lower())
-    if i < 0:
-        return ""
-    start = low.rfind("\n", 0, i) + 1
-    m = _BLANK.search(prose, i)
-    end = m.start() if m else len(prose)
-    if m and end - start < len(address) + 12:
-        # "<addr>:" alone on its line, the reason in the next paragraph.
-        m = _BLANK.search(prose, m.end())
+    """The paragraph of *prose* about *address*: where a non-DSN bounce gives the reason.
+
+    Bounces often name the address twice (a list, then a transcript); the
+    first paragraph that states a reason is the one we want.
+    """
+    low, needle = prose.lower(), address.lower()
+    first = ""
+    i = low.find(needle)
+    for _ in range(5):
+        if i < 0:
+            break
+        start = low.rfind("\n", 0, i) + 1
+        m = _BLANK.search(prose, i)
         end = m.start() if m else len(prose)
-    return prose[start:min(end, start + 1500)].strip()
+        if m and end - start < len(address) + 12:
+            # "<addr>:" alone on its line, the reason in the next paragraph.
+            m = _BLANK.search(prose, m.end())
+            end = m.start() if m else len(prose)
+        para = prose[start:min(end, start + 1500)].strip()
+        if match_text(para):
+            return para
+        first = first or para
+        i = low.find(needle, max(end, i + 1))
+    return first
 
 
 def trim(text: str | None) -> str | None:

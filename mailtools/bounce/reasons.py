@@ -103,7 +103,8 @@ def decide(
 
     by_text = match_text(text)
     by_status = status_reason(status)
-    generic_status = status is None or status.endswith(".0.0")
+    # x.y.0 is "other or undefined" within its class: the text knows better.
+    generic_status = status is None or status.endswith(".0")
 
     # Exchange Online says 5.1.10 for "recipient not found", not for null MX.
     microsoft_5110 = by_text == "userunknown" and by_status == "notaccept"

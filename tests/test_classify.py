@@ -1,0 +1,187 @@
+"""Table-driven tests of mailtools.bounce.classify over real and hand-written bounces.
+
+Every sample under tests/data/bounces/ has a row in expected.json (kind, and per
+recipient address, reason, hard); see tests/data/bounces/README.md for where each
+sample comes from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mailtools.bounce.classify import RecipientVerdict, Verdict, classify
+
+DATA = Path(__file__).resolve().parent / "data" / "bounces"
+EXPECTED: dict[str, dict] = json.loads((DATA / "expected.json").read_text())
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _sample_files() -> list[str]:
+    return sorted(str(p.relative_to(DATA)) for p in DATA.glob("*/*") if p.suffix in (".eml", ".txt"))
+
+
+def test_every_sample_has_an_expectation() -> None:
+    assert set(_sample_files()) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_sample(name: str) -> None:
+    row = EXPECTED[name]
+    if "known_miss" in row:
+        pytest.xfail(row["known_miss"])
+    verdict = classify((DATA / name).read_bytes())
+    assert verdict.kind == row["kind"]
+    got = [{"address": r.address, "reason": r.reason, "hard": r.hard} for r in verdict.recipients]
+    assert got == row.get("truth", row["recipients"])
+    if "message_id" in row:
+        assert verdict.message_id == row["message_id"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_only_bounces_are_hard(name: str) -> None:
+    verdict = classify((DATA / name).read_bytes())
+    if verdict.kind != "bounce":
+        assert not any(r.hard for r in verdict.recipients)
+    for r in verdict.recipients:
+        assert not r.hard or r.reason in ("userunknown", "hostunknown", "hasmoved", "notaccept")
+
+
+def test_postfix_dsn_fields() -> None:
+    v = classify((DATA / "postfix" / "bounce_spamhaus.eml").read_bytes())
+    assert v.kind == "bounce"
+    assert v.message_id == "<spamhaus.1795316926@pfx.test>"
+    assert v.original_return_path == "dsnsink@localhost"
+    assert v.delivered_to == ["dsnsink@localhost"]
+    [r] = v.recipients
+    assert (r.action, r.status, r.reply_code, r.reason, r.hard) == ("failed", "5.7.1", "554", "blocked", False)
+    assert "zen.spamhaus.org" in (r.diagnostic or "")
+    assert r.to_json()["address"] == "spam@remote.test"
+    assert set(r.to_json()) >= {"address", "action", "status", "reply_code", "reason", "hard"}
+
+
+def test_verp_return_path_and_delivered_to() -> None:
+    v = classify((DATA / "synthetic" / "gmail_userunknown.eml").read_bytes())
+    assert v.original_return_path == "bounce-42-3f9a2c1d-7@lists.example.org"
+    assert v.delivered_to == ["bounce-42-3f9a2c1d-7@lists.example.org"]
+    assert v.message_id == "<gmuser.20241105@example.org>"
+
+
+@pytest.mark.parametrize(("status", "reply", "text", "reason", "hard"), [
+    ("5.1.1", "550", "550 5.1.1 user unknown", "userunknown", True),
+    ("5.7.1", "550", "550 5.7.1 Service unavailable; client blocked using Spamhaus", "blocked", False),
+    ("5.0.0", "550", "550 Requested action not taken: mailbox unavailable, blocked", "blocked", False),
+    ("5.2.2", "552", "552 5.2.2 mailbox full", "mailboxfull", False),
+    ("5.4.4", None, "Host or domain name not found", "hostunknown", True),
+    ("4.4.7", None, "delivery time expired", "expired", False),
+    ("5.0.0", None, "retry timeout exceeded", "expired", False),
+    ("5.2.1", "550", "550 5.2.1 account disabled", "suspend", False),
+    ("5.7.26", "550", "550 5.7.26 DMARC policy", "authfailure", False),
+    ("5.7.1", "550", "550 5.7.1 no PTR record for your IP", "requireptr", False),
+    ("5.3.4", "552", "552 5.3.4 message too big", "mesgtoobig", False),
+    ("4.5.3", "452", "452 4.5.3 too many recipients", "toomanyconn", False),
+    ("4.7.1", "450", "450 4.7.1 rate limit exceeded", "speeding", False),
+    ("5.7.1", "554", "554 5.7.1 relaying denied", "norelaying", False),
+    ("5.7.0", "530", "530 5.7.0 must issue a STARTTLS command first", "failedstarttls", False),
+    ("5.1.10", "556", "556 5.1.10 recipient domain has null MX", "notaccept", True),
+    ("5.3.2", "550", "550 5.3.2 system not accepting network messages", "notaccept", False),
+    ("5.1.1", "550", None, "userunknown", True),
+    ("5.7.1", "550", "550 5.7.1 mailbox unavailable", "rejected", False),
+    ("4.1.1", "450", "450 4.1.1 user unknown", "userunknown", False),
+])
+def test_decide(status: str, reply: str | None, text: str | None, reason: str, hard: bool) -> None:
+    from mailtools.bounce.reasons import decide
+
+    action = "delayed" if status.startswith("4.") else "failed"
+    assert decide(action, status, reply, text) == (reason, hard)
+
+
+def _nested(depth: int) -> bytes:
+    out = [b"From: MAILER-DAEMON@x.example\nSubject: Undelivered\nContent-Type: multipart/mixed; boundary=b0\n\n"]
+    out += [b"--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n" % (i, i + 1) for i in range(depth)]
+    out.append(b"--b%d\nContent-Type: text/plain\n\nuser unknown <a@b.example>\n" % depth)
+    out += [b"--b%d--\n" % i for i in range(depth, -1, -1)]
+    return b"".join(out)
+
+
+_DSN = (DATA / "postfix" / "bounce_userunknown.eml").read_bytes()
+HOSTILE = {
+    "random": os.urandom(20000),
+    "nul": b"\0" * 10000,
+    "empty": b"",
+    "invalid-utf8-headers": b"From: \xff\xfe <x@\xc3\x28>\nSubject: \xc3\x28\xa0\n\n\xff\xfe hi\n",
+    "200k-header-line": b"Subject: " + b"A" * 200_000 + b"\nFrom: someone@x.example\n\nbody\n",
+    "mime-2000-deep": _nested(2000),
+    "mime-60-deep": _nested(60),
+    "3mb-body": b"From: MAILER-DAEMON@x\nSubject: Undelivered Mail\n\n" + b"The user a@b.example unknown\n" * 110_000,
+    "dsn-empty-fields": _DSN.replace(b"Action: failed", b"Action: ").replace(b"Status: 5.1.1", b"Status:"),
+    "dsn-bogus-fields": _DSN.replace(b"Action: failed", b"Action: \xff\xff").replace(b"Status: 5.1.1", b"Status: 9.x"),
+    "dsn-truncated": _DSN[:1200],
+    "at-storm": b"From: MAILER-DAEMON@x\nSubject: Undelivered\n\n" + b"@" * 500_000,
+    "not-bytes": "a str, not bytes",
+}
+SHOULD_BE_OTHER = set(HOSTILE) - {"mime-60-deep"}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_input_returns_quickly(name: str) -> None:
+    start = time.perf_counter()
+    verdict = classify(HOSTILE[name])  # type: ignore[arg-type]
+    elapsed = time.perf_counter() - start
+    assert isinstance(verdict, Verdict)
+    assert elapsed < 1.0, f"{name} took {elapsed:.2f}s"
+    assert not any(r.hard for r in verdict.recipients if verdict.kind != "bounce")
+    if name in SHOULD_BE_OTHER:
+        assert verdict.kind == "other"
+        assert verdict.problem
+
+
+def test_mbox_from_line_is_ignored() -> None:
+    raw = (DATA / "postfix" / "bounce_userunknown.eml").read_bytes()
+    assert raw.startswith(b"From ")
+    assert classify(raw).kind == classify(raw.partition(b"\n")[2]).kind == "bounce"
+
+
+def test_recipient_json_has_the_contract_keys() -> None:
+    r = RecipientVerdict("a@b.example", "failed", "5.1.1", "550", "userunknown", True, "550 5.1.1 no")
+    assert r.to_json() == {"address": "a@b.example", "action": "failed", "status": "5.1.1", "reply_code": "550",
+                           "reason": "userunknown", "hard": True, "diagnostic": "550 5.1.1 no"}
+
+
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_standard_dsn_does_not_import_flufl() -> None:
+    code = (
+        "import sys\n"
+        "from mailtools.bounce.classify import classify\n"
+        f"v = classify(open({str(DATA / 'postfix' / 'bounce_spamhaus.eml')!r}, 'rb').read())\n"
+        "assert v.kind == 'bounce', v\n"
+        "print('flufl.bounce' in sys.modules)\n"
+    )
+    proc = _run(code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"
+
+
+def test_non_dsn_bounce_uses_flufl_and_prints_nothing() -> None:
+    code = (
+        "import sys\n"
+        "from mailtools.bounce.classify import classify\n"
+        f"v = classify(open({str(DATA / 'flufl' / 'qmail_05.txt')!r}, 'rb').read())\n"
+        "assert v.kind == 'bounce' and v.recipients, v\n"
+        "for raw in (b'', b'\\0' * 100, b'From: MAILER-DAEMON@x\\nContent-Type: multipart/report\\n\\n--'):\n"
+        "    classify(raw)\n"
+        "print('flufl.bounce' in sys.modules)\n"
+    )
+    proc = _run(code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "True"
+    assert proc.stderr == ""
