@@ -54,6 +54,7 @@ def queue(conn: sqlite3.Connection, config: Config, kind: str, address: str, eve
     package (the flag is global), of every package that has that hook. The
     platform webhook of ``sending_domain`` for a hard bounce.
     """
+    ensure_schema(conn)
     hook = HOOKS[kind]
     payload = json.dumps(event, sort_keys=True)
     now = float(event.get("time") or 0)
@@ -134,9 +135,9 @@ def run_pending(conn: sqlite3.Connection, config: Config, now: float, budget_sec
     except sqlite3.Error as exc:
         log.warning("callbacks: cannot read the queue: %s", exc)
         return 0
-    for cid, kind, target, pid, domain, address, payload, attempts in due:
-        if time.monotonic() - started > budget_seconds:
-            log.info("callbacks: time budget spent; the rest wait for the next run")
+    for number, (cid, kind, target, pid, domain, address, payload, attempts) in enumerate(due):
+        if number and time.monotonic() - started > budget_seconds:
+            log.info("callbacks: time budget spent; %d wait for the next run", len(due) - number)
             break
         try:
             # The claim: a lease past the timeout, so two runners (ingest and sweep) never run one twice,

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..config import Config
 from ..errors import UsageError
-from . import callbacks
+from . import callbacks, tokens
 
 SCHEMA = (
     # dsn_key UNIQUE is the dedupe: Postfix redelivers a bounce after a 75.
@@ -53,6 +53,7 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
     for statement in SCHEMA:
         conn.execute(statement)
     callbacks.ensure_schema(conn)
+    tokens.ensure_schema(conn)
 
 
 @contextmanager
@@ -213,8 +214,6 @@ def enable_by_token(conn: sqlite3.Connection, config: Config, secret: bytes, tok
 
     DataError (forged, expired, reused) leaves everything as it was.
     """
-    from .tokens import check_token
-
     ensure_schema(conn)
     with immediate(conn):
-        return _enable(conn, config, check_token(secret, conn, token, now), now)
+        return _enable(conn, config, tokens.check_token(secret, conn, token, now), now)

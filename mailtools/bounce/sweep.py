@@ -38,8 +38,10 @@ TEMP = ("CREATE TEMP TABLE IF NOT EXISTS sweep_ids (id INTEGER PRIMARY KEY, addr
 def sweep_lock(spool: Spool) -> Iterator[None]:
     """Hold ``db/sweep.lock``; TempFailure (75) if another sweep holds it.
 
-    fcntl (POSIX) locks, not flock: they also work on NFS, and the kernel
-    drops them when the holder dies, even by SIGKILL.
+    flock(2): the kernel drops it when the holder dies, even by SIGKILL, so a
+    stale lock never needs cleaning; Linux maps it to a POSIX lock on NFS.
+    Not lockf: a POSIX lock belongs to the process, so a second sweep in the
+    same process (a test, a daemon) would take it again.
     """
     path = os.path.join(os.path.dirname(state.db_path(spool.root)), "sweep.lock")
     try:
@@ -49,9 +51,9 @@ def sweep_lock(spool: Spool) -> Iterator[None]:
         raise TempFailure(f"cannot open the sweep lock {path}: {exc.strerror}") from None
     try:
         try:
-            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
-            if exc.errno not in (errno.EACCES, errno.EAGAIN):
+            if exc.errno not in (errno.EACCES, errno.EAGAIN, errno.EWOULDBLOCK):
                 raise TempFailure(f"cannot lock {path}: {exc.strerror}") from None
             holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
             raise TempFailure(f"another bounce-sweep (pid {holder}) is running; try again later") from None
@@ -219,7 +221,6 @@ def sweep(config: Config, spool: Spool, now: float, dry_run: bool = False,
         conn = state.connect(spool.root)
         try:
             records.ensure_schema(conn)
-            tokens.ensure_schema(conn)
             for statement in TEMP:
                 conn.execute(statement)
             if dry_run:

@@ -1,0 +1,178 @@
+"""Callbacks: a real shell-script hook, a real HTTP server on loopback, retries that lose nothing."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from mailtools import state
+from mailtools.bounce import callbacks
+from mailtools.bounce.records import BounceEvent, record_bounce
+from mailtools.config import parse_config
+
+T0 = 1_700_000_000.0
+
+
+class Webhook:
+    """A loopback HTTP server that records each POST and answers ``status``."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict]] = []
+        self.status = 200
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.requests.append((self.path, json.loads(body)))
+                self.send_response(outer.status)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/emails/{{address}}/suspend"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook():
+    server = Webhook()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def conn(tmp_path: Path):
+    connection = state.connect(str(tmp_path / "spool"))
+    yield connection
+    connection.close()
+
+
+def hook(tmp_path: Path, name: str, exit_code: int = 0) -> tuple[str, Path]:
+    """A shell script that appends its argument and its stdin to a log, then exits ``exit_code``."""
+    log = tmp_path / f"{name}.log"
+    script = tmp_path / f"{name}.sh"
+    script.write_text(f'#!/bin/sh\nprintf "%s " "$1" >> "{log}"\ncat >> "{log}"\necho >> "{log}"\n'
+                      f'[ -f "{tmp_path}/{name}.fail" ] && {{ echo "hook says no" >&2; exit 3; }}\n'
+                      f"exit {exit_code}\n")
+    script.chmod(0o755)
+    return str(script), log
+
+
+def bounce(address: str, key: str, hard: bool = True) -> BounceEvent:
+    return BounceEvent(address, "42", "7", "shop.example", "userunknown" if hard else "mailboxfull",
+                       "5.1.1" if hard else "4.2.2", hard, T0, "<m@shop.example>", key, "/spool/bounces/x")
+
+
+def test_on_bounce_hook_gets_json_and_address(conn, tmp_path: Path) -> None:
+    script, log = hook(tmp_path, "forums")
+    config = parse_config({"packages": {"7": {"on_bounce": f"{script} --flag"}}})
+    record_bounce(conn, bounce("a@example.org", "k1"), config)
+    record_bounce(conn, bounce("b@example.org", "k2", hard=False), config)
+    assert callbacks.run_pending(conn, config, T0) == 2
+    lines = log.read_text().splitlines()
+    # shlex-split: "--flag" is passed before the address
+    assert lines[0].startswith("--flag ")
+    first = json.loads(lines[0].split(" ", 1)[1])
+    assert first["address"] == "a@example.org" and first["hard"] is True and first["reason"] == "userunknown"
+    assert json.loads(lines[1].split(" ", 1)[1])["hard"] is False
+    assert conn.execute("SELECT count(*) FROM callbacks").fetchone()[0] == 0
+
+
+def test_failing_hook_is_logged_retried_with_backoff_never_lost(conn, tmp_path: Path, caplog) -> None:
+    script, log = hook(tmp_path, "forums")
+    (tmp_path / "forums.fail").touch()
+    config = parse_config({"packages": {"7": {"on_bounce": script}}})
+    record_bounce(conn, bounce("a@example.org", "k1"), config)
+    assert callbacks.run_pending(conn, config, T0) == 0
+    assert "hook says no" in caplog.text and "exit 3" in caplog.text
+    attempts, next_try, error = conn.execute("SELECT attempts, next_try, last_error FROM callbacks").fetchone()
+    assert attempts == 1 and next_try == T0 + callbacks.MIN_BACKOFF and "exit 3" in error
+    assert callbacks.run_pending(conn, config, T0 + 1) == 0  # not due yet: not run again
+    assert len(log.read_text().splitlines()) == 1
+    callbacks.run_pending(conn, config, T0 + 60)  # fails again: the delay doubles
+    assert conn.execute("SELECT next_try FROM callbacks").fetchone()[0] == T0 + 60 + 2 * callbacks.MIN_BACKOFF
+    (tmp_path / "forums.fail").unlink()
+    assert callbacks.run_pending(conn, config, T0 + 10_000) == 1
+    assert conn.execute("SELECT count(*) FROM callbacks").fetchone()[0] == 0
+
+
+def test_hook_that_hangs_times_out(conn, tmp_path: Path) -> None:
+    script = tmp_path / "slow.sh"
+    script.write_text("#!/bin/sh\nsleep 30\n")
+    script.chmod(0o755)
+    config = parse_config({"bounce": {"callback_timeout": 0.5}, "packages": {"7": {"on_bounce": str(script)}}})
+    record_bounce(conn, bounce("a@example.org", "k1"), config)
+    assert callbacks.run_pending(conn, config, T0) == 0
+    assert "timed out" in conn.execute("SELECT last_error FROM callbacks").fetchone()[0]
+
+
+def test_missing_hook_program_does_not_raise(conn, tmp_path: Path) -> None:
+    config = parse_config({"packages": {"7": {"on_bounce": str(tmp_path / "nonexistent")}}})
+    record_bounce(conn, bounce("a@example.org", "k1"), config)
+    assert callbacks.run_pending(conn, config, T0) == 0
+    assert "cannot run" in conn.execute("SELECT last_error FROM callbacks").fetchone()[0]
+
+
+def test_webhook_for_hard_bounces_only_address_url_encoded(conn, webhook: Webhook) -> None:
+    config = parse_config({"platforms": {"shop.example": {"webhook": webhook.url}}})
+    record_bounce(conn, bounce("ann+x/y@example.org", "k1"), config)
+    record_bounce(conn, bounce("soft@example.org", "k2", hard=False), config)
+    assert callbacks.run_pending(conn, config, T0) == 1
+    [(path, body)] = webhook.requests
+    assert path == "/emails/ann%2Bx%2Fy%40example.org/suspend"
+    assert body["address"] == "ann+x/y@example.org" and body["status"] == "5.1.1"
+
+
+def test_webhook_error_is_retried(conn, webhook: Webhook) -> None:
+    config = parse_config({"platforms": {"shop.example": {"webhook": webhook.url}}})
+    record_bounce(conn, bounce("a@example.org", "k1"), config)
+    webhook.status = 503
+    assert callbacks.run_pending(conn, config, T0) == 0
+    assert "HTTP 503" in conn.execute("SELECT last_error FROM callbacks").fetchone()[0]
+    webhook.status = 204
+    assert callbacks.run_pending(conn, config, T0 + 3600) == 1
+    assert len(webhook.requests) == 2
+
+
+def test_unreachable_webhook_is_retried(conn) -> None:
+    config = parse_config({"bounce": {"callback_timeout": 2},
+                           "platforms": {"shop.example": {"webhook": "http://127.0.0.1:9/{address}"}}})
+    record_bounce(conn, bounce("a@example.org", "k1"), config)
+    assert callbacks.run_pending(conn, config, T0) == 0
+    assert conn.execute("SELECT attempts FROM callbacks").fetchone()[0] == 1
+
+
+def test_disable_and_enable_hooks_reach_every_package_with_one(conn, tmp_path: Path) -> None:
+    script, log = hook(tmp_path, "hooks")
+    config = parse_config({"packages": {"7": {"on_disable": script}, "8": {"on_disable": script},
+                                        "9": {"on_bounce": script}}})
+    conn.execute("BEGIN")
+    assert callbacks.queue(conn, config, "disable", "a@example.org", {"event": "disable", "time": T0},
+                           None, None) == 2
+    conn.execute("COMMIT")
+    assert callbacks.run_pending(conn, config, T0) == 2
+    assert len(log.read_text().splitlines()) == 2
+
+
+def test_budget_stops_starting_callbacks(conn, tmp_path: Path) -> None:
+    script, log = hook(tmp_path, "forums")
+    config = parse_config({"packages": {"7": {"on_bounce": script}}})
+    for i in range(3):
+        record_bounce(conn, bounce(f"a{i}@example.org", f"k{i}"), config)
+    assert callbacks.run_pending(conn, config, T0, budget_seconds=0) == 1  # the first one starts, then stop
+    assert callbacks.run_pending(conn, config, T0) == 2
