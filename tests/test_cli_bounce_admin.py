@@ -1,0 +1,160 @@
+"""bounce-status, bounce-enable, bounce-sweep as real subprocesses: output, JSON, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mailtools import state
+from mailtools.bounce.records import BounceEvent, record_bounce
+from mailtools.config import parse_config
+
+ROOT = Path(__file__).resolve().parent.parent
+T0 = 1_700_000_000.0
+
+
+class Admin:
+    def __init__(self, tmp_path: Path) -> None:
+        self.spool = tmp_path / "spool"
+        self.config = tmp_path / "mailtools.toml"
+        self.config.write_text('[bounce]\ndomain = "bounces.example.org"\n'
+                               'reenable_url = "https://example.org/mail/reenable?token={token}"\n')
+
+    def __call__(self, command: str, *args: str, now: float = T0 + 100) -> subprocess.CompletedProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MAILTOOLS_")}
+        env.update(MAILTOOLS_NOW=str(now), PYTHONPATH=str(ROOT))
+        argv = [sys.executable, "-m", f"mailtools.cli.{command.replace('-', '_')}",
+                "--spool", str(self.spool), "--config", str(self.config), *args]
+        return subprocess.run(argv, capture_output=True, cwd=ROOT, env=env, timeout=60)
+
+    def bounces(self, address: str, count: int, hard: bool = True) -> None:
+        conn = state.connect(str(self.spool))
+        for i in range(count):
+            record_bounce(conn, BounceEvent(address, "42", None, "shop.example", "userunknown", "5.1.1", hard,
+                                            T0 + i, None, f"{address}-{hard}-{i}", None), parse_config({}))
+        conn.close()
+
+    def token(self) -> str:
+        queued = self.spool / "queued"
+        text = "".join(p.read_text() for p in queued.iterdir())
+        return text.split("reenable?token=", 1)[1].split()[0]
+
+
+@pytest.fixture
+def admin(tmp_path: Path) -> Admin:
+    return Admin(tmp_path)
+
+
+def lines(done: subprocess.CompletedProcess) -> list[dict]:
+    assert done.returncode == 0, done.stderr.decode()
+    return [json.loads(line) for line in done.stdout.decode().splitlines()]
+
+
+def test_status_of_an_unknown_address_prints_nothing(admin: Admin) -> None:
+    done = admin("bounce-status", "--json", "nobody@example.org")
+    assert (done.returncode, done.stdout) == (0, b"")
+    assert not admin.spool.exists()  # looking does not create a spool
+    admin.bounces("a@example.org", 1)
+    done = admin("bounce-status", "--json", "nobody@example.org")
+    assert (done.returncode, done.stdout) == (0, b"")
+    done = admin("bounce-status", "nobody@example.org")
+    assert done.returncode == 0 and b"no record" in done.stdout
+
+
+def test_status_json_fields_and_table(admin: Admin) -> None:
+    admin.bounces("a@example.org", 2)
+    admin.bounces("b@example.org", 3, hard=False)
+    rows = lines(admin("bounce-status", "--json"))
+    assert [r["address"] for r in rows] == ["a@example.org", "b@example.org"]
+    a = rows[0]
+    assert {k: a[k] for k in ("user_id", "hard_bounces", "soft_bounces", "disabled", "first_bounce",
+                              "last_bounce", "notices_sent")} == {
+        "user_id": "42", "hard_bounces": 2, "soft_bounces": 0, "disabled": False, "first_bounce": T0,
+        "last_bounce": T0 + 1, "notices_sent": 0}
+    table = admin("bounce-status").stdout.decode()
+    assert table.splitlines()[0].split()[:4] == ["Address", "User", "Hard", "Soft"]
+    assert "a@example.org" in table and "soft/domain shop.example: 3" in table
+    assert table.rstrip().endswith("-- 2 addresses, 0 disabled")
+    assert lines(admin("bounce-status", "--json", "--disabled")) == []
+    assert admin("bounce-status", "--disabled").stdout == b"No disabled addresses.\n"
+
+
+def test_sweep_json_then_enable_by_token_once(admin: Admin) -> None:
+    admin.bounces("a@example.org", 11)
+    assert lines(admin("bounce-sweep", "--dry-run", "--json")) == [
+        {"reset": 0, "disabled": 1, "notified": 1, "purged": 0}]
+    assert lines(admin("bounce-sweep", "--json")) == [{"reset": 0, "disabled": 1, "notified": 1, "purged": 0}]
+    assert lines(admin("bounce-status", "--json", "--disabled"))[0]["address"] == "a@example.org"
+    token = admin.token()
+    assert lines(admin("bounce-enable", "--json", "--token", token)) == [
+        {"address": "a@example.org", "known": True, "was_disabled": True, "enabled": True}]
+    assert lines(admin("bounce-status", "--json", "a@example.org"))[0]["disabled"] is False
+    again = admin("bounce-enable", "--token", token)
+    assert again.returncode == 65 and b"already been used" in again.stderr
+
+
+def test_expired_or_forged_token_exits_65(admin: Admin) -> None:
+    admin.bounces("a@example.org", 11)
+    admin("bounce-sweep")
+    token = admin.token()
+    late = admin("bounce-enable", "--token", token, now=T0 + 100 + 61 * 86400)
+    assert late.returncode == 65 and b"expired" in late.stderr
+    forged = admin("bounce-enable", "--token", token[:-3] + ("xyz" if not token.endswith("xyz") else "abc"))
+    assert forged.returncode == 65 and b"signature" in forged.stderr
+    assert lines(admin("bounce-status", "--json", "a@example.org"))[0]["disabled"] is True
+
+
+def test_enable_by_address(admin: Admin) -> None:
+    admin.bounces("a@example.org", 11)
+    admin("bounce-sweep")
+    done = admin("bounce-enable", "A@example.org", "x@example.org")
+    assert done.returncode == 0
+    assert done.stdout.decode().splitlines() == ["a@example.org: enabled (was disabled); bounce counts cleared",
+                                                 "x@example.org: no record; nothing to do"]
+    assert admin("bounce-status", "--json", "--disabled").stdout == b""
+
+
+@pytest.mark.parametrize("args", [[], ["a@example.org", "--token", "t"], ["not-an-address"]])
+def test_enable_usage_errors_exit_64(admin: Admin, args: list[str]) -> None:
+    done = admin("bounce-enable", *args)
+    assert done.returncode == 64, done.stderr
+
+
+def test_bad_config_key_exits_78(admin: Admin) -> None:
+    admin.config.write_text("[bounce]\nmax_bounce_cuont = 3\n")
+    done = admin("bounce-sweep")
+    assert done.returncode == 78 and b"max_bounce_cuont" in done.stderr
+
+
+def test_sweep_holding_the_lock_makes_another_exit_75(admin: Admin) -> None:
+    admin.bounces("a@example.org", 1)
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; sys.path.insert(0, sys.argv[1])\n"
+        "from mailtools.bounce.sweep import sweep_lock\nfrom mailtools.spool import Spool\n"
+        "with sweep_lock(Spool(sys.argv[2])):\n    print('locked', flush=True); time.sleep(30)\n"),
+        str(ROOT), str(admin.spool)], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline() == b"locked\n"
+        done = admin("bounce-sweep")
+        assert done.returncode == 75 and b"another bounce-sweep" in done.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    assert admin("bounce-sweep").returncode == 0
+
+
+@pytest.mark.parametrize("command,words", [
+    ("bounce-sweep", ["max_bounce_count", "soft_threshold", "bounce_days", "--dry-run", "Examples"]),
+    ("bounce-status", ["--disabled", "notices_sent", "Examples"]),
+    ("bounce-enable", ["--token", "token_days", "Examples"]),
+])
+def test_help_teaches(admin: Admin, command: str, words: list[str]) -> None:
+    done = admin(command, "--help")
+    assert done.returncode == 0
+    for word in words:
+        assert word in done.stdout.decode(), word
