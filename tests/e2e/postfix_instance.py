@@ -43,6 +43,7 @@ BACKUP = Path("/var/tmp/mailtools-e2e-backup")
 LOCK = Path("/var/tmp/mailtools-e2e.lock")
 
 POSTFIX = "/usr/sbin/postfix"
+RUNUSER = shutil.which("runuser") or "/usr/sbin/runuser"  # util-linux: essential on Debian
 POSTFIX_SENDMAIL = "/usr/sbin/sendmail"
 COMMANDS = (
     "mq-send", "mq-flush", "mq-list", "mq-ctl",
@@ -83,6 +84,22 @@ def wait_for(predicate, *, timeout, what, interval=0.1):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what() if callable(what) else what}")
         time.sleep(interval)
+
+
+def pid_alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie still answers kill(0): look at its state.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def is_root() -> bool:
@@ -188,8 +205,17 @@ class Postfix:
 
     def stop(self) -> None:
         if self.running():
+            pid = self.master_pid()
             run([POSTFIX, "stop"], check=False)
             wait_for(lambda: not self.running(), timeout=15, what="Postfix to stop")
+            # "postfix status" goes by master.pid's lock, which the master drops before it exits.
+            wait_for(lambda: not pid_alive(pid), timeout=15, what=f"Postfix's master (pid {pid}) to exit")
+
+    def master_pid(self) -> int | None:
+        try:
+            return int((self.queue_dir / "pid" / "master.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
 
     def reload(self) -> None:
         run([POSTFIX, "reload"])
@@ -325,7 +351,7 @@ def setup_service_user(postfix: Postfix, *, extra_aliases: dict[str, str]) -> st
         if f"\n{name}:" not in text:
             text += f"{name}: {value}\n"
     ALIAS_FILE.write_text(text)  # the file stays the service user's: written in place
-    run(["runuser", "-u", SERVICE_USER, "--", "postalias", ALIAS_FILE])
+    run([RUNUSER, "-u", SERVICE_USER, "--", "postalias", ALIAS_FILE])
     return out
 
 
@@ -380,7 +406,7 @@ class Service:
     def run(self, command: str, *args, config="smtp", input=None, env=None, check=True,
             timeout=60) -> subprocess.CompletedProcess:
         """`command --spool SPOOL --config CONFIG args...` as the service user, clean env."""
-        argv = ["runuser", "-u", SERVICE_USER, "--", self.venv / "bin" / command,
+        argv = [RUNUSER, "-u", SERVICE_USER, "--", self.venv / "bin" / command,
                 "--spool", SPOOL, "--config", self.configs[config], *args]
         return run(argv, input=input, check=check, timeout=timeout, env=self.env(env), cwd="/")
 

@@ -109,7 +109,9 @@ def test_pipe_exit_75_leaves_the_dsn_in_postfix_and_it_is_counted_once(postfix, 
             timeout=15, what=lambda: f"Postfix to defer the DSN after the pipe's exit 75\n{maillog()}")
     # EX_TEMPFAIL: local(8) says "temporary failure"; any other code would have lost the DSN.
     assert "temporary failure" in dsn["recipients"][0]["delay_reason"], dsn
-    assert mailtools.bounce_record(rcpt) is None, "nothing may be recorded from a bounce that was not stored"
+    before = mailtools.bounce_record(rcpt) or {}  # mailed, so it may have a record, but no bounce
+    assert before.get("hard_bounces", 0) == 0 and before.get("soft_bounces", 0) == 0, \
+        f"a bounce that was not stored was counted: {before}"
 
     pi.run(["postqueue", "-f"])  # the spool is writable again: redeliver now
     record = mailtools.wait_for_hard_bounce(rcpt)
@@ -158,7 +160,7 @@ def test_mq_send_as_the_applications_sendmail(mailtools, service_mailbox, maillo
     body = "first line\n.\nafter a lone dot (sendmail -i keeps it)\n"
     env = {"PATH": f"{app / 'bin'}:/usr/bin:/bin", "NOTIFY_FROM": "webapp@localhost",
            "MAILTOOLS_SPOOL": str(pi.SPOOL), "MAILTOOLS_CONFIG": str(mailtools.configs["smtp"])}
-    cp = pi.run(["runuser", "-u", pi.SERVICE_USER, "--", notify, rcpt, subject],
+    cp = pi.run([pi.RUNUSER, "-u", pi.SERVICE_USER, "--", notify, rcpt, subject],
                 input=body, env=mailtools.env(env), cwd="/")
     queue_id = cp.stdout.strip()
     rows = listed(mailtools, queue_id)
