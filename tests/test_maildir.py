@@ -72,3 +72,17 @@ def test_seen_name_keeps_other_flags():
     assert seen_name("123.M1P2.host") == "123.M1P2.host:2,S"
     assert seen_name("123.M1P2.host:2,RF") == "123.M1P2.host:2,FRS"
     assert seen_name("123.M1P2.host:2,S") == "123.M1P2.host:2,S"
+
+
+def test_maildir_in_parallel_workers_counts_each_once(spool, tmp_path):
+    from mailtools.bounce.maildir import run_maildir
+    from mailtools.config import load_config
+
+    sends = [spool.send(f"user{i}@remote.test", user_id=str(i)) for i in range(12)]
+    messages = [make_dsn("bounce_userunknown.eml", s) for s in sends]
+    maildir = _maildir(tmp_path / "Maildir", messages + messages[:3])  # three delivered twice
+    config = load_config(str(spool.config))
+    assert run_maildir(config, str(maildir), workers=3) == 0
+    assert os.listdir(maildir / "new") == [] and len(os.listdir(maildir / "cur")) == 15
+    assert all(spool.counts(s.recipient) == (1, 0) for s in sends)
+    assert len(spool.events()) == 12

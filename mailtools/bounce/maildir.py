@@ -25,6 +25,8 @@ from .store import MAX_SIZE, envelope_lines, with_envelope
 
 log = logging.getLogger("mailtools.bounce.maildir")
 BATCH = 500
+PARALLEL_FROM = 200  # below this many messages a second process costs more than it saves
+MAX_WORKERS = 4
 
 
 @dataclass
@@ -46,15 +48,21 @@ def pending(maildir: str) -> list[str]:
     return sorted(n for n in os.listdir(os.path.join(maildir, "new")) if not n.startswith("."))
 
 
-def process_maildir(ingester: Ingester, maildir: str, batch: int = BATCH) -> MaildirResult:
-    """Handle every message in ``maildir/new``; returns what happened."""
+def _check(maildir: str) -> tuple[str, str]:
     new_dir, cur_dir = os.path.join(maildir, "new"), os.path.join(maildir, "cur")
     for sub in (new_dir, cur_dir):
         if not os.path.isdir(sub):
             raise UsageError(f"{maildir} is not a Maildir: no {os.path.basename(sub)}/")
+    return new_dir, cur_dir
+
+
+def process_maildir(ingester: Ingester, maildir: str, names: list[str] | None = None,
+                    batch: int = BATCH) -> MaildirResult:
+    """Handle ``names`` (default: every message) in ``maildir/new``; returns what happened."""
+    new_dir, cur_dir = _check(maildir)
     result = MaildirResult()
     envelope = envelope_lines([], None, "maildir")
-    names = pending(maildir)
+    names = pending(maildir) if names is None else names
     for start in range(0, len(names), batch):
         moved = False
         for name in names[start:start + batch]:
@@ -81,18 +89,48 @@ def process_maildir(ingester: Ingester, maildir: str, batch: int = BATCH) -> Mai
     return result
 
 
-def run_maildir(config: Any, maildir: str) -> int:
+def _worker(config: Any, maildir: str, names: list[str]) -> MaildirResult:
+    """One process's share of a large Maildir (its own database connection)."""
+    from .pipe import open_ingester
+    from .store import BounceStore
+
+    ingester = open_ingester(config, BounceStore(config.spool))
+    try:
+        return process_maildir(ingester, maildir, names)
+    finally:
+        ingester.conn.close()
+
+
+def workers_for(count: int) -> int:
+    """Processes for ``count`` messages: classifying is CPU-bound, recording is one
+    short SQLite transaction each (BEGIN IMMEDIATE), so a few processes scale."""
+    if count < PARALLEL_FROM:
+        return 1
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1, count // PARALLEL_FROM))
+
+
+def run_maildir(config: Any, maildir: str, workers: int | None = None) -> int:
     """``bounce-ingest --maildir DIR``: the whole run, callbacks included."""
     from .pipe import BATCH_CALLBACK_BUDGET, open_ingester, run_callbacks
     from .store import BounceStore
 
     store = BounceStore(config.spool)
     store.ensure()
-    ingester = open_ingester(config, store)
-    result = process_maildir(ingester, maildir)
+    _check(maildir)
+    names = pending(maildir)
+    workers = workers or workers_for(len(names))
+    if workers <= 1:
+        result = process_maildir(open_ingester(config, store), maildir, names)
+    else:
+        import multiprocessing
+
+        # fork before this process opens SQLite: a connection must not cross a fork.
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.starmap(_worker, [(config, maildir, names[i::workers]) for i in range(workers)])
+        result = MaildirResult(*(sum(getattr(p, f) for p in parts) for f in MaildirResult.__annotations__))
     log.info("maildir %s: %d handled, %d bounces recorded, %d unrecognized, %d unreadable",
              maildir, result.handled, result.recorded, result.unrecognized, result.failed)
-    run_callbacks(ingester.conn, config, BATCH_CALLBACK_BUDGET)
+    run_callbacks(open_ingester(config, store).conn, config, BATCH_CALLBACK_BUDGET)
     return EX_IOERR if result.failed else 0
 
 
