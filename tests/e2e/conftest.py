@@ -9,15 +9,11 @@ that user. Both are session-scoped: Postfix starts once per run.
 from __future__ import annotations
 
 import shutil
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # also under --import-mode=importlib
-
-import postfix_instance as pi  # noqa: E402
+from . import postfix_instance as pi
 
 # Round-trip times measured by the tests, printed at the end of the run.
 ROUND_TRIPS: dict[str, float] = {}

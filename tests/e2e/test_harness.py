@@ -10,8 +10,9 @@ import stat
 import subprocess
 from email.message import EmailMessage
 
-import postfix_instance as pi
 import pytest
+
+from . import postfix_instance as pi
 
 pytestmark = pytest.mark.e2e
 

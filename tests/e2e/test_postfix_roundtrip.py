@@ -13,8 +13,9 @@ import re
 import time
 from pathlib import Path
 
-import postfix_instance as pi
 import pytest
+
+from . import postfix_instance as pi
 
 pytestmark = pytest.mark.e2e
 
