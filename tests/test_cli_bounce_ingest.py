@@ -113,3 +113,17 @@ def test_pipe_options():
         "spool": "/s", "config_file": "/c", "verbose": 2, "quiet": True}
     for other in (["file.eml"], ["--dry-run"], ["--maildir", "x"], ["--spool"], ["-h"], ["-"]):
         assert _pipe_options(other) is None
+
+
+def test_many_files_in_parallel_workers(spool, tmp_path):
+    from mailtools.bounce.maildir import run_files
+    from mailtools.config import load_config
+
+    sends = [spool.send(f"user{i}@remote.test", user_id=str(i)) for i in range(8)]
+    paths = []
+    for i, sent in enumerate(sends):
+        path = tmp_path / f"{i}.eml"
+        path.write_bytes(make_dsn("bounce_mailboxfull.eml", sent))
+        paths.append(str(path))
+    assert run_files(load_config(str(spool.config)), paths, workers=2) == 0
+    assert all(spool.counts(s.recipient) == (0, 1) for s in sends)

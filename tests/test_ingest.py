@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -152,3 +153,26 @@ def test_bad_config_is_75_in_pipe_mode(spool):
     spool.config.write_text('spool = "x"\nnot_a_key = 1\n')
     proc = run_pipe(spool, b"Subject: x\n\nhello\n", None)
     assert proc.returncode == 75 and b"not_a_key" in proc.stderr
+
+
+def test_on_bounce_callback_runs_from_the_pipe(spool, tmp_path):
+    hook = tmp_path / "hook.sh"
+    out = tmp_path / "called"
+    hook.write_text(f'#!/bin/sh\ncat > "{out}.$1"\n')
+    hook.chmod(0o755)
+    spool.config.write_text(f'spool = "{spool.root}"\n[packages.7]\non_bounce = "{hook}"\n')
+    sent = spool.send("nosuchuser@remote.test", package_id="7")
+    proc = run_pipe(spool, make_dsn("bounce_userunknown.eml", sent), sent.address)
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads((tmp_path / f"called.{sent.recipient}").read_text())
+    assert payload["address"] == sent.recipient and payload["reason"] == "userunknown"
+
+
+def test_failing_callback_never_changes_the_exit(spool, tmp_path):
+    spool.config.write_text(f'spool = "{spool.root}"\n[packages.7]\non_bounce = "/bin/false"\n')
+    sent = spool.send("nosuchuser@remote.test", package_id="7")
+    proc = run_pipe(spool, make_dsn("bounce_userunknown.eml", sent), sent.address)
+    assert proc.returncode == 0
+    assert b"Traceback" not in proc.stderr
+    assert spool.counts(sent.recipient) == (1, 0)
+    assert spool.query("SELECT COUNT(*) FROM callbacks") == [(1,)]  # kept for a later run

@@ -30,11 +30,15 @@ MAX_WORKERS = 4
 
 
 @dataclass
-class MaildirResult:
+class BatchResult:
     handled: int = 0
     recorded: int = 0
     unrecognized: int = 0
-    failed: int = 0
+    failed: int = 0  # could not be read: left where it was
+
+    def add(self, other: BatchResult) -> None:
+        for name in ("handled", "recorded", "unrecognized", "failed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def seen_name(name: str) -> str:
@@ -56,30 +60,48 @@ def _check(maildir: str) -> tuple[str, str]:
     return new_dir, cur_dir
 
 
-def process_maildir(ingester: Ingester, maildir: str, names: list[str] | None = None,
-                    batch: int = BATCH) -> MaildirResult:
-    """Handle ``names`` (default: every message) in ``maildir/new``; returns what happened."""
-    new_dir, cur_dir = _check(maildir)
-    result = MaildirResult()
-    envelope = envelope_lines([], None, "maildir")
-    names = pending(maildir) if names is None else names
-    for start in range(0, len(names), batch):
+def _read(path: str, result: BatchResult) -> bytes | None:
+    """The message at ``path``; None (counted as failed) when it cannot be read.
+
+    FileNotFoundError is the caller's: in a Maildir it means another run took it.
+    """
+    try:
+        return read_file(path)[:MAX_SIZE]
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        log.error("cannot read %s: %s; left where it is", path, exc.strerror or exc)
+        result.failed += 1
+        return None
+
+
+def process(ingester: Ingester, items: list[str], maildir: str | None = None, batch: int = BATCH) -> BatchResult:
+    """Handle ``items``: names in ``maildir/new`` (moved to cur/ once handled) or file paths.
+
+    Not caught here: a spool that cannot take the copy (TempFailure) stops
+    the run; the message stays where it was for the next one.
+    """
+    result = BatchResult()
+    envelope = envelope_lines([], None, "maildir" if maildir else "file")
+    new_dir, cur_dir = _check(maildir) if maildir else ("", "")
+    for start in range(0, len(items), batch):
         moved = False
-        for name in names[start:start + batch]:
-            source = os.path.join(new_dir, name)
+        for item in items[start:start + batch]:
+            source = os.path.join(new_dir, item) if maildir else item
             try:
-                raw = read_file(source)[:MAX_SIZE]
+                raw = _read(source, result)
             except FileNotFoundError:
-                continue  # another run (or the mail reader) took it
-            except OSError as exc:
-                log.error("cannot read %s: %s; left in new/", source, exc.strerror)
+                if maildir:
+                    continue  # another run (or the mail reader) took it
+                log.error("cannot read %s: no such file", source)
                 result.failed += 1
                 continue
-            # Not caught here: a spool that cannot take the copy (TempFailure)
-            # stops the run, and the message stays in new/ for the next one.
+            if raw is None:
+                continue
             outcome = ingester.handle_bytes(raw, new_id(), envelope, sync=False)
-            os.rename(source, os.path.join(cur_dir, seen_name(name)))
-            moved = True
+            if maildir:
+                os.rename(source, os.path.join(cur_dir, seen_name(item)))
+                moved = True
             result.handled += 1
             result.recorded += outcome.recorded
             result.unrecognized += outcome.state == "unrecognized"
@@ -89,14 +111,14 @@ def process_maildir(ingester: Ingester, maildir: str, names: list[str] | None = 
     return result
 
 
-def _worker(config: Any, maildir: str, names: list[str]) -> MaildirResult:
-    """One process's share of a large Maildir (its own database connection)."""
+def _worker(config: Any, items: list[str], maildir: str | None) -> BatchResult:
+    """One process's share of a large batch (with its own database connection)."""
     from .pipe import open_ingester
     from .store import BounceStore
 
     ingester = open_ingester(config, BounceStore(config.spool))
     try:
-        return process_maildir(ingester, maildir, names)
+        return process(ingester, items, maildir)
     finally:
         ingester.conn.close()
 
@@ -109,55 +131,50 @@ def workers_for(count: int) -> int:
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1, count // PARALLEL_FROM))
 
 
-def run_maildir(config: Any, maildir: str, workers: int | None = None) -> int:
-    """``bounce-ingest --maildir DIR``: the whole run, callbacks included."""
+def run_batch(config: Any, items: list[str], maildir: str | None = None, workers: int | None = None) -> int:
+    """``bounce-ingest --maildir DIR`` (items: names in new/) or ``FILE...``; callbacks after."""
     from .pipe import BATCH_CALLBACK_BUDGET, open_ingester, run_callbacks
     from .store import BounceStore
 
     store = BounceStore(config.spool)
     store.ensure()
-    _check(maildir)
-    names = pending(maildir)
-    workers = workers or workers_for(len(names))
+    workers = workers or workers_for(len(items))
+    result = BatchResult()
     if workers <= 1:
-        result = process_maildir(open_ingester(config, store), maildir, names)
+        result = process(open_ingester(config, store), items, maildir)
     else:
         import multiprocessing
 
-        # fork before this process opens SQLite: a connection must not cross a fork.
+        # Fork before this process opens SQLite: a connection must not cross a fork.
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.starmap(_worker, [(config, maildir, names[i::workers]) for i in range(workers)])
-        result = MaildirResult(*(sum(getattr(p, f) for p in parts) for f in MaildirResult.__annotations__))
-    log.info("maildir %s: %d handled, %d bounces recorded, %d unrecognized, %d unreadable",
-             maildir, result.handled, result.recorded, result.unrecognized, result.failed)
+            for part in pool.starmap(_worker, [(config, items[i::workers], maildir) for i in range(workers)]):
+                result.add(part)
+    log.info("%s: %d handled, %d bounces recorded, %d unrecognized, %d unreadable", maildir or "files",
+             result.handled, result.recorded, result.unrecognized, result.failed)
     run_callbacks(open_ingester(config, store).conn, config, BATCH_CALLBACK_BUDGET)
     return EX_IOERR if result.failed else 0
 
 
-def run_files(config: Any, paths: list[str]) -> int:
+def run_maildir(config: Any, maildir: str, workers: int | None = None) -> int:
+    """``bounce-ingest --maildir DIR``: everything in ``DIR/new``."""
+    _check(maildir)
+    return run_batch(config, pending(maildir), maildir, workers)
+
+
+def run_files(config: Any, paths: list[str], workers: int | None = None) -> int:
     """``bounce-ingest FILE...``: each file like one pipe message; ``-`` is stdin, stored first."""
-    from .pipe import BATCH_CALLBACK_BUDGET, open_ingester, run_callbacks
-    from .store import BounceStore, read_capped
+    if "-" in paths:
+        import sys
 
-    store = BounceStore(config.spool)
-    store.ensure()
-    ingester = open_ingester(config, store)
-    envelope = envelope_lines([], None, "file")
-    code = 0
-    for path in paths:
-        if path == "-":
-            import sys
+        from .pipe import open_ingester
+        from .store import BounceStore, read_capped
 
-            # stdin has no other copy: durable in incoming/ first, as the pipe does.
-            raw, _ = read_capped(sys.stdin.buffer)
-            ingester.handle_incoming(store.put("incoming", with_envelope(raw, envelope)))
-            continue
-        try:
-            raw = read_file(path)[:MAX_SIZE]
-        except OSError as exc:
-            log.error("cannot read %s: %s", path, exc.strerror or exc)
-            code = EX_IOERR
-            continue
-        ingester.handle_bytes(raw, new_id(), envelope, sync=False)
-    run_callbacks(ingester.conn, config, BATCH_CALLBACK_BUDGET)
-    return code
+        store = BounceStore(config.spool)
+        store.ensure()
+        # stdin has no other copy: durable in incoming/ first, as the pipe does.
+        raw, _ = read_capped(sys.stdin.buffer)
+        name = store.put("incoming", with_envelope(raw, envelope_lines([], None, "stdin")))
+        ingester = open_ingester(config, store)
+        ingester.handle_incoming(name)
+        ingester.conn.close()
+    return run_batch(config, [p for p in paths if p != "-"], None, workers)
