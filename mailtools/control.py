@@ -6,14 +6,14 @@ flusher: a message being delivered right now is refused with "try again".
 
 from __future__ import annotations
 
-import logging
 import os
 
 from .envelope import DROPPED, PENDING, SENT
 from .errors import DataError, TempFailure
+from .log import get_logger
 from .spool import Spool
 
-log = logging.getLogger("mailtools.control")
+log = get_logger("mailtools.control")
 ACTIONS = {
     # action: (states it applies to, target state)
     "hold": (("queued", "deferred"), "held"),

@@ -7,27 +7,26 @@ the others and a message whose recipients end differently keeps each state.
 
 from __future__ import annotations
 
-import logging
 import sqlite3
-from dataclasses import dataclass
 
 from . import state, verp
 from .config import Config
 from .envelope import DEFERRED, DROPPED, PENDING, SENT, Envelope, Recipient
 from .errors import DataError
+from .log import get_logger
 from .message import domain_of
+from .record import Record
 from .secret import load_secret
 from .spool import Claim, Spool
 from .transport.base import Reply
 from .transport.sendmail import SendmailTransport
 from .transport.smtp import SmtpTransport
 
-log = logging.getLogger("mailtools.flush")
+log = get_logger("mailtools.flush")
 SUPPRESSED = "suppressed: address disabled after repeated hard bounces (bounce-enable re-enables it)"
 
 
-@dataclass
-class Summary:
+class Summary(Record):
     sent: int = 0
     deferred: int = 0
     dropped: int = 0

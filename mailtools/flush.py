@@ -8,7 +8,6 @@ never send one message twice.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 
@@ -18,10 +17,11 @@ from .delivery import Deliverer, Summary
 from .envelope import parse_envelope, split
 from .errors import DataError
 from .fsutil import read_file
+from .log import get_logger
 from .maildrop import intake
 from .spool import Spool
 
-log = logging.getLogger("mailtools.flush")
+log = get_logger("mailtools.flush")
 
 
 def flush(config: Config, spool: Spool, *, sender: str | None = None, ids: Iterable[str] = (),

@@ -11,17 +11,17 @@ the reason and the original bytes: never lost.
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 
 from .config import Config
 from .envelope import Envelope
 from .errors import DataError, MailtoolsError, TempFailure, UsageError
 from .fsutil import read_file
+from .log import get_logger
 from .spool import HOST, ClaimName, Spool, _me
 from .submit import submit
 
-log = logging.getLogger("mailtools.maildrop")
+log = get_logger("mailtools.maildrop")
 MAX_SIZE = 50 * 1024 * 1024
 
 

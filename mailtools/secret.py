@@ -7,14 +7,14 @@ bounces and re-enable tokens.
 
 from __future__ import annotations
 
-import logging
 import os
 import stat
 
 from .errors import PermissionDenied
 from .fsutil import spool_error
+from .log import get_logger
 
-log = logging.getLogger("mailtools.secret")
+log = get_logger("mailtools.secret")
 _cache: dict[str, bytes] = {}
 
 

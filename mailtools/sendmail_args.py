@@ -9,7 +9,7 @@ click command, which documents them and rejects the unknown with exit 64.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .record import Factory, Record
 
 # sendmail/Postfix flags that take a value and that we accept and ignore.
 IGNORED_WITH_VALUE = {"-N", "-R", "-V", "-B", "-C", "-L", "-O", "-h", "-X"}
@@ -19,9 +19,8 @@ LONG_WITH_VALUE = {"--user-id": "user_id", "--package-id": "package_id", "--spoo
 LONG_FLAGS = {"--now": "now", "--json": "as_json", "--quiet": "quiet", "-q": "quiet"}
 
 
-@dataclass
-class SendArgs:
-    recipients: list[str] = field(default_factory=list)
+class SendArgs(Record):
+    recipients: list[str] = Factory(list)
     sender: str | None = None
     full_name: str | None = None
     extract: bool = False

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from . import envelope as env
 from .errors import DataError, NotFound
 from .fsutil import fsync_dir, read_file, spool_error, write_new
 from .ids import is_valid, new_id
+from .record import Record
 
 STATES = ("queued", "active", "deferred", "held", "sent", "dropped")
 DIRS = ("tmp", "maildrop", "intake") + STATES
@@ -49,8 +49,7 @@ def _me() -> str:
     return _ME
 
 
-@dataclass
-class Claim:
+class Claim(Record):
     """A message this process holds in ``active/``."""
 
     id: str
@@ -58,8 +57,7 @@ class Claim:
     came_from: str  # the state it was claimed from
 
 
-@dataclass
-class ClaimName:
+class ClaimName(Record):
     id: str
     host: str
     pid: int

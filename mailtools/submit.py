@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 
 from . import message as msg
@@ -10,10 +9,11 @@ from .clock import now as clock_now
 from .config import Config
 from .envelope import Envelope, Recipient
 from .errors import UsageError
+from .log import get_logger
 from .spool import Spool
 from .verp import check_id
 
-log = logging.getLogger("mailtools.submit")
+log = get_logger("mailtools.submit")
 MAX_RECIPIENTS = 10_000
 
 

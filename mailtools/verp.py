@@ -9,13 +9,10 @@ addresses. Missing ids are written ``0``.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
-from dataclasses import dataclass
 
 from .errors import UsageError
+from .record import Record
 
 MAX_LOCAL = 64
 HASH_LEN = 16
@@ -23,8 +20,7 @@ MIN_HASH_LEN = 8
 ID_RE = re.compile(r"^[A-Za-z0-9_.=+]{1,40}$")
 
 
-@dataclass(frozen=True)
-class VerpAddress:
+class VerpAddress(Record):
     prefix: str
     user_id: str
     hash: str
@@ -47,6 +43,10 @@ def check_id(value: str | None, what: str) -> str:
 
 def compute_hash(secret: bytes, user_id: str, package_id: str, message_id: str,
                  recipient: str, length: int = HASH_LEN) -> str:
+    import base64  # hashing is imported when used: mq-send only checks ids
+    import hashlib
+    import hmac
+
     data = "\0".join((user_id, package_id, message_id or "", recipient.lower())).encode()
     digest = hmac.new(secret, data, hashlib.sha256).digest()
     return base64.b32encode(digest).decode().lower()[:length]
@@ -81,5 +81,7 @@ def parse(address: str, prefix: str | None = None) -> VerpAddress | None:
 
 
 def verify(secret: bytes, verp: VerpAddress, message_id: str, recipient: str) -> bool:
+    import hmac
+
     expected = compute_hash(secret, verp.user_id, verp.package_id, message_id, recipient, len(verp.hash))
     return hmac.compare_digest(expected, verp.hash)

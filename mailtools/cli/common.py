@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import click
 
 from ..config import Config, load_config
 from ..errors import EX_SOFTWARE, EX_TEMPFAIL, EX_USAGE
+from ..record import Record
 from ..spool import Spool
 from .exits import error, run_mapped, setup_logging
 
@@ -42,8 +42,7 @@ class Command(click.Command):
         return code
 
 
-@dataclass
-class Context:
+class Context(Record):
     config: Config
     spool: Spool
     json: bool = False

@@ -7,14 +7,14 @@ paying click's import.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable
 
 from ..errors import EX_IOERR, EX_SOFTWARE, EX_TEMPFAIL, MailtoolsError
+from ..log import configure, get_logger
 
-log = logging.getLogger("mailtools")
+log = get_logger("mailtools")
 
 
 def prog_name() -> str:
@@ -54,10 +54,23 @@ def setup_logging(verbose: int = 0, quiet: bool = False, syslog: bool = False,
                   facility: str = "mail", level: str = "info") -> None:
     """Logs go to stderr (and to syslog when configured), one grep-able line each.
 
-    Everything below the package's own loggers (flufl.bounce's detector
-    tracebacks included) goes to the same handlers and never to a bare
-    traceback on stderr.
+    The handlers are installed lazily (mailtools.log) unless -v or syslog
+    asks for lines below a warning, or ``logging`` is already loaded (a
+    library may log through it directly).
     """
+    configure(verbose, quiet, syslog, facility, level)
+    if "logging" in sys.modules:
+        from ..log import _install
+
+        _install()
+
+
+def install_handlers(verbose: int = 0, quiet: bool = False, syslog: bool = False,
+                     facility: str = "mail", level: str = "info") -> None:
+    """Everything below the root logger (flufl.bounce's detector tracebacks
+    included) goes to these handlers and never as a bare traceback on stderr."""
+    import logging
+
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
@@ -66,10 +79,9 @@ def setup_logging(verbose: int = 0, quiet: bool = False, syslog: bool = False,
     elif verbose:
         threshold = logging.DEBUG if verbose > 1 else logging.INFO
     else:
-        threshold = getattr(logging, level.upper(), logging.INFO) if syslog else logging.WARNING
+        threshold = logging.WARNING
     stream = logging.StreamHandler(sys.stderr)
-    stream.setFormatter(_OneLine(f"{prog_name()}[{os.getpid()}]: %(levelname)s: %(message)s",
-                                 keep_traceback=verbose > 1))
+    stream.setFormatter(_one_line(f"{prog_name()}[{os.getpid()}]: %(levelname)s: %(message)s", verbose > 1))
     stream.setLevel(threshold)
     root.addHandler(stream)
     if syslog:
@@ -79,26 +91,26 @@ def setup_logging(verbose: int = 0, quiet: bool = False, syslog: bool = False,
         try:
             handler = SysLogHandler(address=address, facility=facility)
         except OSError as exc:
-            log.warning("syslog not available (%s); logging to stderr only", exc)
+            root.warning("syslog not available (%s); logging to stderr only", exc)
         else:
-            handler.setFormatter(_OneLine(f"{prog_name()}[{os.getpid()}]: %(message)s"))
+            handler.setFormatter(_one_line(f"{prog_name()}[{os.getpid()}]: %(message)s", False))
             handler.setLevel(getattr(logging, level.upper(), logging.INFO))
             root.addHandler(handler)
     root.setLevel(logging.DEBUG)
 
 
-class _OneLine(logging.Formatter):
-    """A traceback is folded onto the line (or dropped) so logs stay one line per event."""
+def _one_line(fmt: str, keep_traceback: bool):  # noqa: ANN202 - a logging.Formatter
+    """A traceback is dropped (or kept, with -vv) so logs stay one line per event."""
+    import logging
 
-    def __init__(self, fmt: str, keep_traceback: bool = False) -> None:
-        super().__init__(fmt)
-        self.keep_traceback = keep_traceback
+    class OneLine(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            text = super().format(record)
+            if not keep_traceback:
+                text = text.split("\nTraceback", 1)[0]
+            return text.replace("\n", " | ")
 
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        if not self.keep_traceback:
-            text = text.split("\nTraceback", 1)[0]
-        return text.replace("\n", " | ")
+        def formatException(self, ei) -> str:  # noqa: N802, ANN001 - logging's name
+            return super().formatException(ei) if keep_traceback else ""
 
-    def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
-        return super().formatException(ei) if self.keep_traceback else ""
+    return OneLine(fmt)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import Record
 
 
-@dataclass
-class Reply:
+class Reply(Record):
     code: int  # 2xx sent, 4xx try later, 5xx give up
     text: str
 

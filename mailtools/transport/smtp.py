@@ -8,14 +8,14 @@ instead of timing out once per message.
 
 from __future__ import annotations
 
-import logging
 import smtplib
 import ssl
 
 from ..errors import ConfigError
+from ..log import get_logger
 from .base import Reply
 
-log = logging.getLogger("mailtools.smtp")
+log = get_logger("mailtools.smtp")
 
 
 class SmtpTransport:
