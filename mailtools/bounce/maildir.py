@@ -52,7 +52,7 @@ def pending(maildir: str) -> list[str]:
     return sorted(n for n in os.listdir(os.path.join(maildir, "new")) if not n.startswith("."))
 
 
-def _check(maildir: str) -> tuple[str, str]:
+def check_maildir(maildir: str) -> tuple[str, str]:
     new_dir, cur_dir = os.path.join(maildir, "new"), os.path.join(maildir, "cur")
     for sub in (new_dir, cur_dir):
         if not os.path.isdir(sub):
@@ -83,7 +83,7 @@ def process(ingester: Ingester, items: list[str], maildir: str | None = None, ba
     """
     result = BatchResult()
     envelope = envelope_lines([], None, "maildir" if maildir else "file")
-    new_dir, cur_dir = _check(maildir) if maildir else ("", "")
+    new_dir, cur_dir = check_maildir(maildir) if maildir else ("", "")
     for start in range(0, len(items), batch):
         moved = False
         for item in items[start:start + batch]:
@@ -157,7 +157,7 @@ def run_batch(config: Any, items: list[str], maildir: str | None = None, workers
 
 def run_maildir(config: Any, maildir: str, workers: int | None = None) -> int:
     """``bounce-ingest --maildir DIR``: everything in ``DIR/new``."""
-    _check(maildir)
+    check_maildir(maildir)
     return run_batch(config, pending(maildir), maildir, workers)
 
 

@@ -27,6 +27,7 @@ from .store import MAX_SIZE, BounceStore, envelope_lines, read_capped, with_enve
 
 log = logging.getLogger("mailtools.bounce")
 CALLBACK_BUDGET = 5.0  # seconds of due callbacks a pipe run may spend after its bounce
+STALE_TMP = 24 * 3600  # a file in bounces/tmp this old was left by a killed writer
 BATCH_CALLBACK_BUDGET = 30.0  # the same for cron runs (--maildir, files, --retry-incoming)
 
 
@@ -137,6 +138,7 @@ def retry_incoming(config: Any, min_age: float) -> int:
 
     store = BounceStore(config.spool)
     store.ensure()
+    store.clean_tmp(time.time() - STALE_TMP)
     names = store.incoming(older_than=time.time() - min_age)
     outcomes = process_incoming(config, store, names, callbacks_budget=BATCH_CALLBACK_BUDGET,
                                 always_callbacks=True)

@@ -144,10 +144,11 @@ class BounceStore:
         try:
             write_new(tmp, data, sync=sync)
             try:
-                os.rename(tmp, final)
-            except OSError:
+                # link(), not rename(): as atomic, and it refuses to replace a
+                # file already there instead of silently losing it.
+                os.link(tmp, final)
+            finally:
                 os.unlink(tmp)
-                raise
             if sync:
                 fsync_dir(self.dir(state))
         except OSError as exc:
@@ -191,10 +192,19 @@ class BounceStore:
                 continue  # another run took it meanwhile
         return out
 
-    def sync(self, *states: str) -> None:
-        """fsync the directories of ``states`` (the end of a batch)."""
-        for state in states:
-            fsync_dir(self.dir(state))
+    def clean_tmp(self, older_than: float) -> int:
+        """Remove what killed writers left in ``tmp/`` (never acknowledged, so never owed)."""
+        removed = 0
+        for name in os.listdir(self.dir("tmp")):
+            path = self.path("tmp", name)
+            try:
+                if os.lstat(path).st_mtime < older_than:
+                    os.unlink(path)
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
 
 
 def read_capped(stream, limit: int = MAX_SIZE) -> tuple[bytes, int]:
