@@ -41,12 +41,12 @@ def postfix():
                         "(run as root, or apt-get install postfix)")
         pytest.fail("e2e: configuring and starting Postfix needs root; run the suite as root "
                     "(CI does), or deselect these tests with -m 'not e2e'", pytrace=False)
-    missing = pi.missing_packages()
-    if missing:
-        t0 = time.monotonic()
-        pi.apt_install(missing)
-        print(f"e2e: installed {' '.join(missing)} in {time.monotonic() - t0:.1f} s")
     with pi.session_lock():
+        missing = pi.missing_packages()
+        if missing:
+            t0 = time.monotonic()
+            pi.apt_install(missing)
+            print(f"e2e: installed {' '.join(missing)} in {time.monotonic() - t0:.1f} s")
         pf = pi.Postfix()
         pf.take_over()
         try:
@@ -54,8 +54,7 @@ def postfix():
             shutil.rmtree(pi.SPOOL, ignore_errors=True)
             configs = pi.write_configs()
             pi.PROBE_OUT.unlink(missing_ok=True)
-            pf.setup_output = pi.setup_service_user(
-                pf, extra_aliases=PROBE_ALIASES)
+            print(pi.setup_service_user(pf, extra_aliases=PROBE_ALIASES), end="")
             pf.configs = configs
             pf.start()
             yield pf

@@ -423,10 +423,12 @@ class Service:
                 if r.get("address", "").lower() == address.lower()]
         return rows[0] if rows else None
 
-    def wait_for_hard_bounce(self, address: str, *, timeout=20) -> dict:
+    def wait_for_hard_bounce(self, address: str, *, timeout=20, log=lambda: "") -> dict:
+        """Poll bounce-status until it shows a hard bounce for address; log() explains a timeout."""
         return wait_for(
             lambda: (r := self.bounce_record(address)) and r.get("hard_bounces", 0) >= 1 and r,
-            timeout=timeout, interval=0.05, what=f"bounce-status to show a hard bounce for {address}")
+            timeout=timeout, interval=0.05,
+            what=lambda: f"bounce-status to show a hard bounce for {address}\n{log()}")
 
 
 @contextlib.contextmanager
