@@ -176,3 +176,18 @@ def test_failing_callback_never_changes_the_exit(spool, tmp_path):
     assert b"Traceback" not in proc.stderr
     assert spool.counts(sent.recipient) == (1, 0)
     assert spool.query("SELECT COUNT(*) FROM callbacks") == [(1,)]  # kept for a later run
+
+
+def test_dsn_that_only_delays_our_recipient_records_nothing(spool):
+    # One DSN, two recipients: someone else failed, ours is only delayed.
+    sent = spool.send("ours@remote.test")
+    raw = make_dsn("bounce_userunknown.eml", sent).decode()
+    block = (f"Final-Recipient: rfc822; {sent.recipient}\nOriginal-Recipient: rfc822;{sent.recipient}\n"
+             "Action: failed\nStatus: 5.1.1\n")
+    assert block in raw
+    raw = raw.replace(block, "Final-Recipient: rfc822; other@remote.test\nAction: failed\nStatus: 5.1.1\n"
+                             'Diagnostic-Code: X-Postfix; unknown user: "other"\n\n'
+                             f"Final-Recipient: rfc822; {sent.recipient}\nAction: delayed\nStatus: 4.4.1\n")
+    assert run_pipe(spool, raw.encode(), sent.address).returncode == 0
+    assert spool.events() == []
+    assert [n.rsplit(".", 1)[1] for n in spool.files("processed")] == ["bounce"]  # ours, verified

@@ -14,16 +14,18 @@ import hashlib
 import logging
 import re
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .. import verp as verpmod
 from ..clock import now
 from ..config import Config
+from ..errors import EX_IOERR
 from .classify import RecipientVerdict, Verdict, classify
 from .store import BounceStore, split_envelope, top_headers
 
 log = logging.getLogger("mailtools.bounce.ingest")
+NOT_FAILED = ("delayed", "delivered", "relayed", "expanded")
 _ADDR = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
 
 
@@ -51,7 +53,6 @@ class Outcome:
     recorded: bool = False
     why: str | None = None
     path: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _norm_id(value: str | None) -> str:
@@ -70,10 +71,11 @@ class Ingester:
         self.prefix = config.bounce.prefix
 
     # -- reading ---------------------------------------------------------
-    def candidates(self, envelope: dict[str, list[str]], message: bytes, verdict: Verdict) -> list[str]:
-        """Addresses that may be our VERP address, most trusted first."""
+    def candidates(self, envelope: dict[str, list[str]], headers: dict[str, list[str]],
+                   verdict: Verdict) -> list[str]:
+        """Addresses that may be our VERP address, most trusted first: the envelope
+        Postfix or SMTP gave us, the DSN's own headers, the quoted Return-Path."""
         found: list[str] = list(envelope.get("rcpt", []))
-        headers = top_headers(message, ("delivered-to", "x-original-to", "to"))
         for name in ("delivered-to", "x-original-to", "to"):
             for value in headers.get(name, []):
                 found += _ADDR.findall(value)
@@ -85,11 +87,13 @@ class Ingester:
     def analyse(self, stored: bytes) -> Analysis:
         envelope, message = split_envelope(stored)
         verdict = classify(message)
-        ids = top_headers(message, ("message-id",)).get("message-id")
+        headers = top_headers(message, ("message-id", "delivered-to", "x-original-to", "to"))
+        ids = headers.get("message-id")
         dsn_id = ids[0].strip() if ids and ids[0].strip() else None
+        # A redelivered DSN has the same Message-ID (or, lacking one, the same bytes).
         base = dsn_id or "sha256:" + hashlib.sha256(message).hexdigest()
         result = Analysis(verdict, dsn_key_base=base)
-        for address in self.candidates(envelope, message, verdict):
+        for address in self.candidates(envelope, headers, verdict):
             parsed = verpmod.parse(address, self.prefix)
             if parsed is not None:
                 result.verp = parsed
@@ -153,6 +157,10 @@ class Ingester:
         send = analysis.send
         assert send is not None and self.conn is not None
         rv = self.recipient_verdict(analysis)
+        if rv is not None and rv.action in NOT_FAILED:
+            # A DSN that failed someone else but only delays (or delivered to) ours.
+            log.info("DSN for %s: %s for this recipient, nothing recorded", send["recipient"], rv.action)
+            return False
         if rv is None:
             log.warning("bounce for %s names %d recipients, none of them ours: recorded as undefined, soft",
                         send["recipient"], len(analysis.verdict.recipients))
@@ -262,7 +270,7 @@ def dry_run(config: Config, sources: list[str], out: Any, as_json: bool = True) 
             raw = sys.stdin.buffer.read(MAX_SIZE) if source == "-" else read_file(source)[:MAX_SIZE]
         except OSError as exc:
             log.error("cannot read %s: %s", source, exc.strerror or exc)
-            code = 74
+            code = EX_IOERR
             continue
         line = dry_run_json(ingester.analyse(raw), source)
         out.write((json.dumps(line, ensure_ascii=False) if as_json else _human(line)) + "\n")
