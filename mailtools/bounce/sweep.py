@@ -233,10 +233,14 @@ def sweep(config: Config, spool: Spool, now: float, dry_run: bool = False,
                 with _step(conn, "disable", dry_run):
                     disabled = disable(conn, config, now)
                 log.info("sweep: reset %d, escalated %d soft to hard, disabled %d", reset, escalated, disabled)
+                started = time.monotonic()
                 notified = notices.notify(conn, config, spool, now, dry_run)
                 log.info("sweep: notified %d", notified)
+                log.debug("sweep: notify took %.2f s", time.monotonic() - started)
+                started = time.monotonic()
                 purged = purge(conn, config, spool, now, dry_run)
                 log.info("sweep: purged %d", purged)
+                log.debug("sweep: purge with files took %.2f s", time.monotonic() - started)
             finally:
                 if dry_run:
                     conn.execute("ROLLBACK")
