@@ -11,15 +11,15 @@ loses the count nor sends the notice twice.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import textwrap
 import time
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 
 from ..config import Config
-from ..errors import MailtoolsError, TempFailure
+from ..errors import DataError, MailtoolsError, TempFailure
 from ..secret import load_secret
 from ..spool import Spool
 from ..submit import submit
@@ -45,6 +45,8 @@ def _day(when: float) -> str:
 def build_notice(config: Config, address: str, token: str, expires: float, number: int,
                  last: tuple | None, hard_bounces: int, now: float) -> bytes:
     """The notice as RFC 5322 bytes: why mail stopped, and the link that restarts it."""
+    if any(c in address for c in "\r\n\0"):  # it goes into headers: no injection from a bad record
+        raise DataError(f"refusing an address with a line break: {address!r}")
     url = config.bounce.reenable_url.replace("{token}", token) if config.bounce.reenable_url else ""
     sender = notice_sender(config, address)
     why = f"{hard_bounces} messages to it could not be delivered"
@@ -64,16 +66,15 @@ def build_notice(config: Config, address: str, token: str, expires: float, numbe
             "the mailbox was closed, or was full for a long time.")
     body = (f"Hello,\n\n{textwrap.fill(text, 72)}\n\n{how}\n"
             f"This is reminder {number} of at most {total}. Please do not reply to it.\n")
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = address
-    message["Subject"] = f"Mail to {address} has been stopped"
-    message["Date"] = format_datetime(datetime.fromtimestamp(now, UTC))
-    message["Message-ID"] = make_msgid("notice", sender.rpartition("@")[2] or None)
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to us
-    plain = body.isascii() and max(len(line) for line in body.splitlines()) <= 998
-    message.set_content(body, cte="7bit" if plain else None)  # a long URL must not turn it quoted-printable
-    return message.as_bytes()
+    # Written by hand, not with email.message: that costs a millisecond a notice, a second a sweep at scale.
+    domain = sender.rpartition("@")[2] or "localhost"
+    headers = [f"From: {sender}", f"To: {address}", f"Subject: Mail to {address} has been stopped",
+               f"Date: {format_datetime(datetime.fromtimestamp(now, UTC))}",
+               f"Message-ID: <notice.{int(now)}.{os.urandom(6).hex()}@{domain}>",
+               "Auto-Submitted: auto-generated",  # RFC 3834: no vacation replies to us
+               "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8",
+               f"Content-Transfer-Encoding: {'7bit' if body.isascii() else '8bit'}"]
+    return ("\n".join(headers) + "\n\n" + body).encode("utf-8")
 
 
 INTENTS = ("CREATE TABLE IF NOT EXISTS notice_intents (address TEXT PRIMARY KEY, queue_id TEXT NOT NULL,"
