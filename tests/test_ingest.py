@@ -191,3 +191,13 @@ def test_dsn_that_only_delays_our_recipient_records_nothing(spool):
     assert run_pipe(spool, raw.encode(), sent.address).returncode == 0
     assert spool.events() == []
     assert [n.rsplit(".", 1)[1] for n in spool.files("processed")] == ["bounce"]  # ours, verified
+
+
+def test_verp_found_from_the_extension_alone(spool):
+    # After alias expansion RECIPIENT may be the alias; EXTENSION keeps "<user>-<hash>-<package>".
+    sent = spool.send("nosuchuser@remote.test")
+    raw = make_dsn("bounce_userunknown.eml", sent).replace(sent.address.encode(), b"dsnsink@localhost")
+    local, _, domain = sent.address.partition("@")
+    env = dict(spool.env(), RECIPIENT=f"bounce@{domain}", EXTENSION=local.partition("-")[2], SENDER="")
+    assert run_pipe(spool, raw, env=env).returncode == 0
+    assert spool.counts(sent.recipient) == (1, 0)
