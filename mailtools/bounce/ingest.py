@@ -15,7 +15,6 @@ import re
 from .. import verp as verpmod
 from ..clock import now
 from ..config import Config
-from ..errors import EX_IOERR
 from ..log import get_logger
 from ..record import Record
 from .classify import RecipientVerdict, Verdict, classify
@@ -249,43 +248,3 @@ def dry_run_json(analysis: Analysis, source: str) -> dict[str, Any]:
                         "reply_code": r.reply_code, "reason": r.reason, "hard": r.hard}
                        for r in verdict.recipients],
     }
-
-
-def dry_run(config: Config, sources: list[str], out: Any, as_json: bool = True) -> int:
-    """Classify and verify ``sources`` (paths, ``-`` for stdin); write one JSON line each.
-
-    Read-only: the database is opened only if it exists and the secret only
-    read, so a dry run on a fresh machine creates nothing.
-    """
-    import json
-    import os
-    import sys
-
-    from ..fsutil import read_file
-    from ..secret import load_secret, secret_path
-    from ..state import connect, db_path
-    from .store import MAX_SIZE
-
-    conn = connect(config.spool, readonly=True) if os.path.exists(db_path(config.spool)) else None
-    secret = load_secret(config.spool, create=False) if os.path.exists(secret_path(config.spool)) else None
-    ingester = Ingester(config, conn, secret)
-    code = 0
-    for source in sources:
-        try:
-            raw = sys.stdin.buffer.read(MAX_SIZE) if source == "-" else read_file(source)[:MAX_SIZE]
-        except OSError as exc:
-            log.error("cannot read %s: %s", source, exc.strerror or exc)
-            code = EX_IOERR
-            continue
-        line = dry_run_json(ingester.analyse(raw), source)
-        out.write((json.dumps(line, ensure_ascii=False) if as_json else _human(line)) + "\n")
-    return code
-
-
-def _human(line: dict[str, Any]) -> str:
-    verp = line["verp"]
-    whose = "no VERP address" if verp is None else (
-        f"user {verp['user_id']} package {verp['package_id']} " + ("verified" if verp["valid"] else "NOT verified"))
-    rcpts = "; ".join(f"{r['address']} {r['action'] or '-'} {r['status'] or '-'} {r['reason']}"
-                      f"{' hard' if r['hard'] else ''}" for r in line["recipients"])
-    return f"{line['source']}: {line['kind']}, {whose}" + (f": {rcpts}" if rcpts else "")

@@ -131,10 +131,7 @@ def build_command() -> Any:
 
         ctx = open_context(spool, config_file, verbose, quiet, as_json)
         if dry_run:
-            from ..bounce.ingest import dry_run as analyse_only
-
-            return analyse_only(ctx.config, list(files) or _maildir_files(maildir) or ["-"], sys.stdout,
-                                as_json)
+            return dry_run(ctx.config, list(files) or _maildir_files(maildir) or ["-"], as_json)
         if smtp:
             from ..bounce.listener import serve
             from ..bounce.store import BounceStore
@@ -165,3 +162,44 @@ def _maildir_files(maildir: str | None) -> list[str]:
 
     check_maildir(maildir)
     return [os.path.join(maildir, "new", name) for name in pending(maildir)]
+
+
+def dry_run(config: Any, sources: list[str], as_json: bool) -> int:
+    """Classify and verify ``sources`` (paths, ``-`` for stdin); print one line each.
+
+    Read-only: the database is opened only if it exists and the secret only
+    read, so a dry run on a fresh machine creates nothing.
+    """
+    import json
+
+    from ..bounce.ingest import Ingester, dry_run_json
+    from ..bounce.store import MAX_SIZE
+    from ..errors import EX_IOERR
+    from ..fsutil import read_file
+    from ..log import get_logger
+    from ..secret import load_secret, secret_path
+    from ..state import connect, db_path
+
+    conn = connect(config.spool, readonly=True) if os.path.exists(db_path(config.spool)) else None
+    secret = load_secret(config.spool, create=False) if os.path.exists(secret_path(config.spool)) else None
+    ingester = Ingester(config, conn, secret)
+    code = 0
+    for source in sources:
+        try:
+            raw = sys.stdin.buffer.read(MAX_SIZE) if source == "-" else read_file(source)[:MAX_SIZE]
+        except OSError as exc:
+            get_logger("mailtools.bounce").error("cannot read %s: %s", source, exc.strerror or exc)
+            code = EX_IOERR
+            continue
+        line = dry_run_json(ingester.analyse(raw), source)
+        sys.stdout.write((json.dumps(line, ensure_ascii=False) if as_json else _human(line)) + "\n")
+    return code
+
+
+def _human(line: dict[str, Any]) -> str:
+    verp = line["verp"]
+    whose = "no VERP address" if verp is None else (
+        f"user {verp['user_id']} package {verp['package_id']} " + ("verified" if verp["valid"] else "NOT verified"))
+    rcpts = "; ".join(f"{r['address']} {r['action'] or '-'} {r['status'] or '-'} {r['reason']}"
+                      f"{' hard' if r['hard'] else ''}" for r in line["recipients"])
+    return f"{line['source']}: {line['kind']}, {whose}" + (f": {rcpts}" if rcpts else "")
