@@ -131,7 +131,7 @@ def build_command() -> Any:
 
         ctx = open_context(spool, config_file, verbose, quiet, as_json)
         if dry_run:
-            return dry_run(ctx.config, list(files) or _maildir_files(maildir) or ["-"], as_json)
+            return print_dry_run(ctx.config, list(files) or _maildir_files(maildir) or ["-"], as_json)
         if smtp:
             from ..bounce.listener import serve
             from ..bounce.store import BounceStore
@@ -164,7 +164,7 @@ def _maildir_files(maildir: str | None) -> list[str]:
     return [os.path.join(maildir, "new", name) for name in pending(maildir)]
 
 
-def dry_run(config: Any, sources: list[str], as_json: bool) -> int:
+def print_dry_run(config: Any, sources: list[str], as_json: bool) -> int:
     """Classify and verify ``sources`` (paths, ``-`` for stdin); print one line each.
 
     Read-only: the database is opened only if it exists and the secret only
