@@ -8,9 +8,9 @@ STAMP := $(VENV)/.installed
 
 all: test
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg pyproject.toml $(shell find mailtools -name '*.py')
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check '.[test]'
 	touch $@
 
 venv: $(STAMP)

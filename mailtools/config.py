@@ -29,7 +29,7 @@ class Transport(Record):
     username: str = ""
     password_file: str = ""
     sendmail_path: str = "/usr/sbin/sendmail"
-    connections: int = 1
+    connections: int = 4  # parallel SMTP connections per mq-flush run
 
 
 class Retry(Record):

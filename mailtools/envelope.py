@@ -73,10 +73,19 @@ _END = b"\n}\n"
 
 
 def dump(envelope: Envelope, message: bytes) -> bytes:
-    # indent=1 keeps every inner line indented, so the first "\n}\n" ends the
-    # envelope whatever the strings contain (json escapes their newlines).
-    head = json.dumps(envelope.to_json(), indent=1, ensure_ascii=False)
-    return head.encode("utf-8") + b"\n\n" + message
+    """The envelope, one key per line (each value by the C encoder), then the message.
+
+    Every inner line is indented, so the first "\n}\n" ends the envelope
+    whatever the strings contain (json escapes their newlines).
+    """
+    lines = []
+    for key, value in envelope.to_json().items():
+        if key == "recipients":
+            inner = ",\n  ".join(json.dumps(r, ensure_ascii=False) for r in value)
+            lines.append(f' "recipients": [\n  {inner}\n ]' if value else ' "recipients": []')
+        else:
+            lines.append(f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+    return ("{\n" + ",\n".join(lines) + "\n}").encode("utf-8") + b"\n\n" + message
 
 
 def split(raw: bytes) -> tuple[bytes, bytes]:

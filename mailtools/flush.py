@@ -22,6 +22,9 @@ from .maildrop import intake
 from .spool import Spool
 
 log = get_logger("mailtools.flush")
+# Messages claimed per batch and connection: their outcomes share one filesystem
+# sync; a crash re-sends at most one batch (at-least-once, never lost).
+BATCH_PER_CONNECTION = 4
 
 
 def flush(config: Config, spool: Spool, *, sender: str | None = None, ids: Iterable[str] = (),
@@ -36,9 +39,12 @@ def flush(config: Config, spool: Spool, *, sender: str | None = None, ids: Itera
     intake(config, spool, now)
     deliverer = Deliverer(config, spool)
     started = time.monotonic()
+    batch_size = max(BATCH_PER_CONNECTION * deliverer.connections, 1)
+    claimed = 0
     try:
+        batch = []
         for state, queue_id in candidates(spool, now, sender=sender, ids=list(ids)):
-            if limit is not None and deliverer.summary.messages >= limit:
+            if limit is not None and claimed >= limit:
                 break
             if max_time is not None and time.monotonic() - started >= max_time:
                 log.info("stopping after --max-time %gs; the rest waits for the next run", max_time)
@@ -46,15 +52,25 @@ def flush(config: Config, spool: Spool, *, sender: str | None = None, ids: Itera
             claim = spool.claim(state, queue_id, now)
             if claim is None:
                 continue  # another flusher took it first
-            deliverer.deliver(claim, now)
-            if progress:
-                progress(1)
+            claimed += 1
+            batch.append(claim)
+            if len(batch) >= batch_size:
+                _run(deliverer, batch, now, progress)
+                batch = []
+        if batch:
+            _run(deliverer, batch, now, progress)
     finally:
         deliverer.close()
     summary = deliverer.summary
     log.info("flush done: sent=%d deferred=%d dropped=%d suppressed=%d messages=%d", summary.sent,
              summary.deferred, summary.dropped, summary.suppressed, summary.messages)
     return summary
+
+
+def _run(deliverer: Deliverer, batch: list, now: float, progress: Callable[[int], None] | None) -> None:
+    deliverer.deliver_batch(batch, now)
+    if progress:
+        progress(len(batch))
 
 
 def candidates(spool: Spool, now: float, *, sender: str | None = None,

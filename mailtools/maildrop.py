@@ -19,58 +19,90 @@ from .errors import DataError, MailtoolsError, TempFailure, UsageError
 from .fsutil import read_file
 from .log import get_logger
 from .spool import HOST, ClaimName, Spool, _me
-from .submit import submit
+from .submit import build
 
 log = get_logger("mailtools.maildrop")
+BATCH = 256  # maildrop files queued per filesystem sync
 MAX_SIZE = 50 * 1024 * 1024
 
 
 def intake(config: Config, spool: Spool, now: float) -> int:
     """Queue everything in maildrop/ (and finish intakes a crash left); return how many files."""
-    done = 0
-    for name in spool.names("intake"):
-        owner = ClaimName.parse(name.rsplit("~", 1)[0])
-        if owner is not None and owner.is_stale(now):
-            _process(config, spool, name, now)
-            done += 1
+    leftovers = [name for name in spool.names("intake") if _is_stale(name, now)]
+    done = _process_batches(config, spool, leftovers, now, replay=True)
     try:
         entries = sorted(e.name for e in os.scandir(spool.dir("maildrop"))
                          if not e.name.startswith(".") and e.is_file(follow_symlinks=False))
     except FileNotFoundError:
         return done
-    for name in entries:
-        queue_id = spool.new_id()
-        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:80]
-        claimed = f"{queue_id}~{HOST}~{_me()}~{now:.0f}~{safe}"
-        try:
-            os.rename(spool.path("maildrop", name), spool.path("intake", claimed))
-        except FileNotFoundError:
-            continue  # another flusher took it
-        _process(config, spool, claimed, now)
-        done += 1
+    for start in range(0, len(entries), BATCH):
+        claimed = [c for c in (_claim(spool, name, now) for name in entries[start:start + BATCH]) if c]
+        done += _process_batches(config, spool, claimed, now, replay=False)
     return done
 
 
-def _process(config: Config, spool: Spool, claimed: str, now: float) -> None:
+def _is_stale(name: str, now: float) -> bool:
+    owner = ClaimName.parse(name.rsplit("~", 1)[0])
+    return owner is not None and owner.is_stale(now)
+
+
+def _claim(spool: Spool, name: str, now: float) -> str | None:
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:80]
+    claimed = f"{spool.new_id()}~{HOST}~{_me()}~{now:.0f}~{safe}"
+    try:
+        os.rename(spool.path("maildrop", name), spool.path("intake", claimed))
+    except FileNotFoundError:
+        return None  # another flusher took it
+    return claimed
+
+
+def _process_batches(config: Config, spool: Spool, claimed: list[str], now: float, replay: bool) -> int:
+    """Queue a batch of claimed files with one filesystem sync, then let the claims go.
+
+    Every queue file is complete and synced before it is renamed into place,
+    and a claimed file is removed only after what it became is durable.
+    """
+    staged: list[tuple[str, str, str]] = []
+    try:
+        for name in claimed:
+            staged.extend(_stage(config, spool, name, now, replay))
+        if staged:
+            spool.sync()
+        for tmp, state, queue_id in staged:
+            spool.publish_new(tmp, state, queue_id)
+    except BaseException:
+        for tmp, _, _ in staged:
+            _unlink_quietly(tmp)
+        raise
+    for state in {state for _, state, _ in staged}:
+        spool.sync_dir(state)
+    for name in claimed:
+        os.unlink(spool.path("intake", name))
+    return len(claimed)
+
+
+def _stage(config: Config, spool: Spool, claimed: str, now: float, replay: bool) -> list[tuple[str, str, str]]:
     queue_id, original = claimed.split("~", 1)[0], claimed.rsplit("~", 1)[1]
-    path = spool.path("intake", claimed)
-    raw = read_file(path)
+    raw = read_file(spool.path("intake", claimed))
     try:
         items = parse_items(raw)
     except (DataError, UsageError) as exc:
-        _drop(spool, queue_id, raw, f"maildrop file {original!r} could not be parsed: {exc}", now)
-    else:
-        for index, item in enumerate(items):
-            item_id = queue_id if len(items) == 1 else _item_id(queue_id, index)
-            if _exists(spool, item_id):
-                continue  # queued before a crash
-            try:
-                _queue(config, spool, item_id, item, original)
-            except TempFailure:
-                raise
-            except MailtoolsError as exc:
-                _drop(spool, item_id, item, f"maildrop file {original!r} item {index + 1}: {exc}", now)
-    os.unlink(path)
+        return [_drop(spool, queue_id, raw, f"maildrop file {original!r} could not be parsed: {exc}", now)]
+    staged = []
+    for index, item in enumerate(items):
+        item_id = queue_id if len(items) == 1 else _item_id(queue_id, index)
+        if replay and _exists(spool, item_id):
+            continue  # queued before a crash
+        try:
+            envelope, message = build(config, item, None, [], extract=True, source=f"maildrop:{original}",
+                                      queue_id=item_id)
+        except TempFailure:
+            raise
+        except MailtoolsError as exc:
+            staged.append(_drop(spool, item_id, item, f"maildrop file {original!r} item {index + 1}: {exc}", now))
+            continue
+        staged.append((spool.stage(envelope, message), "queued", item_id))
+    return staged
 
 
 def parse_items(raw: bytes) -> list[bytes]:
@@ -84,17 +116,18 @@ def parse_items(raw: bytes) -> list[bytes]:
     return [raw]
 
 
-def _queue(config: Config, spool: Spool, item_id: str, raw: bytes, original: str) -> None:
-    # The intake's own id, derived from the claim, lets a replay after a
-    # crash recognise what it already queued.
-    submit(config, spool, raw, None, [], extract=True, source=f"maildrop:{original}", queue_id=item_id)
-
-
-def _drop(spool: Spool, queue_id: str, raw: bytes, reason: str, now: float) -> None:
+def _drop(spool: Spool, queue_id: str, raw: bytes, reason: str, now: float) -> tuple[str, str, str]:
     log.error("%s: dropped: %s", queue_id, reason)
     envelope = Envelope(id=queue_id, sender="", recipients=[], created=now, done_at=now,
                         error=reason, source="maildrop")
-    spool.write("dropped", envelope, raw)
+    return spool.stage(envelope, raw), "dropped", queue_id
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _item_id(queue_id: str, index: int) -> str:

@@ -21,7 +21,22 @@ def submit(config: Config, spool: Spool, raw: bytes, sender: str | None, recipie
            user_id: str | None = None, package_id: str | None = None, extract: bool = False,
            full_name: str | None = None, bypass_suppression: bool = False,
            source: str = "mq-send", queue_id: str | None = None) -> Envelope:
-    """Validate and enqueue one message; return its envelope once it is durable.
+    """Validate and enqueue one message; return its envelope once it is durable."""
+    envelope, raw = build(config, raw, sender, recipients, user_id=user_id, package_id=package_id,
+                          extract=extract, full_name=full_name, bypass_suppression=bypass_suppression,
+                          source=source, queue_id=queue_id or spool.new_id())
+    spool.ensure()
+    spool.enqueue(envelope, raw)
+    log.info("queued %s from=<%s> nrcpt=%d size=%d source=%s", envelope.id, envelope.sender,
+             len(envelope.recipients), len(raw), source)
+    return envelope
+
+
+def build(config: Config, raw: bytes, sender: str | None, recipients: list[str], *, queue_id: str,
+          user_id: str | None = None, package_id: str | None = None, extract: bool = False,
+          full_name: str | None = None, bypass_suppression: bool = False,
+          source: str = "mq-send") -> tuple[Envelope, bytes]:
+    """Validate one message and make its envelope and final bytes (nothing written).
 
     ``extract`` is sendmail's -t: recipients from To/Cc/Bcc are added to those
     given, and Bcc is removed from the message. Date and Message-ID are added
@@ -49,7 +64,6 @@ def submit(config: Config, spool: Spool, raw: bytes, sender: str | None, recipie
     check_id(package_id, "package id")
 
     at = clock_now()
-    queue_id = queue_id or spool.new_id()  # real time: arrival order even under MAILTOOLS_NOW
     added = []
     message_id = msg.header(headers, "message-id")
     if not message_id:
@@ -70,10 +84,7 @@ def submit(config: Config, spool: Spool, raw: bytes, sender: str | None, recipie
 
         raw = sign(config.dkim, raw)
         envelope.dkim = True
-    spool.ensure()
-    spool.enqueue(envelope, raw)
-    log.info("queued %s from=<%s> nrcpt=%d size=%d source=%s", queue_id, sender, len(rcpts), len(raw), source)
-    return envelope
+    return envelope, raw
 
 
 def _sender_from(headers: list[tuple[str, str]]) -> str:

@@ -8,6 +8,7 @@ instead of timing out once per message.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 
@@ -16,6 +17,7 @@ from ..log import get_logger
 from .base import Reply
 
 log = get_logger("mailtools.smtp")
+_DOT_LINE = re.compile(rb"(?m)^\.")  # dot-stuffing (RFC 5321 4.5.2)
 
 
 class SmtpTransport:
@@ -77,6 +79,8 @@ class SmtpTransport:
         options = ["SMTPUTF8"] if not (sender + recipient).isascii() and conn.has_extn("smtputf8") else []
         if conn.has_extn("size"):
             options.append(f"SIZE={len(data)}")
+        if conn.has_extn("pipelining"):
+            return self._pipelined(conn, sender, recipient, data, options)
         code, text = conn.mail(sender, options)
         if code != 250:
             return self._refused(conn, code, text)
@@ -84,6 +88,34 @@ class SmtpTransport:
         if code not in (250, 251):
             return self._refused(conn, code, text)
         code, text = conn.data(data)
+        if code != 250:
+            return self._refused(conn, code, text)
+        return Reply(code, _text(text))
+
+    def _pipelined(self, conn: smtplib.SMTP, sender: str, recipient: str, data: bytes,
+                   options: list[str]) -> Reply:
+        """RFC 2920: MAIL, RCPT and DATA in one round trip (smtplib has no pipelining).
+
+        Two round trips per recipient instead of four: with one VERP sender per
+        recipient, that is most of the time a message spends on the wire.
+        """
+        extra = (" " + " ".join(options)) if options else ""
+        conn.send(f"MAIL FROM:<{sender}>{extra}\r\nRCPT TO:<{recipient}>\r\nDATA\r\n".encode())
+        mail, rcpt, start = conn.getreply(), conn.getreply(), conn.getreply()
+        if start[0] == 354 and (mail[0] != 250 or rcpt[0] not in (250, 251)):
+            conn.send(b".\r\n")  # a server that said 354 anyway gets an empty message it must reject
+            conn.getreply()
+        if mail[0] != 250:
+            return self._refused(conn, *mail)
+        if rcpt[0] not in (250, 251):
+            return self._refused(conn, *rcpt)
+        if start[0] != 354:
+            return self._refused(conn, *start)
+        body = _DOT_LINE.sub(b"..", data)
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        conn.send(body + b".\r\n")
+        code, text = conn.getreply()
         if code != 250:
             return self._refused(conn, code, text)
         return Reply(code, _text(text))
