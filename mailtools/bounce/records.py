@@ -140,16 +140,19 @@ def address_status(conn: sqlite3.Connection, addresses: list[str] | None,
                    disabled_only: bool = False) -> list[dict[str, Any]]:
     """What bounce-status prints: one dict per address that has a record.
 
-    Named addresses are shown if the spool knows them at all (a last_sent
-    alone is worth seeing); a listing without names shows only addresses with
-    bounces or disabled, not everyone ever mailed.
+    An address has a record once a bounce was recorded for it (its counts
+    may since have been forgotten or cleared: that is worth seeing). One that
+    was only mailed (the flusher keeps its last_sent) has none and prints
+    nothing, as DESIGN.md says. A listing without names shows only addresses
+    with bounces counted, disabled, or notified.
     """
     ensure_schema(conn)
     columns = ", ".join(_FIELDS)
-    where = "disabled = 1" if disabled_only else "1"
+    where = "disabled = 1" if disabled_only else \
+        "(disabled = 1 OR hard_bounces > 0 OR soft_bounces > 0 OR notices_sent > 0)"
+    if addresses is not None and not disabled_only:
+        where = where[:-1] + " OR EXISTS (SELECT 1 FROM events e WHERE e.address = addresses.address))"
     if addresses is None:
-        if not disabled_only:
-            where = "(disabled = 1 OR hard_bounces > 0 OR soft_bounces > 0)"
         rows = conn.execute(f"SELECT {columns} FROM addresses WHERE {where} ORDER BY address").fetchall()
     else:
         wanted = list(dict.fromkeys(a.strip().lower() for a in addresses))
