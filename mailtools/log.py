@@ -10,8 +10,10 @@ from __future__ import annotations
 
 DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
 
-_settings = {"threshold": WARNING, "verbose": 0, "quiet": False, "syslog": False, "facility": "mail",
-             "level": "info", "ready": False}
+# Until a command calls configure(), the library is used as a library: lines go
+# to logging as they are, and the handlers are the caller's business.
+_settings = {"threshold": DEBUG, "verbose": 0, "quiet": False, "syslog": False, "facility": "mail",
+             "level": "info", "ready": True}
 
 
 def configure(verbose: int = 0, quiet: bool = False, syslog: bool = False, facility: str = "mail",

@@ -13,11 +13,11 @@ only for messages that are not standard DSNs.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesParser
 
 from mailtools.bounce import dsn, reasons, textrules
+from mailtools.record import Factory, Record
 
 MAX_RAW = 1024 * 1024        # bytes of a message we parse at all
 MAX_FLUFL_RAW = 128 * 1024  # flufl's detectors scan every line with regexes: feed them less
@@ -27,8 +27,7 @@ _SUCCESS = frozenset({"delivered", "relayed", "expanded"})
 _BOUNDARY = re.compile(rb"boundary", re.IGNORECASE)
 
 
-@dataclass
-class RecipientVerdict:
+class RecipientVerdict(Record):
     """What a message says about one recipient."""
 
     address: str
@@ -46,15 +45,14 @@ class RecipientVerdict:
                 "diagnostic": self.diagnostic}
 
 
-@dataclass
-class Verdict:
+class Verdict(Record):
     """What kind of message this is and what it says per recipient."""
 
     kind: str
-    recipients: list[RecipientVerdict] = field(default_factory=list)
+    recipients: list[RecipientVerdict] = Factory(list)
     message_id: str | None = None
     original_return_path: str | None = None
-    delivered_to: list[str] = field(default_factory=list)
+    delivered_to: list[str] = Factory(list)
     problem: str | None = None
 
 
