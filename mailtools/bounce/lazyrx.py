@@ -1,0 +1,68 @@
+"""Regexes that are compiled only when a cheap literal test says they might match.
+
+The classifier's rules are long alternations; compiling the ones a typical
+DSN walks through cost ~7 ms of bounce-ingest's start-up (Postfix starts one
+process per bounce). Each alternative has a stretch of plain text that any
+match must contain ("relay(?:ing)? (?:access )?denied" must contain "relay");
+when the lower-cased text contains none of a rule's stretches, the rule
+cannot match and is not compiled. Non-ASCII text skips the test: case-folding
+rules there are the regex engine's business.
+"""
+
+from __future__ import annotations
+
+import re
+
+MIN_HINT = 3  # shorter stretches ("5.", "ok") would filter nothing
+
+
+class LazyRx:
+    __slots__ = ("pattern", "flags", "hints", "_rx")
+
+    def __init__(self, pattern: str, flags: int = re.IGNORECASE) -> None:
+        self.pattern, self.flags = pattern, flags
+        self.hints = literal_hints(pattern) if flags & re.IGNORECASE else None
+        self._rx: re.Pattern[str] | None = None
+
+    def search(self, text: str, pos: int = 0, lowered: str | None = None) -> re.Match[str] | None:
+        """``lowered`` is ``text.lower()`` when the caller has it (one lower() for many rules)."""
+        if self.hints is not None and pos == 0 and text.isascii():
+            low = text.lower() if lowered is None else lowered
+            if not any(hint in low for hint in self.hints):
+                return None
+        if self._rx is None:
+            self._rx = re.compile(self.pattern, self.flags)
+        return self._rx.search(text, pos)
+
+
+# Regex source as tokens: an escape, a character class, one metacharacter, or a
+# run of plain characters. Tokenising with one small regex keeps the hint
+# extraction itself cheap (it runs for every rule at start-up).
+_TOKEN = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]|\{[^}]*\}|[()?*+.^$|]|[^\\\[()?*+{.^$|]+")
+
+
+def literal_hints(pattern: str) -> tuple[str, ...] | None:
+    """One mandatory lower-case literal per top-level alternative, or None if one has none."""
+    hints: list[str] = []
+    best, run, depth = "", "", 0
+    for token in _TOKEN.findall(pattern) + ["|"]:
+        if token in "?*" or token.startswith("{"):
+            run = run[:-1]  # the character before is optional
+        elif token == "|" and depth == 0:
+            hint = max(best, run, key=len)
+            if len(hint) < MIN_HINT:
+                return None
+            hints.append(hint.lower())
+            best, run = "", ""
+            continue
+        elif depth == 0 and token not in "()+.^$|" and not token.startswith("["):
+            if token.startswith("\\"):
+                if not token[1:].isalnum():
+                    run += token[1]
+                    continue
+            else:
+                run += token
+                continue
+        depth += (token == "(") - (token == ")")
+        best, run = max(best, run, key=len), ""
+    return tuple(hints)

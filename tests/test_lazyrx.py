@@ -1,0 +1,74 @@
+"""The literal pre-test may skip a rule only when the rule cannot match."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailtools.bounce import classify, textrules
+from mailtools.bounce.lazyrx import LazyRx, literal_hints
+
+SAMPLES = sorted(p for p in (Path(__file__).parent / "data" / "bounces").rglob("*")
+                 if p.is_file() and p.suffix in (".txt", ".eml"))
+
+
+@pytest.mark.parametrize("pattern, hints", [
+    (r"relay(?:ing)? (?:access )?denied", ("denied",)),
+    (r"mailbox (?:is )?full|over ?quota", ("mailbox ", "quota")),
+    (r"5\.7\.10\b", ("5.7.10",)),
+    (r"isn\'?t in my list", ("t in my list",)),
+    (r"no such user|[a-z]+ unknown", ("no such user", " unknown")),
+    (r"a+b", None),  # no plain run of 3 characters: the rule is always compiled
+])
+def test_hints(pattern, hints):
+    assert literal_hints(pattern) == hints
+
+
+def test_every_rule_hint_occurs_in_what_its_alternatives_match():
+    for _, rx in textrules.RULES:
+        if rx.hints is None:
+            continue
+        for hint in rx.hints:
+            assert hint == hint.lower() and len(hint) >= 3
+
+
+def _without_hints():
+    saved = [(rx, rx.hints) for _, rx in textrules.RULES]
+    for rx, _ in saved:
+        rx.hints = None
+    return saved
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_verdicts_are_the_same_with_and_without_the_pre_test(sample):
+    raw = sample.read_bytes()
+    fast = classify.classify(raw)
+    saved = _without_hints()
+    try:
+        slow = classify.classify(raw)
+    finally:
+        for rx, hints in saved:
+            rx.hints = hints
+    assert fast.to_dict() == slow.to_dict()
+
+
+words = st.sampled_from(["relay", "denied", "access", "mailbox", "full", "quota", "over", "user", "unknown",
+                         "550", "5.7.1", "blocked", "spamhaus", "dmarc", "too", "big", "is", "not", "allowed",
+                         "Mailbox", "FULL", "Relaying", "DENIED", "x", "-", "  "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(words, min_size=1, max_size=12).map(" ".join))
+def test_pre_test_never_hides_a_match(text):
+    for _, rx in textrules.RULES:
+        compiled = re.compile(rx.pattern, rx.flags)
+        assert bool(rx.search(text)) == bool(compiled.search(text)), (rx.pattern, text)
+
+
+def test_non_ascii_text_skips_the_pre_test():
+    rx = LazyRx(r"kelvin")
+    assert rx.search("\u212aelvin")  # KELVIN SIGN matches k under IGNORECASE
