@@ -141,8 +141,10 @@ def retry_incoming(config: Any, min_age: float) -> int:
 
     store = BounceStore(config.spool)
     store.ensure()
-    store.clean_tmp(time.time() - STALE_TMP)
-    names = store.incoming(older_than=time.time() - min_age)
+    from ..clock import now
+
+    store.clean_tmp(time.time() - STALE_TMP)  # tmp files carry the real time
+    names = store.incoming(older_than=now() - min_age)  # stored bounces carry the clock's
     outcomes = process_incoming(config, store, names, callbacks_budget=BATCH_CALLBACK_BUDGET,
                                 always_callbacks=True)
     log.info("retried %d bounces left in incoming/, %d processed", len(names), len(outcomes))

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 
+from ..clock import now as clock_now
 from ..errors import TempFailure
 from ..fsutil import fsync_dir, read_file, spool_error, write_new
 from ..ids import new_id
@@ -143,6 +144,10 @@ class BounceStore:
         final = self.path(state, name)
         try:
             write_new(tmp, data, sync=sync)
+            # The arrival time is the file's mtime (retention purges by it): the
+            # clock's, so MAILTOOLS_NOW simulations age bounces like everything else.
+            arrived = clock_now()
+            os.utime(tmp, (arrived, arrived))
             try:
                 # link(), not rename(): as atomic, and it refuses to replace a
                 # file already there instead of silently losing it.
