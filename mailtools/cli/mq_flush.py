@@ -30,7 +30,8 @@ Examples:
 
 \b
 Output with --json: {"sent": n, "deferred": n, "dropped": n, "suppressed": n}
-(counts of recipients). A progress bar is shown on a terminal.
+(counts of recipients). On a terminal: a progress bar and a summary line;
+under cron nothing is printed (the log has each delivery with -v or syslog).
 
 \b
 Exit codes: 0 done (even if some mail was deferred: it will be retried);
@@ -61,7 +62,8 @@ def command(sender, ids, limit, max_time, as_json, spool, config_file, verbose, 
         summary = flush(ctx.config, ctx.spool, sender=sender, ids=ids, limit=limit, max_time=max_time)
     if as_json:
         print_json(summary.to_json())
-    elif not quiet:
+    elif not quiet and (sys.stdout.isatty() or verbose):
+        # Cron mails whatever a job prints: say nothing there unless asked (-v).
         counts = summary.to_json()
         click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
     return 0
