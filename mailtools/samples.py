@@ -7,6 +7,7 @@ returned message, so every step of the real pipeline runs on it.
 
 from __future__ import annotations
 
+import os
 import time
 
 STATUS = {
@@ -39,7 +40,7 @@ MIME-Version: 1.0
 Content-Type: multipart/report; report-type=delivery-status;
 \tboundary="{boundary}"
 Content-Transfer-Encoding: 8bit
-Message-Id: <{time.strftime('%Y%m%d%H%M%S')}.{queue_id}@{host}>
+Message-Id: <{time.strftime('%Y%m%d%H%M%S')}.{queue_id}.{os.urandom(4).hex()}@{host}>
 
 This is a MIME-encapsulated message.
 

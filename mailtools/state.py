@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS addresses (
     first_bounce REAL,
     last_bounce REAL,
     last_sent REAL,
+    quiet_since REAL,            -- first mail sent after the last bounce (the Forget rule)
     notices_sent INTEGER NOT NULL DEFAULT 0,
     last_notice REAL
 );
@@ -60,11 +61,22 @@ def connect(spool_root: str, readonly: bool = False) -> sqlite3.Connection:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.executescript(SCHEMA)
+            _migrate(conn)
     except sqlite3.OperationalError as exc:
         raise spool_error(OSError(13, str(exc)), path) from None
     except OSError as exc:
         raise spool_error(exc, path) from None
     return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database made by an older version up to SCHEMA."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= 1:
+        return
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(addresses)")}
+    if "quiet_since" not in columns:
+        conn.execute("ALTER TABLE addresses ADD COLUMN quiet_since REAL")
+    conn.execute("PRAGMA user_version = 1")
 
 
 def record_sends(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
@@ -78,10 +90,16 @@ def lookup_send(conn: sqlite3.Connection, digest: str) -> sqlite3.Row | None:
 
 
 def mark_sent(conn: sqlite3.Connection, addresses: Iterable[str], when: float) -> None:
-    """Remember when mail last reached each address (the Forget rule needs it)."""
+    """Remember when mail last reached each address, and the first mail after its last bounce.
+
+    The Forget rule counts its quiet days from that first mail: with the
+    latest mail instead, an address mailed every day would never be forgiven.
+    """
     conn.executemany(
-        "INSERT INTO addresses(address, last_sent) VALUES (?, ?) "
-        "ON CONFLICT(address) DO UPDATE SET last_sent = excluded.last_sent",
+        "INSERT INTO addresses(address, last_sent) VALUES (?1, ?2) "
+        "ON CONFLICT(address) DO UPDATE SET last_sent = excluded.last_sent, "
+        "quiet_since = COALESCE(quiet_since, CASE WHEN last_bounce < excluded.last_sent "
+        "THEN excluded.last_sent END)",
         ((a.lower(), when) for a in addresses))
 
 

@@ -115,6 +115,16 @@ def test_soft_bounces_older_than_max_days_to_bounce_do_not_count(world: World) -
     assert world.status("quick@example.org")["hard_bounces"] == 1
 
 
+def test_a_mailbox_full_every_day_escalates_sparse_soft_bounces_never(world: World) -> None:
+    for day in range(6):  # daily sweeps, as cron runs them: the run keeps growing
+        world.bounce("daily@example.org", T0 + day * DAY, hard=False)
+        world.bounce("weekly@example.org", T0 + day * 7 * DAY, hard=False)
+        world.sweep(T0 + day * DAY + 3600)
+    assert world.status("daily@example.org")["hard_bounces"] == 1
+    world.sweep(T0 + 36 * DAY)
+    assert world.status("weekly@example.org")["hard_bounces"] == 0
+
+
 def test_forget_after_exactly_max_days_quiet(world: World) -> None:
     for i in range(3):
         world.bounce("a@example.org", T0 + i)
@@ -270,8 +280,8 @@ def test_a_second_sweep_waits_for_the_lock(world: World) -> None:
 
 def test_rules_use_the_indexes(world: World) -> None:
     plans = {
-        "forget": "SELECT address FROM addresses WHERE last_bounce IS NOT NULL AND last_sent <= 1"
-                  " AND last_sent > last_bounce",
+        "forget": "SELECT address FROM addresses WHERE last_bounce IS NOT NULL AND quiet_since <= 1"
+                  " AND quiet_since > last_bounce",
         "disable": "SELECT address FROM addresses WHERE disabled = 0 AND hard_bounces > 0 AND hard_bounces > 10",
         "notify": "SELECT address " + notices.due_query(world.config, T0)[0],
         "escalate": "SELECT id FROM events WHERE soft_pending = 1 AND time > 1",

@@ -46,7 +46,8 @@ SCHEMA = (
     # Partial indexes keep the sweep's Forget and Disable rules to the few
     # rows that can match, not a scan of a million addresses; mq-flush's
     # mark_sent touches the first only for addresses that bounced.
-    "CREATE INDEX IF NOT EXISTS addresses_bounced ON addresses(last_sent) WHERE last_bounce IS NOT NULL",
+    "DROP INDEX IF EXISTS addresses_bounced",
+    "CREATE INDEX IF NOT EXISTS addresses_quiet ON addresses(quiet_since) WHERE last_bounce IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS addresses_hard ON addresses(hard_bounces) WHERE disabled = 0 AND hard_bounces > 0",
 )
 
@@ -118,7 +119,9 @@ def record_bounce(conn: sqlite3.Connection, event: BounceEvent, config: Config) 
             " hard_bounces = hard_bounces + excluded.hard_bounces,"
             " soft_bounces = soft_bounces + excluded.soft_bounces,"
             " first_bounce = MIN(COALESCE(first_bounce, excluded.first_bounce), excluded.first_bounce),"
-            " last_bounce = MAX(COALESCE(last_bounce, excluded.last_bounce), excluded.last_bounce)",
+            " last_bounce = MAX(COALESCE(last_bounce, excluded.last_bounce), excluded.last_bounce),"
+            # a mail that a later bounce answered did not stay quiet
+            " quiet_since = CASE WHEN quiet_since < excluded.last_bounce THEN NULL ELSE quiet_since END",
             (address, event.user_id, hard, event.time))
         if not hard:
             conn.execute(

@@ -77,13 +77,14 @@ def _step(conn: sqlite3.Connection, name: str, dry_run: bool) -> Iterator[None]:
 
 
 def forget(conn: sqlite3.Connection, config: Config, now: float) -> int:
-    """Delete the counts of addresses mailed after their last bounce and quiet for max_days_to_bounce."""
+    """Delete the counts of addresses quiet for max_days_to_bounce since the first mail after their last bounce."""
     conn.execute("DELETE FROM sweep_addresses")
     conn.execute("INSERT INTO sweep_addresses SELECT address FROM addresses WHERE last_bounce IS NOT NULL"
-                 " AND last_sent <= ? AND last_sent > last_bounce",
+                 " AND quiet_since <= ? AND quiet_since > last_bounce",
                  (now - config.bounce.max_days_to_bounce * DAY,))
     reset = conn.execute("UPDATE addresses SET hard_bounces = 0, soft_bounces = 0, first_bounce = NULL,"
-                         " last_bounce = NULL WHERE address IN (SELECT address FROM sweep_addresses)").rowcount
+                         " last_bounce = NULL, quiet_since = NULL"
+                         " WHERE address IN (SELECT address FROM sweep_addresses)").rowcount
     conn.execute("DELETE FROM soft_counters WHERE address IN (SELECT address FROM sweep_addresses)")
     conn.execute("UPDATE events SET soft_pending = 0 WHERE soft_pending = 1"
                  " AND address IN (SELECT address FROM sweep_addresses)")
@@ -93,23 +94,35 @@ def forget(conn: sqlite3.Connection, config: Config, now: float) -> int:
 def escalate(conn: sqlite3.Connection, config: Config, now: float) -> int:
     """Every soft_threshold soft bounces of one (address, sending domain) become one hard bounce.
 
-    Soft bounces older than max_days_to_bounce stop counting first. Of the
-    rest, the oldest multiple of the threshold is consumed (the counter is
-    reset); what is left over keeps counting. Returns the hard bounces added.
+    Soft bounces count in runs: one more than max_days_to_bounce after the
+    previous starts a new run, so a mailbox full every day escalates (the
+    acceptance's "6 soft count as at least one") while five soft bounces
+    spread over months never do. In each run the oldest multiple of the
+    threshold is consumed (the counter is reset); what is left over keeps
+    counting while its run can still grow, and expires once it cannot.
+    Returns the hard bounces added.
     """
-    cutoff = now - config.bounce.max_days_to_bounce * DAY
+    window = config.bounce.max_days_to_bounce * DAY
     threshold = config.bounce.soft_threshold
     conn.execute("DELETE FROM sweep_ids")
-    conn.execute("INSERT INTO sweep_ids SELECT id, address, sending_domain, 0 FROM events"
-                 " WHERE soft_pending = 1 AND time <= ?", (cutoff,))
-    if threshold >= 1:  # 0 turns escalation off
-        conn.execute(
-            "INSERT INTO sweep_ids SELECT id, address, sending_domain, 1 FROM ("
-            " SELECT id, address, sending_domain,"
-            "  ROW_NUMBER() OVER (PARTITION BY address, sending_domain ORDER BY time, id) AS rn,"
-            "  COUNT(*) OVER (PARTITION BY address, sending_domain) AS n"
-            " FROM events WHERE soft_pending = 1 AND time > ?) WHERE rn <= (n / ?) * ?",
-            (cutoff, threshold, threshold))
+    conn.execute(
+        "WITH ordered AS ("
+        " SELECT id, address, sending_domain, time, CASE WHEN LAG(time) OVER w IS NULL"
+        "  OR time - LAG(time) OVER w > :window THEN 1 ELSE 0 END AS starts"
+        " FROM events WHERE soft_pending = 1"
+        " WINDOW w AS (PARTITION BY address, sending_domain ORDER BY time, id)),"
+        " chained AS (SELECT *, SUM(starts) OVER (PARTITION BY address, sending_domain ORDER BY time, id"
+        "  ROWS UNBOUNDED PRECEDING) AS run FROM ordered),"
+        " numbered AS (SELECT *,"
+        "  ROW_NUMBER() OVER (PARTITION BY address, sending_domain, run ORDER BY time, id) AS rn,"
+        "  COUNT(*) OVER (PARTITION BY address, sending_domain, run) AS n,"
+        "  MAX(run) OVER (PARTITION BY address, sending_domain) AS last_run,"
+        "  MAX(time) OVER (PARTITION BY address, sending_domain, run) AS run_end FROM chained)"
+        " INSERT INTO sweep_ids SELECT id, address, sending_domain, rn <= used FROM"
+        " (SELECT *, CASE WHEN :threshold >= 1 THEN (n / :threshold) * :threshold ELSE 0 END AS used"
+        "  FROM numbered)"
+        " WHERE rn <= used OR run < last_run OR run_end <= :now - :window",
+        {"window": window, "threshold": threshold, "now": now})
     added = conn.execute("SELECT count(*) FROM sweep_ids WHERE escalate = 1").fetchone()[0] // max(threshold, 1)
     conn.execute("UPDATE addresses SET hard_bounces = hard_bounces + e.added FROM"
                  " (SELECT address, count(*) / ? AS added FROM sweep_ids WHERE escalate = 1 GROUP BY address) AS e"
