@@ -78,12 +78,16 @@ def build(root: str, n: int, seed: int = 1) -> None:
                 softs += 1
                 last = max(last or 0, when)
                 first = min(first or when, when)
-        addresses.append((address, None, hard, softs, disabled, disabled_at, first, last, last_sent, notices,
-                          last_notice))
+        # quiet_since: the first mail after the last bounce (here the one mail the bench knows of)
+        quiet_since = last_sent if last is not None and last_sent > last else None
+        addresses.append((address, None, hard, softs, disabled, disabled_at, first, last, last_sent, quiet_since,
+                          notices, last_notice))
         sends.append((f"h{i:07d}", address, f"<m{i}@shop.example>", None, None, "app@shop.example", None,
                       NOW - rng.uniform(0, 31) * DAY))
     conn.execute("BEGIN")
-    conn.executemany("INSERT INTO addresses VALUES (?,?,?,?,?,?,?,?,?,?,?)", addresses)
+    conn.executemany("INSERT INTO addresses(address, user_id, hard_bounces, soft_bounces, disabled, disabled_at,"
+                     " first_bounce, last_bounce, last_sent, quiet_since, notices_sent, last_notice)"
+                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", addresses)
     conn.executemany("INSERT INTO events(dsn_key, address, user_id, package_id, sending_domain, reason, status,"
                      " hard, time, message_id, bounce_file, soft_pending) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", events)
     conn.executemany("INSERT INTO soft_counters VALUES (?, ?, ?, ?)",
