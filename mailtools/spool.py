@@ -4,8 +4,11 @@ Modelled on Mailman's Switchboard and nullmailer: a file appears in a state
 directory only complete (tmp, fsync, rename, fsync the directory); a worker
 claims a message by renaming it into ``active/`` under a name that records
 host, pid (with the process start time, so a reused pid is not mistaken for
-the claimant) and time; a claim whose process is gone is recovered, and a
-message whose claims crashed three times is held instead of retried forever.
+the claimant) and time; a claim whose process is gone is recovered (deferred,
+due at once, so it is retried after the queued mail and a crash loop does not
+hit the same batch run after run), and a message whose claims crashed three
+times is held instead of retried forever. What killed writers left in ``tmp/``
+is never listed and is removed by the next run once it is a day old.
 A deferred file's mtime is its next attempt (Postfix's trick), so finding what
 is due needs a directory scan, not a read of every envelope.
 """
@@ -13,6 +16,7 @@ is due needs a directory scan, not a read of every envelope.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 from . import envelope as env
@@ -25,6 +29,7 @@ STATES = ("queued", "active", "deferred", "held", "sent", "dropped")
 DIRS = ("tmp", "maildrop", "intake") + STATES
 CLAIM_LEASE = 15 * 60  # a claim from another host is taken over after this
 MAX_CRASHES = 3
+STALE_TMP = 24 * 3600  # a file in tmp/ this old (by ctime) was left by a killed writer
 HOST = os.uname().nodename.replace("~", "-")
 
 
@@ -249,7 +254,15 @@ class Spool:
 
     # -- recovery ------------------------------------------------------
     def recover(self, now: float) -> list[str]:
-        """Put back the messages whose claimant died; hold repeat offenders."""
+        """Put back the messages whose claimant died; hold repeat offenders.
+
+        A recovered message goes to ``deferred/``, due ``now``: this run still
+        delivers it, but after the queued mail. Back in ``queued/`` it would
+        sort first (its id is old) and be in the first batch of every run, so
+        a flusher killed again and again (OOM, reboots) would crash the same
+        batch three times and hold mail that did nothing wrong.
+        """
+        self.clean_tmp(time.time() - STALE_TMP)
         recovered = []
         for name in self.names("active"):
             owner = ClaimName.parse(name)
@@ -266,13 +279,34 @@ class Spool:
                 envelope.held_reason = (f"held after {envelope.crashes} crashed deliveries "
                                         f"(last claim by {owner.host} pid {owner.pid})")
                 target = "held"
+                envelope.next_attempt = None
             else:
-                target = "queued"
-            envelope.next_attempt = None
+                target = "deferred"
+                envelope.next_attempt = now
             self.rewrite(claim, envelope, queue_file.message)
             self.settle(claim, target)
             recovered.append(claim.id)
         return recovered
+
+    def clean_tmp(self, older_than: float) -> int:
+        """Remove files in ``tmp/`` last changed before ``older_than`` (real Unix seconds).
+
+        By ctime: a staged file's mtime is its next attempt, possibly in the
+        future. A day is far longer than any write takes.
+        """
+        removed = 0
+        try:
+            with os.scandir(self.dir("tmp")) as entries:
+                for entry in entries:
+                    try:
+                        if entry.stat(follow_symlinks=False).st_ctime < older_than:
+                            os.unlink(entry.path)
+                            removed += 1
+                    except OSError:
+                        continue  # gone meanwhile, or not ours to remove
+        except OSError:
+            return removed
+        return removed
 
     def _take_over(self, name: str, owner: ClaimName, now: float) -> Claim | None:
         # Re-claiming by rename means two recovering processes cannot both win.
