@@ -43,11 +43,32 @@ def run_mapped(func: Callable[[], int | None]) -> int:
         return EX_TEMPFAIL
     except BrokenPipeError:
         return EX_IOERR
-    except Exception as exc:  # a bug: say so, keep the traceback for the log
+    except Exception as exc:
+        if _is_sqlite_temporary(exc):
+            # The spool database could not be written: a full disk ("database or
+            # disk is full"), an I/O error, a read-only or locked file. Like any
+            # spool write that fails, that is "try again later", not a bug.
+            log.debug("failed", exc_info=True)
+            error(f"cannot write the spool database: {exc}")
+            return EX_TEMPFAIL
+        # a bug: say so, keep the traceback for the log
         log.error("internal error: %r", exc, exc_info=True)
         error(f"internal error: {exc!r} (this is a bug; the traceback is in the log with -v)")
         return EX_SOFTWARE
     return int(result or 0)
+
+
+# SQLite primary result codes that mean "the file cannot be written now":
+# BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN (a syntax error stays a bug).
+_SQLITE_TEMPORARY = {5, 6, 8, 10, 13, 14}
+
+
+def _is_sqlite_temporary(exc: BaseException) -> bool:
+    """A sqlite3 error of the disk, not of the program; sqlite3 is not imported to ask."""
+    if type(exc).__module__ != "sqlite3":
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and (code & 0xFF) in _SQLITE_TEMPORARY
 
 
 def setup_logging(verbose: int = 0, quiet: bool = False, syslog: bool = False,
