@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from .config import Dkim
 from .errors import ConfigError
+from .fsutil import read_private
 
 _keys: dict[str, bytes] = {}
 
 
 def _key(path: str) -> bytes:
     if path not in _keys:
-        try:
-            with open(path, "rb") as handle:
-                _keys[path] = handle.read()
-        except OSError as exc:
-            raise ConfigError(f"config key 'dkim.key_file': cannot read {path}: {exc.strerror}") from None
+        _keys[path] = read_private(path, "dkim.key_file")
     return _keys[path]
 
 

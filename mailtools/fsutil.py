@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 
 from .errors import PermissionDenied, TempFailure
 
@@ -92,5 +93,42 @@ def read_file(path: str) -> bytes:
             if not chunk:
                 return b"".join(chunks)
             chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def read_private(path: str, key: str) -> bytes:
+    """Read a file that holds a secret (a password, a private key) named by config ``key``.
+
+    Mode bits for others (o+rwx) mean anyone on the host can read or replace
+    the secret: they are taken away and a warning says so; when that cannot be
+    done (not our file), the file is refused, a config error naming the key.
+    """
+    from .errors import ConfigError
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise ConfigError(f"config key {key!r}: cannot read {path}: {exc.strerror}") from None
+    try:
+        mode = stat.S_IMODE(os.fstat(fd).st_mode)
+        if mode & 0o007:
+            try:
+                os.fchmod(fd, mode & 0o770)
+            except OSError:
+                raise ConfigError(f"config key {key!r}: {path} has mode {mode:04o}, open to every user; "
+                                  f"refused (chmod o-rwx {path})") from None
+            from .log import get_logger
+
+            get_logger("mailtools.secret").warning("%s (config key %r) had mode %04o, open to every user; "
+                                                   "changed it to %04o", path, key, mode, mode & 0o770)
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    except OSError as exc:
+        raise ConfigError(f"config key {key!r}: cannot read {path}: {exc.strerror}") from None
     finally:
         os.close(fd)

@@ -12,7 +12,7 @@ import re
 import smtplib
 import ssl
 
-from ..errors import ConfigError
+from ..fsutil import read_private
 from ..log import get_logger
 from .base import Reply
 
@@ -29,12 +29,8 @@ class SmtpTransport:
         self.down: Reply | None = None  # set when the server cannot be reached in this run
 
     def _password(self) -> str:
-        try:
-            with open(self.password_file, encoding="utf-8") as handle:
-                return handle.readline().strip()
-        except OSError as exc:
-            raise ConfigError(f"config key 'password_file': cannot read {self.password_file}: "
-                              f"{exc.strerror}") from None
+        raw = read_private(self.password_file, "password_file")
+        return raw.decode("utf-8", "replace").partition("\n")[0].strip()
 
     def _connect(self) -> smtplib.SMTP:
         conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
