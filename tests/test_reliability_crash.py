@@ -59,9 +59,10 @@ def _reliability_summary(request):
     yield
 
 
-def tally(key: str, amount: float = 1) -> None:
+def tally(key: str, amount: float = 1, quiet: bool = False) -> None:
     FIGURES[key] += amount
-    print(f"[reliability] {key} += {amount}")
+    if not quiet:
+        print(f"[reliability] {key} += {amount}")
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, message, write_config
 from test_ingest_support import TestSpool, make_dsn, run_pipe
-from test_reliability_crash import assert_no_half_file, tally
+from test_reliability_crash import _reliability_summary, assert_no_half_file, tally  # noqa: F401 - the figures summary
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
 

@@ -26,7 +26,7 @@ import pytest
 from conftest import Cli, command_path, message, write_config
 from test_flush import flush, rows, send
 from test_ingest_support import POSTFIX, REPO, TestSpool, make_dsn, postfix_env, run_cli
-from test_reliability_crash import enqueue, flush_env, tally
+from test_reliability_crash import _reliability_summary, enqueue, flush_env, tally  # noqa: F401 - the figures summary
 
 from mailtools.bounce.store import split_envelope
 
