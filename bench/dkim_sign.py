@@ -34,6 +34,8 @@ def make_keys(directory: Path) -> dict[str, Path]:
 
     ed = directory / "ed25519.key"
     ed.write_bytes(base64.b64encode(bytes(nacl.signing.SigningKey.generate())) + b"\n")
+    for key in (rsa, ed):
+        key.chmod(0o600)  # a private key open to others is refused or fixed (with a warning)
     return {"RSA-2048": rsa, "ed25519": ed}
 
 
