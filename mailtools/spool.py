@@ -23,8 +23,10 @@ from . import envelope as env
 from .errors import DataError, NotFound
 from .fsutil import fsync_dir, read_file, spool_error, write_new
 from .ids import is_valid, new_id
+from .log import get_logger
 from .record import Record
 
+log = get_logger("mailtools.spool")
 STATES = ("queued", "active", "deferred", "held", "sent", "dropped")
 DIRS = ("tmp", "maildrop", "intake") + STATES
 CLAIM_LEASE = 15 * 60  # a claim from another host is taken over after this
@@ -271,7 +273,16 @@ class Spool:
             claim = self._take_over(name, owner, now)
             if claim is None:
                 continue
-            queue_file = self.load(claim.path)
+            try:
+                queue_file = self.load(claim.path)
+            except DataError as exc:
+                # Not a complete queue file (a disk that lost data): held as it is for
+                # a person, as delivery does, instead of stopping every run here.
+                log.error("%s: damaged queue file in a dead claim, held for a person to look at: %s",
+                          claim.id, exc)
+                self.settle(claim, "held")
+                recovered.append(claim.id)
+                continue
             envelope = queue_file.envelope
             envelope.crashes += 1
             envelope.attempts += 1
