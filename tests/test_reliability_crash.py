@@ -190,6 +190,19 @@ def test_stale_tmp_files_are_cleared(cli, smtp, spool_dir, config_file):
     assert os.listdir(spool_dir / "tmp") == []
 
 
+def test_a_damaged_file_in_a_dead_claim_is_held_and_the_queue_goes_on(cli, smtp, spool_dir, config_file):
+    """A crash that also lost data (a disk, not a kill) must not stop every later run with 65."""
+    ids = enqueue(spool_dir, config_file, 3)
+    damaged = "0660D4E0CC45D44ADE607B"
+    (spool_dir / "active" / f"{damaged}~{os.uname().nodename}~999999.1~1795000000").write_bytes(b'{"id": "half')
+    done = subprocess.run([command_path("mq-flush"), "--json"], env=flush_env(cli), capture_output=True)
+    assert done.returncode == 0, done.stderr  # was 65 on every run: "not a mailtools queue file"
+    assert json.loads(done.stdout)["sent"] == 3
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == sorted(ids.values())
+    assert os.listdir(spool_dir / "held") == [damaged] and os.listdir(spool_dir / "active") == []
+    assert (spool_dir / "held" / damaged).read_bytes() == b'{"id": "half'  # kept as it was, for a person
+
+
 # -- bounce-ingest ------------------------------------------------------------------------------
 def _pipe(spool: TestSpool, raw: bytes, recipient: str) -> subprocess.Popen:
     return subprocess.Popen([command_path("bounce-ingest")], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
