@@ -78,10 +78,19 @@ def check_address(address: str, what: str = "address") -> str:
 
 def header_addresses(headers: list[tuple[str, str]], names: tuple[str, ...]) -> list[str]:
     """The addresses in the given headers (for -t and maildrop), parsed properly."""
-    from email.utils import getaddresses  # only -t and maildrop need this
-
     values = [value for key, value in headers if key.lower() in names]
-    return [addr for _, addr in getaddresses(values) if addr]
+    if not values:
+        return []
+    try:
+        # email.utils.getaddresses is a thin layer over this parser, but importing
+        # email.utils costs ~12 ms (socket, random, datetime, urllib): a fifth of
+        # every "mq-send -t" call. Every address found is still checked strictly.
+        from email._parseaddr import AddressList
+    except ImportError:  # a Python without it: the public way
+        from email.utils import getaddresses
+
+        return [addr for _, addr in getaddresses(values) if addr]
+    return [addr for _, addr in AddressList(", ".join(values)).addresslist if addr]
 
 
 def strip_header(raw: bytes, name: str) -> bytes:
