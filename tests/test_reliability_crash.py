@@ -165,13 +165,13 @@ def run_flush_crash(cli, smtp, spool_dir, config_file, count: int, kills: int, s
 
 
 def test_flush_killed_at_random_moments_loses_nothing(cli, smtp, spool_dir, config_file):
-    run_flush_crash(cli, smtp, spool_dir, config_file, count=240, kills=6, seed=7)
+    run_flush_crash(cli, smtp, spool_dir, config_file, count=600, kills=12, seed=7)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_flush_killed_a_dozen_times_over_600_messages(cli, smtp, spool_dir, config_file, seed):
-    run_flush_crash(cli, smtp, spool_dir, config_file, count=600, kills=14, seed=seed)
+def test_flush_killed_thirty_times_over_1500_messages(cli, smtp, spool_dir, config_file, seed):
+    run_flush_crash(cli, smtp, spool_dir, config_file, count=1500, kills=30, seed=seed)
 
 
 def test_stale_tmp_files_are_cleared(cli, smtp, spool_dir, config_file):
