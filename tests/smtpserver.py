@@ -29,6 +29,7 @@ class Behaviour:
     data_reply: str | None = None      # e.g. "451 4.3.0 later": answer at the end of DATA
     drop_in_data: bool = False         # close the connection when DATA ends, without a reply
     stall_seconds: float = 0.0         # sleep before answering DATA (past the client's timeout)
+    stall_for: set[str] = field(default_factory=set)  # only for these recipients (empty: all)
 
 
 class Recorder:
@@ -47,7 +48,7 @@ class Recorder:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         behaviour = self.behaviour
-        if behaviour.stall_seconds:
+        if behaviour.stall_seconds and (not behaviour.stall_for or set(envelope.rcpt_tos) & behaviour.stall_for):
             import asyncio
 
             await asyncio.sleep(behaviour.stall_seconds)

@@ -55,6 +55,22 @@ def test_three_crashes_hold_the_message(cli, smtp, spool_dir):
     assert flush(cli)["sent"] == 1
 
 
+def test_a_message_that_crashes_the_flusher_is_held_alone(cli, smtp, spool_dir):
+    killer = send(cli, "killer@example.net")
+    innocents = [send(cli, f"u{i}@example.net") for i in range(7)]
+    smtp.behaviour.stall_for = {"killer@example.net"}
+    for _ in range(3):
+        crash_a_flush(cli, smtp, spool_dir)  # the first crash takes the whole batch down with it
+    smtp.behaviour.stall_for = set()
+    flush(cli)
+    rows = {r["id"]: r for r in cli.json_lines("mq-list", "--state", "all")}
+    assert rows[killer]["state"] == "held" and "3 crashed deliveries" in rows[killer]["last_error"]
+    # After the first crash each recovered message went alone: only the killer crashed again.
+    assert [rows[i]["state"] for i in innocents] == ["sent"] * 7
+    delivered = {m.rcpt_tos[0] for m in smtp.messages}
+    assert {f"u{i}@example.net" for i in range(7)} <= delivered
+
+
 def _claim_as(spool: Spool, queue_id: str, host: str, at: float) -> None:
     os.rename(spool.path("queued", queue_id), spool.path("active", f"{queue_id}~{host}~4242.99~{at:.0f}"))
 
