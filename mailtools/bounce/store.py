@@ -144,16 +144,17 @@ class BounceStore:
         final = self.path(state, name)
         try:
             write_new(tmp, data, sync=sync)
-            # The arrival time is the file's mtime (retention purges by it): the
-            # clock's, so MAILTOOLS_NOW simulations age bounces like everything else.
-            arrived = clock_now()
-            os.utime(tmp, (arrived, arrived))
             try:
                 # link(), not rename(): as atomic, and it refuses to replace a
                 # file already there instead of silently losing it.
                 os.link(tmp, final)
             finally:
                 os.unlink(tmp)
+            # The arrival time is the file's mtime (retention purges by it): the
+            # clock's, so MAILTOOLS_NOW simulations age bounces like everything
+            # else. Set on the final name: tmp/ is cleaned by the real clock.
+            arrived = clock_now()
+            os.utime(final, (arrived, arrived))
             if sync:
                 fsync_dir(self.dir(state))
         except OSError as exc:
@@ -177,8 +178,11 @@ class BounceStore:
         return final
 
     def note(self, state: str, name: str, why: str) -> None:
-        with open(self.path(state, f"{name}.why"), "w", encoding="utf-8") as handle:
+        """The .why sidecar, written whole (tmp, rename) so a crash leaves no half note."""
+        tmp = self.path("tmp", f"{name}.why.{os.getpid()}")
+        with open(tmp, "w", encoding="utf-8") as handle:
             handle.write(why.rstrip("\n") + "\n")
+        os.rename(tmp, self.path(state, f"{name}.why"))
 
     def read(self, state: str, name: str) -> bytes:
         return read_file(self.path(state, name))
