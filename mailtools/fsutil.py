@@ -132,3 +132,24 @@ def read_private(path: str, key: str) -> bytes:
         raise ConfigError(f"config key {key!r}: cannot read {path}: {exc.strerror}") from None
     finally:
         os.close(fd)
+
+
+def remove_stale_files(directory: str, older_than: float, by: str = "st_ctime") -> int:
+    """Remove the files in ``directory`` whose ``by`` time is before ``older_than``; how many.
+
+    The outbound tmp/ goes by ctime (a staged queue file's mtime is its next
+    attempt, maybe in the future). Links are removed, never followed.
+    """
+    removed = 0
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                try:
+                    if getattr(entry.stat(follow_symlinks=False), by) < older_than:
+                        os.unlink(entry.path)
+                        removed += 1
+                except OSError:
+                    continue  # gone meanwhile, or not ours to remove
+    except OSError:
+        pass
+    return removed

@@ -13,12 +13,13 @@ from __future__ import annotations
 import hashlib
 import os
 
+from .claims import ClaimName, claim_name
 from .config import Config
 from .envelope import Envelope
 from .errors import DataError, MailtoolsError, TempFailure, UsageError
 from .fsutil import read_file
 from .log import get_logger
-from .spool import HOST, ClaimName, Spool, _me
+from .spool import Spool
 from .submit import build
 
 log = get_logger("mailtools.maildrop")
@@ -48,7 +49,7 @@ def _is_stale(name: str, now: float) -> bool:
 
 def _claim(spool: Spool, name: str, now: float) -> str | None:
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:80]
-    claimed = f"{spool.new_id()}~{HOST}~{_me()}~{now:.0f}~{safe}"
+    claimed = f"{claim_name(spool.new_id(), now)}~{safe}"
     try:
         os.rename(spool.path("maildrop", name), spool.path("intake", claimed))
     except FileNotFoundError:

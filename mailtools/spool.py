@@ -4,11 +4,10 @@ Modelled on Mailman's Switchboard and nullmailer: a file appears in a state
 directory only complete (tmp, fsync, rename, fsync the directory); a worker
 claims a message by renaming it into ``active/`` under a name that records
 host, pid (with the process start time, so a reused pid is not mistaken for
-the claimant) and time; a claim whose process is gone is recovered (deferred,
-due at once, so it is retried after the queued mail and a crash loop does not
-hit the same batch run after run), and a message whose claims crashed three
-times is held instead of retried forever. What killed writers left in ``tmp/``
-is never listed and is removed by the next run once it is a day old.
+the claimant) and time (mailtools.claims); a claim whose process is gone is
+recovered, and a message whose claims crashed three times is held instead of
+retried forever (mailtools.recovery). What killed writers left in ``tmp/`` is
+never listed and is removed by the next run once it is a day old.
 A deferred file's mtime is its next attempt (Postfix's trick), so finding what
 is due needs a directory scan, not a read of every envelope.
 """
@@ -16,76 +15,16 @@ is due needs a directory scan, not a read of every envelope.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 
 from . import envelope as env
+from .claims import CLAIM_LEASE, HOST, Claim, ClaimName, claim_name
 from .errors import DataError, NotFound
-from .fsutil import fsync_dir, read_file, spool_error, write_new
+from .fsutil import fsync_dir, read_file, remove_stale_files, spool_error, write_new
 from .ids import is_valid, new_id
-from .log import get_logger
-from .record import Record
 
-log = get_logger("mailtools.spool")
 STATES = ("queued", "active", "deferred", "held", "sent", "dropped")
 DIRS = ("tmp", "maildrop", "intake") + STATES
-CLAIM_LEASE = 15 * 60  # a claim from another host is taken over after this
-MAX_CRASHES = 3
-STALE_TMP = 24 * 3600  # a file in tmp/ this old (by ctime) was left by a killed writer
-HOST = os.uname().nodename.replace("~", "-")
-
-
-def _start_time(pid: int) -> str | None:
-    """The kernel's start time of ``pid`` (clock ticks since boot), or None."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            stat = handle.read()
-    except OSError:
-        return None
-    # The command name may contain spaces and parentheses: split after the last ")".
-    return stat[stat.rfind(b")") + 2:].split()[19].decode()
-
-
-_ME = f"{os.getpid()}.{_start_time(os.getpid()) or 0}"
-
-
-def _me() -> str:
-    global _ME
-    if not _ME.startswith(f"{os.getpid()}."):  # after a fork
-        _ME = f"{os.getpid()}.{_start_time(os.getpid()) or 0}"
-    return _ME
-
-
-class Claim(Record):
-    """A message this process holds in ``active/``."""
-
-    id: str
-    path: str
-    came_from: str  # the state it was claimed from
-
-
-class ClaimName(Record):
-    id: str
-    host: str
-    pid: int
-    start: str
-    time: float
-
-    @classmethod
-    def parse(cls, name: str) -> ClaimName | None:
-        parts = name.split("~")
-        if len(parts) != 4 or not is_valid(parts[0]):
-            return None
-        try:
-            pid, start = parts[2].split(".", 1)
-            return cls(parts[0], parts[1], int(pid), start, float(parts[3]))
-        except ValueError:
-            return None
-
-    def is_stale(self, now: float) -> bool:
-        if self.host != HOST:
-            return now - self.time > CLAIM_LEASE
-        return _start_time(self.pid) != self.start
 
 
 class Spool:
@@ -142,7 +81,7 @@ class Spool:
     def claim(self, state: str, queue_id: str, now: float) -> Claim | None:
         """Take ``state/queue_id`` for this process; None if another got it first."""
         source = self.path(state, queue_id)
-        target = self.path("active", f"{queue_id}~{HOST}~{_me()}~{now:.0f}")
+        target = self.path("active", claim_name(queue_id, now))
         try:
             os.rename(source, target)
         except FileNotFoundError:
@@ -256,77 +195,14 @@ class Spool:
 
     # -- recovery ------------------------------------------------------
     def recover(self, now: float) -> list[str]:
-        """Put back the messages whose claimant died; hold repeat offenders.
+        """Put back the messages whose claimant died (mailtools.recovery)."""
+        from .recovery import recover
 
-        A recovered message goes to ``deferred/``, due ``now``: this run still
-        delivers it, but after the queued mail. Back in ``queued/`` it would
-        sort first (its id is old) and be in the first batch of every run, so
-        a flusher killed again and again (OOM, reboots) would crash the same
-        batch three times and hold mail that did nothing wrong.
-        """
-        self.clean_tmp(time.time() - STALE_TMP)
-        recovered = []
-        for name in self.names("active"):
-            owner = ClaimName.parse(name)
-            if owner is None or not owner.is_stale(now):
-                continue
-            claim = self._take_over(name, owner, now)
-            if claim is None:
-                continue
-            try:
-                queue_file = self.load(claim.path)
-            except DataError as exc:
-                # Not a complete queue file (a disk that lost data): held as it is for
-                # a person, as delivery does, instead of stopping every run here.
-                log.error("%s: damaged queue file in a dead claim, held for a person to look at: %s",
-                          claim.id, exc)
-                self.settle(claim, "held")
-                recovered.append(claim.id)
-                continue
-            envelope = queue_file.envelope
-            envelope.crashes += 1
-            envelope.attempts += 1
-            if envelope.crashes >= MAX_CRASHES:
-                envelope.held_reason = (f"held after {envelope.crashes} crashed deliveries "
-                                        f"(last claim by {owner.host} pid {owner.pid})")
-                target = "held"
-                envelope.next_attempt = None
-            else:
-                target = "deferred"
-                envelope.next_attempt = now
-            self.rewrite(claim, envelope, queue_file.message)
-            self.settle(claim, target)
-            recovered.append(claim.id)
-        return recovered
+        return recover(self, now)
 
     def clean_tmp(self, older_than: float) -> int:
-        """Remove files in ``tmp/`` last changed before ``older_than`` (real Unix seconds).
-
-        By ctime: a staged file's mtime is its next attempt, possibly in the
-        future. A day is far longer than any write takes.
-        """
-        removed = 0
-        try:
-            with os.scandir(self.dir("tmp")) as entries:
-                for entry in entries:
-                    try:
-                        if entry.stat(follow_symlinks=False).st_ctime < older_than:
-                            os.unlink(entry.path)
-                            removed += 1
-                    except OSError:
-                        continue  # gone meanwhile, or not ours to remove
-        except OSError:
-            return removed
-        return removed
-
-    def _take_over(self, name: str, owner: ClaimName, now: float) -> Claim | None:
-        # Re-claiming by rename means two recovering processes cannot both win.
-        target = self.path("active", f"{owner.id}~{HOST}~{_me()}~{now:.0f}")
-        try:
-            os.rename(self.path("active", name), target)
-        except FileNotFoundError:
-            return None
-        return Claim(owner.id, target, "active")
+        """Remove what killed writers left in ``tmp/`` (changed before ``older_than``, real time)."""
+        return remove_stale_files(self.dir("tmp"), older_than)
 
 
 _libc = None
@@ -355,3 +231,7 @@ def _unlink_quietly(path: str) -> None:
         os.unlink(path)
     except OSError:
         pass
+
+
+# Claims live in mailtools.claims; these names stay importable from here.
+__all__ = ["STATES", "DIRS", "CLAIM_LEASE", "HOST", "Claim", "ClaimName", "Spool"]

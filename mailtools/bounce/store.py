@@ -25,7 +25,7 @@ import re
 
 from ..clock import now as clock_now
 from ..errors import TempFailure
-from ..fsutil import fsync_dir, read_file, spool_error, write_new
+from ..fsutil import fsync_dir, read_file, remove_stale_files, spool_error, write_new
 from ..ids import new_id
 
 STATES = ("tmp", "incoming", "processed", "unrecognized")
@@ -203,17 +203,7 @@ class BounceStore:
 
     def clean_tmp(self, older_than: float) -> int:
         """Remove what killed writers left in ``tmp/`` (never acknowledged, so never owed)."""
-        removed = 0
-        for name in os.listdir(self.dir("tmp")):
-            path = self.path("tmp", name)
-            try:
-                if os.lstat(path).st_mtime < older_than:
-                    os.unlink(path)
-                    removed += 1
-            except FileNotFoundError:
-                continue
-        return removed
-
+        return remove_stale_files(self.dir("tmp"), older_than, by="st_mtime")
 
 
 def read_capped(stream, limit: int = MAX_SIZE) -> tuple[bytes, int]:
