@@ -21,6 +21,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    tls: bool = False  # the session had done STARTTLS
 
 
 @dataclass
@@ -58,7 +59,8 @@ class Recorder:
         if behaviour.data_reply:
             return behaviour.data_reply
         with self.lock:
-            self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content,
+                                          tls=session.ssl is not None))
         return "250 2.0.0 Ok: queued"
 
 
@@ -69,7 +71,8 @@ class CountingSMTP(SMTP):
 
 
 class SmtpServer:
-    def __init__(self) -> None:
+    def __init__(self, tls_context=None) -> None:  # noqa: ANN001 - an ssl.SSLContext offers STARTTLS
+        self.tls_context = tls_context
         self.recorder = Recorder()
         self.port = free_port()
         self.controller: Controller | None = None
@@ -77,7 +80,8 @@ class SmtpServer:
     def start(self) -> SmtpServer:
         # A stopped aiosmtpd controller cannot start again: make a new one on the same port.
         self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
-        self.controller.factory = lambda: CountingSMTP(self.recorder, enable_SMTPUTF8=True)
+        self.controller.factory = lambda: CountingSMTP(self.recorder, enable_SMTPUTF8=True,
+                                                       tls_context=self.tls_context)
         self.controller.start()
         return self
 

@@ -258,3 +258,36 @@ def test_two_flushers_at_once_send_each_message_exactly_once(cli, smtp):
     assert sum(json.loads(o[0])["sent"] for o in outs) == total
     received = sorted(m.rcpt_tos[0] for m in smtp.wait_for(total))
     assert received == sorted(f"r{i}@example.net" for i in range(total))
+
+
+def _tls_server(tmp_path):
+    import ssl
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "2", "-subj", "/CN=mx.example.net"], check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert), str(key))
+    return SmtpServer(tls_context=context).start()
+
+
+def test_starttls_auto_encrypts_without_verifying_always_insists_on_a_valid_certificate(tmp_path, spool_dir):
+    server = _tls_server(tmp_path)
+    try:
+        def run(mode: str, now: float) -> dict:
+            cli = Cli(spool_dir, write_config(tmp_path / f"{mode}.toml", f"""
+[transport]
+host = "127.0.0.1"
+port = {server.port}
+starttls = "{mode}"
+"""))
+            send(cli, f"{mode}@example.net", now=now)
+            return flush(cli, now=now)
+
+        assert run("auto", T0)["sent"] == 1  # self-signed: opportunistic TLS still delivers
+        assert run("always", T0 + 1)["deferred"] == 1  # ... but "always" wants a certificate it can verify
+        [row] = [r for r in rows(Cli(spool_dir, None)) if r["state"] == "deferred"]
+        assert "CERTIFICATE_VERIFY_FAILED" in row["last_error"]
+        assert [(m.rcpt_tos, m.tls) for m in server.messages] == [(["auto@example.net"], True)]
+    finally:
+        server.stop()

@@ -32,14 +32,34 @@ class SmtpTransport:
         raw = read_private(self.password_file, "password_file")
         return raw.decode("utf-8", "replace").partition("\n")[0].strip()
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self, try_tls: bool = True) -> smtplib.SMTP:
+        """Connect, EHLO, STARTTLS as configured, AUTH.
+
+        ``always``: TLS with the certificate verified, or no delivery.
+        ``auto`` is opportunistic, as Postfix's ``smtp_tls_security_level = may``:
+        encrypt when offered without verifying (RFC 7435), and when the
+        handshake fails, deliver in the clear rather than not at all. AUTH is
+        never sent in the clear after a failed handshake.
+        """
         conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         conn.ehlo()
-        if self.starttls != "never" and (self.starttls == "always" or conn.has_extn("starttls")):
-            if not conn.has_extn("starttls"):
+        offered = conn.has_extn("starttls")
+        if self.starttls == "always" and not offered:
+            conn.close()
+            raise smtplib.SMTPNotSupportedError("server does not offer STARTTLS (starttls = always)")
+        if self.starttls == "always" or (self.starttls == "auto" and offered and try_tls):
+            context = ssl.create_default_context()
+            if self.starttls == "auto":
+                context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+            try:
+                conn.starttls(context=context)
+            except (ssl.SSLError, OSError, smtplib.SMTPException):
                 conn.close()
-                raise smtplib.SMTPNotSupportedError("server does not offer STARTTLS (starttls = always)")
-            conn.starttls(context=ssl.create_default_context())
+                if self.starttls == "always" or self.username:
+                    raise
+                log.warning("STARTTLS with %s:%s failed; delivering without TLS (starttls = auto)",
+                            self.host, self.port)
+                return self._connect(try_tls=False)
             conn.ehlo()
         if self.username:
             conn.login(self.username, self._password())
