@@ -14,6 +14,7 @@ is due needs a directory scan, not a read of every envelope.
 
 from __future__ import annotations
 
+import heapq
 import os
 from collections.abc import Iterator
 
@@ -25,6 +26,7 @@ from .ids import is_valid, new_id
 
 STATES = ("queued", "active", "deferred", "held", "sent", "dropped")
 DIRS = ("tmp", "maildrop", "intake") + STATES
+DUE_WINDOW = 5000  # queued ids held at once while mq-flush walks the queue
 
 
 class Spool:
@@ -157,21 +159,37 @@ class Spool:
     # -- reading -------------------------------------------------------
     def names(self, state: str) -> list[str]:
         """The message ids in ``state``, oldest first; links and strays skipped."""
+        return sorted(self.scan(state))
+
+    def scan(self, state: str) -> Iterator[str]:
+        """The names in ``state`` in directory order, without holding them all."""
         try:
             with os.scandir(self.dir(state)) as entries:
-                names = [e.name for e in entries
-                         if e.is_file(follow_symlinks=False) and (state in ("active", "intake") or is_valid(e.name))]
+                for entry in entries:
+                    if entry.is_file(follow_symlinks=False) and (state in ("active", "intake")
+                                                                 or is_valid(entry.name)):
+                        yield entry.name
         except FileNotFoundError:
-            return []
-        names.sort()
-        return names
+            return
 
-    def due(self, now: float) -> Iterator[tuple[str, str]]:
-        """(state, id) of what mq-flush should try: queued, then deferred now due."""
-        for name in self.names("queued"):
-            yield "queued", name
+    def due(self, now: float, window: int = DUE_WINDOW) -> Iterator[tuple[str, str]]:
+        """(state, id) of what mq-flush should try: queued oldest first, then deferred now due.
+
+        Streamed: the queue is read ``window`` ids at a time (the smallest ids
+        after the last one given), so a flush of a million queued messages
+        holds a few thousand names, not a million. Deferred mail has no order
+        to keep and is read as the directory lists it.
+        """
+        last = ""
+        while True:
+            chunk = heapq.nsmallest(window, (name for name in self.scan("queued") if name > last))
+            for name in chunk:
+                yield "queued", name
+            if len(chunk) < window:
+                break
+            last = chunk[-1]
         deferred = self.dir("deferred")
-        for name in self.names("deferred"):
+        for name in self.scan("deferred"):
             try:
                 if os.stat(os.path.join(deferred, name), follow_symlinks=False).st_mtime <= now:
                     yield "deferred", name

@@ -138,3 +138,22 @@ def test_mq_ctl_refuses_a_message_being_delivered(cli, smtp, spool_dir):
     spool = Spool(str(spool_dir))
     _claim_as(spool, queue_id, os.uname().nodename, T0)
     assert cli("mq-ctl", "hold", queue_id).returncode == 75
+
+
+def test_due_streams_the_queue_oldest_first_in_windows(spool_dir):
+    spool = Spool(str(spool_dir))
+    spool.ensure()
+    ids = []
+    for i in range(23):
+        envelope = Envelope(id=spool.new_id(T0 + i), sender="a@example.org", recipients=[Recipient("b@example.net")])
+        spool.enqueue(envelope, message())
+        ids.append(envelope.id)
+    walked = []
+    for state, queue_id in spool.due(T0, window=5):
+        walked.append(queue_id)
+        if queue_id == ids[7]:  # arrivals during the walk come after it, in order
+            late = Envelope(id=spool.new_id(T0 + 100), sender="a@example.org",
+                            recipients=[Recipient("c@example.net")])
+            spool.enqueue(late, message())
+            ids.append(late.id)
+    assert walked == ids
