@@ -35,8 +35,10 @@ bench: $(STAMP)
 soak: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider -m slow
 
-install-postfix-example: $(STAMP)
-	scripts/mailtools-setup
+# The administrator's set-up (as root): service user, spool, alias map, Postfix's
+# alias_maps and recipient_delimiter. SETUP_ARGS passes options (--spool, --prefix...).
+install-postfix-example:
+	scripts/mailtools-setup --postconf $(SETUP_ARGS)
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info
