@@ -73,9 +73,12 @@ class SmtpTransport:
                 self.conn = self._connect()
             except smtplib.SMTPResponseException as exc:
                 # Refused at the greeting, STARTTLS or AUTH: the same for every message of this run.
+                # Always deferred, even on 5xx: it says nothing about the recipients, and a wrong
+                # password or a relay refusing our IP must not drop the whole queue (Postfix's
+                # smtp_skip_5xx_greeting and smtp_sasl_auth_soft_bounce defer too).
                 self._drop_connection()
-                code = exc.smtp_code if 400 <= exc.smtp_code < 600 else 451
-                self.down = Reply(code, f"{self.host}:{self.port}: {_text(exc.smtp_error)}")
+                self.down = Reply(451, f"{self.host}:{self.port} refused the session: "
+                                       f"{exc.smtp_code} {_text(exc.smtp_error)}")
                 return self.down
             except (OSError, smtplib.SMTPException) as exc:
                 self._drop_connection()
