@@ -47,6 +47,7 @@ def test_a_5xx_before_any_transaction_defers_instead_of_dropping(tmp_path, greet
     first = transport.send("bounce-0-abcdefgh-0@example.org", "a@example.net", b"Subject: x\r\n\r\nx\r\n")
     second = transport.send("bounce-0-ijklmnop-0@example.org", "b@example.net", b"Subject: x\r\n\r\nx\r\n")
     transport.close()
-    thread.join(5)
+    thread.join(2)
+    assert not thread.is_alive(), "the refused session was left open"
     assert first.kind == second.kind == "deferred"
     assert first.code == 451 and "5." in first.text  # the server's own reply stays readable in last_error

@@ -42,10 +42,18 @@ class SmtpTransport:
         never sent in the clear after a failed handshake.
         """
         conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            return self._handshake(conn, try_tls)
+        except BaseException:
+            # A refused EHLO, STARTTLS or AUTH: close the socket now, not whenever
+            # the garbage collector finds it (the server keeps a session open meanwhile).
+            conn.close()
+            raise
+
+    def _handshake(self, conn: smtplib.SMTP, try_tls: bool) -> smtplib.SMTP:
         conn.ehlo()
         offered = conn.has_extn("starttls")
         if self.starttls == "always" and not offered:
-            conn.close()
             raise smtplib.SMTPNotSupportedError("server does not offer STARTTLS (starttls = always)")
         if self.starttls == "always" or (self.starttls == "auto" and offered and try_tls):
             context = ssl.create_default_context()
