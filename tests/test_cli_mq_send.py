@@ -152,6 +152,20 @@ def test_now_with_the_server_down_stays_queued_and_exits_0(cli, smtp, spool_dir)
     smtp.start()  # the fixture stops it again
 
 
+def test_now_failing_on_config_still_exits_0_with_the_id(cli, smtp, spool_dir, tmp_path):
+    # Queued is queued: a 78 here made the caller queue (and send) the message twice.
+    config = tmp_path / "auth.toml"
+    config.write_text(f'[transport]\nhost = "127.0.0.1"\nport = {smtp.port}\nstarttls = "never"\n'
+                      f'username = "u"\npassword_file = "{tmp_path}/missing"\n')
+    done = cli("mq-send", "--now", "--json", "-f", "a@example.org", "b@example.net", input=message(),
+               env={"MAILTOOLS_CONFIG": str(config)})
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["sent"] is False
+    assert [p.name for p in queued_files(spool_dir)] == [out["id"]]
+    assert b"password_file" in done.stderr
+
+
 def test_help_teaches(cli):
     done = cli("mq-send", "--help")
     assert done.returncode == 0
