@@ -11,7 +11,7 @@ import os
 from .envelope import DROPPED, PENDING, SENT
 from .errors import DataError, TempFailure
 from .log import get_logger
-from .spool import Spool
+from .spool import Claim, Spool
 
 log = get_logger("mailtools.control")
 ACTIONS = {
@@ -40,6 +40,20 @@ def act(spool: Spool, action: str, queue_id: str, now: float) -> str:
         os.unlink(claim.path)
         log.warning("%s: deleted by an administrator (was %s)", queue_id, state)
         return "deleted"
+    try:
+        target = _apply(spool, claim, action, target)
+    except BaseException:
+        # A damaged file or a full disk: the message goes back as it was. Left in
+        # active/, it would look "being delivered" to mq-ctl until a flush recovered
+        # it, and recovery would count a crash against it.
+        spool.settle(claim, state)
+        raise
+    log.info("%s: %s -> %s (%s)", queue_id, state, target, action)
+    return target
+
+
+def _apply(spool: Spool, claim: Claim, action: str, target: str) -> str:
+    """Rewrite the claimed file for ``action`` and move it to its new state; return that state."""
     queue_file = spool.load(claim.path)
     envelope = queue_file.envelope
     if action == "hold":
@@ -55,5 +69,4 @@ def act(spool: Spool, action: str, queue_id: str, now: float) -> str:
         target = "sent" if any(r.state == SENT for r in envelope.recipients) else "dropped"
     spool.rewrite(claim, envelope, queue_file.message)
     spool.settle(claim, target)
-    log.info("%s: %s -> %s (%s)", queue_id, state, target, action)
     return target

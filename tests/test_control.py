@@ -1,0 +1,30 @@
+"""mailtools.control (mq-ctl's library): an action that fails leaves the message where it was."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from mailtools.control import act
+from mailtools.envelope import Envelope, Recipient
+from mailtools.errors import DataError
+from mailtools.spool import Spool
+
+T0 = 1_800_000_000.0
+
+
+def test_a_failed_release_puts_the_message_back_in_held(tmp_path) -> None:
+    spool = Spool(str(tmp_path / "spool"))
+    spool.ensure()
+    queue_id = spool.new_id(T0)
+    spool.write("held", Envelope(id=queue_id, sender="a@example.org", recipients=[Recipient("b@example.net")]),
+                b"Subject: x\n\nx\n", sync=False)
+    with open(spool.path("held", queue_id), "wb") as damaged:
+        damaged.write(b"not a queue file")
+    with pytest.raises(DataError):
+        act(spool, "release", queue_id, T0)
+    # Not left claimed in active/ (where mq-ctl would call it "being delivered"):
+    assert os.listdir(spool.dir("active")) == []
+    assert os.listdir(spool.dir("held")) == [queue_id]
+    assert act(spool, "delete", queue_id, T0) == "deleted"
