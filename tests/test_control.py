@@ -28,3 +28,16 @@ def test_a_failed_release_puts_the_message_back_in_held(tmp_path) -> None:
     assert os.listdir(spool.dir("active")) == []
     assert os.listdir(spool.dir("held")) == [queue_id]
     assert act(spool, "delete", queue_id, T0) == "deleted"
+
+
+def test_mq_ctl_exits_with_the_code_of_the_error(tmp_path, monkeypatch) -> None:
+    from mailtools.cli import mq_ctl
+    from mailtools.errors import PermissionDenied
+
+    def refuse(*_args) -> str:
+        raise PermissionDenied("refusing to follow a symlink")
+
+    monkeypatch.setattr(mq_ctl, "act", refuse)
+    code = mq_ctl.command.main(["hold", "0" * 22, "--spool", str(tmp_path), "--config", os.devnull],
+                               standalone_mode=False)
+    assert code == 77  # not folded into 65 by a mapping of its own

@@ -8,7 +8,7 @@ import click
 
 from ..clock import now as clock_now
 from ..control import act
-from ..errors import EX_DATAERR, EX_TEMPFAIL, MailtoolsError, TempFailure
+from ..errors import MailtoolsError
 from .common import Command, common_options, json_option, open_context, print_json
 from .exits import error
 
@@ -48,7 +48,7 @@ def command(action, ids, as_json, spool, config_file, verbose, quiet):
             result = act(ctx.spool, action, queue_id, now)
         except MailtoolsError as exc:
             error(str(exc))
-            code = max(code, EX_TEMPFAIL if isinstance(exc, TempFailure) else EX_DATAERR)
+            code = max(code, exc.exit_code)  # the errors module's code: 75 busy, 65 bad id, 77 a symlink...
             if as_json:
                 print_json({"id": queue_id, "action": action, "ok": False, "error": str(exc)})
             continue
