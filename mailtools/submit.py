@@ -11,7 +11,7 @@ from .envelope import Envelope, Recipient
 from .errors import UsageError
 from .log import get_logger
 from .spool import Spool
-from .verp import check_id
+from .verp import hash_length
 
 log = get_logger("mailtools.submit")
 MAX_RECIPIENTS = 10_000
@@ -60,8 +60,7 @@ def build(config: Config, raw: bytes, sender: str | None, recipients: list[str],
     sender = msg.check_address(sender, "sender") if sender else _sender_from(headers)
     if full_name is not None and any(c in full_name for c in "\r\n\0"):
         raise UsageError("full name (-F) contains a line break: refused (header injection)")
-    check_id(user_id, "user id")
-    check_id(package_id, "package id")
+    hash_length(config.bounce.prefix, user_id, package_id)  # the ids are valid and leave room for the VERP hash
 
     at = clock_now()
     added = []

@@ -52,14 +52,24 @@ def compute_hash(secret: bytes, user_id: str, package_id: str, message_id: str,
     return base64.b32encode(digest).decode().lower()[:length]
 
 
-def make(secret: bytes, prefix: str, domain: str, user_id: str | None, package_id: str | None,
-         message_id: str, recipient: str) -> VerpAddress:
+def hash_length(prefix: str, user_id: str | None, package_id: str | None) -> int:
+    """How long the hash can be in a local part of at most MAX_LOCAL; UsageError when too short.
+
+    mq-send checks this too: a message accepted with ids that leave no room
+    would fail every mq-flush that picks it up.
+    """
     uid, pid = check_id(user_id, "user id"), check_id(package_id, "package id")
-    room = MAX_LOCAL - len(prefix) - len(uid) - len(pid) - 3
-    length = min(HASH_LEN, room)
+    length = min(HASH_LEN, MAX_LOCAL - len(prefix) - len(uid) - len(pid) - 3)
     if length < MIN_HASH_LEN:
         raise UsageError(f"bounce prefix, user id and package id leave no room for the hash "
                          f"in a {MAX_LOCAL}-character local part")
+    return length
+
+
+def make(secret: bytes, prefix: str, domain: str, user_id: str | None, package_id: str | None,
+         message_id: str, recipient: str) -> VerpAddress:
+    length = hash_length(prefix, user_id, package_id)
+    uid, pid = check_id(user_id, "user id"), check_id(package_id, "package id")
     return VerpAddress(prefix, uid, compute_hash(secret, uid, pid, message_id, recipient, length), pid, domain)
 
 

@@ -71,6 +71,9 @@ def test_without_i_a_lone_dot_ends_the_message(cli, spool_dir):
     (["--no-such-flag", "b@example.net"], message(), 64, "no-such-flag"),
     (["-bs"], message(), 64, "-bm"),
     (["--user-id", "4-2", "-f", "a@example.org", "b@example.net"], message(), 64, "user id"),
+    # Accepted, these made every mq-flush exit 64 with the whole batch left in active/:
+    (["--user-id", "u" * 40, "--package-id", "p" * 20, "-f", "a@example.org", "b@example.net"], message(), 64,
+     "no room for the hash"),
 ])
 def test_refusals(cli, spool_dir, args, raw, code, says):
     done = cli("mq-send", *args, input=raw)
