@@ -29,7 +29,8 @@ MAX_SIZE = 50 * 1024 * 1024
 
 def intake(config: Config, spool: Spool, now: float) -> int:
     """Queue everything in maildrop/ (and finish intakes a crash left); return how many files."""
-    leftovers = [name for name in spool.names("intake") if _is_stale(name, now)]
+    leftovers = [taken for taken in (_take_over(spool, name, now) for name in spool.names("intake")
+                                     if _is_stale(name, now)) if taken]
     done = _process_batches(config, spool, leftovers, now, replay=True)
     try:
         entries = sorted(e.name for e in os.scandir(spool.dir("maildrop"))
@@ -45,6 +46,22 @@ def intake(config: Config, spool: Spool, now: float) -> int:
 def _is_stale(name: str, now: float) -> bool:
     owner = ClaimName.parse(name.rsplit("~", 1)[0])
     return owner is not None and owner.is_stale(now)
+
+
+def _take_over(spool: Spool, name: str, now: float) -> str | None:
+    """Re-claim a dead intake for this process (same queue id), as recovery does for active/.
+
+    Without it two flushers starting together would both replay the leftover:
+    the second publish puts the message back in queued/ while the first run is
+    already delivering it (sent twice), and its final unlink finds nothing.
+    """
+    queue_id, original = name.split("~", 1)[0], name.rsplit("~", 1)[1]
+    taken = f"{claim_name(queue_id, now)}~{original}"
+    try:
+        os.rename(spool.path("intake", name), spool.path("intake", taken))
+    except FileNotFoundError:
+        return None  # another flusher took it over first
+    return taken
 
 
 def _claim(spool: Spool, name: str, now: float) -> str | None:

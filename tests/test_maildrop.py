@@ -86,3 +86,20 @@ def test_an_intake_interrupted_by_a_crash_is_finished_without_duplicates(spool_d
     (spool_dir / "intake" / name).write_bytes(SMAILER)
     intake(Config(), spool, T0)
     assert spool.names("queued") == first
+
+
+def test_a_dead_intake_is_taken_over_by_one_flusher_only(spool_dir, monkeypatch):
+    spool = Spool(str(spool_dir))
+    spool.ensure()
+    queue_id = spool.new_id()
+    dead = f"{queue_id}~{os.uname().nodename}~999999.1~{T0}~mail.eml"
+    (spool_dir / "intake" / dead).write_bytes(message(From="a@example.org", To="b@example.net"))
+    # Flusher A lists the leftover; flusher B finishes it and starts delivering before A goes on.
+    listed = spool.names("intake")
+    intake(Config(), spool, T0)
+    assert spool.claim("queued", queue_id, T0) is not None
+    monkeypatch.setattr(spool, "names", lambda state: listed if state == "intake" else Spool.names(spool, state))
+    intake(Config(), spool, T0)
+    # A found the leftover gone: the message is not queued again beside B's claim.
+    assert spool.names("queued") == []
+    assert len(spool.names("active")) == 1
