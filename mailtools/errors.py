@@ -1,7 +1,7 @@
 """Named exceptions of the library, each carrying its sysexits.h code.
 
-The library raises these and never exits; ``mailtools.cli.common`` is the one
-place that turns them into exit codes and messages for a person.
+The library raises these and never exits; ``mailtools.cli.exits.run_mapped`` is
+the one place that turns them into exit codes and messages for a person.
 """
 
 from __future__ import annotations

@@ -50,26 +50,6 @@ def write_new(path: str, data: bytes, mode: int = 0o640, sync: bool = True) -> N
     os.close(fd)
 
 
-def publish(tmp_path: str, final_path: str, sync_dir: bool = True) -> None:
-    """Move a complete file into place with one rename(2)."""
-    os.rename(tmp_path, final_path)
-    if sync_dir:
-        fsync_dir(os.path.dirname(final_path) or ".")
-
-
-def write_atomic(tmp_path: str, final_path: str, data: bytes, mode: int = 0o640) -> None:
-    """write_new + publish, mapping OS errors to a temporary failure."""
-    try:
-        write_new(tmp_path, data, mode)
-        publish(tmp_path, final_path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp_path)
-        except OSError:
-            pass
-        raise spool_error(exc, final_path) from None
-
-
 def spool_error(exc: OSError, path: str) -> Exception:
     """The error a command reports when it cannot write the spool.
 
