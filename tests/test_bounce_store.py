@@ -87,3 +87,13 @@ def test_clean_tmp_removes_only_old_files(store):
     os.utime(old, (time.time() - 90000, time.time() - 90000))
     assert store.clean_tmp(time.time() - 86400) == 1
     assert os.listdir(store.dir("tmp")) == ["new.1"]
+
+
+def test_a_bad_clock_stores_nothing(store, monkeypatch):
+    # The pipe answers 75 for this: nothing may be left in incoming/ to pile up with each retry.
+    from mailtools.errors import ConfigError
+
+    monkeypatch.setenv("MAILTOOLS_NOW", "not a time")
+    with pytest.raises(ConfigError):
+        store.put("incoming", b"Subject: x\n\nx\n")
+    assert os.listdir(store.dir("incoming")) == [] and os.listdir(store.dir("tmp")) == []

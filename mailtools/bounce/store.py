@@ -142,6 +142,9 @@ class BounceStore:
         name = name or new_id()
         tmp = self.path("tmp", f"{name}.{os.getpid()}")
         final = self.path(state, name)
+        # Read before anything is written: a bad MAILTOOLS_NOW raised after the link, so
+        # the pipe answered 75 with the bounce already in incoming/, one copy per retry.
+        arrived = clock_now()
         try:
             write_new(tmp, data, sync=sync)
             try:
@@ -153,7 +156,6 @@ class BounceStore:
             # The arrival time is the file's mtime (retention purges by it): the
             # clock's, so MAILTOOLS_NOW simulations age bounces like everything
             # else. Set on the final name: tmp/ is cleaned by the real clock.
-            arrived = clock_now()
             os.utime(final, (arrived, arrived))
             if sync:
                 fsync_dir(self.dir(state))
