@@ -7,13 +7,14 @@ the others and a message whose recipients end differently keeps each state.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 
 from . import state, verp
 from .config import Config
 from .envelope import DEFERRED, DROPPED, PENDING, SENT, Envelope, Recipient
-from .errors import DataError
+from .errors import DataError, MailtoolsError, UsageError
 from .log import get_logger
 from .message import domain_of
 from .record import Factory, Record
@@ -24,6 +25,7 @@ from .transport.sendmail import SendmailTransport
 from .transport.smtp import SmtpTransport
 
 log = get_logger("mailtools.flush")
+DISK_MARGIN = 256 * 1024  # room kept for SQLite's journal and the directories
 SUPPRESSED = "suppressed: address disabled after repeated hard bounces (bounce-enable re-enables it)"
 
 
@@ -68,6 +70,7 @@ class Deliverer:
     def __init__(self, config: Config, spool: Spool) -> None:
         self.config, self.spool = config, spool
         self.summary = Summary()
+        self.waiting_for_space = 0  # messages not sent because their outcome could not be written
         self.secret = load_secret(spool.root)
         self.db: sqlite3.Connection = state.connect(spool.root)
         self.connections = max(1, config.transport.connections)
@@ -111,25 +114,61 @@ class Deliverer:
 
     def deliver_batch(self, claims: list[Claim], now: float) -> list[str]:
         """Try every waiting recipient of each claimed message; settle them; return their states."""
-        jobs = [self._prepare(claim, now) for claim in claims]
-        live = [job for job in jobs if job.envelope is not None]
+        jobs: list[Job] = []
         try:
+            jobs = [self._prepare(claim, now) for claim in claims]
+            live = self._room_for([job for job in jobs if job.envelope is not None])
             self._send_all(live, now)
-        except BaseException:
-            # A bug or a config error mid-batch: give the claims back rather
-            # than leave them to crash recovery (which would count an attempt).
             for job in live:
-                self.spool.settle(job.claim, job.claim.came_from)
+                self._record(job, now)
+            self._write(live)
+        except BaseException:
+            # A full disk, a config error, a bug: give back every claim not yet
+            # settled (a rename needs no space), so nothing waits in active/ for
+            # crash recovery, which would count an attempt and hold after three.
+            self._give_back(claims)
             raise
-        for job in live:
-            self._record(job, now)
-        self._write(live)
         sent = [r.address for job in live for r, _ in job.work if r.state == SENT]
         if sent:
             with self.db:
                 state.mark_sent(self.db, sent, now)
         self.summary.messages += len(jobs)
         return [job.target for job in jobs]
+
+    def _room_for(self, jobs: list[Job]) -> list[Job]:
+        """The jobs whose outcome the disk can still record; the others go back unsent.
+
+        Recording an outcome rewrites the whole message: sending one that
+        cannot then be recorded would send it again on every run while the
+        disk is full. What does not fit waits (unchanged, no attempt counted).
+        """
+        try:
+            stat = os.statvfs(self.spool.root)
+        except OSError:
+            return jobs
+        free = stat.f_bavail * stat.f_frsize - DISK_MARGIN
+        fits = []
+        for job in jobs:
+            need = len(job.message) + 4096 * (1 + len(job.envelope.recipients) // 16)
+            if need <= free:
+                free -= need
+                fits.append(job)
+            else:
+                log.warning("%s: not enough disk space to record its delivery; it waits", job.claim.id)
+                self.waiting_for_space += 1
+                self._give_back([job.claim])
+                job.target = job.claim.came_from
+        return fits
+
+    def _give_back(self, claims: list[Claim]) -> None:
+        for claim in claims:
+            if not os.path.exists(claim.path):
+                continue  # settled before the failure
+            target = "deferred" if claim.came_from == "active" else claim.came_from
+            try:
+                self.spool.settle(claim, target, sync=False)
+            except MailtoolsError as exc:
+                log.error("%s: could not give back its claim (%s); the next run recovers it", claim.id, exc)
 
     def _send_all(self, live: list[Job], now: float) -> None:
         rows = [(a.hash, r.address.lower(), j.envelope.message_id, j.envelope.user_id, j.envelope.package_id,
@@ -163,9 +202,17 @@ class Deliverer:
         waiting = self._apply_suppression(job.envelope, now)
         bounce = self.config.bounce
         domain = bounce.domain or domain_of(job.envelope.sender)
-        job.work = [(r, verp.make(self.secret, bounce.prefix, domain, job.envelope.user_id,
-                                  job.envelope.package_id, job.envelope.message_id or "", r.address))
-                    for r in waiting]
+        try:
+            job.work = [(r, verp.make(self.secret, bounce.prefix, domain, job.envelope.user_id,
+                                      job.envelope.package_id, job.envelope.message_id or "", r.address))
+                        for r in waiting]
+        except UsageError as exc:
+            # Ids queued before mq-send checked them (or a longer prefix since):
+            # no bounce address can be made, so the message cannot be sent.
+            for recipient in waiting:
+                self._outcome(recipient, DROPPED, f"cannot make a bounce address: {exc}", now)
+                self.summary.dropped += 1
+            job.work = []
         return job
 
     def _apply_suppression(self, envelope: Envelope, now: float) -> list[Recipient]:
@@ -180,10 +227,24 @@ class Deliverer:
         return [r for r in waiting if r.state not in (DROPPED, SENT)]
 
     def _send(self, job: Job) -> None:
-        """In a worker thread: one transaction per recipient on this thread's connection."""
-        transport = self.transport_for(job.envelope.sender)
-        data = job.message.replace(b"\n", b"\r\n") if isinstance(transport, SmtpTransport) else job.message
-        job.replies = [transport.send(address.address, recipient.address, data) for recipient, address in job.work]
+        """In a worker thread: one transaction per recipient on this thread's connection.
+
+        A failure here belongs to this job alone (a sender account whose
+        password_file is missing, a bug): its unsent recipients are deferred
+        with the reason, and the other jobs of the batch, some already
+        delivered, are recorded as usual instead of being given back and sent
+        again by the next run.
+        """
+        try:
+            transport = self.transport_for(job.envelope.sender)
+            data = job.message.replace(b"\n", b"\r\n") if isinstance(transport, SmtpTransport) else job.message
+            for recipient, address in job.work:
+                job.replies.append(transport.send(address.address, recipient.address, data))
+        except Exception as exc:  # noqa: BLE001 - contained to this message, logged, retried later
+            known = isinstance(exc, MailtoolsError)
+            text = str(exc) if known else f"internal error: {exc!r}"
+            log.error("%s: %s", job.envelope.id, text, exc_info=not known)
+            job.replies += [Reply(451, text)] * (len(job.work) - len(job.replies))
 
     def _record(self, job: Job, now: float) -> None:
         envelope = job.envelope
@@ -195,9 +256,16 @@ class Deliverer:
 
     def _write(self, jobs: list[Job]) -> None:
         """Outcomes to disk: every file complete and synced before any rename publishes it."""
-        staged = [(job, self.spool.stage(job.envelope, job.message)) for job in jobs]
-        if staged:
-            self.spool.sync()
+        staged: list[tuple[Job, str]] = []
+        try:
+            for job in jobs:
+                staged.append((job, self.spool.stage(job.envelope, job.message)))
+            if staged:
+                self.spool.sync()
+        except BaseException:
+            for _, tmp in staged:
+                _unlink_quietly(tmp)
+            raise
         for job, tmp in staged:
             self.spool.publish(job.claim, tmp, job.target)
         for target in {job.target for job in jobs}:
@@ -238,3 +306,10 @@ class Deliverer:
         envelope.next_attempt = None
         envelope.done_at = now
         return "sent" if any(r.state == SENT for r in envelope.recipients) else "dropped"
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -15,7 +15,7 @@ from .clock import now as clock_now
 from .config import Config
 from .delivery import Deliverer, Summary
 from .envelope import parse_envelope, split
-from .errors import DataError
+from .errors import DataError, TempFailure
 from .fsutil import read_file
 from .log import get_logger
 from .maildrop import intake
@@ -49,7 +49,7 @@ def flush(config: Config, spool: Spool, *, sender: str | None = None, ids: Itera
             if max_time is not None and time.monotonic() - started >= max_time:
                 log.info("stopping after --max-time %gs; the rest waits for the next run", max_time)
                 break
-            claim = spool.claim(state, queue_id, now)
+            claim = spool.claim(state, queue_id, clock_now())  # its lease starts now, not at the run's start
             if claim is None:
                 continue  # another flusher took it first
             claimed += 1
@@ -67,6 +67,9 @@ def flush(config: Config, spool: Spool, *, sender: str | None = None, ids: Itera
             _run(deliverer, batch, now, progress)
     finally:
         deliverer.close()
+    if deliverer.waiting_for_space:
+        # What fitted was delivered; say so to cron (75: try again) all the same.
+        raise TempFailure(f"disk full: {deliverer.waiting_for_space} message(s) wait for space in {spool.root}")
     summary = deliverer.summary
     log.info("flush done: sent=%d deferred=%d dropped=%d suppressed=%d messages=%d", summary.sent,
              summary.deferred, summary.dropped, summary.suppressed, summary.messages)

@@ -14,7 +14,7 @@ import os
 import time
 
 from .claims import Claim, ClaimName, claim_name
-from .errors import DataError
+from .errors import DataError, TempFailure
 from .log import get_logger
 
 TYPE_CHECKING = False
@@ -56,7 +56,14 @@ def recover(spool: Spool, now: float) -> list[str]:
             target, envelope.next_attempt = "held", None
         else:
             target, envelope.next_attempt = "deferred", now
-        spool.rewrite(claim, envelope, queue_file.message)
+        try:
+            spool.rewrite(claim, envelope, queue_file.message)
+        except TempFailure as exc:
+            # A full disk: rewriting needs room for the whole message, a rename
+            # none. Back to deferred unchanged (the crash goes uncounted) rather
+            # than stop every run here until space returns.
+            log.warning("%s: could not record the crash (%s); back in deferred as it was", claim.id, exc)
+            target = "deferred"
         spool.settle(claim, target)
         recovered.append(claim.id)
     return recovered

@@ -291,3 +291,26 @@ starttls = "{mode}"
         assert [(m.rcpt_tos, m.tls) for m in server.messages] == [(["auto@example.net"], True)]
     finally:
         server.stop()
+
+
+def test_one_broken_sender_account_defers_its_own_mail_and_nothing_is_sent_twice(smtp, spool_dir, tmp_path):
+    cli = Cli(spool_dir, write_config(tmp_path / "acct.toml", f"""
+[transport]
+host = "127.0.0.1"
+port = {smtp.port}
+starttls = "never"
+[senders."bad@example.org"]
+host = "127.0.0.1"
+port = {smtp.port}
+username = "bad"
+password_file = "{tmp_path}/missing.pass"
+"""))
+    for i in range(3):
+        send(cli, f"good{i}@example.net")
+    bad = send(cli, "x@example.net", sender="bad@example.org")
+    for run in range(3):
+        assert flush(cli, now=T0 + run * 5000)["sent"] == (3 if run == 0 else 0)
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == ["good0@example.net", "good1@example.net",
+                                                            "good2@example.net"]
+    [row] = [r for r in rows(cli) if r["id"] == bad]
+    assert row["state"] == "deferred" and "password_file" in row["last_error"]

@@ -121,3 +121,31 @@ def test_bounces_on_a_full_disk_are_75_then_stored(small_disk, tmp_path):
     for sent in sents:
         assert spool.counts(sent.recipient) == (1, 0)
     tally("full disk: bounce-ingest exits 75", codes.count(75))
+
+
+def test_a_big_message_that_no_longer_fits_does_not_block_the_small_ones(small_disk, smtp, tmp_path):
+    """Found by an acceptance run: a flush on a full disk left its claim in active/, and
+    recovering it (which rewrites the whole message) then failed in every run."""
+    spool_dir = small_disk / "spool"
+    cli = Cli(spool_dir, write_config(tmp_path / "m.toml", f"""
+[transport]
+host = "127.0.0.1"
+port = {smtp.port}
+starttls = "never"
+"""))
+    big = cli("mq-send", "-f", "app@example.org", "big@example.net",
+              input=message(body=("y" * 70 + "\n") * 6000))  # ~420 KB
+    assert big.returncode == 0, big.stderr
+    for i in range(5):
+        assert cli("mq-send", "-f", "app@example.org", f"s{i}@example.net", input=message()).returncode == 0
+    filler = fill(small_disk)
+    assert cli("mq-flush", "--json").returncode == 75
+    assert os.listdir(spool_dir / "active") == []  # every claim was given back
+    os.truncate(filler, os.path.getsize(filler) - 400 * 1024)  # room for the small ones only
+    done = cli("mq-flush", "--json")
+    delivered = {m.rcpt_tos[0] for m in smtp.messages}
+    assert {f"s{i}@example.net" for i in range(5)} <= delivered, done.stderr
+    assert os.listdir(spool_dir / "active") == []
+    os.unlink(filler)
+    assert cli("mq-flush", "--json", now=2_000_000_000).returncode == 0
+    assert "big@example.net" in {m.rcpt_tos[0] for m in smtp.messages}

@@ -149,7 +149,7 @@ def test_due_streams_the_queue_oldest_first_in_windows(spool_dir):
         spool.enqueue(envelope, message())
         ids.append(envelope.id)
     walked = []
-    for state, queue_id in spool.due(T0, window=5):
+    for _, queue_id in spool.due(T0, window=5):
         walked.append(queue_id)
         if queue_id == ids[7]:  # arrivals during the walk come after it, in order
             late = Envelope(id=spool.new_id(T0 + 100), sender="a@example.org",
