@@ -89,16 +89,18 @@ def test_dash_is_stdin_stored_first(spool):
     assert spool.counts(sent.recipient) == (1, 0)
 
 
-@pytest.mark.parametrize("args", [
-    ("--maildir", "x", "--smtp", "127.0.0.1:1"),
-    ("--json",),
-    ("--dry-run", "--smtp", "127.0.0.1:2525"),
-    ("--smtp", "nonsense"),
-    ("--no-such-flag",),
+@pytest.mark.parametrize("args, code", [
+    (("--maildir", "x", "--smtp", "127.0.0.1:1"), 64),
+    (("--dry-run", "--smtp", "127.0.0.1:2525"), 64),
+    (("--smtp", "nonsense"), 64),
+    # A message on stdin and no other source: that is Postfix's pipe with a bad
+    # alias line, where 64 would discard the bounce: 75 keeps it queued.
+    (("--json",), 75),
+    (("--no-such-flag",), 75),
 ])
-def test_usage_errors_are_64(spool, args):
+def test_usage_errors_are_64_but_75_in_pipe_mode(spool, args, code):
     proc = run_cli(spool, *args)
-    assert proc.returncode == 64, proc.stderr
+    assert proc.returncode == code, proc.stderr
     assert b"Traceback" not in proc.stderr
 
 
@@ -127,3 +129,9 @@ def test_many_files_in_parallel_workers(spool, tmp_path):
         paths.append(str(path))
     assert run_files(load_config(str(spool.config)), paths, workers=2) == 0
     assert all(spool.counts(s.recipient) == (0, 1) for s in sends)
+
+
+def test_a_wrong_flag_on_the_alias_line_is_75_so_postfix_keeps_the_bounce(spool):
+    done = run_cli(spool, "--no-such-flag", stdin=b"From: x\n\nbody\n")
+    assert done.returncode == 75, done.stderr
+    assert b"No such option" in done.stderr and b"Postfix keeps the bounce" in done.stderr

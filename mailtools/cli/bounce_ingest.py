@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import sys
 
+from ..errors import EX_TEMPFAIL, EX_USAGE
+
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up (one process per bounce); only checkers need it
 if TYPE_CHECKING:
     from typing import Any
@@ -83,7 +85,21 @@ def main() -> None:
             except Exception:  # noqa: BLE001, S110
                 pass
         os._exit(code)
-    build_command().main(prog_name="bounce-ingest")
+    code = build_command().main(sys.argv[1:], prog_name="bounce-ingest", standalone_mode=False)
+    if code == EX_USAGE and _looks_like_a_pipe(sys.argv[1:]):
+        # An alias line with a wrong flag: 64 is a permanent failure to Postfix,
+        # and a bounce (null sender) that fails permanently is discarded. 75
+        # keeps it queued until the line is fixed.
+        sys.stderr.write("bounce-ingest: exit 75 instead of 64 so that Postfix keeps the bounce\n")
+        code = EX_TEMPFAIL
+    sys.exit(code)
+
+
+def _looks_like_a_pipe(argv: list[str]) -> bool:
+    """A message on stdin and no other source named: how Postfix's local(8) runs us."""
+    sources = {"--maildir", "--smtp", "--retry-incoming", "-h", "--help"}
+    named_files = [a for a in argv if not a.startswith("-")]
+    return not _stdin_is_tty() and not sources.intersection(argv) and not named_files
 
 
 def _stdin_is_tty() -> bool:
