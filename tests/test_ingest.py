@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 
 import pytest
@@ -112,10 +113,15 @@ def test_same_dsn_twice_counts_once(spool):
     assert len(spool.files("processed")) == 2  # both copies kept for a person
 
 
-def test_two_dsns_for_one_address_count_twice(spool):
+def test_one_message_bounces_once_two_messages_twice(spool):
+    # Two DSNs (distinct Message-IDs) about one sent message count once: a
+    # replay of forged DSNs for a VERP address seen in the wild cannot disable it.
     sent = spool.send("full@remote.test")
     for _ in range(2):
         assert run_pipe(spool, make_dsn("bounce_mailboxfull.eml", sent), sent.address).returncode == 0
+    assert spool.counts(sent.recipient) == (0, 1)
+    again = spool.send("full@remote.test")
+    assert run_pipe(spool, make_dsn("bounce_mailboxfull.eml", again), again.address).returncode == 0
     assert spool.counts(sent.recipient) == (0, 2)
 
 
@@ -201,3 +207,13 @@ def test_verp_found_from_the_extension_alone(spool):
     env = dict(spool.env(), RECIPIENT=f"bounce@{domain}", EXTENSION=local.partition("-")[2], SENDER="")
     assert run_pipe(spool, raw, env=env).returncode == 0
     assert spool.counts(sent.recipient) == (1, 0)
+
+
+def test_ours_but_unreadable_is_kept_as_unrecognized_with_why(spool):
+    sent = spool.send("someone@remote.test")
+    assert run_pipe(spool, os.urandom(2000), sent.address).returncode == 0
+    unrecognized = spool.root / "bounces" / "unrecognized"
+    whys = [p for p in unrecognized.iterdir() if p.suffix == ".why"]
+    assert len(whys) == 1 and "not recognised" in whys[0].read_text()
+    assert oct(whys[0].stat().st_mode & 0o777) == "0o640"
+    assert not list((spool.root / "bounces" / "processed").iterdir())

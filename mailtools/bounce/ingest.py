@@ -174,7 +174,10 @@ class Ingester:
             sending_domain=sender.rpartition("@")[2].lower() if "@" in sender else "",
             reason=rv.reason if rv else "undefined", status=rv.status if rv else None,
             hard=bool(rv.hard) if rv else False, time=now(), message_id=send.get("message_id"),
-            dsn_key=f"{analysis.dsn_key_base}|{send['recipient'].lower()}", bounce_file=bounce_file)
+            # One sent message can bounce once for one recipient: keyed by its VERP
+            # hash, a DSN Postfix redelivers after a 75 and a replay of forged
+            # DSNs with fresh Message-IDs about the same message count once.
+            dsn_key=f"verp:{send['hash']}", bounce_file=bounce_file)
         recorded = record_bounce(self.conn, event, self.config)
         log.info("%s bounce for %s (user %s): %s %s%s", "hard" if event.hard else "soft", event.address,
                  event.user_id, event.reason, event.status or "", "" if recorded else " (already counted)")
@@ -185,6 +188,11 @@ class Ingester:
         if analysis.why is not None:
             return "unrecognized", f"{analysis.why}; kind={analysis.kind}" + (
                 f"; {analysis.verdict.problem}" if analysis.verdict.problem else "")
+        if analysis.kind == "other":
+            # Ours, but not a bounce, delay, auto-reply or report we can read:
+            # a person should look at it (processed/ would purge it unseen).
+            return "unrecognized", "not recognised as a bounce, delay, auto-reply or feedback report" + (
+                f": {analysis.verdict.problem}" if analysis.verdict.problem else "")
         return "processed", None
 
     # -- doing -----------------------------------------------------------

@@ -180,10 +180,15 @@ class BounceStore:
         return final
 
     def note(self, state: str, name: str, why: str) -> None:
-        """The .why sidecar, written whole (tmp, rename) so a crash leaves no half note."""
+        """The .why sidecar: written whole (tmp, rename), mode and age like the bounce it explains.
+
+        The sweep purges by mtime: with the real clock's mtime under a
+        simulated one, the note would go before (or after) its bounce.
+        """
         tmp = self.path("tmp", f"{name}.why.{os.getpid()}")
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(why.rstrip("\n") + "\n")
+        write_new(tmp, (why.rstrip("\n") + "\n").encode("utf-8"), sync=False)
+        arrived = clock_now()
+        os.utime(tmp, (arrived, arrived))
         os.rename(tmp, self.path(state, f"{name}.why"))
 
     def read(self, state: str, name: str) -> bytes:
