@@ -133,3 +133,22 @@ def remove_stale_files(directory: str, older_than: float, by: str = "st_ctime") 
     except OSError:
         pass
     return removed
+
+
+def ensure_real_dir(path: str, mode: int = 0o750) -> None:
+    """Create ``path`` if missing; refuse a symlink or a file in its place.
+
+    Every state change is a rename inside the spool: a state directory that
+    is a link elsewhere would carry mail out of it (and break the renames'
+    atomicity across filesystems). Refused as a temporary failure (75), so a
+    Postfix pipe keeps its bounce while an admin looks.
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        os.mkdir(path, mode)
+        os.chmod(path, mode)  # the umask must not take away what the mode grants
+        return
+    if not stat.S_ISDIR(info.st_mode):
+        what = "a symlink" if stat.S_ISLNK(info.st_mode) else "not a directory"
+        raise TempFailure(f"{path} is {what}: a spool's directories must be real directories inside it")

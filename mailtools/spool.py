@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from . import envelope as env
 from .claims import CLAIM_LEASE, HOST, Claim, ClaimName, claim_name
 from .errors import DataError, NotFound
-from .fsutil import fsync_dir, read_file, remove_stale_files, spool_error, write_new
+from .fsutil import ensure_real_dir, fsync_dir, read_file, remove_stale_files, spool_error, write_new
 from .ids import is_valid, new_id
 
 STATES = ("queued", "active", "deferred", "held", "sent", "dropped")
@@ -42,13 +42,10 @@ class Spool:
     def ensure(self) -> None:
         """Create the directories; exit 75 if the spool cannot be written."""
         try:
-            os.makedirs(self.root, mode=0o750, exist_ok=True)
+            # 0751: other users may pass through to maildrop/ (1733), not list the rest.
+            os.makedirs(self.root, mode=0o751, exist_ok=True)
             for name in DIRS:
-                path = self.dir(name)
-                if not os.path.isdir(path):
-                    os.mkdir(path, 0o1733 if name == "maildrop" else 0o750)
-                    if name == "maildrop":
-                        os.chmod(path, 0o1733)  # umask must not take away "anyone may drop"
+                ensure_real_dir(self.dir(name), 0o1733 if name == "maildrop" else 0o750)
         except OSError as exc:
             raise spool_error(exc, self.root) from None
 

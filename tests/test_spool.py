@@ -157,3 +157,22 @@ def test_due_streams_the_queue_oldest_first_in_windows(spool_dir):
             spool.enqueue(late, message())
             ids.append(late.id)
     assert walked == ids
+
+
+def test_a_state_directory_that_is_a_symlink_is_refused(cli, smtp, spool_dir, tmp_path):
+    send(cli, "a@example.net")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.rmdir(spool_dir / "sent")
+    os.symlink(outside, spool_dir / "sent")
+    done = cli("mq-flush")
+    assert done.returncode == 75 and b"is a symlink" in done.stderr
+    assert os.listdir(outside) == [] and smtp.messages == []
+    assert cli("mq-send", "-f", "a@example.org", "b@example.net", input=message()).returncode == 75
+
+
+def test_other_users_can_reach_the_maildrop_only(cli, spool_dir):
+    send(cli, "a@example.net")
+    assert oct(spool_dir.stat().st_mode & 0o777) == "0o751"
+    assert oct((spool_dir / "maildrop").stat().st_mode & 0o7777) == "0o1733"
+    assert oct((spool_dir / "queued").stat().st_mode & 0o777) == "0o750"

@@ -25,7 +25,7 @@ import re
 
 from ..clock import now as clock_now
 from ..errors import TempFailure
-from ..fsutil import fsync_dir, read_file, remove_stale_files, spool_error, write_new
+from ..fsutil import ensure_real_dir, fsync_dir, read_file, remove_stale_files, spool_error, write_new
 from ..ids import new_id
 
 STATES = ("tmp", "incoming", "processed", "unrecognized")
@@ -126,10 +126,9 @@ class BounceStore:
         if not os.path.isdir(self.root):
             raise TempFailure(f"spool {self.root} does not exist")
         try:
+            ensure_real_dir(self.base)
             for state in STATES:
-                path = self.dir(state)
-                if not os.path.isdir(path):
-                    os.makedirs(path, 0o750, exist_ok=True)
+                ensure_real_dir(self.dir(state))
         except OSError as exc:
             raise spool_error(exc, self.base) from None
 
