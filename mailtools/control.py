@@ -18,7 +18,8 @@ ACTIONS = {
     # action: (states it applies to, target state)
     "hold": (("queued", "deferred"), "held"),
     "release": (("held",), "queued"),
-    "requeue": (("queued", "deferred", "held", "dropped"), "queued"),
+    # sent/ too: a message whose other recipients were delivered keeps its dropped ones there
+    "requeue": (("queued", "deferred", "held", "dropped", "sent"), "queued"),
     "delete": (("queued", "deferred", "held", "sent", "dropped"), None),
 }
 
@@ -41,7 +42,7 @@ def act(spool: Spool, action: str, queue_id: str, now: float) -> str:
         log.warning("%s: deleted by an administrator (was %s)", queue_id, state)
         return "deleted"
     try:
-        target = _apply(spool, claim, action, target)
+        target = _apply(spool, claim, action, target, now)
     except BaseException:
         # A damaged file or a full disk: the message goes back as it was. Left in
         # active/, it would look "being delivered" to mq-ctl until a flush recovered
@@ -52,7 +53,7 @@ def act(spool: Spool, action: str, queue_id: str, now: float) -> str:
     return target
 
 
-def _apply(spool: Spool, claim: Claim, action: str, target: str) -> str:
+def _apply(spool: Spool, claim: Claim, action: str, target: str, now: float) -> str:
     """Rewrite the claimed file for ``action`` and move it to its new state; return that state."""
     queue_file = spool.load(claim.path)
     envelope = queue_file.envelope
@@ -61,10 +62,14 @@ def _apply(spool: Spool, claim: Claim, action: str, target: str) -> str:
     else:
         envelope.held_reason, envelope.crashes, envelope.next_attempt = None, 0, None
     if action == "requeue":
-        envelope.done_at = None
-        for recipient in envelope.recipients:
-            if recipient.state != SENT:
-                recipient.state = PENDING
+        again = [r for r in envelope.recipients if r.state != SENT]
+        if not again:
+            raise DataError(f"{claim.id}: every recipient was delivered; nothing to requeue")
+        for recipient in again:
+            recipient.state = PENDING
+        # A fresh retry budget: given up after max_attempts or max_age_days, a
+        # requeued message would otherwise get one try and be dropped again.
+        envelope.done_at, envelope.attempts, envelope.requeued = None, 0, now
     elif action == "release" and all(r.state in (SENT, DROPPED) for r in envelope.recipients):
         target = "sent" if any(r.state == SENT for r in envelope.recipients) else "dropped"
     spool.rewrite(claim, envelope, queue_file.message)

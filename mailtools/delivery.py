@@ -292,7 +292,7 @@ class Deliverer:
         deferred = [r for r in envelope.recipients if r.state in (DEFERRED, PENDING)]
         if deferred:
             give_up = None
-            if now - envelope.created >= retry.max_age_days * 86400:
+            if now - (envelope.requeued or envelope.created) >= retry.max_age_days * 86400:
                 give_up = f"gave up: queued longer than {retry.max_age_days:g} days (retry.max_age_days)"
             elif envelope.attempts >= retry.max_attempts:
                 give_up = f"gave up after {envelope.attempts} attempts (retry.max_attempts)"

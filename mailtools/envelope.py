@@ -45,6 +45,7 @@ class Envelope(Record):
     held_reason: str | None = None
     error: str | None = None  # why the whole message failed (an unparseable maildrop file)
     done_at: float | None = None  # when the message reached sent/ or dropped/
+    requeued: float | None = None  # mq-ctl requeue: max_age_days counts from here
     dkim: bool = False
     bypass_suppression: bool = False  # disable notices must reach disabled addresses
     source: str | None = None  # "mq-send", "maildrop:<name>", ...

@@ -41,3 +41,28 @@ def test_mq_ctl_exits_with_the_code_of_the_error(tmp_path, monkeypatch) -> None:
     code = mq_ctl.command.main(["hold", "0" * 22, "--spool", str(tmp_path), "--config", os.devnull],
                                standalone_mode=False)
     assert code == 77  # not folded into 65 by a mapping of its own
+
+
+def test_requeue_of_a_message_given_up_gives_it_a_fresh_budget_and_reaches_sent_files(smtp, spool_dir, tmp_path):
+    from conftest import Cli, write_config
+    from test_flush import T0, flush, rows, send
+
+    cli = Cli(spool_dir, write_config(tmp_path / "m.toml", f"""
+[transport]
+host = "127.0.0.1"
+port = {smtp.port}
+starttls = "never"
+[retry]
+max_attempts = 2
+"""))
+    smtp.behaviour.rules["slow@example.net"] = "451 later"
+    queue_id = send(cli, "ok@example.net", "slow@example.net")
+    flush(cli)
+    flush(cli, now=T0 + 300)  # the second attempt: slow@ given up, ok@ delivered: the file is in sent/
+    assert {r["state"] for r in rows(cli)} == {"sent", "dropped"}
+    smtp.behaviour.rules.clear()
+    assert cli("mq-ctl", "requeue", queue_id, now=T0 + 400).returncode == 0
+    assert flush(cli, now=T0 + 400)["sent"] == 1
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == ["ok@example.net", "slow@example.net"]
+    done = cli("mq-ctl", "requeue", queue_id, now=T0 + 500)
+    assert done.returncode == 65 and b"nothing to requeue" in done.stderr
