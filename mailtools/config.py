@@ -115,6 +115,16 @@ _TABLES = {"packages": Package, "platforms": Platform, "senders": SenderAccount}
 _CHOICES = {"transport.kind": ("smtp", "sendmail"),
             "transport.starttls": ("auto", "always", "never"),
             "senders.starttls": ("", "auto", "always", "never")}
+# (lowest, highest) allowed; None: no bound. A negative backoff or bounce count
+# is a typo that would disable everyone or retry in a loop, not a setting.
+_RANGES = {"transport.port": (1, 65535), "senders.port": (0, 65535), "transport.timeout": (0.1, None),
+           "transport.connections": (1, 64), "retry.min_backoff": (0, None), "retry.max_backoff": (0, None),
+           "retry.max_attempts": (1, None), "retry.max_age_days": (0.001, None),
+           "bounce.max_bounce_count": (0, None), "bounce.max_days_to_bounce": (0, None),
+           "bounce.soft_threshold": (0, None), "bounce.notification_interval_days": (0.001, None),
+           "bounce.max_notification_count": (0, None), "bounce.token_days": (0.001, None),
+           "bounce.callback_timeout": (0.1, None), "retention.sent_days": (0, None),
+           "retention.drop_days": (0, None), "retention.bounce_days": (0, None)}
 
 
 def _coerce(name: str, value: Any, kind: type, rule: str) -> Any:
@@ -133,6 +143,10 @@ def _coerce(name: str, value: Any, kind: type, rule: str) -> Any:
     choices = _CHOICES.get(rule)
     if choices and value not in choices:
         raise ConfigError(f"config key {name!r}: {value!r} is not one of {', '.join(c for c in choices if c)}")
+    low, high = _RANGES.get(rule, (None, None))
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = f"at least {low:g}" if high is None else f"from {low:g} to {high:g}"
+        raise ConfigError(f"config key {name!r}: {value!r} is out of range ({bounds})")
     return value
 
 
@@ -165,6 +179,9 @@ def _fill(obj: Any, data: Any, prefix: str) -> Any:
 def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
     """Build a Config from an already-parsed TOML table."""
     config = _fill(Config(), data, "")
+    if config.retry.max_backoff < config.retry.min_backoff:
+        raise ConfigError(f"config key 'retry.max_backoff': {config.retry.max_backoff:g} is below "
+                          f"retry.min_backoff ({config.retry.min_backoff:g})")
     config.source = source
     return config
 

@@ -25,6 +25,11 @@ def test_defaults_match_design():
     ({"transport": {"kind": "carrier-pigeon"}}, "'transport.kind'"),
     ({"senders": {"a@example.org": {"hots": "x"}}}, "'senders.a@example.org.hots'"),
     ({"send_immediately": "yes"}, "'send_immediately'"),
+    ({"retry": {"min_backoff": -100}}, "'retry.min_backoff'"),
+    ({"retry": {"min_backoff": 600, "max_backoff": 300}}, "'retry.max_backoff'"),
+    ({"bounce": {"max_bounce_count": -1}}, "'bounce.max_bounce_count'"),
+    ({"transport": {"port": 70000}}, "'transport.port'"),
+    ({"transport": {"connections": 0}}, "'transport.connections'"),
 ])
 def test_errors_name_the_key(data, names):
     with pytest.raises(ConfigError) as err:
