@@ -187,6 +187,32 @@ def test_a_month_of_daily_sweeps(world: World) -> None:
     assert check_token(load_secret(world.spool.root), world.conn, token, noon + 60 * DAY) == "dead@example.org"
 
 
+def test_an_older_notices_token_does_nothing_once_the_address_was_re_enabled(world: World) -> None:
+    from mailtools.bounce.records import enable_by_token
+    from mailtools.errors import DataError
+
+    for i in range(11):
+        world.bounce("dead@example.org", T0 + i)
+    world.sweep(T0 + DAY)
+    world.sweep(T0 + 8 * DAY)
+
+    def token_of(message) -> str:
+        return message.get_payload(decode=True).decode().split("reenable?t=", 1)[1].split()[0]
+
+    first, second = (token_of(m) for m in world.notices("dead@example.org"))
+    secret = load_secret(world.spool.root)
+    assert enable_by_token(world.conn, world.config, secret, second, T0 + 9 * DAY)["enabled"]
+    with pytest.raises(DataError, match="earlier notice"):
+        enable_by_token(world.conn, world.config, secret, first, T0 + 9 * DAY)
+    for i in range(11):  # disabled again later: the old notices' tokens still do nothing
+        world.bounce("dead@example.org", T0 + 10 * DAY + i)
+    world.sweep(T0 + 11 * DAY)
+    assert world.status("dead@example.org")["disabled"]
+    with pytest.raises(DataError, match="earlier notice"):
+        enable_by_token(world.conn, world.config, secret, first, T0 + 11 * DAY)
+    assert world.status("dead@example.org")["disabled"]
+
+
 def test_two_sweeps_at_the_same_time_are_one(world: World) -> None:
     for i in range(12):
         world.bounce("a@example.org", T0 + i)

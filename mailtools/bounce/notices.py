@@ -122,19 +122,19 @@ def notify(conn: sqlite3.Connection, config: Config, spool: Spool, now: float, d
     counted = _settle_intents(conn, spool)
     if counted:
         log.info("notices: %d queued by an interrupted sweep counted now", counted)
-    due = conn.execute(f"SELECT address, user_id, hard_bounces, notices_sent {where} ORDER BY address",
-                       args).fetchall()
+    due = conn.execute(f"SELECT address, user_id, hard_bounces, notices_sent, disabled_at {where}"
+                       " ORDER BY address", args).fetchall()
     if not due:
         return counted
     secret = load_secret(spool.root)
     expires = now + config.bounce.token_days * DAY
     started = time.monotonic()
     sent = 0
-    for address, user_id, hard_bounces, notices_sent in due:
+    for address, user_id, hard_bounces, notices_sent, disabled_at in due:
         # The latest hard bounce says best why mail stopped; an escalated address may only have soft ones.
         last = conn.execute("SELECT reason, status, time FROM events WHERE address = ?"
                             " ORDER BY hard DESC, time DESC LIMIT 1", (address,)).fetchone()
-        raw = build_notice(config, address, make_token(secret, address, expires), expires,
+        raw = build_notice(config, address, make_token(secret, address, expires, disabled_at), expires,
                            notices_sent + 1, last, hard_bounces, now)
         queue_id = spool.new_id(now)
         conn.execute("INSERT OR REPLACE INTO notice_intents VALUES (?, ?, ?, ?)",

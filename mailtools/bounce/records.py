@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..config import Config
-from ..errors import UsageError
+from ..errors import DataError, UsageError
 from ..record import Record
 from . import callbacks
 
@@ -238,4 +238,11 @@ def enable_by_token(conn: sqlite3.Connection, config: Config, secret: bytes, tok
     with immediate(conn):
         from . import tokens
 
-        return _enable(conn, config, tokens.check_token(secret, conn, token, now), now)
+        address = tokens.check_token(secret, conn, token, now)
+        episode = tokens.disabled_at_of(token)
+        row = conn.execute("SELECT disabled, disabled_at FROM addresses WHERE address = ?", (address,)).fetchone()
+        if episode and (row is None or not row[0] or int(row[1] or 0) != episode):
+            # Raised inside the transaction: the token is not spent either.
+            raise DataError(f"this re-enable token for {address} belongs to an earlier notice: "
+                            "the address is not disabled by it (already re-enabled?)")
+        return _enable(conn, config, address, now)

@@ -2,7 +2,7 @@
 
 ``<payload>.<mac>``, both base64url without padding (only ``A-Z a-z 0-9 - _ .``,
 so the token goes into a URL or a shell unquoted). The payload names the
-address and the expiry (Unix seconds); the MAC is HMAC-SHA256 with the
+address, the expiry (Unix seconds) and the disable it belongs to; the MAC is HMAC-SHA256 with the
 spool's secret, truncated to 128 bits, over a purpose label and the payload,
 so a VERP hash can never be replayed as a token. Used tokens are remembered
 (``tokens_used``) until they expire, which makes each usable once.
@@ -37,10 +37,19 @@ def _mac(secret: bytes, payload: bytes) -> bytes:
     return hmac.new(secret, PURPOSE + payload, hashlib.sha256).digest()[:MAC_BYTES]
 
 
-def make_token(secret: bytes, address: str, expires: float) -> str:
-    """A token that re-enables ``address`` once, until ``expires`` (Unix seconds)."""
-    payload = f"{int(expires)}:{address.strip().lower()}".encode()
+def make_token(secret: bytes, address: str, expires: float, disabled_at: float | None = None) -> str:
+    """A token that re-enables ``address`` once, until ``expires`` (Unix seconds).
+
+    ``disabled_at`` binds it to one disable: once the address is re-enabled
+    (or disabled again later), the tokens of older notices do nothing.
+    """
+    payload = f"{int(expires)}:{int(disabled_at or 0)}:{address.strip().lower()}".encode()
     return f"{_b64(payload)}.{_b64(_mac(secret, payload))}"
+
+
+def disabled_at_of(token: str) -> int:
+    """The disable a (checked) token belongs to; 0 when it names none."""
+    return int(_unb64(token.strip().split(".")[0]).decode("utf-8").split(":", 2)[1])
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
@@ -57,8 +66,8 @@ def check_token(secret: bytes, conn: sqlite3.Connection, token: str, now: float)
     try:
         head, tail = token.split(".")
         payload, mac = _unb64(head), _unb64(tail)
-        expiry_text, address = payload.decode("utf-8").split(":", 1)
-        expires = int(expiry_text)
+        expiry_text, episode, address = payload.decode("utf-8").split(":", 2)
+        expires, _ = int(expiry_text), int(episode)
     except ValueError:  # also UnicodeDecodeError and a wrong number of dots
         raise DataError("this re-enable token is damaged or incomplete (was the link cut?)") from None
     if not hmac.compare_digest(mac, _mac(secret, payload)):
