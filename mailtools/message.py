@@ -121,3 +121,37 @@ def format_date(at: float) -> str:
 
 def domain_of(address: str) -> str:
     return address.rpartition("@")[2].lower()
+
+
+MAX_LINE = 998  # octets, without CRLF (RFC 5322 2.1.1); servers answer "500 line too long" past it
+
+
+def fit_line_length(raw: bytes, headers: list[tuple[str, str]]) -> bytes:
+    """Make every line fit SMTP's limit, or refuse the message (65) at the door.
+
+    Applications often write HTML as one long line. A single-part body in
+    7bit/8bit is re-encoded as quoted-printable, which changes no character
+    once decoded; anything else (a long header line, a long line inside a
+    multipart message) is refused here with the reason, rather than queued to
+    be dropped later by the server's 500.
+    """
+    if all(len(line) <= MAX_LINE for line in raw.split(b"\n")):
+        return raw
+    end = raw.find(b"\n\n")
+    head, body = (raw, b"") if end < 0 else (raw[:end + 1], raw[end + 2:])
+    if any(len(line) > MAX_LINE for line in head.split(b"\n")):
+        raise DataError(f"a header line is longer than {MAX_LINE} characters (RFC 5322 2.1.1); fold it")
+    ctype = (header(headers, "content-type") or "").strip().lower()
+    encoding = (header(headers, "content-transfer-encoding") or "7bit").strip().lower()
+    if ctype.startswith("multipart/") or encoding not in ("7bit", "8bit", "binary"):
+        raise DataError(f"a line is longer than {MAX_LINE} characters (RFC 5322 2.1.1); "
+                        "encode that part as quoted-printable or base64")
+    import quopri
+
+    head = strip_header(head, "content-transfer-encoding")
+    added = [b"Content-Transfer-Encoding: quoted-printable"]
+    if not ctype:
+        added.append(b"Content-Type: text/plain; charset=utf-8")
+    if not header(headers, "mime-version"):
+        added.append(b"MIME-Version: 1.0")
+    return head + b"\n".join(added) + b"\n\n" + quopri.encodestring(body)

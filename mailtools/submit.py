@@ -52,6 +52,7 @@ def build(config: Config, raw: bytes, sender: str | None, recipients: list[str],
         rcpts += [msg.check_address(a, "recipient in To/Cc/Bcc")
                   for a in msg.header_addresses(headers, ("to", "cc", "bcc"))]
         raw = msg.strip_header(raw, "bcc")
+    raw = msg.fit_line_length(raw, headers)
     rcpts = _unique(rcpts)
     if not rcpts:
         raise UsageError("no recipients: give them as arguments, or use -t to read To/Cc/Bcc")

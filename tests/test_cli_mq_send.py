@@ -175,3 +175,28 @@ def test_help_teaches(cli):
     assert done.returncode == 0
     text = done.stdout.decode()
     assert "Examples:" in text and "Exit codes" in text and "sendmail" in text
+
+
+def test_a_line_longer_than_998_is_re_encoded_not_left_for_the_server_to_refuse(cli, smtp, spool_dir):
+    import email
+    import email.policy
+
+    long_line = "<p>" + "é and more text " * 200 + "</p>"
+    done = cli("mq-send", "-f", "a@example.org", "b@example.net",
+               input=f"Subject: html\nContent-Type: text/html; charset=utf-8\n\n{long_line}\nend\n".encode())
+    assert done.returncode == 0, done.stderr
+    assert cli("mq-flush", "-q").returncode == 0
+    [received] = smtp.messages
+    assert max(len(line) for line in received.data.split(b"\r\n")) <= 998
+    parsed = email.message_from_bytes(received.data, policy=email.policy.default)
+    assert parsed["Content-Transfer-Encoding"] == "quoted-printable"
+    assert parsed.get_content().replace("\r\n", "\n") == f"{long_line}\nend\n"  # same text, on the wire in CRLF
+
+
+@pytest.mark.parametrize("raw, says", [
+    (b"Subject: " + b"x" * 1200 + b"\n\nbody\n", b"header line is longer"),
+    (b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\n" + b"y" * 1200 + b"\n--b--\n", b"encode that part"),
+])
+def test_a_long_line_that_cannot_be_re_encoded_is_refused_with_65(cli, raw, says):
+    done = cli("mq-send", "-f", "a@example.org", "b@example.net", input=raw)
+    assert done.returncode == 65 and says in done.stderr
