@@ -19,6 +19,10 @@ from .exits import error, run_mapped, setup_logging
 class Command(click.Command):
     """A click command whose failures leave with sysexits codes, not click's 1 and 2."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("context_settings", {}).setdefault("help_option_names", ["-h", "--help"])
+        super().__init__(*args, **kwargs)
+
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
         def invoke() -> int | None:

@@ -35,7 +35,9 @@ under cron nothing is printed (the log has each delivery with -v or syslog).
 
 \b
 Exit codes: 0 done (even if some mail was deferred: it will be retried);
-75 the spool could not be written; 78 bad configuration.
+65 an --id that is not a queue id or not in the spool; 75 the spool could
+not be written, or the disk is too full to record a delivery (what fitted
+was delivered); 78 bad configuration.
 
 \b
 Config keys read: spool, [transport], [senders."ADDR"], [retry], [bounce]
