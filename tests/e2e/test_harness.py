@@ -35,7 +35,7 @@ def test_setup_made_the_service_user_and_owned_files(postfix):
     user = pwd.getpwnam(pi.SERVICE_USER)
     assert user.pw_uid != 0 and user.pw_dir == str(pi.SERVICE_HOME)
     spool = pi.SPOOL.stat()
-    assert spool.st_uid == user.pw_uid and stat.S_IMODE(spool.st_mode) == 0o750
+    assert spool.st_uid == user.pw_uid and stat.S_IMODE(spool.st_mode) == 0o751  # others reach maildrop/ only
     for path in (pi.ALIAS_FILE, pi.ALIAS_FILE.with_name("aliases.db")):
         assert path.stat().st_uid == user.pw_uid, f"{path} must belong to {pi.SERVICE_USER}"
     line = f'bounce: "|{pi.VENV}/bin/bounce-ingest --spool {pi.SPOOL} --config {pi.ETC}/smtp.toml"'
