@@ -14,6 +14,7 @@ is due needs a directory scan, not a read of every envelope.
 
 from __future__ import annotations
 
+import errno
 import heapq
 import os
 from collections.abc import Iterator
@@ -144,8 +145,11 @@ class Spool:
             raise spool_error(exc, claim.path) from None
 
     def sync(self) -> None:
-        """Flush every written file of this filesystem with one syncfs(2)."""
-        _syncfs(self.root)
+        """Flush every written file of this filesystem with one syncfs(2); 75 if it failed."""
+        try:
+            _syncfs(self.root)
+        except OSError as exc:
+            raise spool_error(exc, self.root) from None
 
     def sync_dir(self, state: str) -> None:
         try:
@@ -226,7 +230,9 @@ _libc = None
 def _syncfs(path: str) -> None:
     """syncfs(2) on the spool's filesystem: one call instead of an fsync per file.
 
-    Falls back to sync(2) where libc has no syncfs.
+    An error (EIO: the data did not reach the disk) is raised, so the batch's
+    files are not renamed into place as if they were durable. Only where libc
+    has no syncfs (ENOSYS) does it fall back to sync(2), which reports nothing.
     """
     global _libc
     if _libc is None:
@@ -235,7 +241,15 @@ def _syncfs(path: str) -> None:
         _libc = ctypes.CDLL(None, use_errno=True)
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        if getattr(_libc, "syncfs", None) is None or _libc.syncfs(fd) != 0:
+        syncfs = getattr(_libc, "syncfs", None)
+        if syncfs is None:
+            os.sync()
+        elif syncfs(fd) != 0:
+            import ctypes
+
+            error = ctypes.get_errno()
+            if error != errno.ENOSYS:
+                raise OSError(error, os.strerror(error), path)
             os.sync()
     finally:
         os.close(fd)
