@@ -18,8 +18,9 @@ HELP = """Act on messages by queue id; '-' reads ids from standard input.
   hold     queued or deferred -> held (mq-flush leaves it alone)
   release  held -> queued (also clears the crash count of a message held
            after repeated crashes)
-  requeue  deferred, held or dropped -> queued, every recipient not yet
-           delivered is tried again at the next mq-flush
+  requeue  deferred, held, dropped (or sent with dropped recipients) ->
+           queued: every recipient not yet delivered is tried again at the
+           next mq-flush, with a fresh retry budget
   delete   remove the message from the spool (logged)
 
 \b
