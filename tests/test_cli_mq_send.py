@@ -200,3 +200,9 @@ def test_a_line_longer_than_998_is_re_encoded_not_left_for_the_server_to_refuse(
 def test_a_long_line_that_cannot_be_re_encoded_is_refused_with_65(cli, raw, says):
     done = cli("mq-send", "-f", "a@example.org", "b@example.net", input=raw)
     assert done.returncode == 65 and says in done.stderr
+
+
+def test_t_without_i_still_ends_the_message_at_a_lone_dot_like_sendmail(cli, spool_dir):
+    raw = b"From: a@example.org\nTo: b@example.net\nSubject: x\n\nfirst\n.\nnot part of it\n"
+    assert cli("mq-send", "-t", input=raw).returncode == 0
+    assert b"not part of it" not in load(queued_files(spool_dir)[0].read_bytes()).message

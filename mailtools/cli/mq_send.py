@@ -50,7 +50,7 @@ def run(args: SendArgs) -> int:
         from ..errors import DataError
 
         raise DataError(f"message larger than {MAX_MESSAGE} bytes")
-    if not args.ignore_dots and not args.extract:
+    if not args.ignore_dots:  # as sendmail: only -i (-oi) keeps a lone "." line, -t does not
         raw = _cut_at_dot(raw)
     spool = Spool(config.spool)
     envelope = submit(config, spool, raw, args.sender, args.recipients, user_id=args.user_id,
