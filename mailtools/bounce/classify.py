@@ -16,7 +16,8 @@ import re
 from email.message import Message
 from email.parser import BytesParser
 
-from mailtools.bounce import dsn, reasons, textrules
+from mailtools.bounce import dsn, mime, reasons, textrules
+from mailtools.bounce.heuristics import flufl_failures
 from mailtools.record import Factory, Record
 
 MAX_RAW = 1024 * 1024        # bytes of a message we parse at all
@@ -78,9 +79,9 @@ def _classify(raw: bytes) -> Verdict:
     if not msg.keys():
         return Verdict(kind="other", problem="no header fields: not a mail message")
 
-    parts = dsn.walk(msg)
-    verdict = Verdict(kind="other", delivered_to=dsn.delivered_to(msg))
-    verdict.message_id, verdict.original_return_path = dsn.original_ids(parts)
+    parts = mime.walk(msg)
+    verdict = Verdict(kind="other", delivered_to=mime.delivered_to(msg))
+    verdict.message_id, verdict.original_return_path = mime.original_ids(parts)
 
     ctypes = {p.get_content_type() for p, _ in parts}
     report_type = str(msg.get_param("report-type", "") or "").lower()
@@ -104,7 +105,7 @@ def _feedback(verdict: Verdict, parts: list[tuple[Message, bool]]) -> Verdict:
     for part, _ in parts:
         if part.get_content_type() == "message/feedback-report":
             payload = part.get_payload()
-            text = dsn.text_of(part) if not isinstance(payload, list) else payload
+            text = mime.text_of(part) if not isinstance(payload, list) else payload
             for block in dsn.blocks_from_payload(text):
                 for key in ("original-rcpt-to", "removal-recipient"):
                     addr = dsn.addr_spec(block.get(key))
@@ -138,13 +139,13 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
     if verdict.original_return_path is None:
         sender = dsn.typed_value(per_message.get("x-postfix-sender"))[1]
         verdict.original_return_path = sender or None
-    prose, _ = dsn.prose(parts)
+    prose, _ = mime.prose(parts)
     seen: set[str] = set()
     for r in found:
         if r.address in seen:
             continue      # the same recipient reported twice (forwarding, retries)
         seen.add(r.address)
-        text = r.diagnostic or dsn.near(prose, r.address)
+        text = r.diagnostic or mime.near(prose, r.address)
         status = r.status
         inner = textrules.find_status(text)
         if inner and (status is None or status.endswith(".0.0")) and inner[0] == (status or inner)[0]:
@@ -155,7 +156,7 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
             continue      # neither Action nor Status says what happened
         reason, hard = reasons.decide(action, status, reply, text)
         verdict.recipients.append(RecipientVerdict(
-            r.address, action, status, reply, reason, hard, dsn.trim(text)))
+            r.address, action, status, reply, reason, hard, mime.trim(text)))
     if not verdict.recipients:
         return False
     actions = {r.action for r in verdict.recipients}
@@ -191,17 +192,17 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     if report_type == "disposition-notification" and not bouncey:
         verdict.problem = "read receipt (MDN), not a bounce"
         return verdict
-    if len(parts) >= dsn.MAX_PARTS:
+    if len(parts) >= mime.MAX_PARTS:
         verdict.problem = "too many MIME parts to look for a bounce"
         return verdict
-    temporary, permanent = _flufl_failures(small)
-    prose, _ = dsn.prose(parts)
+    temporary, permanent = flufl_failures(small)
+    prose, _ = mime.prose(parts)
     if textrules.DELAY_SUBJECT.search(subject):
         # A "still trying" warning: what flufl calls permanent is not.
         temporary, permanent = temporary + [a for a in permanent if a not in temporary], []
     for addr, action in [(a, "failed") for a in permanent] + [
             (a, "delayed") for a in temporary if a not in permanent]:
-        text = dsn.near(prose, addr) or None
+        text = mime.near(prose, addr) or None
         status = textrules.find_status(text)
         reply = textrules.find_reply_code(text)
         if textrules.match_text(text) is None:
@@ -209,7 +210,7 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
             status = status or textrules.find_status(text)
             reply = reply or textrules.find_reply_code(text)
         reason, hard = reasons.decide(action, status, reply, text)
-        verdict.recipients.append(RecipientVerdict(addr, None, status, reply, reason, hard, dsn.trim(text)))
+        verdict.recipients.append(RecipientVerdict(addr, None, status, reply, reason, hard, mime.trim(text)))
     if permanent and not textrules.DELAY_SUBJECT.search(subject):
         verdict.kind = "bounce"
     elif temporary or permanent:
@@ -243,53 +244,6 @@ def _header_text(value: object) -> str:
         return dsn.fold(make_header(decode_header(text)))
     except Exception:  # noqa: BLE001 - a broken encoded-word is just text
         return text
-
-
-def _flufl_failures(msg: Message) -> tuple[list[str], list[str]]:
-    """flufl.bounce's (temporary, permanent) addresses, quietly and safely."""
-    try:
-        from flufl.bounce import _scan
-        detectors = list(getattr(_scan, "_DETECTORS", []))
-    except Exception:  # noqa: BLE001 - no flufl.bounce: no heuristic detectors
-        return [], []
-    _quiet_flufl()
-    for detector in detectors:
-        try:
-            temporary, permanent = detector().process(msg)
-        except Exception:  # noqa: BLE001 - one broken detector must not stop the rest
-            continue
-        if temporary or permanent:
-            return _addrs(temporary), _addrs(permanent)
-    return [], []
-
-
-def _addrs(values: object) -> list[str]:
-    out: list[str] = []
-    for v in sorted(values or (), key=repr)[:100]:   # type: ignore[call-overload]
-        text = v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-        addr = dsn.addr_spec(text)
-        if addr and addr not in out:
-            out.append(addr)
-    return out
-
-
-def _quiet_flufl() -> None:
-    """Drop flufl.bounce's detector tracebacks: a pipe's stderr ends up in Postfix's log.
-
-    logging is imported here, not at module level, to keep start-up cheap.
-    """
-    import logging
-
-    logger = logging.getLogger("flufl.bounce")
-    if getattr(logger, "_mailtools_quiet", False):
-        return
-
-    def no_tracebacks(record: logging.LogRecord) -> bool:
-        return record.exc_info is None and record.levelno < logging.ERROR
-
-    logger.addFilter(no_tracebacks)
-    logger.addHandler(logging.NullHandler())
-    logger._mailtools_quiet = True  # type: ignore[attr-defined]
 
 
 def _no_hard_unless_bounce(verdict: Verdict) -> None:
