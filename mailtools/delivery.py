@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 
 from . import state, verp
 from .config import Config
 from .envelope import DEFERRED, DROPPED, PENDING, SENT, Envelope, Recipient
 from .errors import DataError, MailtoolsError, UsageError
+from .fsutil import unlink_quietly
 from .log import get_logger
 from .message import domain_of
 from .record import Factory, Record
+from .retry import backoff, give_up_reason
 from .secret import load_secret
 from .spool import Claim, Spool
 from .transport.base import Reply
-from .transport.sendmail import SendmailTransport
+from .transport.pool import TransportPool
 from .transport.smtp import SmtpTransport
 
 log = get_logger("mailtools.flush")
@@ -39,12 +40,6 @@ class Summary(Record):
     def to_json(self) -> dict[str, int]:
         return {"sent": self.sent, "deferred": self.deferred, "dropped": self.dropped,
                 "suppressed": self.suppressed}
-
-
-def backoff(config: Config, attempts: int) -> float:
-    """Postfix-like: min_backoff, doubling per attempt, capped at max_backoff."""
-    retry = config.retry
-    return min(retry.max_backoff, retry.min_backoff * 2 ** max(0, attempts - 1))
 
 
 class Job(Record):
@@ -74,38 +69,13 @@ class Deliverer:
         self.secret = load_secret(spool.root)
         self.db: sqlite3.Connection = state.connect(spool.root)
         self.connections = max(1, config.transport.connections)
-        self._local = threading.local()
-        self._all: list[SmtpTransport | SendmailTransport] = []
-        self._lock = threading.Lock()
+        self.transports = TransportPool(config)
         self._pool = None
-
-    def transport_for(self, sender: str) -> SmtpTransport | SendmailTransport:
-        transports = getattr(self._local, "transports", None)
-        if transports is None:
-            transports = self._local.transports = {}
-        account = self.config.senders.get(sender) or self.config.senders.get(sender.lower())
-        key = sender.lower() if account and account.host else ""
-        if key not in transports:
-            transports[key] = self._make_transport(account)
-            with self._lock:
-                self._all.append(transports[key])
-        return transports[key]
-
-    def _make_transport(self, account) -> SmtpTransport | SendmailTransport:  # noqa: ANN001
-        base = self.config.transport
-        if account and account.host:
-            return SmtpTransport(account.host, account.port or base.port, account.starttls or base.starttls,
-                                 base.timeout, account.username, account.password_file)
-        if base.kind == "sendmail":
-            return SendmailTransport(base.sendmail_path, base.timeout)
-        return SmtpTransport(base.host, base.port, base.starttls, base.timeout, base.username,
-                             base.password_file)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown()
-        for transport in self._all:
-            transport.close()
+        self.transports.close()
         self.db.close()
 
     def deliver(self, claim: Claim, now: float) -> str:
@@ -236,7 +206,7 @@ class Deliverer:
         again by the next run.
         """
         try:
-            transport = self.transport_for(job.envelope.sender)
+            transport = self.transports.for_sender(job.envelope.sender)
             data = job.message.replace(b"\n", b"\r\n") if isinstance(transport, SmtpTransport) else job.message
             for recipient, address in job.work:
                 job.replies.append(transport.send(address.address, recipient.address, data))
@@ -264,7 +234,7 @@ class Deliverer:
                 self.spool.sync()
         except BaseException:
             for _, tmp in staged:
-                _unlink_quietly(tmp)
+                unlink_quietly(tmp)
             raise
         for job, tmp in staged:
             self.spool.publish(job.claim, tmp, job.target)
@@ -288,16 +258,11 @@ class Deliverer:
         recipient.state, recipient.error, recipient.time = new_state, error, now
 
     def _settle_state(self, envelope: Envelope, now: float) -> str:
-        retry = self.config.retry
         deferred = [r for r in envelope.recipients if r.state in (DEFERRED, PENDING)]
         if deferred:
-            give_up = None
-            if now - (envelope.requeued or envelope.created) >= retry.max_age_days * 86400:
-                give_up = f"gave up: queued longer than {retry.max_age_days:g} days (retry.max_age_days)"
-            elif envelope.attempts >= retry.max_attempts:
-                give_up = f"gave up after {envelope.attempts} attempts (retry.max_attempts)"
+            give_up = give_up_reason(self.config.retry, envelope, now)
             if give_up is None:
-                envelope.next_attempt = now + backoff(self.config, envelope.attempts)
+                envelope.next_attempt = now + backoff(self.config.retry, envelope.attempts)
                 self.summary.deferred += len(deferred)
                 return "deferred"
             for recipient in deferred:
@@ -306,10 +271,3 @@ class Deliverer:
         envelope.next_attempt = None
         envelope.done_at = now
         return "sent" if any(r.state == SENT for r in envelope.recipients) else "dropped"
-
-
-def _unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass

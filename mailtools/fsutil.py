@@ -152,3 +152,11 @@ def ensure_real_dir(path: str, mode: int = 0o750) -> None:
     if not stat.S_ISDIR(info.st_mode):
         what = "a symlink" if stat.S_ISLNK(info.st_mode) else "not a directory"
         raise TempFailure(f"{path} is {what}: a spool's directories must be real directories inside it")
+
+
+def unlink_quietly(path: str) -> None:
+    """Remove a file that may already be gone (cleaning up after a failure)."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

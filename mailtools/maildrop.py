@@ -17,7 +17,7 @@ from .claims import ClaimName, claim_name
 from .config import Config
 from .envelope import Envelope
 from .errors import DataError, MailtoolsError, TempFailure, UsageError
-from .fsutil import read_file
+from .fsutil import read_file, unlink_quietly
 from .log import get_logger
 from .spool import Spool
 from .submit import build
@@ -90,7 +90,7 @@ def _process_batches(config: Config, spool: Spool, claimed: list[str], now: floa
             spool.publish_new(tmp, state, queue_id)
     except BaseException:
         for tmp, _, _ in staged:
-            _unlink_quietly(tmp)
+            unlink_quietly(tmp)
         raise
     for state in {state for _, state, _ in staged}:
         spool.sync_dir(state)
@@ -141,12 +141,6 @@ def _drop(spool: Spool, queue_id: str, raw: bytes, reason: str, now: float) -> t
     return spool.stage(envelope, raw), "dropped", queue_id
 
 
-def _unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
 
 def _item_id(queue_id: str, index: int) -> str:
     digest = hashlib.sha256(f"{queue_id}/{index}".encode()).hexdigest()[:8].upper()
@@ -159,4 +153,3 @@ def _exists(spool: Spool, queue_id: str) -> bool:
         return True
     except DataError:
         return False
-

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from . import envelope as env
 from .claims import CLAIM_LEASE, HOST, Claim, ClaimName, claim_name
 from .errors import DataError, NotFound
-from .fsutil import ensure_real_dir, fsync_dir, read_file, remove_stale_files, spool_error, write_new
+from .fsutil import ensure_real_dir, fsync_dir, read_file, remove_stale_files, spool_error, unlink_quietly, write_new
 from .ids import is_valid, new_id
 
 STATES = ("queued", "active", "deferred", "held", "sent", "dropped")
@@ -66,7 +66,7 @@ class Spool:
             if sync:
                 fsync_dir(self.dir(state))
         except OSError as exc:
-            _unlink_quietly(tmp)
+            unlink_quietly(tmp)
             raise spool_error(exc, final) from None
         return final
 
@@ -103,7 +103,7 @@ class Spool:
                 os.utime(tmp, (envelope.next_attempt, envelope.next_attempt))
             os.rename(tmp, claim.path)
         except OSError as exc:
-            _unlink_quietly(tmp)
+            unlink_quietly(tmp)
             raise spool_error(exc, claim.path) from None
 
     def settle(self, claim: Claim, state: str, sync: bool = True) -> str:
@@ -125,7 +125,7 @@ class Spool:
             if envelope.next_attempt is not None:
                 os.utime(tmp, (envelope.next_attempt, envelope.next_attempt))
         except OSError as exc:
-            _unlink_quietly(tmp)
+            unlink_quietly(tmp)
             raise spool_error(exc, tmp) from None
         return tmp
 
@@ -254,12 +254,6 @@ def _syncfs(path: str) -> None:
     finally:
         os.close(fd)
 
-
-def _unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 # Claims live in mailtools.claims; these names stay importable from here.
