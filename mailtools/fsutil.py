@@ -67,14 +67,18 @@ def spool_error(exc: OSError, path: str) -> Exception:
 def read_file(path: str) -> bytes:
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
+        return _read_all(fd)
     finally:
         os.close(fd)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def read_private(path: str, key: str) -> bytes:
@@ -102,12 +106,7 @@ def read_private(path: str, key: str) -> bytes:
 
             get_logger("mailtools.secret").warning("%s (config key %r) had mode %04o, open to every user; "
                                                    "changed it to %04o", path, key, mode, mode & 0o770)
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
+        return _read_all(fd)
     except OSError as exc:
         raise ConfigError(f"config key {key!r}: cannot read {path}: {exc.strerror}") from None
     finally:
