@@ -136,7 +136,7 @@ def notify(conn: sqlite3.Connection, config: Config, spool: Spool, now: float, d
                             " ORDER BY hard DESC, time DESC LIMIT 1", (address,)).fetchone()
         raw = build_notice(config, address, make_token(secret, address, expires, disabled_at), expires,
                            notices_sent + 1, last, hard_bounces, now)
-        queue_id = spool.new_id(now)
+        queue_id = spool.new_id()  # real time, like mq-send: arrival order even under MAILTOOLS_NOW
         conn.execute("INSERT OR REPLACE INTO notice_intents VALUES (?, ?, ?, ?)",
                      (address, queue_id, notices_sent, now))
         try:
