@@ -37,24 +37,6 @@ class DataError(MailtoolsError):
     exit_code = EX_DATAERR
 
 
-class ServiceUnavailable(MailtoolsError):
-    """A service we depend on refused us for good (not worth retrying now)."""
-
-    exit_code = EX_UNAVAILABLE
-
-
-class InternalError(MailtoolsError):
-    exit_code = EX_SOFTWARE
-
-
-class CannotCreate(MailtoolsError):
-    exit_code = EX_CANTCREAT
-
-
-class IOFailure(MailtoolsError):
-    exit_code = EX_IOERR
-
-
 class TempFailure(MailtoolsError):
     """Try again later: a full disk, an unwritable spool, a server down."""
 
