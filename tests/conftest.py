@@ -41,13 +41,15 @@ def write_config(path: Path, text: str) -> Path:
     return path
 
 
+def smtp_config(path: Path, port: int, more: str = "") -> Path:
+    """A config that delivers to a test SMTP server on loopback, in the clear; ``more``
+    continues the [transport] table (more keys, then other tables)."""
+    return write_config(path, f'[transport]\nhost = "127.0.0.1"\nport = {port}\nstarttls = "never"\n{more}')
+
+
 @pytest.fixture
 def config_file(tmp_path: Path, smtp: SmtpServer) -> Path:
-    return write_config(tmp_path / "mailtools.toml", f"""
-[transport]
-host = "127.0.0.1"
-port = {smtp.port}
-starttls = "never"
+    return smtp_config(tmp_path / "mailtools.toml", smtp.port, """
 timeout = 5
 
 [bounce]

@@ -7,7 +7,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import message
+from conftest import message, smtp_config
 
 from mailtools.envelope import load
 
@@ -157,9 +157,7 @@ def test_now_with_the_server_down_stays_queued_and_exits_0(cli, smtp, spool_dir)
 
 def test_now_failing_on_config_still_exits_0_with_the_id(cli, smtp, spool_dir, tmp_path):
     # Queued is queued: a 78 here made the caller queue (and send) the message twice.
-    config = tmp_path / "auth.toml"
-    config.write_text(f'[transport]\nhost = "127.0.0.1"\nport = {smtp.port}\nstarttls = "never"\n'
-                      f'username = "u"\npassword_file = "{tmp_path}/missing"\n')
+    config = smtp_config(tmp_path / "auth.toml", smtp.port, f'username = "u"\npassword_file = "{tmp_path}/missing"\n')
     done = cli("mq-send", "--now", "--json", "-f", "a@example.org", "b@example.net", input=message(),
                env={"MAILTOOLS_CONFIG": str(config)})
     assert done.returncode == 0, done.stderr

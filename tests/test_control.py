@@ -44,14 +44,10 @@ def test_mq_ctl_exits_with_the_code_of_the_error(tmp_path, monkeypatch) -> None:
 
 
 def test_requeue_of_a_message_given_up_gives_it_a_fresh_budget_and_reaches_sent_files(smtp, spool_dir, tmp_path):
-    from conftest import Cli, write_config
+    from conftest import Cli, smtp_config
     from test_flush import T0, flush, rows, send
 
-    cli = Cli(spool_dir, write_config(tmp_path / "m.toml", f"""
-[transport]
-host = "127.0.0.1"
-port = {smtp.port}
-starttls = "never"
+    cli = Cli(spool_dir, smtp_config(tmp_path / "m.toml", smtp.port, """
 [retry]
 max_attempts = 2
 """))

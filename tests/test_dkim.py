@@ -7,7 +7,7 @@ import subprocess
 
 import dkim
 import pytest
-from conftest import Cli, message, write_config
+from conftest import Cli, message, smtp_config, write_config
 from test_flush import flush
 
 
@@ -31,11 +31,7 @@ def test_delivered_mail_verifies(make_keys, smtp, spool_dir, tmp_path):
     private, dns_record = make_keys(tmp_path)
     key_file = tmp_path / "dkim.key"
     key_file.write_bytes(private)
-    cli = Cli(spool_dir, write_config(tmp_path / "dkim.toml", f"""
-[transport]
-host = "127.0.0.1"
-port = {smtp.port}
-starttls = "never"
+    cli = Cli(spool_dir, smtp_config(tmp_path / "dkim.toml", smtp.port, f"""
 [dkim]
 selector = "mail"
 domain = "example.org"

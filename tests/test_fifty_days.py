@@ -14,7 +14,7 @@ from __future__ import annotations
 import email
 import re
 
-from conftest import Cli, message, write_config
+from conftest import Cli, message, smtp_config
 
 from mailtools import samples, state, verp
 
@@ -24,14 +24,10 @@ HARD, FLAKY, SOFT4, SOFT6 = "hard@example.net", "flaky@example.net", "soft4@exam
 
 
 def test_fifty_days(smtp, spool_dir, tmp_path):
-    cli = Cli(spool_dir, write_config(tmp_path / "m.toml", f"""
-[transport]
-host = "127.0.0.1"
-port = {smtp.port}
-starttls = "never"
+    cli = Cli(spool_dir, smtp_config(tmp_path / "m.toml", smtp.port, """
 [bounce]
 domain = "bounces.example.org"
-reenable_url = "https://example.org/mail/reenable?token={{token}}"
+reenable_url = "https://example.org/mail/reenable?token={token}"
 """))
     conn = state.connect(str(spool_dir))
     seen = 0

@@ -6,7 +6,7 @@ import json
 import subprocess
 import time
 
-from conftest import Cli, command_path, message, write_config
+from conftest import Cli, command_path, message, smtp_config, write_config
 from smtpserver import SmtpServer
 
 from mailtools import state, verp
@@ -136,8 +136,7 @@ def test_421_and_slow_server_are_deferred(cli, smtp, tmp_path, spool_dir):
     assert flush(cli)["deferred"] == 1
     smtp.behaviour.data_reply = None
     smtp.behaviour.stall_seconds = 3
-    fast = write_config(tmp_path / "fast.toml",
-                        f'[transport]\nhost="127.0.0.1"\nport={smtp.port}\nstarttls="never"\ntimeout=1\n')
+    fast = smtp_config(tmp_path / "fast.toml", smtp.port, "timeout = 1\n")
     impatient = Cli(spool_dir, fast)
     assert flush(impatient, now=T0 + 300)["deferred"] == 1
     assert "timed out" in rows(impatient)[0]["last_error"]
@@ -147,11 +146,7 @@ def test_421_and_slow_server_are_deferred(cli, smtp, tmp_path, spool_dir):
 
 def test_gives_up_after_max_attempts_or_max_age(cli, smtp, tmp_path, spool_dir):
     smtp.behaviour.rules["slow@example.net"] = "451 later"
-    strict = Cli(spool_dir, write_config(tmp_path / "s.toml", f"""
-[transport]
-host="127.0.0.1"
-port={smtp.port}
-starttls="never"
+    strict = Cli(spool_dir, smtp_config(tmp_path / "s.toml", smtp.port, """
 [retry]
 max_attempts = 2
 max_age_days = 1
@@ -228,11 +223,7 @@ sys.exit(67 if rcpt.startswith("nouser") else 75 if rcpt.startswith("later") els
 def test_per_sender_account_uses_its_own_server(cli, smtp, tmp_path, spool_dir):
     other = SmtpServer().start()
     try:
-        config = write_config(tmp_path / "acct.toml", f"""
-[transport]
-host = "127.0.0.1"
-port = {smtp.port}
-starttls = "never"
+        config = smtp_config(tmp_path / "acct.toml", smtp.port, f"""
 [senders."news@example.org"]
 host = "127.0.0.1"
 port = {other.port}
@@ -294,11 +285,7 @@ starttls = "{mode}"
 
 
 def test_one_broken_sender_account_defers_its_own_mail_and_nothing_is_sent_twice(smtp, spool_dir, tmp_path):
-    cli = Cli(spool_dir, write_config(tmp_path / "acct.toml", f"""
-[transport]
-host = "127.0.0.1"
-port = {smtp.port}
-starttls = "never"
+    cli = Cli(spool_dir, smtp_config(tmp_path / "acct.toml", smtp.port, f"""
 [senders."bad@example.org"]
 host = "127.0.0.1"
 port = {smtp.port}

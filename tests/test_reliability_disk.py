@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Cli, message, write_config
+from conftest import Cli, message, smtp_config
 from test_ingest_support import TestSpool, make_dsn, run_pipe
 from test_reliability_crash import _reliability_summary, assert_no_half_file, tally  # noqa: F401 - the figures summary
 
@@ -52,11 +52,7 @@ def fill(mount: Path) -> Path:
 def test_a_spool_filling_up_then_freed_loses_nothing(small_disk, smtp, tmp_path, with_maildrop, leave):
     """``leave`` bytes freed before mq-flush: SQLite starts the send-log transaction, then cannot finish it."""
     spool_dir = small_disk / "spool"
-    config = write_config(tmp_path / "mailtools.toml", f"""
-[transport]
-host = "127.0.0.1"
-port = {smtp.port}
-starttls = "never"
+    config = smtp_config(tmp_path / "mailtools.toml", smtp.port, """
 timeout = 5
 """)
     cli = Cli(spool_dir, config)
@@ -127,12 +123,7 @@ def test_a_big_message_that_no_longer_fits_does_not_block_the_small_ones(small_d
     """Found by an acceptance run: a flush on a full disk left its claim in active/, and
     recovering it (which rewrites the whole message) then failed in every run."""
     spool_dir = small_disk / "spool"
-    cli = Cli(spool_dir, write_config(tmp_path / "m.toml", f"""
-[transport]
-host = "127.0.0.1"
-port = {smtp.port}
-starttls = "never"
-"""))
+    cli = Cli(spool_dir, smtp_config(tmp_path / "m.toml", smtp.port))
     big = cli("mq-send", "-f", "app@example.org", "big@example.net",
               input=message(body=("y" * 70 + "\n") * 6000))  # ~420 KB
     assert big.returncode == 0, big.stderr

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import Cli, command_path, message, write_config
+from conftest import Cli, command_path, message, smtp_config, write_config
 from test_flush import flush, rows, send
 from test_ingest_support import POSTFIX, REPO, TestSpool, make_dsn, postfix_env, run_cli
 from test_reliability_crash import _reliability_summary, enqueue, flush_env, tally  # noqa: F401 - the figures summary
@@ -234,11 +234,7 @@ def test_a_password_file_open_to_everyone_is_fixed_and_said(cli, smtp, spool_dir
     password = tmp_path / "smtp.pass"
     password.write_text("hunter2\n")
     os.chmod(password, 0o644)
-    config = write_config(tmp_path / "auth.toml", f"""
-[transport]
-host = "127.0.0.1"
-port = {smtp.port}
-starttls = "never"
+    config = smtp_config(tmp_path / "auth.toml", smtp.port, f"""
 username = "app"
 password_file = "{password}"
 """)
@@ -350,9 +346,7 @@ def test_faults_mid_batch_defer_only_their_message_and_duplicate_only_it(cli, sm
 def test_a_server_slower_than_the_timeout_defers_the_batch_once(cli, smtp, spool_dir, tmp_path, config_file):
     enqueue(spool_dir, config_file, 12)
     smtp.behaviour.stall_seconds = 2
-    impatient = Cli(spool_dir, write_config(tmp_path / "fast.toml",
-                                            f'[transport]\nhost="127.0.0.1"\nport={smtp.port}\n'
-                                            'starttls="never"\ntimeout=0.5\n'))
+    impatient = Cli(spool_dir, smtp_config(tmp_path / "fast.toml", smtp.port, "timeout = 0.5\n"))
     started = time.monotonic()
     done = subprocess.run([command_path("mq-flush"), "--json"], env=flush_env(impatient), capture_output=True)
     assert done.returncode == 0, done.stderr
