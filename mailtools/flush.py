@@ -33,9 +33,9 @@ def flush(config: Config, spool: Spool, *, sender: str | None = None, ids: Itera
     """Deliver what is due; return counts of recipients sent, deferred, dropped, suppressed."""
     now = clock_now()
     spool.ensure()
-    recovered = spool.recover(now)
+    recovered = set(spool.recover(now))
     if recovered:
-        log.warning("recovered %d message(s) from dead claims: %s", len(recovered), " ".join(recovered))
+        log.warning("recovered %d message(s) from dead claims: %s", len(recovered), " ".join(sorted(recovered)))
     intake(config, spool, now)
     deliverer = Deliverer(config, spool)
     started = time.monotonic()
@@ -53,7 +53,7 @@ def flush(config: Config, spool: Spool, *, sender: str | None = None, ids: Itera
             if claim is None:
                 continue  # another flusher took it first
             claimed += 1
-            if state == "deferred" and _crashed_before(spool, claim):
+            if queue_id in recovered:
                 # A message back from a crashed claim goes alone: if it is what
                 # kills the flusher, it must not take a batch of others with it
                 # (three crashes hold a message).
@@ -106,14 +106,6 @@ def _locate(spool: Spool, queue_id: str) -> tuple[str | None, str]:
         log.warning("%s is %s, not queued or deferred: skipped", queue_id, state)
         return None, queue_id
     return state, queue_id
-
-
-def _crashed_before(spool: Spool, claim) -> bool:  # noqa: ANN001 - a spool.Claim
-    try:
-        head, _ = split(read_file(claim.path))
-        return parse_envelope(head).crashes > 0
-    except (OSError, DataError):
-        return False  # damaged: the batch's loader holds it
 
 
 def _from_sender(spool: Spool, state: str, queue_id: str, sender: str) -> bool:
