@@ -161,6 +161,7 @@ def test_disable_and_enable_hooks_reach_every_package_with_one(conn, tmp_path: P
     script, log = hook(tmp_path, "hooks")
     config = parse_config({"packages": {"7": {"on_disable": script}, "8": {"on_disable": script},
                                         "9": {"on_bounce": script}}})
+    callbacks.ensure_schema(conn)  # as records.ensure_schema does for every caller of queue()
     conn.execute("BEGIN")
     assert callbacks.queue(conn, config, "disable", "a@example.org", {"event": "disable", "time": T0},
                            None, None) == 2

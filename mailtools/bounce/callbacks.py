@@ -53,9 +53,10 @@ def queue(conn: sqlite3.Connection, config: Config, kind: str, address: str, eve
 
     ``on_<kind>`` of ``package_id``; for a disable or an enable without a
     package (the flag is global), of every package that has that hook. The
-    platform webhook of ``sending_domain`` for a hard bounce.
+    platform webhook of ``sending_domain`` for a hard bounce. The callers
+    (record_bounce, the sweep, enable) have made the schema already: this runs
+    once per recorded bounce.
     """
-    ensure_schema(conn)
     hook = HOOKS[kind]
     payload = json.dumps(event, sort_keys=True)
     now = float(event.get("time") or 0)
