@@ -143,11 +143,13 @@ def ensure_real_dir(path: str, mode: int = 0o750) -> None:
     Postfix pipe keeps its bounce while an admin looks.
     """
     try:
-        info = os.lstat(path)
-    except FileNotFoundError:
         os.mkdir(path, mode)
+    except FileExistsError:
+        pass  # already there (perhaps made by a process running at the same time): check what it is
+    else:
         os.chmod(path, mode)  # the umask must not take away what the mode grants
         return
+    info = os.lstat(path)
     if not stat.S_ISDIR(info.st_mode):
         what = "a symlink" if stat.S_ISLNK(info.st_mode) else "not a directory"
         raise TempFailure(f"{path} is {what}: a spool's directories must be real directories inside it")
