@@ -58,10 +58,13 @@ def connect(spool_root: str, readonly: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(path, timeout=60, isolation_level=None)
         conn.execute("PRAGMA busy_timeout = 60000")
         if not readonly:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.executescript(SCHEMA)
-            _migrate(conn)
+            conn.execute("PRAGMA synchronous = NORMAL")  # per connection
+            # WAL and the tables persist in the file: set up once, not on every
+            # process start (bounce-ingest opens the database once per bounce).
+            if conn.execute("PRAGMA user_version").fetchone()[0] < 1:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.executescript(SCHEMA)
+                _migrate(conn)
     except sqlite3.OperationalError as exc:
         raise spool_error(OSError(13, str(exc)), path) from None
     except OSError as exc:
