@@ -33,7 +33,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from mailtools import state, verp  # noqa: E402
+from mailtools import state  # noqa: E402
+from mailtools.outbound import verp  # noqa: E402
 from mailtools.secret import load_secret  # noqa: E402
 
 TEMPLATE = REPO / "tests" / "data" / "bounces" / "postfix" / "bounce_userunknown.eml"

@@ -29,9 +29,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from mailtools import state  # noqa: E402
-from mailtools.bounce import records  # noqa: E402
-from mailtools.envelope import Envelope, Recipient  # noqa: E402
-from mailtools.spool import Spool  # noqa: E402
+from mailtools.bounces import records  # noqa: E402
+from mailtools.outbound.envelope import Envelope, Recipient  # noqa: E402
+from mailtools.outbound.spool import Spool  # noqa: E402
 
 DAY = 86400.0
 NOW = 1_750_000_000.0
@@ -105,7 +105,7 @@ def build(root: str, n: int, seed: int = 1) -> None:
 
 def child(root: str) -> None:
     """Run one sweep and report on stdout: seconds, peak RSS, summary, per-step times."""
-    from mailtools.bounce.sweep import sweep
+    from mailtools.bounces.sweep import sweep
     from mailtools.config import parse_config
 
     steps: list[str] = []

@@ -1,4 +1,4 @@
-"""DKIM: milliseconds per signature with mailtools.dkimsign.sign, RSA-2048 and ed25519.
+"""DKIM: milliseconds per signature with mailtools.outbound.dkimsign.sign, RSA-2048 and ed25519.
 
     python bench/dkim_sign.py [--count 200] [--runs 3]
 
@@ -47,7 +47,7 @@ def measure(quick: bool = False, count: int | None = None, runs: int | None = No
 
     import_ms = (time.perf_counter() - started) * 1000
     from mailtools.config import Dkim
-    from mailtools.dkimsign import sign
+    from mailtools.outbound.dkimsign import sign
 
     messages = [common.message(i) for i in range(count)]
     rows = []

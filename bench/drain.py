@@ -38,7 +38,7 @@ SECTION = "drain"
 
 
 def mailtools_once(count: int, sink_port: int) -> dict:
-    from mailtools.spool import Spool
+    from mailtools.outbound.spool import Spool
 
     with tempfile.TemporaryDirectory(prefix="bench-drain-", dir="/var/tmp") as tmp:
         spool = Path(tmp) / "spool"

@@ -33,8 +33,8 @@ WAITER = ("import os,sys;p=os.fork()\nif p==0: os.execv(sys.argv[1],sys.argv[1:]
 
 def build_queue(spool_root: Path, count: int) -> float:
     from mailtools.config import parse_config
-    from mailtools.spool import Spool
-    from mailtools.submit import build
+    from mailtools.outbound.spool import Spool
+    from mailtools.outbound.submit import build
 
     started = time.perf_counter()
     spool = Spool(str(spool_root))

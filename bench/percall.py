@@ -49,7 +49,7 @@ FORMS = {
 
 def send_calls(calls: int, with_postfix: bool) -> tuple[dict[str, list[float]], list[float], str | None, float]:
     """({form: mq-send ms}, sendmail -t -i ms, why sendmail was skipped, load before)."""
-    from mailtools.spool import Spool
+    from mailtools.outbound.spool import Spool
 
     ours: dict[str, list[float]] = {form: [] for form in FORMS}
     theirs: list[float] = []

@@ -67,7 +67,7 @@ def maildir(quick: bool) -> list[dict]:
 
 def with_schema(spool: Path) -> None:
     from mailtools import state
-    from mailtools.bounce import records
+    from mailtools.bounces import records
 
     conn = state.connect(str(spool))
     try:

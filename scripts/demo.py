@@ -24,7 +24,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from smtpserver import SmtpServer  # noqa: E402
 
-from mailtools import samples, state, verp  # noqa: E402
+from mailtools import state  # noqa: E402
+from mailtools.demo import samples  # noqa: E402
+from mailtools.outbound import verp  # noqa: E402
 
 DEMO = ROOT / "demo"
 NOW = int(time.time())

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from mailtools.bounce.store import BounceStore, envelope_lines, read_capped, split_envelope, top_headers, with_envelope
+from mailtools.bounces.store import BounceStore, envelope_lines, read_capped, split_envelope, top_headers, with_envelope
 from mailtools.errors import TempFailure
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from mailtools import state
-from mailtools.bounce import callbacks
-from mailtools.bounce.records import BounceEvent, record_bounce
+from mailtools.bounces import callbacks
+from mailtools.bounces.records import BounceEvent, record_bounce
 from mailtools.config import parse_config
 
 T0 = 1_700_000_000.0

@@ -1,4 +1,4 @@
-"""Table-driven tests of mailtools.bounce.classify over real and hand-written bounces.
+"""Table-driven tests of mailtools.bounces.classify over real and hand-written bounces.
 
 Every sample under tests/data/bounces/ has a row in expected.json (kind, and per
 recipient address, reason, hard); see tests/data/bounces/README.md for where each
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mailtools.bounce.classify import RecipientVerdict, Verdict, classify
+from mailtools.bounces.classify import RecipientVerdict, Verdict, classify
 
 DATA = Path(__file__).resolve().parent / "data" / "bounces"
 EXPECTED: dict[str, dict] = json.loads((DATA / "expected.json").read_text())
@@ -96,7 +96,7 @@ def test_verp_return_path_and_delivered_to() -> None:
     ("4.1.1", "450", "450 4.1.1 user unknown", "userunknown", False),
 ])
 def test_decide(status: str, reply: str | None, text: str | None, reason: str, hard: bool) -> None:
-    from mailtools.bounce.reasons import decide
+    from mailtools.bounces.reasons import decide
 
     action = "delayed" if status.startswith("4.") else "failed"
     assert decide(action, status, reply, text) == (reason, hard)
@@ -161,7 +161,7 @@ def _run(code: str) -> subprocess.CompletedProcess[str]:
 def test_standard_dsn_does_not_import_flufl() -> None:
     code = (
         "import sys\n"
-        "from mailtools.bounce.classify import classify\n"
+        "from mailtools.bounces.classify import classify\n"
         f"v = classify(open({str(DATA / 'postfix' / 'bounce_spamhaus.eml')!r}, 'rb').read())\n"
         "assert v.kind == 'bounce', v\n"
         "print('flufl.bounce' in sys.modules)\n"
@@ -174,7 +174,7 @@ def test_standard_dsn_does_not_import_flufl() -> None:
 def test_non_dsn_bounce_uses_flufl_and_prints_nothing() -> None:
     code = (
         "import sys\n"
-        "from mailtools.bounce.classify import classify\n"
+        "from mailtools.bounces.classify import classify\n"
         f"v = classify(open({str(DATA / 'flufl' / 'qmail_05.txt')!r}, 'rb').read())\n"
         "assert v.kind == 'bounce' and v.recipients, v\n"
         "for raw in (b'', b'\\0' * 100, b'From: MAILER-DAEMON@x\\nContent-Type: multipart/report\\n\\n--'):\n"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mailtools import state
-from mailtools.bounce.records import BounceEvent, record_bounce
+from mailtools.bounces.records import BounceEvent, record_bounce
 from mailtools.config import parse_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,7 +135,7 @@ def test_sweep_holding_the_lock_makes_another_exit_75(admin: Admin) -> None:
     admin.bounces("a@example.org", 1)
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; sys.path.insert(0, sys.argv[1])\n"
-        "from mailtools.bounce.sweep import sweep_lock\nfrom mailtools.spool import Spool\n"
+        "from mailtools.bounces.sweep import sweep_lock\nfrom mailtools.outbound.spool import Spool\n"
         "with sweep_lock(Spool(sys.argv[2])):\n    print('locked', flush=True); time.sleep(30)\n"),
         str(ROOT), str(admin.spool)], stdout=subprocess.PIPE)
     try:

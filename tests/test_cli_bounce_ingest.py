@@ -118,7 +118,7 @@ def test_pipe_options():
 
 
 def test_many_files_in_parallel_workers(spool, tmp_path):
-    from mailtools.bounce.maildir import run_files
+    from mailtools.bounces.maildir import run_files
     from mailtools.config import load_config
 
     sends = [spool.send(f"user{i}@remote.test", user_id=str(i)) for i in range(8)]

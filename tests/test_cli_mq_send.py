@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from conftest import message, smtp_config
 
-from mailtools.envelope import load
+from mailtools.outbound.envelope import load
 
 
 def queued_files(spool):

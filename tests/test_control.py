@@ -1,4 +1,4 @@
-"""mailtools.control (mq-ctl's library): an action that fails leaves the message where it was."""
+"""mailtools.outbound.control (mq-ctl's library): an action that fails leaves the message where it was."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from mailtools.control import act
-from mailtools.envelope import Envelope, Recipient
 from mailtools.errors import DataError
-from mailtools.spool import Spool
+from mailtools.outbound.control import act
+from mailtools.outbound.envelope import Envelope, Recipient
+from mailtools.outbound.spool import Spool
 
 T0 = 1_800_000_000.0
 

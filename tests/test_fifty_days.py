@@ -16,7 +16,9 @@ import re
 
 from conftest import Cli, message, smtp_config
 
-from mailtools import samples, state, verp
+from mailtools import state
+from mailtools.demo import samples
+from mailtools.outbound import verp
 
 DAY = 86400
 T0 = 1_800_000_000

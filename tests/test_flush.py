@@ -9,7 +9,8 @@ import time
 from conftest import Cli, command_path, message, smtp_config, write_config
 from smtpserver import SmtpServer
 
-from mailtools import state, verp
+from mailtools import state
+from mailtools.outbound import verp
 from mailtools.secret import load_secret
 
 T0 = 1_800_000_000

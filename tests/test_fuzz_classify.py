@@ -22,12 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_reliability_crash import _reliability_summary, tally  # noqa: F401 - the figures summary
 
-from mailtools import verp
-from mailtools.bounce.classify import Verdict, classify
-from mailtools.bounce.ingest import Ingester
-from mailtools.bounce.reasons import HARD_REASONS, REASONS, decide
-from mailtools.bounce.store import split_envelope, top_headers
+from mailtools.bounces.classify import Verdict, classify
+from mailtools.bounces.ingest import Ingester
+from mailtools.bounces.reasons import HARD_REASONS, REASONS, decide
+from mailtools.bounces.store import split_envelope, top_headers
 from mailtools.config import load_config
+from mailtools.outbound import verp
 
 DATA = Path(__file__).resolve().parent / "data" / "bounces"
 SEEDS = sorted(p.read_bytes() for p in DATA.rglob("*") if p.is_file() and p.suffix in (".eml", ".txt", ""))[:80]

@@ -122,7 +122,7 @@ def test_pipe_mode_does_not_import_click(spool):
                           input=raw, env=postfix_env(spool, sent.address), cwd=REPO, capture_output=True)
     assert proc.returncode == 0
     imported = {line.split("|")[-1].strip() for line in proc.stderr.decode().splitlines() if "|" in line}
-    assert "mailtools.bounce.pipe" in imported
+    assert "mailtools.bounces.pipe" in imported
     assert "click" not in imported
     assert spool.counts(sent.recipient) == (1, 0)
 

@@ -8,7 +8,7 @@ import subprocess
 from conftest import command_path, message
 from test_ingest_support import Sent, make_dsn
 
-from mailtools import verp
+from mailtools.outbound import verp
 
 
 def _sent_through_the_queue(cli, smtp, recipient: str) -> Sent:

@@ -17,7 +17,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailtools import state, verp
+from mailtools import state
+from mailtools.outbound import verp
 from mailtools.secret import load_secret
 
 REPO = Path(__file__).resolve().parents[1]

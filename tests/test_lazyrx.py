@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailtools.bounce import classify, textrules
-from mailtools.bounce.lazyrx import LazyRx, literal_hints
+from mailtools.bounces import classify, textrules
+from mailtools.bounces.lazyrx import LazyRx, literal_hints
 
 SAMPLES = sorted(p for p in (Path(__file__).parent / "data" / "bounces").rglob("*")
                  if p.is_file() and p.suffix in (".txt", ".eml"))

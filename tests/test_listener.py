@@ -13,7 +13,7 @@ import time
 import pytest
 from test_ingest_support import REPO, TestSpool, make_dsn
 
-from mailtools.bounce.listener import parse_hostport
+from mailtools.bounces.listener import parse_hostport
 
 
 def _free_port():

@@ -7,7 +7,7 @@ import os
 import pytest
 from test_ingest_support import DATA, TestSpool, make_dsn, run_cli
 
-from mailtools.bounce.maildir import seen_name
+from mailtools.bounces.maildir import seen_name
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_seen_name_keeps_other_flags():
 
 
 def test_maildir_in_parallel_workers_counts_each_once(spool, tmp_path):
-    from mailtools.bounce.maildir import run_maildir
+    from mailtools.bounces.maildir import run_maildir
     from mailtools.config import load_config
 
     sends = [spool.send(f"user{i}@remote.test", user_id=str(i)) for i in range(12)]

@@ -8,8 +8,8 @@ from conftest import message
 from test_flush import T0, flush, rows
 
 from mailtools.config import Config
-from mailtools.maildrop import intake
-from mailtools.spool import Spool
+from mailtools.outbound.maildrop import intake
+from mailtools.outbound.spool import Spool
 
 
 def drop(spool_dir, name: str, data: bytes) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mailtools import state
-from mailtools.bounce.records import BounceEvent, address_status, enable_addresses, record_bounce
+from mailtools.bounces.records import BounceEvent, address_status, enable_addresses, record_bounce
 from mailtools.config import parse_config
 from mailtools.errors import UsageError
 
@@ -100,7 +100,7 @@ WORKER = textwrap.dedent("""
     import os, sys, time
     sys.path.insert(0, sys.argv[1])
     from mailtools import state
-    from mailtools.bounce.records import BounceEvent, record_bounce
+    from mailtools.bounces.records import BounceEvent, record_bounce
     from mailtools.config import parse_config
     spool, key, start = sys.argv[2], sys.argv[3], float(sys.argv[4])
     conn = state.connect(spool)

@@ -30,11 +30,11 @@ import pytest
 from conftest import command_path
 from test_ingest_support import REPO, TestSpool, make_dsn, postfix_env, run_cli
 
-from mailtools.bounce.store import split_envelope
+from mailtools.bounces.store import split_envelope
 from mailtools.config import load_config
-from mailtools.envelope import load
-from mailtools.spool import STATES, Spool
-from mailtools.submit import submit
+from mailtools.outbound.envelope import load
+from mailtools.outbound.spool import STATES, Spool
+from mailtools.outbound.submit import submit
 
 # -- the figures every reliability file reports --------------------------------------------------
 FIGURES: collections.Counter = collections.Counter()

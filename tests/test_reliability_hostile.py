@@ -28,7 +28,7 @@ from test_flush import flush, rows, send
 from test_ingest_support import POSTFIX, REPO, TestSpool, make_dsn, postfix_env, run_cli
 from test_reliability_crash import _reliability_summary, enqueue, flush_env, tally  # noqa: F401 - the figures summary
 
-from mailtools.bounce.store import split_envelope
+from mailtools.bounces.store import split_envelope
 
 FROM_LINE = b"From MAILER-DAEMON  Sun Nov 22 03:08:46 2026\n"
 MAX_SECONDS = 20.0   # one hostile message through the pipe, on a slow CI machine

@@ -1,4 +1,4 @@
-"""mailtools.transport.smtp: what a refusal before any transaction means for the recipients."""
+"""mailtools.outbound.transport.smtp: what a refusal before any transaction means for the recipients."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from mailtools.transport.smtp import SmtpTransport
+from mailtools.outbound.transport.smtp import SmtpTransport
 
 
 def _one_session_server(script: dict[bytes, bytes], greeting: bytes) -> tuple[int, threading.Thread]:

@@ -11,8 +11,8 @@ import pytest
 from conftest import command_path, message
 from test_flush import T0, flush, rows, send
 
-from mailtools.envelope import Envelope, Recipient
-from mailtools.spool import CLAIM_LEASE, ClaimName, Spool
+from mailtools.outbound.envelope import Envelope, Recipient
+from mailtools.outbound.spool import CLAIM_LEASE, ClaimName, Spool
 
 
 def crash_a_flush(cli, smtp, spool_dir) -> None:

@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 
 from mailtools import state
-from mailtools.bounce import notices
-from mailtools.bounce.records import BounceEvent, address_status, record_bounce
-from mailtools.bounce.sweep import sweep, sweep_lock
-from mailtools.bounce.tokens import check_token
+from mailtools.bounces import notices
+from mailtools.bounces.records import BounceEvent, address_status, record_bounce
+from mailtools.bounces.sweep import sweep, sweep_lock
+from mailtools.bounces.tokens import check_token
 from mailtools.config import parse_config
-from mailtools.envelope import Envelope, Recipient
 from mailtools.errors import TempFailure
+from mailtools.outbound.envelope import Envelope, Recipient
+from mailtools.outbound.spool import Spool
 from mailtools.secret import load_secret
-from mailtools.spool import Spool
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = 86400.0
@@ -188,7 +188,7 @@ def test_a_month_of_daily_sweeps(world: World) -> None:
 
 
 def test_an_older_notices_token_does_nothing_once_the_address_was_re_enabled(world: World) -> None:
-    from mailtools.bounce.records import enable_by_token
+    from mailtools.bounces.records import enable_by_token
     from mailtools.errors import DataError
 
     for i in range(11):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mailtools import state
-from mailtools.bounce.records import BounceEvent, address_status, enable_by_token, record_bounce
-from mailtools.bounce.tokens import check_token, ensure_schema, make_token
+from mailtools.bounces.records import BounceEvent, address_status, enable_by_token, record_bounce
+from mailtools.bounces.tokens import check_token, ensure_schema, make_token
 from mailtools.config import parse_config
 from mailtools.errors import EX_DATAERR, DataError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import state
-from ..bounce.records import enable_addresses, enable_by_token
+from ..bounces.records import enable_addresses, enable_by_token
 from ..clock import now
 from ..errors import UsageError
 from ..secret import load_secret

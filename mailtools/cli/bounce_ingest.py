@@ -71,7 +71,7 @@ def main() -> None:
     opts = _pipe_options(sys.argv[1:])
     if opts is not None and not _stdin_is_tty():
         try:
-            from ..bounce.pipe import run
+            from ..bounces.pipe import run
         except BaseException:  # noqa: B036 - even a broken install must answer 0 or 75
             sys.stderr.write("bounce-ingest: cannot load mailtools; Postfix will retry\n")
             os._exit(75)
@@ -140,7 +140,7 @@ def build_command() -> Any:
             raise UsageError("nothing to read: give FILE..., --maildir DIR, --smtp HOST:PORT "
                              "or a message on standard input (see --help)")
         if not any(sources) and not dry_run:
-            from ..bounce.pipe import run
+            from ..bounces.pipe import run
 
             return run(spool, config_file, verbose, quiet)
         from .common import open_context
@@ -149,22 +149,22 @@ def build_command() -> Any:
         if dry_run:
             return print_dry_run(ctx.config, list(files) or _maildir_files(maildir) or ["-"], as_json)
         if smtp:
-            from ..bounce.listener import serve
-            from ..bounce.store import BounceStore
+            from ..bounces.listener import serve
+            from ..bounces.store import BounceStore
 
             try:
                 return serve(ctx.config, BounceStore(ctx.config.spool), smtp)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
         if maildir:
-            from ..bounce.maildir import run_maildir
+            from ..bounces.maildir import run_maildir
 
             return run_maildir(ctx.config, maildir)
         if retry_incoming:
-            from ..bounce.pipe import retry_incoming as retry
+            from ..bounces.pipe import retry_incoming as retry
 
             return retry(ctx.config, RETRY_MIN_AGE)
-        from ..bounce.maildir import run_files
+        from ..bounces.maildir import run_files
 
         return run_files(ctx.config, list(files))
 
@@ -174,7 +174,7 @@ def build_command() -> Any:
 def _maildir_files(maildir: str | None) -> list[str]:
     if not maildir:
         return []
-    from ..bounce.maildir import check_maildir, pending
+    from ..bounces.maildir import check_maildir, pending
 
     check_maildir(maildir)
     return [os.path.join(maildir, "new", name) for name in pending(maildir)]
@@ -188,8 +188,8 @@ def print_dry_run(config: Any, sources: list[str], as_json: bool) -> int:
     """
     import json
 
-    from ..bounce.ingest import Ingester, dry_run_json
-    from ..bounce.store import MAX_SIZE
+    from ..bounces.ingest import Ingester, dry_run_json
+    from ..bounces.store import MAX_SIZE
     from ..errors import EX_IOERR
     from ..fsutil import read_file
     from ..log import get_logger
@@ -204,7 +204,7 @@ def print_dry_run(config: Any, sources: list[str], as_json: bool) -> int:
         try:
             raw = sys.stdin.buffer.read(MAX_SIZE) if source == "-" else read_file(source)[:MAX_SIZE]
         except OSError as exc:
-            get_logger("mailtools.bounce").error("cannot read %s: %s", source, exc.strerror or exc)
+            get_logger("mailtools.bounces").error("cannot read %s: %s", source, exc.strerror or exc)
             code = EX_IOERR
             continue
         line = dry_run_json(ingester.analyse(raw), source)

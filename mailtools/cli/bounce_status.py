@@ -8,7 +8,7 @@ import time
 import click
 
 from .. import state
-from ..bounce.records import address_status
+from ..bounces.records import address_status
 from .common import Command, common_options, json_option, open_context, print_json
 
 HELP = """Show the bounce record of each ADDRESS, or of every address with

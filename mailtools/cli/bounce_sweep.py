@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..bounce.sweep import sweep
+from ..bounces.sweep import sweep
 from ..clock import now
 from .common import Command, common_options, json_option, open_context, print_json
 

@@ -11,8 +11,8 @@ import click
 
 from ..config import Config, load_config
 from ..errors import EX_SOFTWARE, EX_TEMPFAIL, EX_USAGE
+from ..outbound.spool import Spool
 from ..record import Record
-from ..spool import Spool
 from .exits import error, run_mapped, setup_logging
 
 

@@ -7,8 +7,8 @@ import sys
 import click
 
 from ..clock import now as clock_now
-from ..control import act
 from ..errors import MailtoolsError
+from ..outbound.control import act
 from .common import Command, common_options, json_option, open_context, print_json
 from .exits import error
 

@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..clock import now as clock_now
-from ..flush import count_due, flush
+from ..outbound.flush import count_due, flush
 from .common import Command, common_options, json_option, open_context, print_json
 
 HELP = """Deliver the messages that are due, then exit.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..listing import format_row, rows
+from ..outbound.listing import format_row, rows
 from .common import Command, common_options, json_option, open_context, print_json
 
 HELP = """List queued messages, one line per message and recipient state.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..sendmail_args import SendArgs, parse
+from ..outbound.sendmail_args import SendArgs, parse
 from .exits import run_mapped, setup_logging
 
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up; only type checkers need Any
@@ -40,8 +40,8 @@ Config keys read: spool, send_immediately, [transport] (with --now),
 
 def run(args: SendArgs) -> int:
     from ..config import load_config
-    from ..spool import Spool
-    from ..submit import submit
+    from ..outbound.spool import Spool
+    from ..outbound.submit import submit
 
     config = load_config(args.config, args.spool)
     setup_logging(args.verbose, args.quiet, config.log.syslog, config.log.facility, config.log.level)
@@ -72,14 +72,14 @@ def _try_now(config: Any, spool: Any, queue_id: str) -> bool:
     """--now: one delivery attempt. The message is already durably queued, so whatever
     goes wrong here is logged and mq-send still exits 0 with the id: a caller told 75 or
     78 would queue it again, and both copies would go out."""
-    from ..flush import deliver_now
+    from ..outbound.flush import deliver_now
 
     try:
         return deliver_now(config, spool, queue_id)
     except Exception as exc:  # noqa: BLE001 - see the docstring; mq-flush reports it again
         from ..log import get_logger
 
-        get_logger("mailtools.submit").error("%s: queued, but --now could not deliver it: %s", queue_id, exc)
+        get_logger("mailtools.outbound.submit").error("%s: queued, but --now could not deliver it: %s", queue_id, exc)
         return False
 
 

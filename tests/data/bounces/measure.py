@@ -18,7 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
-from mailtools.bounce.classify import classify  # noqa: E402
+from mailtools.bounces.classify import classify  # noqa: E402
 
 
 def main() -> None:

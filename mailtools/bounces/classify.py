@@ -1,0 +1,253 @@
+"""Classify one raw message that came back to a bounce address.
+
+classify(raw) says what kind of message it is (bounce, delay, autoreply,
+feedback, delivered, other) and, per failing recipient, a sisimai reason and
+whether the failure is hard. It never raises: bounce-ingest runs it from a
+Postfix pipe, where an exception would lose the message.
+
+Start-up cost matters (one process per bounce), so this module imports only
+the standard library at load time; flufl.bounce (~40 ms to import) is loaded
+only for messages that are not standard DSNs.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+from email.parser import BytesParser
+
+from mailtools.bounces import dsn, mime, reasons, textrules
+from mailtools.bounces.heuristics import flufl_failures
+from mailtools.record import Factory, Record
+
+MAX_RAW = 1024 * 1024        # bytes of a message we parse at all
+MAX_FLUFL_RAW = 128 * 1024  # flufl's detectors scan every line with regexes: feed them less
+MAX_BOUNDARIES = 200         # more than this is hostile: the parser is quadratic
+
+_SUCCESS = frozenset({"delivered", "relayed", "expanded"})
+_BOUNDARY = re.compile(rb"boundary", re.IGNORECASE)
+
+
+class RecipientVerdict(Record):
+    """What a message says about one recipient."""
+
+    address: str
+    action: str | None
+    status: str | None
+    reply_code: str | None
+    reason: str
+    hard: bool
+    diagnostic: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The recipient as in `bounce-ingest --dry-run --json`."""
+        return {"address": self.address, "action": self.action, "status": self.status,
+                "reply_code": self.reply_code, "reason": self.reason, "hard": self.hard,
+                "diagnostic": self.diagnostic}
+
+
+class Verdict(Record):
+    """What kind of message this is and what it says per recipient."""
+
+    kind: str
+    recipients: list[RecipientVerdict] = Factory(list)
+    message_id: str | None = None
+    original_return_path: str | None = None
+    delivered_to: list[str] = Factory(list)
+    problem: str | None = None
+
+
+def classify(raw: bytes) -> Verdict:
+    """Classify one raw message (as Postfix pipes it). Never raises."""
+    try:
+        return _classify(raw)
+    except Exception as exc:  # noqa: BLE001 - any input must give a verdict
+        return Verdict(kind="other", problem=f"could not be parsed: {type(exc).__name__}")
+
+
+def _classify(raw: bytes) -> Verdict:
+    if not isinstance(raw, (bytes, bytearray, memoryview)):
+        return Verdict(kind="other", problem="input is not bytes")
+    raw = bytes(raw[:MAX_RAW])
+    if raw.startswith(b"From "):
+        raw = raw.partition(b"\n")[2]   # mbox envelope line from local(8)
+    if not raw.strip():
+        return Verdict(kind="other", problem="empty message")
+    if sum(1 for _ in zip(range(MAX_BOUNDARIES + 1), _BOUNDARY.finditer(raw), strict=False)) > MAX_BOUNDARIES:
+        return Verdict(kind="other", problem="too many MIME parts or nested too deeply")
+    msg = BytesParser().parsebytes(raw)
+    if not msg.keys():
+        return Verdict(kind="other", problem="no header fields: not a mail message")
+
+    parts = mime.walk(msg)
+    verdict = Verdict(kind="other", delivered_to=mime.delivered_to(msg))
+    verdict.message_id, verdict.original_return_path = mime.original_ids(parts)
+
+    ctypes = {p.get_content_type() for p, _ in parts}
+    report_type = str(msg.get_param("report-type", "") or "").lower()
+    if "message/feedback-report" in ctypes or report_type == "feedback-report":
+        return _feedback(verdict, parts)
+    if ctypes & {"message/delivery-status", "message/global-delivery-status"}:
+        if _from_dsn(verdict, parts):
+            return verdict
+    small = msg if len(raw) <= MAX_FLUFL_RAW else BytesParser().parsebytes(raw[:MAX_FLUFL_RAW])
+    return _from_prose(verdict, msg, small, parts, report_type)
+
+
+
+
+
+
+
+def _feedback(verdict: Verdict, parts: list[tuple[Message, bool]]) -> Verdict:
+    verdict.kind = "feedback"
+    addrs: list[str] = []
+    for part, _ in parts:
+        if part.get_content_type() == "message/feedback-report":
+            payload = part.get_payload()
+            text = mime.text_of(part) if not isinstance(payload, list) else payload
+            for block in dsn.blocks_from_payload(text):
+                for key in ("original-rcpt-to", "removal-recipient"):
+                    addr = dsn.addr_spec(block.get(key))
+                    if addr and addr not in addrs:
+                        addrs.append(addr)
+        elif part.get_content_type() in ("message/rfc822", "message/global") and not addrs:
+            sub = part.get_payload()
+            if isinstance(sub, list) and sub and isinstance(sub[0], Message):
+                addr = dsn.addr_spec(dsn.fold(sub[0].get("To", "")))
+                if addr:
+                    addrs.append(addr)
+    verdict.recipients = [RecipientVerdict(a, None, None, None, "feedback", False) for a in addrs]
+    if not addrs:
+        verdict.problem = "feedback report names no recipient"
+    return verdict
+
+
+def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
+    """Fill *verdict* from a delivery-status part; False when it has no recipient."""
+    per_message: dict[str, str] = {}
+    found: list[dsn.DsnRecipient] = []
+    for part, inside in parts:
+        if inside or part.get_content_type() not in (
+                "message/delivery-status", "message/global-delivery-status"):
+            continue
+        pm, rcpts = dsn.dsn_recipients(dsn.blocks_from_payload(part.get_payload()))
+        per_message = per_message or pm
+        found.extend(rcpts)
+    if not found:
+        return False
+    if verdict.original_return_path is None:
+        sender = dsn.typed_value(per_message.get("x-postfix-sender"))[1]
+        verdict.original_return_path = sender or None
+    prose, _ = mime.prose(parts)
+    seen: set[str] = set()
+    for r in found:
+        if r.address in seen:
+            continue      # the same recipient reported twice (forwarding, retries)
+        seen.add(r.address)
+        text = r.diagnostic or mime.near(prose, r.address)
+        status = r.status
+        inner = textrules.find_status(text)
+        if inner and (status is None or status.endswith(".0.0")) and inner[0] == (status or inner)[0]:
+            status = inner    # "5.0.0" + "550 5.1.1 ..." says 5.1.1
+        reply = dsn.clean_reply(text) or textrules.find_reply_code(text)
+        action = r.action or _action_from_status(status)
+        if action is None:
+            continue      # neither Action nor Status says what happened
+        reason, hard = reasons.decide(action, status, reply, text)
+        verdict.recipients.append(RecipientVerdict(
+            r.address, action, status, reply, reason, hard, mime.trim(text)))
+    if not verdict.recipients:
+        return False
+    actions = {r.action for r in verdict.recipients}
+    if "failed" in actions:
+        verdict.kind = "bounce"
+    elif "delayed" in actions:
+        verdict.kind = "delay"
+    else:
+        verdict.kind = "delivered"
+    _no_hard_unless_bounce(verdict)
+    return True
+
+
+def _action_from_status(status: str | None) -> str | None:
+    return {"2": "delivered", "4": "delayed", "5": "failed"}.get((status or " ")[0])
+
+
+def _from_prose(verdict: Verdict, msg: Message, small: Message,
+                parts: list[tuple[Message, bool]], report_type: str) -> Verdict:
+    """Non-DSN messages: autoreplies, read receipts, and MTA prose bounces.
+
+    *small* is *msg* parsed from at most MAX_FLUFL_RAW bytes, for flufl.bounce.
+    """
+    subject = _header_text(msg.get("Subject"))
+    sender = dsn.fold(msg.get("From", ""))
+    bouncey = bool(textrules.BOUNCE_SUBJECT.search(subject) or textrules.BOUNCE_SENDER.search(sender))
+    if _is_autoreply(msg, subject) and not bouncey:
+        verdict.kind = "autoreply"
+        addr = dsn.addr_spec(sender)
+        if addr:
+            verdict.recipients = [RecipientVerdict(addr, None, None, None, "vacation", False)]
+        return verdict
+    if report_type == "disposition-notification" and not bouncey:
+        verdict.problem = "read receipt (MDN), not a bounce"
+        return verdict
+    if len(parts) >= mime.MAX_PARTS:
+        verdict.problem = "too many MIME parts to look for a bounce"
+        return verdict
+    temporary, permanent = flufl_failures(small)
+    prose, _ = mime.prose(parts)
+    if textrules.DELAY_SUBJECT.search(subject):
+        # A "still trying" warning: what flufl calls permanent is not.
+        temporary, permanent = temporary + [a for a in permanent if a not in temporary], []
+    for addr, action in [(a, "failed") for a in permanent] + [
+            (a, "delayed") for a in temporary if a not in permanent]:
+        text = mime.near(prose, addr) or None
+        status = textrules.find_status(text)
+        reply = textrules.find_reply_code(text)
+        if textrules.match_text(text) is None:
+            text = prose.strip() or None   # the prose as a whole is all we have
+            status = status or textrules.find_status(text)
+            reply = reply or textrules.find_reply_code(text)
+        reason, hard = reasons.decide(action, status, reply, text)
+        verdict.recipients.append(RecipientVerdict(addr, None, status, reply, reason, hard, mime.trim(text)))
+    if permanent and not textrules.DELAY_SUBJECT.search(subject):
+        verdict.kind = "bounce"
+    elif temporary or permanent:
+        verdict.kind = "delay"
+    elif bouncey:
+        verdict.problem = "looks like a delivery failure, but no failing address was found"
+    else:
+        verdict.problem = "not a bounce, autoreply, feedback report or DSN"
+    _no_hard_unless_bounce(verdict)
+    return verdict
+
+
+def _is_autoreply(msg: Message, subject: str) -> bool:
+    auto = dsn.fold(msg.get("Auto-Submitted", "")).lower()
+    if auto.startswith("auto-replied"):
+        return True
+    if any(msg.get(h) is not None for h in ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Vacation")):
+        return True
+    if dsn.fold(msg.get("Precedence", "")).lower() == "auto_reply":
+        return True
+    return bool(textrules.AUTOREPLY_SUBJECT.search(subject))
+
+
+def _header_text(value: object) -> str:
+    """A header decoded from RFC 2047 where it can be, else as it came."""
+    text = dsn.fold(value or "")
+    if "=?" not in text:
+        return text
+    try:
+        from email.header import decode_header, make_header
+        return dsn.fold(make_header(decode_header(text)))
+    except Exception:  # noqa: BLE001 - a broken encoded-word is just text
+        return text
+
+
+def _no_hard_unless_bounce(verdict: Verdict) -> None:
+    # The last line of defence: only a bounce may disable an address.
+    if verdict.kind != "bounce":
+        for r in verdict.recipients:
+            r.hard = False

@@ -1,0 +1,60 @@
+"""flufl.bounce's heuristic detectors, for bounces that are not standard DSNs.
+
+Imported only when a message has no usable delivery-status part (flufl.bounce
+costs ~40 ms to import, and bounce-ingest starts once per bounce). Each
+detector runs on its own, so one that raises cannot stop the rest, and
+their tracebacks never reach stderr (a pipe's stderr ends up in Postfix's log).
+"""
+
+from __future__ import annotations
+
+from email.message import Message
+
+from mailtools.bounces import dsn
+
+
+def flufl_failures(msg: Message) -> tuple[list[str], list[str]]:
+    """flufl.bounce's (temporary, permanent) addresses, quietly and safely."""
+    try:
+        from flufl.bounce import _scan
+        detectors = list(getattr(_scan, "_DETECTORS", []))
+    except Exception:  # noqa: BLE001 - no flufl.bounce: no heuristic detectors
+        return [], []
+    _quiet_flufl()
+    for detector in detectors:
+        try:
+            temporary, permanent = detector().process(msg)
+        except Exception:  # noqa: BLE001 - one broken detector must not stop the rest
+            continue
+        if temporary or permanent:
+            return _addrs(temporary), _addrs(permanent)
+    return [], []
+
+
+def _addrs(values: object) -> list[str]:
+    out: list[str] = []
+    for v in sorted(values or (), key=repr)[:100]:   # type: ignore[call-overload]
+        text = v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+        addr = dsn.addr_spec(text)
+        if addr and addr not in out:
+            out.append(addr)
+    return out
+
+
+def _quiet_flufl() -> None:
+    """Drop flufl.bounce's detector tracebacks: a pipe's stderr ends up in Postfix's log.
+
+    logging is imported here, not at module level, to keep start-up cheap.
+    """
+    import logging
+
+    logger = logging.getLogger("flufl.bounce")
+    if getattr(logger, "_mailtools_quiet", False):
+        return
+
+    def no_tracebacks(record: logging.LogRecord) -> bool:
+        return record.exc_info is None and record.levelno < logging.ERROR
+
+    logger.addFilter(no_tracebacks)
+    logger.addHandler(logging.NullHandler())
+    logger._mailtools_quiet = True  # type: ignore[attr-defined]

@@ -1,0 +1,258 @@
+"""Process one stored bounce: classify, find our VERP address, verify, record, move.
+
+Nothing in a bounce's body is trusted. Whose bounce it is comes from our own
+envelope address (``<prefix>-<user_id>-<hash>-<package_id>@domain``), looked
+up in the send log and checked by HMAC; the address recorded is the send
+log's recipient. The classifier only says what happened (kind, reason, hard).
+Anything we cannot attribute is kept in ``unrecognized/`` with why, and no
+record changes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..clock import now
+from ..config import Config
+from ..log import get_logger
+from ..outbound import verp as verpmod
+from ..record import Record
+from .classify import RecipientVerdict, Verdict, classify
+from .store import BounceStore, split_envelope, top_headers
+
+TYPE_CHECKING = False  # typing costs ~3 ms of start-up (one process per bounce); only checkers need it
+if TYPE_CHECKING:
+    import sqlite3
+    from typing import Any
+
+log = get_logger("mailtools.bounces.ingest")
+NOT_FAILED = ("delayed", "delivered", "relayed", "expanded")
+_ADDR = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
+
+
+class Analysis(Record):
+    """What one message is and whose it is (nothing written yet)."""
+
+    verdict: Verdict
+    verp: verpmod.VerpAddress | None = None
+    valid: bool = False
+    send: dict[str, Any] | None = None  # the send-log row, when valid
+    why: str | None = None  # why it is unrecognized (None: it is ours)
+    dsn_key_base: str = ""  # the DSN's Message-ID, or sha256 of its bytes
+
+    @property
+    def kind(self) -> str:
+        return self.verdict.kind
+
+
+class Outcome(Record):
+    name: str
+    state: str  # processed | unrecognized
+    kind: str
+    recorded: bool = False
+    why: str | None = None
+    path: str = ""
+
+
+def _norm_id(value: str | None) -> str:
+    return (value or "").strip().strip("<>").strip().lower()
+
+
+class Ingester:
+    """Holds what every message needs: config, DB connection, secret, store."""
+
+    def __init__(self, config: Config, conn: sqlite3.Connection | None, secret: bytes | None,
+                 store: BounceStore | None = None) -> None:
+        self.config = config
+        self.conn = conn
+        self.secret = secret
+        self.store = store
+        self.prefix = config.bounce.prefix
+
+    # -- reading ---------------------------------------------------------
+    def candidates(self, envelope: dict[str, list[str]], headers: dict[str, list[str]],
+                   verdict: Verdict) -> list[str]:
+        """Addresses that may be our VERP address, most trusted first: the envelope
+        Postfix or SMTP gave us, the DSN's own headers, the quoted Return-Path."""
+        found: list[str] = list(envelope.get("rcpt", []))
+        for name in ("delivered-to", "x-original-to", "to"):
+            for value in headers.get(name, []):
+                found += _ADDR.findall(value)
+        found += verdict.delivered_to
+        if verdict.original_return_path:
+            found.append(verdict.original_return_path)
+        return list(dict.fromkeys(a.strip().strip("<>") for a in found if a))
+
+    def analyse(self, stored: bytes) -> Analysis:
+        envelope, message = split_envelope(stored)
+        verdict = classify(message)
+        headers = top_headers(message, ("message-id", "delivered-to", "x-original-to", "to"))
+        ids = headers.get("message-id")
+        dsn_id = ids[0].strip() if ids and ids[0].strip() else None
+        # A redelivered DSN has the same Message-ID (or, lacking one, the same bytes).
+        if dsn_id is None:
+            import hashlib
+
+            base = "sha256:" + hashlib.sha256(message).hexdigest()
+        else:
+            base = dsn_id
+        result = Analysis(verdict, dsn_key_base=base)
+        for address in self.candidates(envelope, headers, verdict):
+            parsed = verpmod.parse(address, self.prefix)
+            if parsed is not None:
+                result.verp = parsed
+                break
+        if result.verp is None:
+            result.why = f"no {self.prefix}-<user>-<hash>-<package> address of ours in the envelope or headers"
+            return result
+        result.why = self._verify(result)
+        result.valid = result.why is None
+        return result
+
+    def _verify(self, result: Analysis) -> str | None:
+        """None when the VERP address is ours and agrees with the send log; else why not."""
+        address = result.verp
+        assert address is not None
+        if self.conn is None or self.secret is None:
+            return "no send log or secret in this spool"
+        from ..state import lookup_send
+
+        row = lookup_send(self.conn, address.hash)
+        if row is None:
+            return f"{address.address}: no send-log entry for hash {address.hash}"
+        send = dict(row)
+        # The HMAC covers the ids as they were at send time; a relay that
+        # changed their case must not make a real bounce look forged.
+        uid, pid = address.user_id, address.package_id
+        if (send.get("user_id") or "").lower() == uid.lower() and send.get("user_id"):
+            uid = send["user_id"]
+        if (send.get("package_id") or "").lower() == pid.lower() and send.get("package_id"):
+            pid = send["package_id"]
+        checked = verpmod.VerpAddress(address.prefix, uid, address.hash, pid, address.domain)
+        if not verpmod.verify(self.secret, checked, send.get("message_id") or "", send["recipient"]):
+            return f"{address.address}: hash does not verify (forged or from another spool)"
+        quoted = result.verdict.message_id
+        if quoted and send.get("message_id") and _norm_id(quoted) != _norm_id(send["message_id"]):
+            return (f"{address.address}: the bounce quotes Message-ID {quoted}, "
+                    f"the send log has {send['message_id']}")
+        result.send = send
+        return None
+
+    # -- deciding --------------------------------------------------------
+    def recipient_verdict(self, analysis: Analysis) -> RecipientVerdict | None:
+        """The verdict for the send log's recipient, or for the single failing one."""
+        assert analysis.send is not None
+        wanted = analysis.send["recipient"].lower()
+        rcpts = analysis.verdict.recipients
+        for r in rcpts:
+            if r.address.lower() == wanted:
+                return r
+        failing = [r for r in rcpts if r.action in ("failed", None)]
+        if len(failing) == 1:
+            return failing[0]
+        if len(rcpts) == 1:
+            return rcpts[0]
+        return None
+
+    def record(self, analysis: Analysis, bounce_file: str) -> bool:
+        """Record a bounce of ours; False when it was already counted (a redelivery)."""
+        from .records import BounceEvent, record_bounce
+
+        send = analysis.send
+        assert send is not None and self.conn is not None
+        rv = self.recipient_verdict(analysis)
+        if rv is not None and rv.action in NOT_FAILED:
+            # A DSN that failed someone else but only delays (or delivered to) ours.
+            log.info("DSN for %s: %s for this recipient, nothing recorded", send["recipient"], rv.action)
+            return False
+        if rv is None:
+            log.warning("bounce for %s names %d recipients, none of them ours: recorded as undefined, soft",
+                        send["recipient"], len(analysis.verdict.recipients))
+        sender = send.get("sender") or ""
+        event = BounceEvent(
+            address=send["recipient"], user_id=send.get("user_id"), package_id=send.get("package_id"),
+            sending_domain=sender.rpartition("@")[2].lower() if "@" in sender else "",
+            reason=rv.reason if rv else "undefined", status=rv.status if rv else None,
+            hard=bool(rv.hard) if rv else False, time=now(), message_id=send.get("message_id"),
+            # One sent message can bounce once for one recipient: keyed by its VERP
+            # hash, a DSN Postfix redelivers after a 75 and a replay of forged
+            # DSNs with fresh Message-IDs about the same message count once.
+            dsn_key=f"verp:{send['hash']}", bounce_file=bounce_file)
+        recorded = record_bounce(self.conn, event, self.config)
+        log.info("%s bounce for %s (user %s): %s %s%s", "hard" if event.hard else "soft", event.address,
+                 event.user_id, event.reason, event.status or "", "" if recorded else " (already counted)")
+        return recorded
+
+    def _decide(self, analysis: Analysis) -> tuple[str, str | None]:
+        """(state, why) for an analysed message."""
+        if analysis.why is not None:
+            return "unrecognized", f"{analysis.why}; kind={analysis.kind}" + (
+                f"; {analysis.verdict.problem}" if analysis.verdict.problem else "")
+        if analysis.kind == "other":
+            # Ours, but not a bounce, delay, auto-reply or report we can read:
+            # a person should look at it (processed/ would purge it unseen).
+            return "unrecognized", "not recognised as a bounce, delay, auto-reply or feedback report" + (
+                f": {analysis.verdict.problem}" if analysis.verdict.problem else "")
+        return "processed", None
+
+    # -- doing -----------------------------------------------------------
+    def handle_incoming(self, name: str, sync: bool = False) -> Outcome:
+        """Process ``incoming/<name>`` (pipe, SMTP, a retry) and move it on.
+
+        The move need not be fsynced: if a crash undoes it, the bounce is
+        back in incoming/ and its dsn_key keeps a second pass from counting.
+        """
+        assert self.store is not None
+        analysis = self.analyse(self.store.read("incoming", name))
+        state, why = self._decide(analysis)
+        kind = analysis.kind if state == "processed" else None
+        final = self.store.path(state, f"{name}.{kind}" if kind else name)
+        recorded = False
+        if state == "processed" and analysis.kind == "bounce":
+            # Record before moving: a crash in between leaves it in incoming/
+            # to be processed again, and the dsn_key makes that count once.
+            recorded = self.record(analysis, final)
+        self.store.move(name, state, kind=kind, why=why, sync=sync)
+        return self._outcome(name, state, analysis, recorded, why, final)
+
+    def handle_bytes(self, raw: bytes, name: str, envelope: bytes = b"", sync: bool = False) -> Outcome:
+        """Process a message whose source keeps it (a file, a Maildir): store a copy where it ends."""
+        assert self.store is not None
+        from .store import with_envelope
+
+        stored = with_envelope(raw, envelope)
+        analysis = self.analyse(stored)
+        state, why = self._decide(analysis)
+        kind = analysis.kind if state == "processed" else None
+        final_name = f"{name}.{kind}" if kind else name
+        final = self.store.path(state, final_name)
+        recorded = False
+        if state == "processed" and analysis.kind == "bounce":
+            recorded = self.record(analysis, final)
+        if why:
+            self.store.note(state, name, why)
+        self.store.put(state, stored, name=final_name, sync=sync)
+        return self._outcome(name, state, analysis, recorded, why, final)
+
+    def _outcome(self, name: str, state: str, analysis: Analysis, recorded: bool, why: str | None,
+                 path: str) -> Outcome:
+        if state == "unrecognized":
+            log.warning("bounce %s kept as unrecognized: %s", name, why)
+        elif analysis.kind != "bounce":
+            log.info("bounce %s: %s for %s, nothing recorded", name, analysis.kind, analysis.send["recipient"])
+        return Outcome(name, state, analysis.kind, recorded, why, path)
+
+
+def dry_run_json(analysis: Analysis, source: str) -> dict[str, Any]:
+    """One line of ``--dry-run --json``, exactly DESIGN.md's schema."""
+    verdict = analysis.verdict
+    return {
+        "source": source,
+        "kind": verdict.kind,
+        "verp": None if analysis.verp is None else {
+            "user_id": analysis.verp.user_id, "package_id": analysis.verp.package_id, "valid": analysis.valid},
+        "message_id": verdict.message_id,
+        "recipients": [{"address": r.address, "action": r.action, "status": r.status,
+                        "reply_code": r.reply_code, "reason": r.reason, "hard": r.hard}
+                       for r in verdict.recipients],
+    }

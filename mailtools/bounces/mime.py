@@ -1,0 +1,151 @@
+"""Walk a bounce's MIME parts and read its prose, within bounds.
+
+The input is whatever the internet sent: the walk is bounded in depth, part
+count and characters. These helpers give the classifier the parts (marking
+those inside a quoted original), the text of a part, the bounce's own prose,
+the addresses it was delivered to, the quoted original's Message-ID and
+Return-Path, and the sentence of prose about one recipient.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+from email.parser import HeaderParser
+
+from mailtools.bounces.dsn import addr_spec, fold
+from mailtools.bounces.textrules import ORIGINAL_MARKERS, match_text
+
+MAX_TEXT = 256 * 1024        # characters of prose we scan
+MAX_DEPTH = 50               # MIME nesting we walk
+MAX_PARTS = 500              # MIME parts we look at
+MAX_DIAGNOSTIC = 500
+_MSGID = re.compile(r"^\s*message-id:\s*(<[^<>\s]{1,300}>)", re.IGNORECASE | re.MULTILINE)
+_RETPATH = re.compile(r"^\s*return-path:\s*<([^<>\s]{0,300})>", re.IGNORECASE | re.MULTILINE)
+_TAGS = re.compile(r"<[^>]{0,2000}>")
+_BLANK = re.compile(r"\n[ \t]*\n")
+
+
+def walk(msg: Message) -> list[tuple[Message, bool]]:
+    """Parts of *msg*, depth- and count-bounded; the flag marks a quoted original."""
+    out: list[tuple[Message, bool]] = []
+    stack: list[tuple[Message, int, bool]] = [(msg, 0, False)]
+    while stack and len(out) < MAX_PARTS:
+        part, depth, inside = stack.pop()
+        out.append((part, inside))
+        if depth >= MAX_DEPTH:
+            continue
+        ctype = part.get_content_type()
+        payload = part.get_payload()
+        if isinstance(payload, list) and (part.is_multipart() or ctype.startswith("message/")):
+            quoted = inside or ctype in ("message/rfc822", "message/global")
+            stack.extend((p, depth + 1, quoted) for p in reversed(payload) if isinstance(p, Message))
+    return out
+
+
+def text_of(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        payload = str(part.get_payload() or "").encode("utf-8", "replace")
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        text = payload[:MAX_TEXT].decode(charset, "replace")
+    except LookupError:
+        text = payload[:MAX_TEXT].decode("latin-1")
+    if part.get_content_type() == "text/html":
+        text = _TAGS.sub(" ", text)
+    return text
+
+
+def prose(parts: list[tuple[Message, bool]]) -> tuple[str, str]:
+    """(prose before any copy of the original, all the bounce's own text)."""
+    chunks: list[str] = []
+    size = 0
+    for part, inside in parts:
+        if inside or part.get_content_maintype() != "text" or size > MAX_TEXT:
+            continue
+        if part.get_content_type() in ("text/rfc822-headers", "text/html") and chunks:
+            continue
+        text = text_of(part).replace("\r\n", "\n")
+        chunks.append(text)
+        size += len(text)
+    full = "\n".join(chunks)[:MAX_TEXT]
+    m = ORIGINAL_MARKERS.search(full)
+    return (full[: m.start()] if m else full), full
+
+
+def delivered_to(msg: Message) -> list[str]:
+    out: list[str] = []
+    for name in ("Delivered-To", "X-Original-To", "To"):
+        for value in (msg.get_all(name) or [])[:10]:
+            for piece in fold(value).split(","):
+                addr = addr_spec(piece)
+                if addr and addr not in out:
+                    out.append(addr)
+    return out[:20]
+
+
+def original_ids(parts: list[tuple[Message, bool]]) -> tuple[str | None, str | None]:
+    """Message-ID and Return-Path of the original message quoted in a bounce."""
+    headers: Message | None = None
+    for part, _ in parts:
+        ctype = part.get_content_type()
+        if ctype in ("message/rfc822", "message/global"):
+            sub = part.get_payload()
+            if isinstance(sub, list) and sub and isinstance(sub[0], Message):
+                headers = sub[0]
+            elif isinstance(sub, str):
+                headers = HeaderParser().parsestr(sub[:MAX_TEXT], headersonly=True)
+        elif ctype in ("text/rfc822-headers", "message/global-headers"):
+            headers = HeaderParser().parsestr(text_of(part), headersonly=True)
+        if headers is not None:
+            break
+    msgid = retpath = None
+    if headers is not None:
+        m = _MSGID.search("Message-ID: " + fold(headers.get("Message-ID", "")))
+        msgid = m.group(1) if m else None
+        m = _RETPATH.search("Return-Path: " + fold(headers.get("Return-Path", "")))
+        retpath = m.group(1) or None if m else None
+    if msgid is None or retpath is None:
+        _, full = prose([(p, False) for p, inside in parts if not inside])
+        if msgid is None:
+            m = _MSGID.search(full)
+            msgid = m.group(1) if m else None
+        if retpath is None:
+            m = _RETPATH.search(full)
+            retpath = m.group(1) or None if m else None
+    return msgid, retpath
+
+
+def near(prose: str, address: str) -> str:
+    """The paragraph of *prose* about *address*: where a non-DSN bounce gives the reason.
+
+    Bounces often name the address twice (a list, then a transcript); the
+    first paragraph that states a reason is the one we want.
+    """
+    low, needle = prose.lower(), address.lower()
+    first = ""
+    i = low.find(needle)
+    for _ in range(5):
+        if i < 0:
+            break
+        start = low.rfind("\n", 0, i) + 1
+        m = _BLANK.search(prose, i)
+        end = m.start() if m else len(prose)
+        if m and end - start < len(address) + 12:
+            # "<addr>:" alone on its line, the reason in the next paragraph.
+            m = _BLANK.search(prose, m.end())
+            end = m.start() if m else len(prose)
+        para = prose[start:min(end, start + 1500)].strip()
+        if match_text(para):
+            return para
+        first = first or para
+        i = low.find(needle, max(end, i + 1))
+    return first
+
+
+def trim(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = " ".join(text.split())
+    return text[:MAX_DIAGNOSTIC] or None

@@ -1,0 +1,157 @@
+"""Decide one recipient's reason and hardness from status, reply code and text.
+
+This is the only place that says what "hard" means. The rule in DESIGN.md: hard
+only when the address itself is bad (userunknown, hostunknown, hasmoved, and
+notaccept for a domain that accepts no mail), and only for a permanent failure.
+A 5.x.x status alone is never enough: the enhanced code, the SMTP reply and the
+diagnostic text are read together, and when they disagree the soft reading wins.
+"""
+
+from __future__ import annotations
+
+from mailtools.bounces.textrules import WEAK_TEXT_REASONS, match_text
+
+REASONS = frozenset({
+    "userunknown", "hostunknown", "hasmoved", "notaccept", "mailboxfull", "exceedlimit",
+    "mesgtoobig", "blocked", "badreputation", "requireptr", "spamdetected", "virusdetected",
+    "policyviolation", "rejected", "filtered", "expired", "suspend", "systemerror",
+    "systemfull", "networkerror", "norelaying", "securityerror", "authfailure",
+    "failedstarttls", "contenterror", "notcompliantrfc", "syntaxerror", "toomanyconn",
+    "speeding", "mailererror", "onhold", "undefined", "delivered", "vacation", "feedback",
+})
+
+HARD_REASONS = frozenset({"userunknown", "hostunknown", "hasmoved", "notaccept"})
+
+# RFC 3463 subject.detail -> reason, after sisimai's Sisimai::SMTP::Status
+# table, with the choices DESIGN.md makes explicit (x.2.1 suspend, x.2.3
+# mesgtoobig). Codes that say nothing about the address map to soft reasons.
+STATUS_REASONS: dict[str, str] = {
+    "1.1": "userunknown", "1.3": "userunknown", "1.2": "hostunknown", "1.6": "hasmoved",
+    "1.7": "rejected", "1.8": "rejected", "1.10": "notaccept",
+    "2.0": "filtered", "2.1": "suspend", "2.2": "mailboxfull", "2.3": "mesgtoobig",
+    "2.4": "systemerror",
+    "3.0": "systemerror", "3.1": "systemfull", "3.2": "notaccept", "3.3": "systemerror",
+    "3.4": "mesgtoobig", "3.5": "systemerror",
+    "4.0": "networkerror", "4.1": "networkerror", "4.2": "networkerror",
+    "4.3": "networkerror", "4.4": "hostunknown", "4.5": "systemerror",
+    "4.6": "systemerror", "4.7": "expired",
+    "5.0": "syntaxerror", "5.1": "syntaxerror", "5.2": "syntaxerror", "5.3": "toomanyconn",
+    "5.4": "syntaxerror", "5.5": "syntaxerror", "5.6": "syntaxerror",
+    "6.0": "contenterror", "6.1": "contenterror", "6.2": "contenterror",
+    "6.3": "contenterror", "6.4": "contenterror", "6.5": "contenterror",
+    "6.6": "contenterror", "6.7": "contenterror", "6.8": "contenterror",
+    "7.0": "securityerror", "7.1": "rejected", "7.2": "policyviolation",
+    "7.3": "securityerror", "7.4": "securityerror", "7.5": "securityerror",
+    "7.6": "securityerror", "7.7": "securityerror", "7.8": "securityerror",
+    "7.9": "securityerror", "7.10": "failedstarttls", "7.11": "failedstarttls",
+    "7.12": "securityerror", "7.13": "suspend", "7.14": "securityerror",
+    "7.15": "securityerror", "7.16": "securityerror", "7.17": "hasmoved",
+    "7.18": "hasmoved", "7.19": "securityerror", "7.20": "authfailure",
+    "7.21": "authfailure", "7.22": "authfailure", "7.23": "authfailure",
+    "7.24": "authfailure", "7.25": "requireptr", "7.26": "authfailure",
+    "7.27": "rejected", "7.28": "speeding", "7.29": "authfailure", "7.30": "failedstarttls",
+}
+
+# Bare SMTP replies, used only when there is neither text nor status to go on.
+REPLY_REASONS: dict[str, str] = {
+    "421": "systemerror", "450": "onhold", "451": "systemerror", "452": "systemfull",
+    "552": "mailboxfull", "554": "onhold", "556": "notaccept",
+}
+
+# Evidence that a notaccept is the *domain* refusing all mail (null MX,
+# RFC 7505), not a server under maintenance (5.3.2).
+_DOMAIN_NOTACCEPT_STATUS = frozenset({"5.1.10"})
+
+# Reasons a delay or an expiry keeps because they name a recipient-side cause.
+_KEEP_ON_EXPIRY = frozenset({"mailboxfull", "suspend", "mesgtoobig", "exceedlimit"})
+
+_SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
+
+
+def status_reason(status: str | None) -> str | None:
+    """The reason an enhanced status code alone points to, or None."""
+    if not status:
+        return None
+    parts = status.split(".")
+    if len(parts) != 3:
+        return None
+    if parts[0] == "2":
+        return "delivered"
+    return STATUS_REASONS.get(f"{parts[1]}.{parts[2]}")
+
+
+def is_temporary(action: str | None, status: str | None, reply_code: str | None) -> bool:
+    """Whether what we know describes a temporary (4xx, delayed) condition."""
+    return (
+        action == "delayed"
+        or bool(status and status.startswith("4."))
+        or bool(reply_code and reply_code.startswith("4"))
+    )
+
+
+def decide(
+    action: str | None, status: str | None, reply_code: str | None, text: str | None,
+) -> tuple[str, bool]:
+    """Return (reason, hard) for one failing recipient.
+
+    *text* is the diagnostic (or the bounce prose near the address for a
+    non-DSN bounce). Text rules beat a generic status; a precise status beats
+    the vaguer text rules (WEAK_TEXT_REASONS). Never raises.
+    """
+    if action in _SUCCESS_ACTIONS or (status or "").startswith("2."):
+        return "delivered", False
+
+    by_text = match_text(text)
+    by_status = status_reason(status)
+    # x.y.0 is "other or undefined" within its class: the text knows better.
+    generic_status = status is None or status.endswith(".0")
+
+    # Exchange Online says 5.1.10 for "recipient not found", not for null MX.
+    microsoft_5110 = by_text == "userunknown" and by_status == "notaccept"
+    if by_text and (microsoft_5110 or not (
+            by_text in WEAK_TEXT_REASONS and by_status and not generic_status)):
+        reason = by_text
+        # The text blames the address but the status says security/policy
+        # (x.7.x): servers say "mailbox unavailable" for anything. Trust the
+        # soft reading of the status instead.
+        if reason in HARD_REASONS and status and status.split(".")[1:2] == ["7"] and by_status:
+            reason = by_status
+    elif by_status:
+        reason = by_status
+    elif reply_code in REPLY_REASONS:
+        reason = REPLY_REASONS[reply_code]
+    elif action == "delayed":
+        reason = "expired"
+    elif text and text.strip():
+        reason = "onhold"
+    else:
+        reason = "undefined"
+
+    temporary = is_temporary(action, status, reply_code)
+    if temporary and action in ("failed", None) and status and status.startswith("4."):
+        # A "failed" with a 4.x.x code is a message that timed out in the
+        # queue (Postfix's "expired" DSN): the address was never refused.
+        if reason not in _KEEP_ON_EXPIRY:
+            reason = "expired"
+
+    return reason, is_hard(reason, action, status, reply_code, text, temporary)
+
+
+def is_hard(
+    reason: str, action: str | None, status: str | None, reply_code: str | None,
+    text: str | None, temporary: bool | None = None,
+) -> bool:
+    """Whether a failure with this reason says the address itself is bad."""
+    if reason not in HARD_REASONS:
+        return False
+    if temporary is None:
+        temporary = is_temporary(action, status, reply_code)
+    if temporary or action not in ("failed", None):
+        return False
+    if reason == "notaccept":
+        return (
+            status in _DOMAIN_NOTACCEPT_STATUS
+            or reply_code == "556"
+            or match_text(text) == "notaccept"
+        )
+    return True

@@ -1,0 +1,75 @@
+"""Who holds a message: claim names that record host, pid (with its start time) and time.
+
+A worker claims a message by renaming it into ``active/`` under such a name,
+so the claim is as atomic as the rename. A claim whose process is gone (same
+host: the pid is dead, or alive with another start time, i.e. reused) is
+stale at once; one from another host sharing the spool over NFS after a lease.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..ids import is_valid
+from ..record import Record
+
+CLAIM_LEASE = 15 * 60  # a claim from another host is taken over after this
+HOST = os.uname().nodename.replace("~", "-")
+
+
+def _start_time(pid: int) -> str | None:
+    """The kernel's start time of ``pid`` (clock ticks since boot), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return None
+    # The command name may contain spaces and parentheses: split after the last ")".
+    return stat[stat.rfind(b")") + 2:].split()[19].decode()
+
+
+_ME = f"{os.getpid()}.{_start_time(os.getpid()) or 0}"
+
+
+def me() -> str:
+    """This process as claims name it: ``<pid>.<start time>``."""
+    global _ME
+    if not _ME.startswith(f"{os.getpid()}."):  # after a fork
+        _ME = f"{os.getpid()}.{_start_time(os.getpid()) or 0}"
+    return _ME
+
+
+def claim_name(queue_id: str, now: float) -> str:
+    return f"{queue_id}~{HOST}~{me()}~{now:.0f}"
+
+
+class Claim(Record):
+    """A message this process holds in ``active/``."""
+
+    id: str
+    path: str
+    came_from: str  # the state it was claimed from
+
+
+class ClaimName(Record):
+    id: str
+    host: str
+    pid: int
+    start: str
+    time: float
+
+    @classmethod
+    def parse(cls, name: str) -> ClaimName | None:
+        parts = name.split("~")
+        if len(parts) != 4 or not is_valid(parts[0]):
+            return None
+        try:
+            pid, start = parts[2].split(".", 1)
+            return cls(parts[0], parts[1], int(pid), start, float(parts[3]))
+        except ValueError:
+            return None
+
+    def is_stale(self, now: float) -> bool:
+        if self.host != HOST:
+            return now - self.time > CLAIM_LEASE
+        return _start_time(self.pid) != self.start

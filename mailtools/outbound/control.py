@@ -1,0 +1,77 @@
+"""mq-ctl: hold, release, delete and requeue messages, like postsuper.
+
+Every action claims the message first (one rename), so it cannot race a
+flusher: a message being delivered right now is refused with "try again".
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..errors import DataError, TempFailure
+from ..log import get_logger
+from .envelope import DROPPED, PENDING, SENT
+from .spool import Claim, Spool
+
+log = get_logger("mailtools.outbound.control")
+ACTIONS = {
+    # action: (states it applies to, target state)
+    "hold": (("queued", "deferred"), "held"),
+    "release": (("held",), "queued"),
+    # sent/ too: a message whose other recipients were delivered keeps its dropped ones there
+    "requeue": (("queued", "deferred", "held", "dropped", "sent"), "queued"),
+    "delete": (("queued", "deferred", "held", "sent", "dropped"), None),
+}
+
+
+def act(spool: Spool, action: str, queue_id: str, now: float) -> str:
+    """Apply ``action`` to one message; return its new state ("deleted" for delete)."""
+    if action not in ACTIONS:
+        raise DataError(f"unknown action {action!r}")
+    sources, target = ACTIONS[action]
+    state, _ = spool.find(queue_id)  # validates the id: no '../' gets through
+    if state == "active":
+        raise TempFailure(f"{queue_id} is being delivered right now; try again in a moment")
+    if state not in sources:
+        raise DataError(f"{queue_id} is {state}; {action} applies to {', '.join(sources)} messages")
+    claim = spool.claim(state, queue_id, now)
+    if claim is None:
+        raise TempFailure(f"{queue_id} was taken by another process; try again")
+    if target is None:
+        os.unlink(claim.path)
+        log.warning("%s: deleted by an administrator (was %s)", queue_id, state)
+        return "deleted"
+    try:
+        target = _apply(spool, claim, action, target, now)
+    except BaseException:
+        # A damaged file or a full disk: the message goes back as it was. Left in
+        # active/, it would look "being delivered" to mq-ctl until a flush recovered
+        # it, and recovery would count a crash against it.
+        spool.settle(claim, state)
+        raise
+    log.info("%s: %s -> %s (%s)", queue_id, state, target, action)
+    return target
+
+
+def _apply(spool: Spool, claim: Claim, action: str, target: str, now: float) -> str:
+    """Rewrite the claimed file for ``action`` and move it to its new state; return that state."""
+    queue_file = spool.load(claim.path)
+    envelope = queue_file.envelope
+    if action == "hold":
+        envelope.held_reason = "held by an administrator (mq-ctl hold)"
+    else:
+        envelope.held_reason, envelope.crashes, envelope.next_attempt = None, 0, None
+    if action == "requeue":
+        again = [r for r in envelope.recipients if r.state != SENT]
+        if not again:
+            raise DataError(f"{claim.id}: every recipient was delivered; nothing to requeue")
+        for recipient in again:
+            recipient.state = PENDING
+        # A fresh retry budget: given up after max_attempts or max_age_days, a
+        # requeued message would otherwise get one try and be dropped again.
+        envelope.done_at, envelope.attempts, envelope.requeued = None, 0, now
+    elif action == "release" and all(r.state in (SENT, DROPPED) for r in envelope.recipients):
+        target = "sent" if any(r.state == SENT for r in envelope.recipients) else "dropped"
+    spool.rewrite(claim, envelope, queue_file.message)
+    spool.settle(claim, target)
+    return target

@@ -1,0 +1,155 @@
+"""maildrop/: where applications that cannot run a command leave finished mail.
+
+A file (written under a name starting with '.', then renamed) is taken like
+``mq-send -t``; a SOWA smailer XML list becomes one message per item. The
+file is first claimed by a rename into intake/ under the queue id it will get
+(items get ids derived from it), so a crash half way re-runs the intake
+without queueing anything twice. What cannot be parsed goes to dropped/ with
+the reason and the original bytes: never lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from ..config import Config
+from ..errors import DataError, MailtoolsError, TempFailure, UsageError
+from ..fsutil import read_file, unlink_quietly
+from ..log import get_logger
+from .claims import ClaimName, claim_name
+from .envelope import Envelope
+from .spool import Spool
+from .submit import build
+
+log = get_logger("mailtools.outbound.maildrop")
+BATCH = 256  # maildrop files queued per filesystem sync
+MAX_SIZE = 50 * 1024 * 1024
+
+
+def intake(config: Config, spool: Spool, now: float) -> int:
+    """Queue everything in maildrop/ (and finish intakes a crash left); return how many files."""
+    leftovers = [taken for taken in (_take_over(spool, name, now) for name in spool.names("intake")
+                                     if _is_stale(name, now)) if taken]
+    done = _process_batches(config, spool, leftovers, now, replay=True)
+    try:
+        entries = sorted(e.name for e in os.scandir(spool.dir("maildrop"))
+                         if not e.name.startswith(".") and e.is_file(follow_symlinks=False))
+    except FileNotFoundError:
+        return done
+    for start in range(0, len(entries), BATCH):
+        claimed = [c for c in (_claim(spool, name, now) for name in entries[start:start + BATCH]) if c]
+        done += _process_batches(config, spool, claimed, now, replay=False)
+    return done
+
+
+def _is_stale(name: str, now: float) -> bool:
+    owner = ClaimName.parse(name.rsplit("~", 1)[0])
+    return owner is not None and owner.is_stale(now)
+
+
+def _take_over(spool: Spool, name: str, now: float) -> str | None:
+    """Re-claim a dead intake for this process (same queue id), as recovery does for active/.
+
+    Without it two flushers starting together would both replay the leftover:
+    the second publish puts the message back in queued/ while the first run is
+    already delivering it (sent twice), and its final unlink finds nothing.
+    """
+    queue_id, original = name.split("~", 1)[0], name.rsplit("~", 1)[1]
+    taken = f"{claim_name(queue_id, now)}~{original}"
+    try:
+        os.rename(spool.path("intake", name), spool.path("intake", taken))
+    except FileNotFoundError:
+        return None  # another flusher took it over first
+    return taken
+
+
+def _claim(spool: Spool, name: str, now: float) -> str | None:
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:80]
+    claimed = f"{claim_name(spool.new_id(), now)}~{safe}"
+    try:
+        os.rename(spool.path("maildrop", name), spool.path("intake", claimed))
+    except FileNotFoundError:
+        return None  # another flusher took it
+    return claimed
+
+
+def _process_batches(config: Config, spool: Spool, claimed: list[str], now: float, replay: bool) -> int:
+    """Queue a batch of claimed files with one filesystem sync, then let the claims go.
+
+    Every queue file is complete and synced before it is renamed into place,
+    and a claimed file is removed only after what it became is durable.
+    """
+    staged: list[tuple[str, str, str]] = []
+    try:
+        for name in claimed:
+            staged.extend(_stage(config, spool, name, now, replay))
+        if staged:
+            spool.sync()
+        for tmp, state, queue_id in staged:
+            spool.publish_new(tmp, state, queue_id)
+    except BaseException:
+        for tmp, _, _ in staged:
+            unlink_quietly(tmp)
+        raise
+    for state in {state for _, state, _ in staged}:
+        spool.sync_dir(state)
+    for name in claimed:
+        os.unlink(spool.path("intake", name))
+    return len(claimed)
+
+
+def _stage(config: Config, spool: Spool, claimed: str, now: float, replay: bool) -> list[tuple[str, str, str]]:
+    queue_id, original = claimed.split("~", 1)[0], claimed.rsplit("~", 1)[1]
+    raw = read_file(spool.path("intake", claimed))
+    try:
+        items = parse_items(raw)
+    except (DataError, UsageError) as exc:
+        return [_drop(spool, queue_id, raw, f"maildrop file {original!r} could not be parsed: {exc}", now)]
+    staged = []
+    for index, item in enumerate(items):
+        item_id = queue_id if len(items) == 1 else _item_id(queue_id, index)
+        if replay and _exists(spool, item_id):
+            continue  # queued before a crash
+        try:
+            envelope, message = build(config, item, None, [], extract=True, source=f"maildrop:{original}",
+                                      queue_id=item_id)
+        except TempFailure:
+            raise
+        except MailtoolsError as exc:
+            staged.append(_drop(spool, item_id, item, f"maildrop file {original!r} item {index + 1}: {exc}", now))
+            continue
+        staged.append((spool.stage(envelope, message), "queued", item_id))
+    return staged
+
+
+def parse_items(raw: bytes) -> list[bytes]:
+    """One RFC 5322 message, or the messages an XML list describes."""
+    if len(raw) > MAX_SIZE:
+        raise DataError(f"larger than {MAX_SIZE} bytes")
+    if raw.lstrip()[:5] in (b"<?xml", b"<list"):
+        from .smailer import parse_smailer  # only XML drops need ElementTree
+
+        return parse_smailer(raw)
+    return [raw]
+
+
+def _drop(spool: Spool, queue_id: str, raw: bytes, reason: str, now: float) -> tuple[str, str, str]:
+    log.error("%s: dropped: %s", queue_id, reason)
+    envelope = Envelope(id=queue_id, sender="", recipients=[], created=now, done_at=now,
+                        error=reason, source="maildrop")
+    return spool.stage(envelope, raw), "dropped", queue_id
+
+
+
+def _item_id(queue_id: str, index: int) -> str:
+    digest = hashlib.sha256(f"{queue_id}/{index}".encode()).hexdigest()[:8].upper()
+    return queue_id[:14] + digest
+
+
+def _exists(spool: Spool, queue_id: str) -> bool:
+    try:
+        spool.find(queue_id)
+        return True
+    except DataError:
+        return False
