@@ -20,6 +20,7 @@ lint: $(STAMP)
 
 # Everything CI runs: lint, unit and CLI tests, the real-Postfix e2e suite.
 test: $(STAMP)
+	scripts/test-deps
 	$(BIN)/ruff check mailtools bin tests
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider
 
