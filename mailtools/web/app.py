@@ -1,0 +1,149 @@
+"""The WSGI app: ``/unsubscribe`` (RFC 8058 one-click) and ``/reenable`` (a notice's link).
+
+GET never changes anything: it shows a page with one button that POSTs, so a
+link scanner or a mail client's prefetch unsubscribes nobody. A receiver's
+one-click POST (body ``List-Unsubscribe=One-Click``) acts at once and gets 200.
+A forged token is 400; an expired or used re-enable token 410; each with a page
+that says nothing was changed. Tokens never reach a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from email import policy
+from email.parser import BytesParser
+from typing import Protocol
+from urllib.parse import parse_qs, quote
+
+from ..errors import TempFailure
+from ..signing import ForgedToken, GoneToken
+from . import i18n, pages
+
+log = logging.getLogger("mailtools.web")
+
+MAX_BODY = 64 * 1024
+ONE_CLICK = ("List-Unsubscribe", "One-Click")
+
+StartResponse = Callable[[str, list[tuple[str, str]]], object]
+
+
+class Actions(Protocol):
+    """What the pages do; each returns the address the token names.
+
+    The ``*_address`` ones only read (and check the token); the others act.
+    They raise ForgedToken, GoneToken (expired or used) or TempFailure.
+    """
+
+    def unsubscribe_address(self, token: str) -> str: ...
+    def unsubscribe(self, token: str) -> str: ...
+    def reenable_address(self, token: str) -> str: ...
+    def reenable(self, token: str) -> str: ...
+
+
+@dataclass
+class Response:
+    status: str
+    body: bytes
+
+
+_STATUS = {200: "200 OK", 400: "400 Bad Request", 404: "404 Not Found", 405: "405 Method Not Allowed",
+           410: "410 Gone", 503: "503 Service Unavailable"}
+
+
+class WebApp:
+    def __init__(self, actions: Actions, language: str = "en") -> None:
+        self.actions = actions
+        self.lang = language
+        self.words = i18n.words(language)
+
+    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        response = self.respond(environ)
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(response.body))),
+                   ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"),
+                   ("Referrer-Policy", "no-referrer"),
+                   ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")]
+        if response.status.startswith("405"):
+            headers.append(("Allow", "GET, POST"))
+        start_response(response.status, headers)
+        return [response.body]
+
+    def respond(self, environ: dict) -> Response:
+        path = environ.get("PATH_INFO", "") or "/"
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path.rstrip("/") not in ("/unsubscribe", "/reenable"):
+            return self._say(404, "notfound")
+        if method not in ("GET", "HEAD", "POST"):
+            return self._say(405, "method")
+        kind = path.strip("/")
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        form = _read_form(environ) if method == "POST" else {}
+        token = (form.get("token") or query.get("token") or [""])[0]
+        try:
+            if kind == "unsubscribe":
+                return self._unsubscribe(environ, method, token, form)
+            return self._reenable(environ, method, token)
+        except ForgedToken:
+            return self._say(400, "forged")
+        except GoneToken as exc:
+            return self._say(410, "used" if exc.used else "expired")
+        except TempFailure as exc:
+            log.warning("web: %s failed, nothing changed: %s", kind, exc)
+            return self._say(503, "unavailable")
+
+    def _unsubscribe(self, environ: dict, method: str, token: str, form: dict[str, list[str]]) -> Response:
+        if method != "POST":
+            address = self.actions.unsubscribe_address(token)
+            return self._ask("unsubscribe", address, environ, token, ONE_CLICK)
+        if form.get(ONE_CLICK[0]) != [ONE_CLICK[1]]:
+            self.actions.unsubscribe_address(token)  # a forged token is still told so
+            return self._say(400, "notoneclick")
+        address = self.actions.unsubscribe(token)
+        return self._say(200, "unsubscribe.done", address)
+
+    def _reenable(self, environ: dict, method: str, token: str) -> Response:
+        if method != "POST":
+            address = self.actions.reenable_address(token)
+            return self._ask("reenable", address, environ, token, ("confirm", "yes"))
+        address = self.actions.reenable(token)
+        return self._say(200, "reenable.done", address)
+
+    def _ask(self, kind: str, address: str, environ: dict, token: str, field: tuple[str, str]) -> Response:
+        action = f"{environ.get('SCRIPT_NAME', '')}/{kind}?token={quote(token, safe='')}"
+        body = pages.ask(self.lang, self.words[f"{kind}.title"], self.words[f"{kind}.ask"], address,
+                         self.words[f"{kind}.button"], action, field)
+        return Response(_STATUS[200], body)
+
+    def _say(self, code: int, key: str, address: str = "") -> Response:
+        title = self.words.get(f"{key}.title", self.words[key])
+        return Response(_STATUS[code], pages.page(self.lang, title, self.words[key], address))
+
+
+def _read_form(environ: dict) -> dict[str, list[str]]:
+    """The form in the body, capped: a receiver's POST is one short field.
+
+    RFC 8058 lets the receiver send it as multipart/form-data (SHOULD) or
+    urlencoded (MAY); both are read.
+    """
+    try:
+        length = min(int(environ.get("CONTENT_LENGTH") or 0), MAX_BODY)
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    content_type = environ.get("CONTENT_TYPE", "")
+    if content_type.lower().startswith("multipart/form-data"):
+        return _multipart_fields(content_type, body)
+    return parse_qs(body.decode("utf-8", "replace"))
+
+
+def _multipart_fields(content_type: str, body: bytes) -> dict[str, list[str]]:
+    message = BytesParser(policy=policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + body)
+    fields: dict[str, list[str]] = {}
+    for part in message.iter_parts() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str):
+            payload = part.get_payload(decode=True) or b""
+            fields.setdefault(name, []).append(payload.decode("utf-8", "replace").strip())
+    return fields
