@@ -70,6 +70,7 @@ class Callback:
     sending_domain: str | None
     address: str
     payload: str  # the event as JSON
+    next_try: float
     attempts: int
     last_error: str | None = None
 

@@ -378,10 +378,12 @@ class SQLiteState:
                                  " WHERE address = ? ORDER BY time, id", (address.strip().lower(),))
         return [Event(t, k, r, bool(h), s, m, p) for t, k, r, h, s, m, p in rows]
 
-    def _enable(self, conn: sqlite3.Connection, address: str, now: float,
-                callbacks: list[CallbackTarget]) -> EnableResult:
+    def _enable(self, conn: sqlite3.Connection, address: str, now: float, callbacks: list[CallbackTarget],
+                reason: str | None = None) -> EnableResult:
+        """Clear the counts and lift the suppressions (only of ``reason`` when given) of one address."""
         found = conn.execute("SELECT disabled, user_id FROM addresses WHERE address = ?", (address,)).fetchone()
-        lifted = conn.execute("DELETE FROM suppressions WHERE address = ?", (address,)).rowcount
+        lifted = conn.execute("DELETE FROM suppressions WHERE address = ? AND (? IS NULL OR reason = ?)",
+                              (address, reason, reason)).rowcount
         if found is None:
             return EnableResult(address, known=lifted > 0, was_disabled=lifted > 0, enabled=lifted > 0)
         conn.execute(
@@ -418,7 +420,8 @@ class SQLiteState:
                 # Raised inside the transaction: the token is not spent either.
                 raise DataError(f"this re-enable token for {address} belongs to an earlier notice: "
                                 "the address is not disabled by it (already re-enabled?)")
-            return self._enable(conn, address, now, callbacks)
+            # A notice's token lifts only the bounce suppression it was sent for (DESIGN "Suppression").
+            return self._enable(conn, address, now, callbacks, reason="bounce")
 
     # -- the daily sweep -------------------------------------------------
     def _temp(self, conn: sqlite3.Connection, table: str) -> None:
@@ -561,8 +564,8 @@ class SQLiteState:
     # -- the callback/webhook outbox -----------------------------------
     @_translated
     def due_callbacks(self, now: float) -> list[Callback]:
-        rows = self.conn.execute("SELECT id, kind, target, package_id, sending_domain, address, payload, attempts,"
-                                 " last_error FROM callbacks WHERE next_try <= ? ORDER BY next_try, id", (now,))
+        rows = self.conn.execute("SELECT id, kind, target, package_id, sending_domain, address, payload, next_try,"
+                                 " attempts, last_error FROM callbacks WHERE next_try <= ? ORDER BY next_try, id", (now,))
         return [Callback(*row) for row in rows.fetchall()]
 
     @_translated
