@@ -565,7 +565,8 @@ class SQLiteState:
     @_translated
     def due_callbacks(self, now: float) -> list[Callback]:
         rows = self.conn.execute("SELECT id, kind, target, package_id, sending_domain, address, payload, next_try,"
-                                 " attempts, last_error FROM callbacks WHERE next_try <= ? ORDER BY next_try, id", (now,))
+                                 " attempts, last_error FROM callbacks WHERE next_try <= ? ORDER BY next_try, id",
+                                 (now,))
         return [Callback(*row) for row in rows.fetchall()]
 
     @_translated
