@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -58,7 +57,7 @@ class World:
 
     def status(self, address: str) -> dict:
         [row] = address_status(self.config, [address])
-        return asdict(row)
+        return row._asdict()
 
     def notices(self, address: str | None = None) -> list[email.message.Message]:
         found = []

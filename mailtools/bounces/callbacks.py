@@ -14,7 +14,6 @@ it is queued, so an admin who fixes a broken hook path fixes the backlog too.
 from __future__ import annotations
 
 import os
-import signal
 import time
 
 from ..config import Config
@@ -103,6 +102,8 @@ def _run_command(command: str, address: str, payload: str, timeout: float) -> No
 
 
 def _kill_group(pgid: int) -> None:
+    import signal  # only a run of a hook needs it
+
     try:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -185,9 +186,7 @@ def run_pending(state: StateStore, config: Config, now: float, budget_seconds: f
 
 def event_json(event: BounceEvent, kind: str) -> dict[str, Any]:
     """The JSON a hook reads on stdin for a recorded event."""
-    from dataclasses import asdict
-
-    data = asdict(event)
+    data = event._asdict()
     data["event"] = kind
     if "address" in data:
         data["address"] = data["address"].lower()

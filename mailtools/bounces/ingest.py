@@ -119,7 +119,7 @@ class Ingester:
         row = self.state.lookup_send(address.hash)
         if row is None:
             return f"{address.address}: no send-log entry for hash {address.hash}"
-        send = vars(row).copy()
+        send = row._asdict()
         # The HMAC covers the ids as they were at send time; a relay that
         # changed their case must not make a real bounce look forged.
         uid, pid = address.user_id, address.package_id

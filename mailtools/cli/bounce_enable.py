@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import click
 
 from ..bounces.records import enable_addresses, enable_by_token
@@ -59,7 +57,7 @@ def cli(addresses: tuple[str, ...], token: str | None, as_json: bool, spool: str
         results = enable_addresses(context.config, list(addresses), now())
     for result in results:
         if as_json:
-            print_json(asdict(result))
+            print_json(result._asdict())
         elif not quiet:
             click.echo(_say(result))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
 
 import click
 
@@ -76,7 +75,7 @@ def cli(addresses: tuple[str, ...], disabled_only: bool, as_json: bool, spool: s
     rows = address_status(context.config, list(addresses) or None, disabled_only)
     if as_json:
         for row in rows:
-            print_json(asdict(row))
+            print_json(row._asdict())
     else:
         _table(rows, list(addresses), disabled_only)
 

@@ -19,7 +19,6 @@ import functools
 import json
 import os
 import sqlite3
-import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -148,7 +147,9 @@ class SQLiteState:
         if self.readonly:
             if not os.path.exists(self.path):
                 raise TempFailure(f"no state database at {self.path} (wrong --spool or [database] url?)")
-            uri = f"file:{urllib.parse.quote(self.path)}?mode=ro"
+            from urllib.parse import quote  # only readers need it: not on the pipe's path
+
+            uri = f"file:{quote(self.path)}?mode=ro"
             conn = sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None)
         else:
             os.makedirs(os.path.dirname(self.path), mode=0o750, exist_ok=True)
