@@ -63,6 +63,9 @@ def test_status_without_a_database_is_75_naming_it_not_no_record(admin: Admin) -
         assert (done.returncode, done.stdout) == (75, b""), done.stderr
         assert str(admin.spool / "db" / "state.sqlite").encode() in done.stderr
     assert not admin.spool.exists()  # looking does not create a spool
+    done = admin("bounce-enable", "a@example.org")
+    assert done.returncode == 75 and b"no state database" in done.stderr
+    assert not (admin.spool / "db" / "state.sqlite").exists()
 
 
 def test_status_of_an_unknown_address_prints_nothing(admin: Admin) -> None:

@@ -54,8 +54,12 @@ def _check_address(raw: str) -> str:
 
 def _enable_and_run(config: Config, now: float,
                     enable: Callable[[StateStore, list[CallbackTarget]], list[EnableResult]]) -> list[EnableResult]:
-    """Enable in the database, then run the on_enable hooks now (DESIGN: when bounce-enable runs)."""
-    state = open_state(config)
+    """Enable in the database, then run the on_enable hooks now (DESIGN: when bounce-enable runs).
+
+    A database that does not exist is TempFailure (75): there is nothing to
+    enable in it, and a mistyped --spool must not create one.
+    """
+    state = open_state(config, create=False)
     try:
         results = enable(state, callbacks.targets(config, "enable"))
         if any(r.was_disabled for r in results):

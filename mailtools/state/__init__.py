@@ -44,18 +44,19 @@ def _sqlite_path(url: str) -> str:
     return "/" + path.lstrip("/")
 
 
-def open_state(config: Config | str, readonly: bool = False) -> StateStore:
-    """Open the state database (created on first use unless ``readonly``).
+def open_state(config: Config | str, readonly: bool = False, create: bool = True) -> StateStore:
+    """Open the state database (created on first use when ``create`` and not ``readonly``).
 
-    ``readonly`` opens it read-only, and a missing database is TempFailure
-    (75) naming it, never an empty answer. A database newer than this program
-    is ConfigError (78); one of an older version is upgraded (not when readonly).
+    ``readonly`` opens it read-only. A missing database that is not to be
+    created is TempFailure (75) naming it, never an empty answer. A database
+    newer than this program is ConfigError (78); one of an older version is
+    upgraded (not when readonly).
     """
     url = config if isinstance(config, str) else database_url(config)
     if url.startswith("sqlite:"):
         from .sqlite import SQLiteState
 
-        return SQLiteState(_sqlite_path(url), readonly=readonly)
+        return SQLiteState(_sqlite_path(url), readonly=readonly, create=create)
     if url.startswith(("postgresql:", "postgres:")):
         raise ConfigError("database.url: the PostgreSQL backend is not installed in this version")
     raise ConfigError(f"database.url: {url!r} is neither sqlite:///PATH nor postgresql://...")

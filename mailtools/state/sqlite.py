@@ -132,10 +132,12 @@ def _marks(values: list[Any]) -> str:
 class SQLiteState:
     """The state database in one SQLite file."""
 
-    def __init__(self, path: str, readonly: bool = False) -> None:
+    def __init__(self, path: str, readonly: bool = False, create: bool = True) -> None:
         self.path = path
         self.url = "sqlite:///" + path
         self.readonly = readonly
+        if (readonly or not create) and not os.path.exists(path):
+            raise TempFailure(f"no state database at {path} (wrong --spool or [database] url?)")
         try:
             self.conn = self._open()
         except sqlite3.DatabaseError as exc:
@@ -145,8 +147,6 @@ class SQLiteState:
 
     def _open(self) -> sqlite3.Connection:
         if self.readonly:
-            if not os.path.exists(self.path):
-                raise TempFailure(f"no state database at {self.path} (wrong --spool or [database] url?)")
             from urllib.parse import quote  # only readers need it: not on the pipe's path
 
             uri = f"file:{quote(self.path)}?mode=ro"
