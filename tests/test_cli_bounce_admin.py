@@ -94,6 +94,19 @@ def test_status_json_fields_and_table(admin: Admin) -> None:
     assert admin("bounce-status", "--disabled").stdout == b"No disabled addresses.\n"
 
 
+def test_a_suppression_of_another_reason_shows_and_enable_lifts_it(admin: Admin) -> None:
+    db = open_state(parse_config({"spool": str(admin.spool)}))
+    db.suppress("m@example.org", "manual", "bounce-disable", T0)
+    db.close()
+    [row] = lines(admin("bounce-status", "--json", "--disabled"))
+    assert {k: row[k] for k in ("address", "disabled", "suppressed", "suppressed_since", "hard_bounces")} == {
+        "address": "m@example.org", "disabled": False, "suppressed": "manual", "suppressed_since": T0,
+        "hard_bounces": 0}
+    assert "manual" in admin("bounce-status").stdout.decode().splitlines()[1]
+    assert lines(admin("bounce-enable", "--json", "m@example.org"))[0]["was_disabled"] is True
+    assert lines(admin("bounce-status", "--json", "--disabled")) == []
+
+
 def test_sweep_json_then_enable_by_token_once(admin: Admin) -> None:
     admin.bounces("a@example.org", 11)
     assert lines(admin("bounce-sweep", "--dry-run", "--json")) == [

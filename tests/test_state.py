@@ -79,10 +79,15 @@ def test_a_package_unsubscribe_suppresses_only_that_packages_mail(store) -> None
     assert store.is_suppressed(["a@example.org"], package_id="forums") == {"a@example.org": "unsubscribe"}
     store.suppress("a@example.org", "manual", "bounce-disable", T0)
     assert store.is_suppressed(["a@example.org"], package_id="forums") == {"a@example.org": "manual"}
-    assert store.address_status(["a@example.org"]) == []  # no bounce record; the suppression is not one either
+    [row] = store.address_status(["a@example.org"])  # suppressed, never bounced: still a record
+    assert (row.suppressed, row.suppressed_since, row.unsubscribed_packages, row.disabled, row.hard_bounces) == (
+        "manual", T0, ["forums"], False, 0)
+    assert [r.address for r in store.address_status(None)] == ["a@example.org"]
+    assert [r.address for r in store.address_status(None, disabled_only=True)] == ["a@example.org"]
     assert store.lift_suppression("a@example.org", package_id="forums") == 1
     assert store.lift_suppression("a@example.org", reason="complaint") == 0  # only the reason given
     assert store.is_suppressed(["a@example.org"]) == {"a@example.org": "manual"}
+    assert store.address_status(["a@example.org"])[0].unsubscribed_packages == []
 
 
 def test_is_suppressed_answers_for_more_addresses_than_one_query_takes(store) -> None:

@@ -29,7 +29,9 @@ Examples:
 soft_bounces, disabled, first_bounce, last_bounce, notices_sent (times in
 Unix seconds or null), and last_notice, disabled_at, last_sent,
 soft_by_domain, suppressed (null or bounce, complaint, unsubscribe, manual),
-suppressed_since. An address with no record prints nothing and exits 0.
+suppressed_since, unsubscribed_packages. --disabled lists every address
+no mail reaches, whatever the reason. An address with no record prints
+nothing and exits 0.
 Reads the state database read-only ([database] url, by default the spool's
 db/state.sqlite); one that does not exist exits 75 naming it.
 """
@@ -48,7 +50,8 @@ def _table(rows: list[AddressStatus], named: list[str], disabled_only: bool) -> 
         click.echo(f"{'Address':<{width}} {'User':>8} {'Hard':>5} {'Soft':>5}  {'Disabled':<16} {'Notices':>7}  "
                    f"{'First bounce':<16}  {'Last bounce':<16}")
     for r in rows:
-        disabled = _when(r.disabled_at) if r.disabled else "no"
+        # Disabled by the policy: since when; suppressed for another reason: which.
+        disabled = _when(r.disabled_at) if r.disabled else (r.suppressed or "no")
         click.echo(f"{r.address:<{width}} {r.user_id or '-':>8} {r.hard_bounces:>5} {r.soft_bounces:>5}  "
                    f"{disabled:<16} {r.notices_sent:>7}  {_when(r.first_bounce):<16}  "
                    f"{_when(r.last_bounce):<16}")

@@ -92,6 +92,7 @@ class AddressStatus(NamedTuple):
     soft_by_domain: dict[str, int] = {}  # noqa: RUF012 - a row is never changed in place
     suppressed: str | None = None  # the reason of an all-mail suppression
     suppressed_since: float | None = None
+    unsubscribed_packages: list[str] = []  # noqa: RUF012 - packages whose mail it left (DESIGN "Suppression")
 
 
 class Event(NamedTuple):

@@ -260,6 +260,8 @@ class SQLiteState:
     @staticmethod
     def _suppress(conn: sqlite3.Connection, address: str, reason: str, origin: str, now: float,
                   package_id: str | None) -> int:
+        # A suppressed address has a record that bounce-status shows, bounced or not.
+        conn.execute("INSERT INTO addresses(address) VALUES (?) ON CONFLICT(address) DO NOTHING", (address,))
         return conn.execute(
             "INSERT INTO suppressions(address, scope, reason, origin, since) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(address, scope) DO NOTHING",
@@ -341,10 +343,12 @@ class SQLiteState:
         may since have been forgotten or cleared: that is worth seeing), or a
         suppression. One that was only mailed (the flusher keeps its last_sent)
         has none. A listing without names shows only addresses with bounces
-        counted, disabled, notified or suppressed.
+        counted, disabled, notified or suppressed; ``disabled_only`` those
+        no mail reaches (suppressed for all mail, for any reason).
         """
-        where = "disabled = 1" if disabled_only else \
-            "(disabled = 1 OR hard_bounces > 0 OR soft_bounces > 0 OR notices_sent > 0)"
+        where = "(disabled = 1 OR address IN (SELECT address FROM suppressions WHERE scope = ''))" \
+            if disabled_only else ("(disabled = 1 OR hard_bounces > 0 OR soft_bounces > 0 OR notices_sent > 0"
+                                   " OR address IN (SELECT address FROM suppressions))")
         if addresses is not None and not disabled_only:
             where = where[:-1] + " OR EXISTS (SELECT 1 FROM events e WHERE e.address = addresses.address))"
         conn = self.conn
@@ -360,18 +364,23 @@ class SQLiteState:
             rows.sort(key=lambda r: order[r[0]])
         soft: dict[str, dict[str, int]] = {}
         suppressed: dict[str, tuple[str, float]] = {}
+        packages: dict[str, list[str]] = {}
         for chunk in chunks([r[0] for r in rows]):
             for address, domain, count in conn.execute(
                     f"SELECT address, sending_domain, count FROM soft_counters WHERE address IN ({_marks(chunk)})",
                     chunk):
                 soft.setdefault(address, {})[domain] = count
-            for address, reason, since in conn.execute(
-                    f"SELECT address, reason, since FROM suppressions WHERE scope = '' AND address IN"
-                    f" ({_marks(chunk)})", chunk):
-                suppressed[address] = (reason, since)
+            for address, scope, reason, since in conn.execute(
+                    f"SELECT address, scope, reason, since FROM suppressions WHERE address IN ({_marks(chunk)})"
+                    " ORDER BY address, scope", chunk):
+                if scope == ALL_MAIL:
+                    suppressed[address] = (reason, since)
+                else:
+                    packages.setdefault(address, []).append(scope)
         return [AddressStatus(*r[:4], bool(r[4]), *r[5:], soft_by_domain=soft.get(r[0], {}),
                               suppressed=suppressed.get(r[0], (None, None))[0],
-                              suppressed_since=suppressed.get(r[0], (None, None))[1]) for r in rows]
+                              suppressed_since=suppressed.get(r[0], (None, None))[1],
+                              unsubscribed_packages=packages.get(r[0], [])) for r in rows]
 
     @_translated
     def events(self, address: str) -> list[Event]:
