@@ -115,6 +115,8 @@ def _translated(method: Callable[..., T]) -> Callable[..., T]:
     def wrapper(self: SQLiteState, *args: Any, **kwargs: Any) -> T:
         try:
             return method(self, *args, **kwargs)
+        except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
+            raise  # a bug of ours: retrying would not help, so not 75
         except sqlite3.DatabaseError as exc:  # OperationalError (locked, full, I/O) and a damaged file
             raise TempFailure(f"state database {self.path}: {exc}") from exc
 
