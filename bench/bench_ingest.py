@@ -33,9 +33,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from mailtools import state  # noqa: E402
 from mailtools.outbound import verp  # noqa: E402
 from mailtools.secret import load_secret  # noqa: E402
+from mailtools.state import db_path, open_state  # noqa: E402
+from mailtools.state.base import SendRecord  # noqa: E402
 
 TEMPLATE = REPO / "tests" / "data" / "bounces" / "postfix" / "bounce_userunknown.eml"
 COMMAND = [sys.executable, "-c", "from mailtools.cli.bounce_ingest import main; main()"]
@@ -44,18 +45,17 @@ COMMAND = [sys.executable, "-c", "from mailtools.cli.bounce_ingest import main; 
 def make_sends(spool: Path, count: int) -> list[tuple[str, str, str]]:
     """``count`` send-log rows; returns (verp address, recipient, message id) for each."""
     secret = load_secret(str(spool))
-    conn = state.connect(str(spool))
+    store = open_state("sqlite:///" + db_path(str(spool)))
     rows, out = [], []
     for i in range(count):
         recipient = f"user{i}@remote.test"
         message_id = f"<{uuid.uuid4().hex}@example.org>"
         address = verp.make(secret, "bounce", "bounces.example.org", str(i + 1), "7", message_id, recipient)
-        rows.append((address.hash, recipient, message_id, str(i + 1), "7", "app@example.org", "Q", time.time()))
+        rows.append(SendRecord(address.hash, recipient, message_id, str(i + 1), "7", "app@example.org", "Q",
+                               time.time()))
         out.append((address.address, recipient, message_id))
-    conn.execute("BEGIN")
-    state.record_sends(conn, rows)
-    conn.execute("COMMIT")
-    conn.close()
+    store.add_sends(rows)
+    store.close()
     return out
 
 
@@ -105,11 +105,11 @@ def bench_pipe(spool: Path, env: dict[str, str], sends: list[tuple[str, str, str
 
 
 def sqlite_count(spool: Path) -> int:
-    conn = state.connect(str(spool), readonly=True)
+    store = open_state("sqlite:///" + db_path(str(spool)), readonly=True)
     try:
-        return conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        return store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     finally:
-        conn.close()
+        store.close()
 
 
 def bench_maildir(spool: Path, env: dict[str, str], workdir: Path, sends: list[tuple[str, str, str]]) -> dict:

@@ -28,10 +28,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from mailtools import state  # noqa: E402
-from mailtools.bounces import records  # noqa: E402
 from mailtools.outbound.envelope import Envelope, Recipient  # noqa: E402
 from mailtools.outbound.spool import Spool  # noqa: E402
+from mailtools.state import db_path, open_state  # noqa: E402
 
 DAY = 86400.0
 NOW = 1_750_000_000.0
@@ -41,8 +40,8 @@ def build(root: str, n: int, seed: int = 1) -> None:
     rng = random.Random(seed)
     spool = Spool(root)
     spool.ensure()
-    conn = state.connect(root)
-    records.ensure_schema(conn)
+    store = open_state("sqlite:///" + db_path(root))
+    conn = store.conn  # a million rows straight into SQLite: the interface adds them one event at a time
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -200000")
     addresses, events, soft, sends = [], [], {}, []
@@ -92,7 +91,9 @@ def build(root: str, n: int, seed: int = 1) -> None:
                      " hard, time, message_id, bounce_file, soft_pending) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", events)
     conn.executemany("INSERT INTO soft_counters VALUES (?, ?, ?, ?)",
                      [(a, d, c, t) for (a, d), (c, t) in soft.items()])
-    state.record_sends(conn, sends)
+    conn.executemany("INSERT INTO sendlog VALUES (?, ?, ?, ?, ?, ?, ?, ?)", sends)
+    conn.executemany("INSERT INTO suppressions(address, scope, reason, origin, since) VALUES (?, '', 'bounce',"
+                     " 'bounce-sweep', ?)", [(a[0], a[5]) for a in addresses if a[4]])
     conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

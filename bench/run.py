@@ -66,14 +66,9 @@ def maildir(quick: bool) -> list[dict]:
 
 
 def with_schema(spool: Path) -> None:
-    from mailtools import state
-    from mailtools.bounces import records
+    from mailtools.state import db_path, open_state
 
-    conn = state.connect(str(spool))
-    try:
-        records.ensure_schema(conn)
-    finally:
-        conn.close()
+    open_state("sqlite:///" + db_path(str(spool))).close()  # creates every table
 
 
 def sweep(quick: bool) -> list[dict]:

@@ -59,6 +59,10 @@ class Retention(Record):
     bounce_days: float = 30
 
 
+class Database(Record):
+    url: str = ""  # "" means sqlite:///<spool>/db/state.sqlite (mailtools.state.database_url)
+
+
 class Dkim(Record):
     selector: str = ""
     domain: str = ""
@@ -101,6 +105,7 @@ class Config(Record):
     retry: Retry = Factory(Retry)
     bounce: Bounce = Factory(Bounce)
     retention: Retention = Factory(Retention)
+    database: Database = Factory(Database)
     dkim: Dkim = Factory(Dkim)
     log: Log = Factory(Log)
     packages: dict[str, Package] = Factory(dict)
@@ -110,7 +115,7 @@ class Config(Record):
 
 
 _SECTIONS = {"transport": Transport, "retry": Retry, "bounce": Bounce,
-             "retention": Retention, "dkim": Dkim, "log": Log}
+             "retention": Retention, "database": Database, "dkim": Dkim, "log": Log}
 _TABLES = {"packages": Package, "platforms": Platform, "senders": SenderAccount}
 _CHOICES = {"transport.kind": ("smtp", "sendmail"),
             "transport.starttls": ("auto", "always", "never"),

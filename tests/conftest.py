@@ -24,6 +24,13 @@ def command_path(name: str) -> str:
     return str(path) if path.exists() else str(ROOT / "bin" / name)
 
 
+def spool_state(spool: Path | str, readonly: bool = False):
+    """The state database of a spool, through the state layer's interface (closes with .close())."""
+    from mailtools.state import db_path, open_state
+
+    return open_state("sqlite:///" + db_path(str(spool)), readonly=readonly)
+
+
 @pytest.fixture
 def spool_dir(tmp_path: Path) -> Path:
     return tmp_path / "spool"

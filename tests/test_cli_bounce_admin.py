@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mailtools import state
 from mailtools.bounces.records import BounceEvent, record_bounce
 from mailtools.config import parse_config
+from mailtools.state import open_state
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = 1_700_000_000.0
@@ -33,11 +33,12 @@ class Admin:
         return subprocess.run(argv, capture_output=True, cwd=ROOT, env=env, timeout=60)
 
     def bounces(self, address: str, count: int, hard: bool = True) -> None:
-        conn = state.connect(str(self.spool))
+        config = parse_config({"spool": str(self.spool)})
+        db = open_state(config)
         for i in range(count):
-            record_bounce(conn, BounceEvent(address, "42", None, "shop.example", "userunknown", "5.1.1", hard,
-                                            T0 + i, None, f"{address}-{hard}-{i}", None), parse_config({}))
-        conn.close()
+            record_bounce(db, BounceEvent(address, "42", None, "shop.example", "userunknown", "5.1.1", hard,
+                                          T0 + i, None, f"{address}-{hard}-{i}", None), config)
+        db.close()
 
     def token(self) -> str:
         queued = self.spool / "queued"
@@ -55,10 +56,19 @@ def lines(done: subprocess.CompletedProcess) -> list[dict]:
     return [json.loads(line) for line in done.stdout.decode().splitlines()]
 
 
-def test_status_of_an_unknown_address_prints_nothing(admin: Admin) -> None:
-    done = admin("bounce-status", "--json", "nobody@example.org")
-    assert (done.returncode, done.stdout) == (0, b"")
+def test_status_without_a_database_is_75_naming_it_not_no_record(admin: Admin) -> None:
+    """Issue 10 item 4: a mistyped --spool must not look like "no addresses with bounces"."""
+    for args in (["--json", "nobody@example.org"], []):
+        done = admin("bounce-status", *args)
+        assert (done.returncode, done.stdout) == (75, b""), done.stderr
+        assert str(admin.spool / "db" / "state.sqlite").encode() in done.stderr
     assert not admin.spool.exists()  # looking does not create a spool
+    done = admin("bounce-enable", "a@example.org")
+    assert done.returncode == 75 and b"no state database" in done.stderr
+    assert not (admin.spool / "db" / "state.sqlite").exists()
+
+
+def test_status_of_an_unknown_address_prints_nothing(admin: Admin) -> None:
     admin.bounces("a@example.org", 1)
     done = admin("bounce-status", "--json", "nobody@example.org")
     assert (done.returncode, done.stdout) == (0, b"")
@@ -82,6 +92,19 @@ def test_status_json_fields_and_table(admin: Admin) -> None:
     assert table.rstrip().endswith("-- 2 addresses, 0 disabled")
     assert lines(admin("bounce-status", "--json", "--disabled")) == []
     assert admin("bounce-status", "--disabled").stdout == b"No disabled addresses.\n"
+
+
+def test_a_suppression_of_another_reason_shows_and_enable_lifts_it(admin: Admin) -> None:
+    db = open_state(parse_config({"spool": str(admin.spool)}))
+    db.suppress("m@example.org", "manual", "bounce-disable", T0)
+    db.close()
+    [row] = lines(admin("bounce-status", "--json", "--disabled"))
+    assert {k: row[k] for k in ("address", "disabled", "suppressed", "suppressed_since", "hard_bounces")} == {
+        "address": "m@example.org", "disabled": False, "suppressed": "manual", "suppressed_since": T0,
+        "hard_bounces": 0}
+    assert "manual" in admin("bounce-status").stdout.decode().splitlines()[1]
+    assert lines(admin("bounce-enable", "--json", "m@example.org"))[0]["was_disabled"] is True
+    assert lines(admin("bounce-status", "--json", "--disabled")) == []
 
 
 def test_sweep_json_then_enable_by_token_once(admin: Admin) -> None:
@@ -117,6 +140,28 @@ def test_enable_by_address(admin: Admin) -> None:
     assert done.stdout.decode().splitlines() == ["a@example.org: enabled (was disabled); bounce counts cleared",
                                                  "x@example.org: no record; nothing to do"]
     assert admin("bounce-status", "--json", "--disabled").stdout == b""
+
+
+def test_on_enable_runs_when_bounce_enable_runs(admin: Admin, tmp_path: Path) -> None:
+    """Issue 10 item 6: not at the next sweep or bounce, but before bounce-enable exits."""
+    log = tmp_path / "enabled.log"
+    script = tmp_path / "on_enable.sh"
+    script.write_text(f'#!/bin/sh\nprintf "%s " "$1" >> "{log}"\ncat >> "{log}"\necho >> "{log}"\n')
+    script.chmod(0o755)
+    with admin.config.open("a") as config:
+        config.write(f'[packages.7]\non_enable = "{script}"\n')
+    admin.bounces("a@example.org", 11)
+    admin.bounces("b@example.org", 1)
+    assert lines(admin("bounce-sweep", "--json"))[0]["disabled"] == 1
+    assert not log.exists()
+    done = admin("bounce-enable", "a@example.org", "b@example.org")
+    assert done.returncode == 0, done.stderr
+    [line] = log.read_text().splitlines()  # b was not disabled: no on_enable for it
+    address, payload = line.split(" ", 1)
+    assert address == "a@example.org"
+    assert json.loads(payload) == {"event": "enable", "address": "a@example.org", "user_id": "42", "time": T0 + 100}
+    admin("bounce-sweep")  # ran once: nothing left in the outbox to run again
+    assert len(log.read_text().splitlines()) == 1
 
 
 @pytest.mark.parametrize("args", [[], ["a@example.org", "--token", "t"], ["not-an-address"]])

@@ -14,9 +14,8 @@ from __future__ import annotations
 import email
 import re
 
-from conftest import Cli, message, smtp_config
+from conftest import Cli, message, smtp_config, spool_state
 
-from mailtools import state
 from mailtools.demo import samples
 from mailtools.outbound import verp
 
@@ -31,7 +30,7 @@ def test_fifty_days(smtp, spool_dir, tmp_path):
 domain = "bounces.example.org"
 reenable_url = "https://example.org/mail/reenable?token={token}"
 """))
-    conn = state.connect(str(spool_dir))
+    db = spool_state(spool_dir)
     seen = 0
     bounce_count = {HARD: 0}
     disabled_on = notices = None
@@ -39,8 +38,8 @@ reenable_url = "https://example.org/mail/reenable?token={token}"
     token = None
 
     def bounce(rcpt: str, mail_from: str, kind: str, now: int) -> None:
-        row = state.lookup_send(conn, verp.parse(mail_from).hash)
-        dsn = samples.postfix_dsn(mail_from, rcpt, row["message_id"], kind)
+        row = db.lookup_send(verp.parse(mail_from).hash)
+        dsn = samples.postfix_dsn(mail_from, rcpt, row.message_id, kind)
         done = cli("bounce-ingest", input=dsn, now=now, env={"RECIPIENT": mail_from, "ORIGINAL_RECIPIENT": mail_from})
         assert done.returncode == 0, done.stderr
 

@@ -1,6 +1,6 @@
 """Helpers shared by the bounce-ingest tests (no tests here).
 
-Real parts only: send-log rows written with ``state.record_sends``, VERP
+Real parts only: send-log rows written with the state layer's ``add_sends``, VERP
 addresses from ``verp.make`` with the spool's own secret, DSNs made from the
 real Postfix ones in tests/data/bounces/postfix, and the real command run as
 Postfix runs it (environment, stdin, a leading ``From `` line).
@@ -17,9 +17,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from conftest import spool_state
+
 from mailtools import state
 from mailtools.outbound import verp
 from mailtools.secret import load_secret
+from mailtools.state.base import SendRecord
 
 REPO = Path(__file__).resolve().parents[1]
 POSTFIX = REPO / "tests" / "data" / "bounces" / "postfix"
@@ -53,9 +56,9 @@ class TestSpool:
              message_id: str | None = None, sender: str = "app@example.org") -> Sent:
         message_id = message_id or f"<{uuid.uuid4().hex}@example.org>"
         address = verp.make(self.secret, PREFIX, DOMAIN, user_id, package_id, message_id, recipient)
-        conn = state.connect(str(self.root))
-        state.record_sends(conn, [(address.hash, recipient, message_id, user_id, package_id, sender, "Q1", 1.0)])
-        conn.close()
+        db = spool_state(self.root)
+        db.add_sends([SendRecord(address.hash, recipient, message_id, user_id, package_id, sender, "Q1", 1.0)])
+        db.close()
         return Sent(address.address, recipient, message_id, user_id, package_id)
 
     def query(self, sql: str, *args: object) -> list[tuple]:

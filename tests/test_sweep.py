@@ -6,7 +6,6 @@ import email
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from mailtools import state
 from mailtools.bounces import notices
 from mailtools.bounces.records import BounceEvent, address_status, record_bounce
 from mailtools.bounces.sweep import sweep, sweep_lock
@@ -24,6 +22,8 @@ from mailtools.errors import TempFailure
 from mailtools.outbound.envelope import Envelope, Recipient
 from mailtools.outbound.spool import Spool
 from mailtools.secret import load_secret
+from mailtools.state import open_state
+from mailtools.state.base import SendRecord, StateStore
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = 86400.0
@@ -38,7 +38,7 @@ class World:
         self.spool.ensure()
         self.config = parse_config({"spool": self.spool.root, "bounce": {
             "domain": "bounces.example.org", "reenable_url": "https://example.org/reenable?t={token}", **bounce}})
-        self.conn = state.connect(self.spool.root)
+        self.conn = open_state(self.config)
         self.monkeypatch = monkeypatch
         self.keys = 0
 
@@ -49,15 +49,15 @@ class World:
             hard, at, "<m@shop.example>", f"dsn-{self.keys}", None), self.config)
 
     def sent(self, address: str, at: float) -> None:
-        state.mark_sent(self.conn, [address], at)
+        self.conn.mark_sent([address], at)
 
     def sweep(self, at: float, dry_run: bool = False) -> dict:
         self.monkeypatch.setenv("MAILTOOLS_NOW", str(at))  # submit() reads the clock too
         return sweep(self.config, self.spool, at, dry_run=dry_run)
 
     def status(self, address: str) -> dict:
-        [row] = address_status(self.conn, [address])
-        return row
+        [row] = address_status(self.config, [address])
+        return row._asdict()
 
     def notices(self, address: str | None = None) -> list[email.message.Message]:
         found = []
@@ -184,7 +184,7 @@ def test_a_month_of_daily_sweeps(world: World) -> None:
     body = message.get_payload(decode=True).decode()
     assert "userunknown" in body and "reminder 1 of at most 4" in body
     token = body.split("https://example.org/reenable?t=", 1)[1].split()[0]
-    assert check_token(load_secret(world.spool.root), world.conn, token, noon + 60 * DAY) == "dead@example.org"
+    assert check_token(load_secret(world.spool.root), token, noon + 60 * DAY).address == "dead@example.org"
 
 
 def test_an_older_notices_token_does_nothing_once_the_address_was_re_enabled(world: World) -> None:
@@ -200,16 +200,15 @@ def test_an_older_notices_token_does_nothing_once_the_address_was_re_enabled(wor
         return message.get_payload(decode=True).decode().split("reenable?t=", 1)[1].split()[0]
 
     first, second = (token_of(m) for m in world.notices("dead@example.org"))
-    secret = load_secret(world.spool.root)
-    assert enable_by_token(world.conn, world.config, secret, second, T0 + 9 * DAY)["enabled"]
+    assert enable_by_token(world.config, second, T0 + 9 * DAY).enabled
     with pytest.raises(DataError, match="earlier notice"):
-        enable_by_token(world.conn, world.config, secret, first, T0 + 9 * DAY)
+        enable_by_token(world.config, first, T0 + 9 * DAY)
     for i in range(11):  # disabled again later: the old notices' tokens still do nothing
         world.bounce("dead@example.org", T0 + 10 * DAY + i)
     world.sweep(T0 + 11 * DAY)
     assert world.status("dead@example.org")["disabled"]
     with pytest.raises(DataError, match="earlier notice"):
-        enable_by_token(world.conn, world.config, secret, first, T0 + 11 * DAY)
+        enable_by_token(world.config, first, T0 + 11 * DAY)
     assert world.status("dead@example.org")["disabled"]
 
 
@@ -259,14 +258,14 @@ def test_purge_follows_retention(world: World) -> None:
         bounces.append(path)
     world.bounce("old@example.org", T0 - 31 * DAY)
     world.bounce("new@example.org", T0 - 29 * DAY)
-    state.record_sends(world.conn, [("h1", "x@example.org", "<m>", None, None, "s", "q", T0 - 31 * DAY),
-                                    ("h2", "x@example.org", "<m>", None, None, "s", "q", T0 - 29 * DAY)])
+    world.conn.add_sends([SendRecord("h1", "x@example.org", "<m>", None, None, "s", "q", T0 - 31 * DAY),
+                          SendRecord("h2", "x@example.org", "<m>", None, None, "s", "q", T0 - 29 * DAY)])
     # files: old sent, old dropped, two old bounces; rows: one event, one send-log row
     assert world.sweep(T0)["purged"] == 6
     assert [os.path.exists(p) for p in (old_sent, new_sent, old_drop, queued)] == [False, True, False, True]
     assert [p.exists() for p in bounces] == [False, False, True]
-    assert world.conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
-    assert world.conn.execute("SELECT hash FROM sendlog").fetchall() == [("h2",)]
+    assert (world.conn.events("old@example.org"), len(world.conn.events("new@example.org"))) == ([], 1)
+    assert world.conn.lookup_send("h1") is None and world.conn.lookup_send("h2") is not None
     assert world.sweep(T0)["purged"] == 0
 
 
@@ -290,7 +289,7 @@ def test_on_disable_hook_runs_from_the_sweep(world: World, tmp_path: Path) -> No
     script = tmp_path / "on_disable.sh"
     script.write_text(f'#!/bin/sh\necho "$1" >> "{log}"\ncat > /dev/null\n')
     script.chmod(0o755)
-    world.config = parse_config({"bounce": {"domain": "bounces.example.org"},
+    world.config = parse_config({"spool": world.spool.root, "bounce": {"domain": "bounces.example.org"},
                                  "packages": {"7": {"on_disable": str(script)}}})
     for i in range(11):
         world.bounce("a@example.org", T0 + i)
@@ -309,32 +308,35 @@ def test_rules_use_the_indexes(world: World) -> None:
         "forget": "SELECT address FROM addresses WHERE last_bounce IS NOT NULL AND quiet_since <= 1"
                   " AND quiet_since > last_bounce",
         "disable": "SELECT address FROM addresses WHERE disabled = 0 AND hard_bounces > 0 AND hard_bounces > 10",
-        "notify": "SELECT address " + notices.due_query(world.config, T0)[0],
+        "notify": "SELECT address " + world.conn._DUE,
         "escalate": "SELECT id FROM events WHERE soft_pending = 1 AND time > 1",
     }
     world.bounce("a@example.org", T0)
     for name, query in plans.items():
         args = (1,) * query.count("?")
-        plan = " ".join(r[-1] for r in world.conn.execute("EXPLAIN QUERY PLAN " + query, args))
+        plan = " ".join(r[-1] for r in world.conn.conn.execute("EXPLAIN QUERY PLAN " + query, args))
         print(name, plan)
         assert "USING" in plan and "SCAN addresses " not in plan + " ", (name, plan)
 
 
-def _dump(conn: sqlite3.Connection) -> dict:
-    tables = ("addresses", "events", "soft_counters", "callbacks", "tokens_used")
-    return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+def _dump(db: StateStore) -> dict:
+    """Every row of every table (SQLite's look inside: a dry run must change none of them)."""
+    tables = ("addresses", "events", "soft_counters", "callbacks", "tokens_used", "suppressions", "sendlog")
+    return {t: sorted(db.conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
 
 
 # -- killed half way -------------------------------------------------------------------------------
 
 def _populate(spool: Spool, count: int) -> None:
-    conn = state.connect(spool.root)
+    config = parse_config({"spool": spool.root})
+    conn = open_state(config)
     record_bounce(conn, BounceEvent("x@example.org", None, None, None, "userunknown", None, True, T0, None, "k", None),
-                  parse_config({}))  # creates the schema
-    with conn:
-        conn.execute("BEGIN")
-        conn.executemany("INSERT INTO addresses(address, hard_bounces, first_bounce, last_bounce) VALUES (?, 11, ?, ?)",
-                         [(f"user{i:05d}@example.org", T0, T0) for i in range(count)])
+                  config)
+    with conn.conn:  # a bulk load straight into SQLite: the interface adds one bounce at a time
+        conn.conn.execute("BEGIN")
+        conn.conn.executemany(
+            "INSERT INTO addresses(address, hard_bounces, first_bounce, last_bounce) VALUES (?, 11, ?, ?)",
+            [(f"user{i:05d}@example.org", T0, T0) for i in range(count)])
     conn.close()
     for _ in range(200):
         _queue_file(spool, "sent", T0 - 10 * DAY)
@@ -358,7 +360,7 @@ def _run_sweep(spool: Spool, at: float, kill_at: int | None = None) -> subproces
 
 
 def _check_finished(spool: Spool, count: int) -> None:
-    conn = state.connect(spool.root)
+    conn = open_state(parse_config({"spool": spool.root})).conn
     rows = conn.execute("SELECT disabled, notices_sent, count(*) FROM addresses WHERE address LIKE 'user%'"
                         " GROUP BY 1, 2").fetchall()
     assert rows == [(1, 1, count)]

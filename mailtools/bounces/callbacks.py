@@ -13,69 +13,50 @@ it is queued, so an admin who fixes a broken hook path fixes the backlog too.
 
 from __future__ import annotations
 
-import json
-import sqlite3
+import os
 import time
 
 from ..config import Config
+from ..errors import MailtoolsError
 from ..log import get_logger
+from ..state.base import CallbackTarget
 
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
     from typing import Any
 
+    from ..state.base import BounceEvent, StateStore
+
 log = get_logger("mailtools.callbacks")
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS callbacks (
-        id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL,            -- bounce | disable | enable
-        target TEXT NOT NULL,          -- command | webhook
-        package_id TEXT, sending_domain TEXT,
-        address TEXT NOT NULL, payload TEXT NOT NULL,
-        created REAL NOT NULL, next_try REAL NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)""",
-    "CREATE INDEX IF NOT EXISTS callbacks_due ON callbacks(next_try)",
-)
 HOOKS = {"bounce": "on_bounce", "disable": "on_disable", "enable": "on_enable"}
 MIN_BACKOFF = 60
 MAX_BACKOFF = 6 * 3600
+MIN_TIMEOUT = 0.5  # a hook started near the end of a run's budget still gets this long
 
 
-def ensure_schema(conn: sqlite3.Connection) -> None:
-    for statement in SCHEMA:
-        conn.execute(statement)
-
-
-def queue(conn: sqlite3.Connection, config: Config, kind: str, address: str, event: dict[str, Any],
-          package_id: str | None, sending_domain: str | None) -> int:
-    """Insert the callbacks ``kind`` calls for, in the caller's transaction; return how many.
+def targets(config: Config, kind: str, package_id: str | None = None, sending_domain: str | None = None,
+            hard: bool = False) -> list[CallbackTarget]:
+    """Who hears of a ``kind`` event: the state layer queues one outbox row for each.
 
     ``on_<kind>`` of ``package_id``; for a disable or an enable without a
     package (the flag is global), of every package that has that hook. The
-    platform webhook of ``sending_domain`` for a hard bounce. The callers
-    (record_bounce, the sweep, enable) have made the schema already: this runs
-    once per recorded bounce.
+    platform webhook of ``sending_domain`` for a hard bounce.
     """
     hook = HOOKS[kind]
-    payload = json.dumps(event, sort_keys=True)
-    now = float(event.get("time") or 0)
-    rows = []
+    found = []
     if package_id is not None:
         package = config.packages.get(str(package_id))
         if package is not None and getattr(package, hook):
-            rows.append(("command", str(package_id), None))
+            found.append(CallbackTarget("command", str(package_id)))
     elif kind != "bounce":
-        rows += [("command", pid, None) for pid, package in sorted(config.packages.items()) if getattr(package, hook)]
-    if kind == "bounce" and event.get("hard") and sending_domain:
+        found += [CallbackTarget("command", pid) for pid, package in sorted(config.packages.items())
+                  if getattr(package, hook)]
+    if kind == "bounce" and hard and sending_domain:
         platform = config.platforms.get(sending_domain.lower())
         if platform is not None and platform.webhook:
-            rows.append(("webhook", None, sending_domain.lower()))
-    conn.executemany(
-        "INSERT INTO callbacks(kind, target, package_id, sending_domain, address, payload, created, next_try)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(kind, target, pid, domain, address, payload, now, now) for target, pid, domain in rows])
-    return len(rows)
+            found.append(CallbackTarget("webhook", None, sending_domain.lower()))
+    return found
 
 
 def _resolve(config: Config, kind: str, target: str, package_id: str | None, domain: str | None) -> str:
@@ -87,20 +68,46 @@ def _resolve(config: Config, kind: str, target: str, package_id: str | None, dom
 
 
 def _run_command(command: str, address: str, payload: str, timeout: float) -> None:
+    """Run a hook in its own session; on timeout kill its whole process group.
+
+    A hook is often a shell script whose children (curl, sleep, php) would
+    outlive a kill of the shell alone, orphaned under PID 1 and still holding
+    the pipe's stderr open, so ``communicate`` would wait for them too.
+    """
     import shlex  # only a run of a hook needs these
     import subprocess
 
     argv = shlex.split(command) + [address]
     try:
-        done = subprocess.run(argv, input=payload.encode(), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"timed out after {timeout:g}s") from None
+        child = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, start_new_session=True)
     except OSError as exc:
         raise RuntimeError(f"cannot run {argv[0]}: {exc.strerror}") from None
-    if done.returncode != 0:
-        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RuntimeError(f"exit {done.returncode}" + (f": {tail[-1][:200]}" if tail else ""))
+    try:
+        _, stderr = child.communicate(payload.encode(), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(child.pid)
+        child.communicate()  # reap it; the group is gone, so its pipes are closed
+        raise RuntimeError(f"timed out after {timeout:g}s; its process group was killed") from None
+    except BaseException:
+        _kill_group(child.pid)  # interrupted (SIGTERM, ^C): leave no hook behind
+        child.wait()
+        raise
+    finally:
+        # The hook is done, but what it started in the background is not ours to keep.
+        _kill_group(child.pid)
+    if child.returncode != 0:
+        tail = stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RuntimeError(f"exit {child.returncode}" + (f": {tail[-1][:200]}" if tail else ""))
+
+
+def _kill_group(pgid: int) -> None:
+    import signal  # only a run of a hook needs it
+
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is empty already
 
 
 def _post(url_template: str, address: str, payload: str, timeout: float) -> None:
@@ -123,56 +130,65 @@ def _post(url_template: str, address: str, payload: str, timeout: float) -> None
         raise RuntimeError(f"HTTP {status} from {url}")
 
 
-def run_pending(conn: sqlite3.Connection, config: Config, now: float, budget_seconds: float = 60) -> int:
+def run_pending(state: StateStore, config: Config, now: float, budget_seconds: float = 60) -> int:
     """Run the callbacks due at ``now``; return how many succeeded. Never raises.
 
     ``budget_seconds`` is wall time (not the policy clock): no callback is
-    started after it is spent, so a backlog of slow hooks cannot hold a
-    bounce-ingest pipe or the daily sweep for long; the rest wait for the next run.
+    started after it is spent, and none runs past it (its timeout is cut to
+    what is left), so a hanging hook cannot hold a bounce-ingest pipe or the
+    daily sweep for long; the rest wait for the next run.
     """
     timeout = config.bounce.callback_timeout
     started = time.monotonic()
     done = 0
     try:
-        ensure_schema(conn)
-        due = conn.execute("SELECT id, kind, target, package_id, sending_domain, address, payload, attempts"
-                           " FROM callbacks WHERE next_try <= ? ORDER BY next_try, id", (now,)).fetchall()
-    except sqlite3.Error as exc:
+        due = state.due_callbacks(now)
+    except MailtoolsError as exc:
         log.warning("callbacks: cannot read the queue: %s", exc)
         return 0
-    for number, (cid, kind, target, pid, domain, address, payload, attempts) in enumerate(due):
-        if number and time.monotonic() - started > budget_seconds:
+    for number, callback in enumerate(due):
+        left = budget_seconds - (time.monotonic() - started)
+        if number and left <= 0:
             log.info("callbacks: time budget spent; %d wait for the next run", len(due) - number)
             break
         try:
             # The claim: a lease past the timeout, so two runners (ingest and sweep) never run one twice,
             # and a runner killed mid-hook leaves it to be retried once the lease is over.
-            claimed = conn.execute("UPDATE callbacks SET next_try = ? WHERE id = ? AND next_try <= ?",
-                                   (now + timeout + 300, cid, now)).rowcount
-            if not claimed:
+            if not state.claim_callback(callback.id, now, now + timeout + 300):
                 continue
-            what = _resolve(config, kind, target, pid, domain)
+            what = _resolve(config, callback.kind, callback.target, callback.package_id, callback.sending_domain)
             if not what:
                 log.warning("callbacks: no %s configured any more for %s %s; dropping the %s callback for %s",
-                            HOOKS[kind] if target == "command" else "webhook", "package" if pid else "platform",
-                            pid or domain, kind, address)
-                conn.execute("DELETE FROM callbacks WHERE id = ?", (cid,))
+                            HOOKS[callback.kind] if callback.target == "command" else "webhook",
+                            "package" if callback.package_id else "platform",
+                            callback.package_id or callback.sending_domain, callback.kind, callback.address)
+                state.drop_callback(callback.id)
                 continue
+            this_timeout = max(MIN_TIMEOUT, min(timeout, left))
             try:
-                if target == "command":
-                    _run_command(what, address, payload, timeout)
+                if callback.target == "command":
+                    _run_command(what, callback.address, callback.payload, this_timeout)
                 else:
-                    _post(what, address, payload, timeout)
+                    _post(what, callback.address, callback.payload, this_timeout)
             except Exception as exc:  # any failure of the hook is logged and retried, never raised
-                delay = min(MAX_BACKOFF, MIN_BACKOFF * 2 ** min(attempts, 20))
+                delay = min(MAX_BACKOFF, MIN_BACKOFF * 2 ** min(callback.attempts, 20))
                 log.warning("callbacks: %s %s for %s failed (attempt %d, retry in %ds): %s",
-                            kind, target, address, attempts + 1, delay, exc)
-                conn.execute("UPDATE callbacks SET attempts = attempts + 1, next_try = ?, last_error = ?"
-                             " WHERE id = ?", (now + delay, str(exc)[:500], cid))
+                            callback.kind, callback.target, callback.address, callback.attempts + 1, delay, exc)
+                state.callback_failed(callback.id, now + delay, str(exc))
                 continue
-            conn.execute("DELETE FROM callbacks WHERE id = ?", (cid,))
+            state.callback_done(callback.id)
             done += 1
-        except sqlite3.Error as exc:
+        except MailtoolsError as exc:
             log.warning("callbacks: database error, stopping this run: %s", exc)
             break
     return done
+
+
+def event_json(event: BounceEvent, kind: str) -> dict[str, Any]:
+    """The JSON a hook reads on stdin for a recorded event."""
+    data = event._asdict()
+    data["event"] = kind
+    if "address" in data:
+        data["address"] = data["address"].lower()
+    return data
+

@@ -22,8 +22,9 @@ from .store import BounceStore, split_envelope, top_headers
 
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up (one process per bounce); only checkers need it
 if TYPE_CHECKING:
-    import sqlite3
     from typing import Any
+
+    from ..state.base import StateStore
 
 log = get_logger("mailtools.bounces.ingest")
 NOT_FAILED = ("delayed", "delivered", "relayed", "expanded")
@@ -59,12 +60,12 @@ def _norm_id(value: str | None) -> str:
 
 
 class Ingester:
-    """Holds what every message needs: config, DB connection, secret, store."""
+    """Holds what every message needs: config, the state database, secret, store."""
 
-    def __init__(self, config: Config, conn: sqlite3.Connection | None, secret: bytes | None,
+    def __init__(self, config: Config, state: StateStore | None, secret: bytes | None,
                  store: BounceStore | None = None) -> None:
         self.config = config
-        self.conn = conn
+        self.state = state
         self.secret = secret
         self.store = store
         self.prefix = config.bounce.prefix
@@ -113,14 +114,12 @@ class Ingester:
         """None when the VERP address is ours and agrees with the send log; else why not."""
         address = result.verp
         assert address is not None
-        if self.conn is None or self.secret is None:
+        if self.state is None or self.secret is None:
             return "no send log or secret in this spool"
-        from ..state import lookup_send
-
-        row = lookup_send(self.conn, address.hash)
+        row = self.state.lookup_send(address.hash)
         if row is None:
             return f"{address.address}: no send-log entry for hash {address.hash}"
-        send = dict(row)
+        send = row._asdict()
         # The HMAC covers the ids as they were at send time; a relay that
         # changed their case must not make a real bounce look forged.
         uid, pid = address.user_id, address.package_id
@@ -159,7 +158,7 @@ class Ingester:
         from .records import BounceEvent, record_bounce
 
         send = analysis.send
-        assert send is not None and self.conn is not None
+        assert send is not None and self.state is not None
         rv = self.recipient_verdict(analysis)
         if rv is not None and rv.action in NOT_FAILED:
             # A DSN that failed someone else but only delays (or delivered to) ours.
@@ -178,7 +177,7 @@ class Ingester:
             # hash, a DSN Postfix redelivers after a 75 and a replay of forged
             # DSNs with fresh Message-IDs about the same message count once.
             dsn_key=f"verp:{send['hash']}", bounce_file=bounce_file)
-        recorded = record_bounce(self.conn, event, self.config)
+        recorded = record_bounce(self.state, event, self.config)
         log.info("%s bounce for %s (user %s): %s %s%s", "hard" if event.hard else "soft", event.address,
                  event.user_id, event.reason, event.status or "", "" if recorded else " (already counted)")
         return recorded

@@ -122,7 +122,7 @@ def _worker(config: Any, items: list[str], maildir: str | None) -> BatchResult:
     try:
         return process(ingester, items, maildir)
     finally:
-        ingester.conn.close()
+        ingester.state.close()
 
 
 def workers_for(count: int) -> int:
@@ -153,7 +153,7 @@ def run_batch(config: Any, items: list[str], maildir: str | None = None, workers
                 result.add(part)
     log.info("%s: %d handled, %d bounces recorded, %d unrecognized, %d unreadable", maildir or "files",
              result.handled, result.recorded, result.unrecognized, result.failed)
-    run_callbacks(open_ingester(config, store).conn, config, BATCH_CALLBACK_BUDGET)
+    run_callbacks(open_ingester(config, store).state, config, BATCH_CALLBACK_BUDGET)
     return EX_IOERR if result.failed else 0
 
 
@@ -178,5 +178,5 @@ def run_files(config: Any, paths: list[str], workers: int | None = None) -> int:
         name = store.put("incoming", with_envelope(raw, envelope_lines([], None, "stdin")))
         ingester = open_ingester(config, store)
         ingester.handle_incoming(name)
-        ingester.conn.close()
+        ingester.state.close()
     return run_batch(config, [p for p in paths if p != "-"], None, workers)

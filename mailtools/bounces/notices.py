@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import textwrap
 import time
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ from ..errors import DataError, MailtoolsError, TempFailure
 from ..outbound.spool import Spool
 from ..outbound.submit import submit
 from ..secret import load_secret
-from .records import immediate
+from ..state.base import NoticeIntent, StateStore
 from .tokens import make_token
 
 log = logging.getLogger("mailtools.notices")
@@ -77,11 +76,7 @@ def build_notice(config: Config, address: str, token: str, expires: float, numbe
     return ("\n".join(headers) + "\n\n" + body).encode("utf-8")
 
 
-INTENTS = ("CREATE TABLE IF NOT EXISTS notice_intents (address TEXT PRIMARY KEY, queue_id TEXT NOT NULL,"
-           " notices_sent INTEGER NOT NULL, planned_at REAL NOT NULL)")
-
-
-def _settle_intents(conn: sqlite3.Connection, spool: Spool) -> int:
+def _settle_intents(state: StateStore, spool: Spool) -> int:
     """Finish what a killed sweep left: count the notices that reached the spool, forget the rest.
 
     A notice's queue id is written down before it is queued, so the rerun
@@ -89,72 +84,54 @@ def _settle_intents(conn: sqlite3.Connection, spool: Spool) -> int:
     "never queued" (send it now).
     """
     counted = 0
-    for address, queue_id, notices_sent, planned_at in conn.execute(
-            "SELECT address, queue_id, notices_sent, planned_at FROM notice_intents").fetchall():
+    for intent in state.notice_intents():
         try:
-            spool.find(queue_id)
+            spool.find(intent.queue_id)
             queued = True
         except MailtoolsError:
             queued = False
-        with immediate(conn):
-            if queued:
-                counted += conn.execute(
-                    "UPDATE addresses SET notices_sent = notices_sent + 1, last_notice = ?"
-                    " WHERE address = ? AND notices_sent = ?", (planned_at, address, notices_sent)).rowcount
-            conn.execute("DELETE FROM notice_intents WHERE address = ?", (address,))
+        if queued:
+            counted += state.count_notice(intent.address, intent.notices_sent, intent.planned_at)
+        else:
+            state.drop_notice_intent(intent.address)
     return counted
 
 
-def due_query(config: Config, now: float) -> tuple[str, tuple]:
-    """Disabled addresses owed a notice: none yet, or the last one ``notification_interval_days`` ago."""
-    interval = config.bounce.notification_interval_days * DAY
-    return ("FROM addresses WHERE disabled = 1 AND notices_sent < ? AND (last_notice IS NULL OR last_notice <= ?)",
-            (config.bounce.max_notification_count, now - interval))
-
-
-def notify(conn: sqlite3.Connection, config: Config, spool: Spool, now: float, dry_run: bool = False,
+def notify(state: StateStore, config: Config, spool: Spool, now: float, dry_run: bool = False,
            budget_seconds: float = 3600) -> int:
     """Queue the notices that are due; return how many were queued (or would be)."""
-    where, args = due_query(config, now)
+    policy = config.bounce
+    due_args = (now, policy.max_notification_count, policy.notification_interval_days * DAY)
     if dry_run:
-        return conn.execute(f"SELECT count(*) {where}", args).fetchone()[0]
-    conn.execute(INTENTS)
-    counted = _settle_intents(conn, spool)
+        return state.count_notices_due(*due_args)
+    counted = _settle_intents(state, spool)
     if counted:
         log.info("notices: %d queued by an interrupted sweep counted now", counted)
-    due = conn.execute(f"SELECT address, user_id, hard_bounces, notices_sent, disabled_at {where}"
-                       " ORDER BY address", args).fetchall()
+    due = state.notices_due(*due_args)
     if not due:
         return counted
     secret = load_secret(spool.root)
-    expires = now + config.bounce.token_days * DAY
+    expires = now + policy.token_days * DAY
     started = time.monotonic()
     sent = 0
-    for address, user_id, hard_bounces, notices_sent, disabled_at in due:
-        # The latest hard bounce says best why mail stopped; an escalated address may only have soft ones.
-        last = conn.execute("SELECT reason, status, time FROM events WHERE address = ?"
-                            " ORDER BY hard DESC, time DESC LIMIT 1", (address,)).fetchone()
-        raw = build_notice(config, address, make_token(secret, address, expires, disabled_at), expires,
-                           notices_sent + 1, last, hard_bounces, now)
+    for owed in due:
+        address = owed.address
+        raw = build_notice(config, address, make_token(secret, address, expires, owed.disabled_at), expires,
+                           owed.notices_sent + 1, state.last_bounce(address), owed.hard_bounces, now)
         queue_id = spool.new_id()  # real time, like mq-send: arrival order even under MAILTOOLS_NOW
-        conn.execute("INSERT OR REPLACE INTO notice_intents VALUES (?, ?, ?, ?)",
-                     (address, queue_id, notices_sent, now))
+        state.plan_notice(NoticeIntent(address, queue_id, owed.notices_sent, now))
         try:
-            submit(config, spool, raw, notice_sender(config, address), [address], user_id=user_id,
+            submit(config, spool, raw, notice_sender(config, address), [address], user_id=owed.user_id,
                    bypass_suppression=True, source="bounce-sweep", queue_id=queue_id)
         except TempFailure as exc:
-            conn.execute("DELETE FROM notice_intents WHERE address = ?", (address,))
+            state.drop_notice_intent(address)
             log.warning("notices: cannot queue (%s); the rest are tried on the next sweep", exc)
             break
         except MailtoolsError as exc:
-            conn.execute("DELETE FROM notice_intents WHERE address = ?", (address,))
+            state.drop_notice_intent(address)
             log.warning("notices: cannot queue a notice to %s: %s", address, exc)
             continue
-        # Guarded on notices_sent: an enable in between, or a second sweep, does not count twice.
-        with immediate(conn):
-            conn.execute("UPDATE addresses SET notices_sent = notices_sent + 1, last_notice = ?"
-                         " WHERE address = ? AND notices_sent = ?", (now, address, notices_sent))
-            conn.execute("DELETE FROM notice_intents WHERE address = ?", (address,))
+        state.count_notice(address, owed.notices_sent, now)
         sent += 1
         if time.monotonic() - started > budget_seconds:
             log.warning("notices: time budget spent after %d; the rest go out on the next sweep", sent)

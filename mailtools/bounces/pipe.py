@@ -90,15 +90,15 @@ def _log_error(what: str, exc: BaseException) -> None:
 def open_ingester(config: Any, store: BounceStore) -> Any:
     """An Ingester with the spool's database and secret (writes allowed)."""
     from ..secret import load_secret, secret_path
-    from ..state import connect
+    from ..state import open_state
     from .ingest import Ingester
 
-    conn = connect(config.spool)
+    state = open_state(config)
     # No secret at all: nothing was ever sent from this spool, so no bounce
     # can verify (all go to unrecognized). An unreadable one is an error:
     # the bounce stays in incoming/ for a retry.
     secret = load_secret(config.spool, create=False) if os.path.exists(secret_path(config.spool)) else None
-    return Ingester(config, conn, secret, store)
+    return Ingester(config, state, secret, store)
 
 
 def process_incoming(config: Any, store: BounceStore, names: list[str], ingester: Any = None,
@@ -120,17 +120,17 @@ def process_incoming(config: Any, store: BounceStore, names: list[str], ingester
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop the rest
             _log_error(f"bounce {name} left in incoming/", exc)
     if always_callbacks or any(o.recorded for o in outcomes):
-        run_callbacks(ingester.conn, config, callbacks_budget)
+        run_callbacks(ingester.state, config, callbacks_budget)
     return outcomes
 
 
-def run_callbacks(conn: Any, config: Any, budget: float) -> None:
+def run_callbacks(state: Any, config: Any, budget: float) -> None:
     """Run due callbacks for a while; their failure is theirs, never our exit code."""
     try:
         from ..clock import now
         from . import callbacks
 
-        callbacks.run_pending(conn, config, now(), budget_seconds=budget)
+        callbacks.run_pending(state, config, now(), budget_seconds=budget)
     except Exception as exc:  # noqa: BLE001
         _log_error("callbacks not run (a later run will)", exc)
 

@@ -14,26 +14,21 @@ import errno
 import fcntl
 import logging
 import os
-import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .. import state
 from ..config import Config
 from ..errors import TempFailure
 from ..outbound.envelope import parse_envelope
 from ..outbound.spool import Spool
-from . import callbacks, notices, records, tokens
+from ..state import open_state
+from ..state.base import StateStore
+from . import callbacks, notices
 
 log = logging.getLogger("mailtools.sweep")
 DAY = 86400.0
 BOUNCE_DIRS = ("processed", "unrecognized")
-TEMP = ("CREATE TEMP TABLE IF NOT EXISTS sweep_ids (id INTEGER PRIMARY KEY, address TEXT, domain TEXT,"
-        " escalate INTEGER)",
-        "CREATE TEMP TABLE IF NOT EXISTS sweep_addresses (address TEXT PRIMARY KEY)")
-
-
 @contextmanager
 def sweep_lock(spool: Spool) -> Iterator[None]:
     """Hold ``db/sweep.lock``; TempFailure (75) if another sweep holds it.
@@ -43,7 +38,7 @@ def sweep_lock(spool: Spool) -> Iterator[None]:
     Not lockf: a POSIX lock belongs to the process, so a second sweep in the
     same process (a test, a daemon) would take it again.
     """
-    path = os.path.join(os.path.dirname(state.db_path(spool.root)), "sweep.lock")
+    path = os.path.join(spool.root, "db", "sweep.lock")
     try:
         os.makedirs(os.path.dirname(path), mode=0o750, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o640)
@@ -65,87 +60,34 @@ def sweep_lock(spool: Spool) -> Iterator[None]:
 
 
 @contextmanager
-def _step(conn: sqlite3.Connection, name: str, dry_run: bool) -> Iterator[None]:
-    """One rule = one transaction; in a dry run, all of them share the one that is rolled back."""
+def _timed(name: str) -> Iterator[None]:
     started = time.monotonic()
-    if dry_run:
-        yield
-    else:
-        with records.immediate(conn):
-            yield
+    yield
     log.debug("sweep: %s took %.2f s", name, time.monotonic() - started)
 
 
-def forget(conn: sqlite3.Connection, config: Config, now: float) -> int:
+def forget(state: StateStore, config: Config, now: float) -> int:
     """Delete the counts of addresses quiet for max_days_to_bounce since the first mail after their last bounce."""
-    conn.execute("DELETE FROM sweep_addresses")
-    conn.execute("INSERT INTO sweep_addresses SELECT address FROM addresses WHERE last_bounce IS NOT NULL"
-                 " AND quiet_since <= ? AND quiet_since > last_bounce",
-                 (now - config.bounce.max_days_to_bounce * DAY,))
-    reset = conn.execute("UPDATE addresses SET hard_bounces = 0, soft_bounces = 0, first_bounce = NULL,"
-                         " last_bounce = NULL, quiet_since = NULL"
-                         " WHERE address IN (SELECT address FROM sweep_addresses)").rowcount
-    conn.execute("DELETE FROM soft_counters WHERE address IN (SELECT address FROM sweep_addresses)")
-    conn.execute("UPDATE events SET soft_pending = 0 WHERE soft_pending = 1"
-                 " AND address IN (SELECT address FROM sweep_addresses)")
-    return reset
+    with _timed("forget"):
+        return state.sweep_forget(now, config.bounce.max_days_to_bounce)
 
 
-def escalate(conn: sqlite3.Connection, config: Config, now: float) -> int:
+def escalate(state: StateStore, config: Config, now: float) -> int:
     """Every soft_threshold soft bounces of one (address, sending domain) become one hard bounce.
 
     Soft bounces count in runs: one more than max_days_to_bounce after the
     previous starts a new run, so a mailbox full every day escalates (the
     acceptance's "6 soft count as at least one") while five soft bounces
-    spread over months never do. In each run the oldest multiple of the
-    threshold is consumed (the counter is reset); what is left over keeps
-    counting while its run can still grow, and expires once it cannot.
-    Returns the hard bounces added.
+    spread over months never do. Returns the hard bounces added.
     """
-    window = config.bounce.max_days_to_bounce * DAY
-    threshold = config.bounce.soft_threshold
-    conn.execute("DELETE FROM sweep_ids")
-    conn.execute(
-        "WITH ordered AS ("
-        " SELECT id, address, sending_domain, time, CASE WHEN LAG(time) OVER w IS NULL"
-        "  OR time - LAG(time) OVER w > :window THEN 1 ELSE 0 END AS starts"
-        " FROM events WHERE soft_pending = 1"
-        " WINDOW w AS (PARTITION BY address, sending_domain ORDER BY time, id)),"
-        " chained AS (SELECT *, SUM(starts) OVER (PARTITION BY address, sending_domain ORDER BY time, id"
-        "  ROWS UNBOUNDED PRECEDING) AS run FROM ordered),"
-        " numbered AS (SELECT *,"
-        "  ROW_NUMBER() OVER (PARTITION BY address, sending_domain, run ORDER BY time, id) AS rn,"
-        "  COUNT(*) OVER (PARTITION BY address, sending_domain, run) AS n,"
-        "  MAX(run) OVER (PARTITION BY address, sending_domain) AS last_run,"
-        "  MAX(time) OVER (PARTITION BY address, sending_domain, run) AS run_end FROM chained)"
-        " INSERT INTO sweep_ids SELECT id, address, sending_domain, rn <= used FROM"
-        " (SELECT *, CASE WHEN :threshold >= 1 THEN (n / :threshold) * :threshold ELSE 0 END AS used"
-        "  FROM numbered)"
-        " WHERE rn <= used OR run < last_run OR run_end <= :now - :window",
-        {"window": window, "threshold": threshold, "now": now})
-    added = conn.execute("SELECT count(*) FROM sweep_ids WHERE escalate = 1").fetchone()[0] // max(threshold, 1)
-    conn.execute("UPDATE addresses SET hard_bounces = hard_bounces + e.added FROM"
-                 " (SELECT address, count(*) / ? AS added FROM sweep_ids WHERE escalate = 1 GROUP BY address) AS e"
-                 " WHERE addresses.address = e.address", (max(threshold, 1),))
-    conn.execute("UPDATE soft_counters SET count = count - s.n FROM"
-                 " (SELECT address, domain, count(*) AS n FROM sweep_ids GROUP BY address, domain) AS s"
-                 " WHERE soft_counters.address = s.address AND soft_counters.sending_domain = s.domain")
-    conn.execute("DELETE FROM soft_counters WHERE count <= 0 AND (address, sending_domain) IN"
-                 " (SELECT address, domain FROM sweep_ids)")
-    conn.execute("UPDATE events SET soft_pending = 0 WHERE id IN (SELECT id FROM sweep_ids)")
-    return added
+    with _timed("escalate"):
+        return state.sweep_escalate(now, config.bounce.max_days_to_bounce * DAY, config.bounce.soft_threshold)
 
 
-def disable(conn: sqlite3.Connection, config: Config, now: float) -> int:
-    """Disable addresses with more than max_bounce_count hard bounces; queue on_disable callbacks."""
-    rows = conn.execute(
-        "UPDATE addresses SET disabled = 1, disabled_at = ?1, notices_sent = 0, last_notice = NULL"
-        " WHERE disabled = 0 AND hard_bounces > 0 AND hard_bounces > ?2 RETURNING address, user_id, hard_bounces",
-        (now, config.bounce.max_bounce_count)).fetchall()
-    for address, user_id, hard in rows:
-        event = {"event": "disable", "address": address, "user_id": user_id, "hard_bounces": hard, "time": now}
-        callbacks.queue(conn, config, "disable", address, event, None, None)
-    return len(rows)
+def disable(state: StateStore, config: Config, now: float) -> int:
+    """Disable (suppress, reason bounce) addresses with more than max_bounce_count hard bounces; queue on_disable."""
+    with _timed("disable"):
+        return state.sweep_disable(now, config.bounce.max_bounce_count, callbacks.targets(config, "disable"))
 
 
 def _done_at(path: str) -> float:
@@ -203,7 +145,7 @@ def _old_bounces(root: str, cutoff: float) -> Iterator[tuple[str, float]]:
                 yield path, when
 
 
-def purge(conn: sqlite3.Connection, config: Config, spool: Spool, now: float, dry_run: bool) -> int:
+def purge(state: StateStore, config: Config, spool: Spool, now: float, dry_run: bool) -> int:
     """Remove what retention says is old: queue files, stored bounces, and old database rows.
 
     The send log is kept as long as the stored bounces (bounce_days) and never
@@ -220,46 +162,40 @@ def purge(conn: sqlite3.Connection, config: Config, spool: Spool, now: float, dr
     sendlog_days = max(retention.bounce_days, 2 * config.retry.max_age_days)
     # Events also carry the dedupe keys and the pending soft bounces: never shorter than those live.
     event_days = max(retention.bounce_days, config.bounce.max_days_to_bounce)
-    with _step(conn, "purge", dry_run):
-        purged += conn.execute("DELETE FROM sendlog WHERE time < ?", (now - sendlog_days * DAY,)).rowcount
-        purged += conn.execute("DELETE FROM events WHERE time < ?", (now - event_days * DAY,)).rowcount
-        tokens.purge_used(conn, now)
+    with _timed("purge"):
+        purged += state.purge(now - sendlog_days * DAY, now - event_days * DAY, now)
     return purged
+
+
+def _rules(state: StateStore, config: Config, spool: Spool, now: float, dry_run: bool) -> dict[str, int]:
+    reset = forget(state, config, now)
+    escalated = escalate(state, config, now)
+    disabled = disable(state, config, now)
+    log.info("sweep: reset %d, escalated %d soft to hard, disabled %d", reset, escalated, disabled)
+    with _timed("notify"):
+        notified = notices.notify(state, config, spool, now, dry_run)
+    log.info("sweep: notified %d", notified)
+    with _timed("purge with files"):
+        purged = purge(state, config, spool, now, dry_run)
+    log.info("sweep: purged %d", purged)
+    return {"reset": reset, "disabled": disabled, "notified": notified, "purged": purged}
 
 
 def sweep(config: Config, spool: Spool, now: float, dry_run: bool = False,
           callback_budget: float = 300) -> dict[str, int]:
-    """Run the daily policy at ``now``; return {"reset", "disabled", "notified", "purged"}."""
+    """Run the daily policy at ``now``; return {"reset", "disabled", "notified", "purged"}.
+
+    Each rule is its own transaction; a dry run shares one that is rolled back.
+    """
     with sweep_lock(spool):
-        conn = state.connect(spool.root)
+        state = open_state(config)
         try:
-            records.ensure_schema(conn)
-            for statement in TEMP:
-                conn.execute(statement)
             if dry_run:
-                conn.execute("BEGIN IMMEDIATE")  # one transaction for every rule, rolled back at the end
-            try:
-                with _step(conn, "forget", dry_run):
-                    reset = forget(conn, config, now)
-                with _step(conn, "escalate", dry_run):
-                    escalated = escalate(conn, config, now)
-                with _step(conn, "disable", dry_run):
-                    disabled = disable(conn, config, now)
-                log.info("sweep: reset %d, escalated %d soft to hard, disabled %d", reset, escalated, disabled)
-                started = time.monotonic()
-                notified = notices.notify(conn, config, spool, now, dry_run)
-                log.info("sweep: notified %d", notified)
-                log.debug("sweep: notify took %.2f s", time.monotonic() - started)
-                started = time.monotonic()
-                purged = purge(conn, config, spool, now, dry_run)
-                log.info("sweep: purged %d", purged)
-                log.debug("sweep: purge with files took %.2f s", time.monotonic() - started)
-            finally:
-                if dry_run:
-                    conn.execute("ROLLBACK")
-            if not dry_run:
-                ran = callbacks.run_pending(conn, config, now, callback_budget)
-                log.info("sweep: ran %d callbacks", ran)
+                with state.dry_run():
+                    return _rules(state, config, spool, now, dry_run)
+            summary = _rules(state, config, spool, now, dry_run)
+            ran = callbacks.run_pending(state, config, now, callback_budget)
+            log.info("sweep: ran %d callbacks", ran)
+            return summary
         finally:
-            conn.close()
-    return {"reset": reset, "disabled": disabled, "notified": notified, "purged": purged}
+            state.close()

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import click
 
-from .. import state
 from ..bounces.records import enable_addresses, enable_by_token
 from ..clock import now
 from ..errors import UsageError
-from ..secret import load_secret
+from ..state.base import EnableResult
 from .common import Command, common_options, json_option, open_context, print_json
 
 HELP = """Re-enable ADDRESS... (an admin), or the address a disable notice's
 --token names (the application's re-enable page calls this).
 
-Clears the disabled flag and every bounce count, so the address starts
-afresh; on_enable hooks of [packages.*] are queued for addresses that were
-disabled (run by the next bounce-sweep or bounce-ingest). A token is
+Lifts the address's suppression, whatever its reason (bounce, complaint,
+unsubscribe, manual), and clears every bounce count, so the address starts
+afresh. The on_enable hooks of [packages.*] run at once for addresses that
+were suppressed (within callback_timeout each; one that fails is retried
+by the next bounce-sweep or bounce-ingest). A token is
 checked against the spool's secret, must not have expired (token_days
 after its notice) and works once: a forged, expired or reused token exits
 65 and changes nothing.
@@ -32,12 +33,12 @@ enabled. An address with no record is reported and left alone (exit 0).
 """
 
 
-def _say(result: dict) -> str:
-    if not result["known"]:
-        return f"{result['address']}: no record; nothing to do"
-    if result["was_disabled"]:
-        return f"{result['address']}: enabled (was disabled); bounce counts cleared"
-    return f"{result['address']}: was not disabled; bounce counts cleared"
+def _say(result: EnableResult) -> str:
+    if not result.known:
+        return f"{result.address}: no record; nothing to do"
+    if result.was_disabled:
+        return f"{result.address}: enabled (was disabled); bounce counts cleared"
+    return f"{result.address}: was not disabled; bounce counts cleared"
 
 
 @click.command(cls=Command, help=HELP)
@@ -50,18 +51,13 @@ def cli(addresses: tuple[str, ...], token: str | None, as_json: bool, spool: str
     if bool(addresses) == bool(token):
         raise UsageError("give either ADDRESS... or --token TOKEN (see --help)")
     context = open_context(spool, config_file, verbose, quiet, as_json)
-    conn = state.connect(context.spool.root)
-    try:
-        if token:
-            secret = load_secret(context.spool.root, create=False)
-            results = [enable_by_token(conn, context.config, secret, token, now())]
-        else:
-            results = enable_addresses(conn, context.config, list(addresses), now())
-    finally:
-        conn.close()
+    if token:
+        results = [enable_by_token(context.config, token, now())]
+    else:
+        results = enable_addresses(context.config, list(addresses), now())
     for result in results:
         if as_json:
-            print_json(result)
+            print_json(result._asdict())
         elif not quiet:
             click.echo(_say(result))
 

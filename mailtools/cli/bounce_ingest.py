@@ -194,11 +194,12 @@ def print_dry_run(config: Any, sources: list[str], as_json: bool) -> int:
     from ..fsutil import read_file
     from ..log import get_logger
     from ..secret import load_secret, secret_path
-    from ..state import connect, db_path
+    from ..state import exists, open_state
 
-    conn = connect(config.spool, readonly=True) if os.path.exists(db_path(config.spool)) else None
+    # A dry run on a spool that never sent anything still classifies (nothing verifies).
+    state = open_state(config, readonly=True) if exists(config) else None
     secret = load_secret(config.spool, create=False) if os.path.exists(secret_path(config.spool)) else None
-    ingester = Ingester(config, conn, secret)
+    ingester = Ingester(config, state, secret)
     code = 0
     for source in sources:
         try:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import click
 
-from .. import state
 from ..bounces.records import address_status
+from ..state.base import AddressStatus
 from .common import Command, common_options, json_option, open_context, print_json
 
 HELP = """Show the bounce record of each ADDRESS, or of every address with
@@ -29,8 +28,12 @@ Examples:
 --json prints one object per address: address, user_id, hard_bounces,
 soft_bounces, disabled, first_bounce, last_bounce, notices_sent (times in
 Unix seconds or null), and last_notice, disabled_at, last_sent,
-soft_by_domain. An address with no record prints nothing and exits 0.
-Reads only the spool's database (db/state.sqlite); no config keys.
+soft_by_domain, suppressed (null or bounce, complaint, unsubscribe, manual),
+suppressed_since, unsubscribed_packages. --disabled lists every address
+no mail reaches, whatever the reason. An address with no record prints
+nothing and exits 0.
+Reads the state database read-only ([database] url, by default the spool's
+db/state.sqlite); one that does not exist exits 75 naming it.
 """
 
 
@@ -38,28 +41,29 @@ def _when(value: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(value)) if value else "-"
 
 
-def _table(rows: list[dict], named: list[str], disabled_only: bool) -> None:
+def _table(rows: list[AddressStatus], named: list[str], disabled_only: bool) -> None:
     if not rows and not named:
         click.echo("No disabled addresses." if disabled_only else "No addresses with bounces.")
         return
     if rows:
-        width = max(24, *(len(r["address"]) for r in rows))
+        width = max(24, *(len(r.address) for r in rows))
         click.echo(f"{'Address':<{width}} {'User':>8} {'Hard':>5} {'Soft':>5}  {'Disabled':<16} {'Notices':>7}  "
                    f"{'First bounce':<16}  {'Last bounce':<16}")
     for r in rows:
-        disabled = _when(r["disabled_at"]) if r["disabled"] else "no"
-        click.echo(f"{r['address']:<{width}} {r['user_id'] or '-':>8} {r['hard_bounces']:>5} {r['soft_bounces']:>5}  "
-                   f"{disabled:<16} {r['notices_sent']:>7}  {_when(r['first_bounce']):<16}  "
-                   f"{_when(r['last_bounce']):<16}")
-        if r["soft_by_domain"]:
-            counts = ", ".join(f"{d or '(none)'}: {n}" for d, n in sorted(r["soft_by_domain"].items()))
+        # Disabled by the policy: since when; suppressed for another reason: which.
+        disabled = _when(r.disabled_at) if r.disabled else (r.suppressed or "no")
+        click.echo(f"{r.address:<{width}} {r.user_id or '-':>8} {r.hard_bounces:>5} {r.soft_bounces:>5}  "
+                   f"{disabled:<16} {r.notices_sent:>7}  {_when(r.first_bounce):<16}  "
+                   f"{_when(r.last_bounce):<16}")
+        if r.soft_by_domain:
+            counts = ", ".join(f"{d or '(none)'}: {n}" for d, n in sorted(r.soft_by_domain.items()))
             click.echo(f"{'':<{width}}   soft/domain {counts}")
-    known = {r["address"] for r in rows}
+    known = {r.address for r in rows}
     for address in dict.fromkeys(a.strip().lower() for a in named):
         if address not in known:
             click.echo(f"{address}: no record" + (" of a disabled address" if disabled_only else ""))
     if not named:
-        disabled = sum(1 for r in rows if r["disabled"])
+        disabled = sum(1 for r in rows if r.disabled)
         click.echo(f"-- {len(rows)} address{'es' if len(rows) != 1 else ''}, {disabled} disabled")
 
 
@@ -71,17 +75,10 @@ def _table(rows: list[dict], named: list[str], disabled_only: bool) -> None:
 def cli(addresses: tuple[str, ...], disabled_only: bool, as_json: bool, spool: str | None,
         config_file: str | None, verbose: int, quiet: bool) -> None:
     context = open_context(spool, config_file, verbose, quiet, as_json)
-    rows: list[dict] = []
-    # A spool with no database has no records: say so without creating one.
-    if os.path.exists(state.db_path(context.spool.root)):
-        conn = state.connect(context.spool.root)
-        try:
-            rows = address_status(conn, list(addresses) or None, disabled_only)
-        finally:
-            conn.close()
+    rows = address_status(context.config, list(addresses) or None, disabled_only)
     if as_json:
         for row in rows:
-            print_json(row)
+            print_json(row._asdict())
     else:
         _table(rows, list(addresses), disabled_only)
 

@@ -8,15 +8,15 @@ the others and a message whose recipients end differently keeps each state.
 from __future__ import annotations
 
 import os
-import sqlite3
 
-from .. import state
 from ..config import Config
 from ..errors import DataError, MailtoolsError, UsageError
 from ..fsutil import unlink_quietly
 from ..log import get_logger
 from ..record import Factory, Record
 from ..secret import load_secret
+from ..state import open_state
+from ..state.base import SendRecord
 from . import verp
 from .envelope import DEFERRED, DROPPED, PENDING, SENT, Envelope, Recipient
 from .message import domain_of
@@ -68,7 +68,7 @@ class Deliverer:
         self.summary = Summary()
         self.waiting_for_space = 0  # messages not sent because their outcome could not be written
         self.secret = load_secret(spool.root)
-        self.db: sqlite3.Connection = state.connect(spool.root)
+        self.db = open_state(config)
         self.connections = max(1, config.transport.connections)
         self.transports = TransportPool(config)
         self._pool = None
@@ -101,8 +101,7 @@ class Deliverer:
             raise
         sent = [r.address for job in live for r, _ in job.work if r.state == SENT]
         if sent:
-            with self.db:
-                state.mark_sent(self.db, sent, now)
+            self.db.mark_sent(sent, now)
         self.summary.messages += len(jobs)
         return [job.target for job in jobs]
 
@@ -142,13 +141,13 @@ class Deliverer:
                 log.error("%s: could not give back its claim (%s); the next run recovers it", claim.id, exc)
 
     def _send_all(self, live: list[Job], now: float) -> None:
-        rows = [(a.hash, r.address.lower(), j.envelope.message_id, j.envelope.user_id, j.envelope.package_id,
-                 j.envelope.sender, j.envelope.id, now) for j in live for r, a in j.work]
+        rows = [SendRecord(a.hash, r.address.lower(), j.envelope.message_id, j.envelope.user_id,
+                           j.envelope.package_id, j.envelope.sender, j.envelope.id, now)
+                for j in live for r, a in j.work]
         if rows:
             # The send log is committed before the first byte leaves: a bounce
             # can come back within a second and must find its row.
-            with self.db:
-                state.record_sends(self.db, rows)
+            self.db.add_sends(rows)
         sending = [job for job in live if job.work]
         if self.connections > 1 and len(sending) > 1:
             if self._pool is None:
@@ -190,10 +189,12 @@ class Deliverer:
         waiting = envelope.waiting
         if envelope.bypass_suppression or not waiting:
             return waiting
-        disabled = state.disabled_addresses(self.db, [r.address for r in waiting])
+        suppressed = self.db.is_suppressed([r.address for r in waiting], envelope.package_id)
         for recipient in waiting:
-            if recipient.address.lower() in disabled:
-                self._outcome(recipient, DROPPED, SUPPRESSED, now)
+            reason = suppressed.get(recipient.address.lower())
+            if reason is not None:
+                why = SUPPRESSED if reason == "bounce" else f"suppressed: {reason} (bounce-enable lifts it)"
+                self._outcome(recipient, DROPPED, why, now)
                 self.summary.suppressed += 1
         return [r for r in waiting if r.state not in (DROPPED, SENT)]
 

@@ -1,0 +1,196 @@
+"""The state layer's interface: what the library asks of the database, by meaning.
+
+Every table, statement, transaction and schema migration lives behind
+``StateStore``; the rest of the library never sees SQL. A second backend
+(PostgreSQL) is a second class with these methods, and the interface's own
+tests (tests/test_state.py) run against each.
+
+Addresses are stored lower-cased; every method lower-cases what it is given.
+Times are Unix seconds, always passed in (``now``), never read here.
+
+The rows are ``typing.NamedTuple``s, not dataclasses: the bounce-ingest pipe
+(one process per bounce, a 50 ms budget) reads and writes them, and
+importing ``dataclasses`` costs it 5 ms or more. ``row._asdict()`` gives
+the JSON fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, NamedTuple, Protocol
+
+SCHEMA_VERSION = 3  # 1 and 2 were PRAGMA user_version of the modules before this package
+REASONS = ("bounce", "complaint", "unsubscribe", "manual")  # DESIGN "Suppression"
+ALL_MAIL = ""  # the scope of a suppression that covers all mail (else a package id)
+
+
+class SendRecord(NamedTuple):
+    """One recipient of one sent message: what a bounce's VERP hash is verified against."""
+
+    hash: str
+    recipient: str
+    message_id: str | None
+    user_id: str | None
+    package_id: str | None
+    sender: str | None
+    queue_id: str | None
+    time: float
+
+
+class BounceEvent(NamedTuple):
+    address: str
+    user_id: str | None
+    package_id: str | None
+    sending_domain: str | None  # domain of the original sender (the soft counter is per address and domain)
+    reason: str
+    status: str | None
+    hard: bool
+    time: float
+    message_id: str | None  # the original message's Message-ID
+    dsn_key: str  # dedupe key: a redelivered bounce has the same one
+    bounce_file: str | None  # path of the stored raw bounce
+
+
+class CallbackTarget(NamedTuple):
+    """Who hears of an event: a package's hook command or a platform's webhook."""
+
+    target: str  # "command" | "webhook"
+    package_id: str | None = None
+    sending_domain: str | None = None
+
+
+class Callback(NamedTuple):
+    """One row of the callback/webhook outbox."""
+
+    id: int
+    kind: str  # bounce | disable | enable (complaint, unsubscribe later)
+    target: str
+    package_id: str | None
+    sending_domain: str | None
+    address: str
+    payload: str  # the event as JSON
+    next_try: float
+    attempts: int
+    last_error: str | None = None
+
+
+class AddressStatus(NamedTuple):
+    """What bounce-status shows of one address."""
+
+    address: str
+    user_id: str | None
+    hard_bounces: int
+    soft_bounces: int
+    disabled: bool
+    first_bounce: float | None
+    last_bounce: float | None
+    notices_sent: int
+    last_notice: float | None
+    disabled_at: float | None
+    last_sent: float | None
+    soft_by_domain: dict[str, int] = {}  # noqa: RUF012 - a row is never changed in place
+    suppressed: str | None = None  # the reason of an all-mail suppression
+    suppressed_since: float | None = None
+    unsubscribed_packages: list[str] = []  # noqa: RUF012 - packages whose mail it left (DESIGN "Suppression")
+
+
+class Event(NamedTuple):
+    """One recorded event of an address (bounce-status --events)."""
+
+    time: float
+    kind: str
+    reason: str
+    hard: bool
+    status: str | None
+    message_id: str | None
+    package_id: str | None
+
+
+class Suppression(NamedTuple):
+    address: str
+    reason: str
+    origin: str
+    since: float
+    package_id: str | None = None  # None: all mail
+
+
+class EnableResult(NamedTuple):
+    address: str
+    known: bool  # the database had a record or a suppression of it
+    was_disabled: bool  # it was suppressed (for any reason)
+    enabled: bool
+
+
+class NoticeDue(NamedTuple):
+    address: str
+    user_id: str | None
+    hard_bounces: int
+    notices_sent: int
+    disabled_at: float | None
+
+
+class NoticeIntent(NamedTuple):
+    """A notice written down before it was queued (so a killed sweep neither loses nor repeats it)."""
+
+    address: str
+    queue_id: str
+    notices_sent: int
+    planned_at: float
+
+
+class StateStore(Protocol):
+    """The state database, by meaning. Each writing method is one transaction."""
+
+    url: str
+
+    def close(self) -> None: ...
+
+    # -- the send log --------------------------------------------------
+    def add_sends(self, rows: Iterable[SendRecord]) -> None: ...
+    def lookup_send(self, digest: str) -> SendRecord | None: ...
+    def mark_sent(self, addresses: Iterable[str], now: float) -> None: ...
+
+    # -- suppression ---------------------------------------------------
+    def is_suppressed(self, addresses: Iterable[str], package_id: str | None = None) -> dict[str, str]: ...
+    def suppress(self, address: str, reason: str, origin: str, now: float,
+                 package_id: str | None = None) -> bool: ...
+    def lift_suppression(self, address: str, reason: str | None = None,
+                         package_id: str | None = None) -> int: ...
+    def suppressions(self, reason: str | None = None) -> list[Suppression]: ...
+
+    # -- bounces and what bounce-status shows ---------------------------
+    def record_bounce(self, event: BounceEvent, callbacks: list[CallbackTarget],
+                      payload: dict[str, Any]) -> bool: ...
+    def address_status(self, addresses: list[str] | None, disabled_only: bool = False) -> list[AddressStatus]: ...
+    def events(self, address: str) -> list[Event]: ...
+    def enable(self, addresses: list[str], now: float, callbacks: list[CallbackTarget]) -> list[EnableResult]: ...
+    def enable_by_token(self, mac: str, address: str, expires: float, episode: int, now: float,
+                        callbacks: list[CallbackTarget]) -> EnableResult: ...
+
+    # -- the daily sweep (set-based) -----------------------------------
+    def dry_run(self) -> AbstractContextManager[None]: ...
+    def sweep_forget(self, now: float, max_days: float) -> int: ...
+    def sweep_escalate(self, now: float, window: float, threshold: int) -> int: ...
+    def sweep_disable(self, now: float, max_bounce_count: int, callbacks: list[CallbackTarget]) -> int: ...
+    def notices_due(self, now: float, max_count: int, interval: float) -> list[NoticeDue]: ...
+    def count_notices_due(self, now: float, max_count: int, interval: float) -> int: ...
+    def last_bounce(self, address: str) -> tuple[str, str | None, float] | None: ...
+    def notice_intents(self) -> list[NoticeIntent]: ...
+    def plan_notice(self, intent: NoticeIntent) -> None: ...
+    def drop_notice_intent(self, address: str) -> None: ...
+    def count_notice(self, address: str, notices_sent: int, when: float) -> int: ...
+    def purge(self, sends_before: float, events_before: float, now: float) -> int: ...
+
+    # -- the callback/webhook outbox -----------------------------------
+    def due_callbacks(self, now: float) -> list[Callback]: ...
+    def claim_callback(self, callback_id: int, now: float, lease_until: float) -> bool: ...
+    def callback_done(self, callback_id: int) -> None: ...
+    def callback_failed(self, callback_id: int, next_try: float, error: str) -> None: ...
+    def drop_callback(self, callback_id: int) -> None: ...
+
+
+def chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    """``IN (...)`` lists short enough for any backend's parameter limit."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
