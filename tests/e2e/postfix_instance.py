@@ -262,6 +262,9 @@ class PostfixInstance:
             f"MAIL_CONFIG={self.config_dir}; export MAIL_CONFIG\nexec {SYSTEM_SENDMAIL} \"$@\"\n")
         self.sendmail.chmod(0o755)
         run(["postalias", "-c", self.config_dir, self.aliases])
+        # "postfix check" creates the queue's directories with their owners and modes, so
+        # postdrop can leave mail in maildrop/ before the instance first starts.
+        run([POSTFIX, "-c", self.config_dir, "check"])
         self.settle()
 
     def _commands(self) -> None:
