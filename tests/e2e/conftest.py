@@ -4,7 +4,7 @@
 missing), created fresh, started on loopback ports of its own; stopped at the end, also
 when a test fails. The machine's own Postfix is left alone: its fingerprint is taken before
 and compared after (a difference fails the session's teardown).
-`mailtools`: the repo installed into the service user's venv, its commands run as that
+`mailtools`: the commands installed by mailtools-setup --install-to, run as the service
 user. Both are session-scoped: the instance starts once per run.
 """
 
@@ -60,7 +60,9 @@ def postfix():
             shutil.rmtree(dep.SPOOL, ignore_errors=True)  # a fresh spool for every run
             configs = dep.write_configs(instance)
             dep.PROBE_OUT.unlink(missing_ok=True)
-            print(dep.setup_service_user(instance, extra_aliases=PROBE_ALIASES), end="")
+            t0 = time.monotonic()
+            print(dep.setup_service_user(instance, extra_aliases=PROBE_ALIASES, install=True), end="")
+            print(f"e2e: mailtools-setup --install-to {dep.E2E_ROOT} took {time.monotonic() - t0:.1f} s")
             instance.configs = configs
             instance.system_before = before
             instance.start()
@@ -73,10 +75,8 @@ def postfix():
 
 @pytest.fixture(scope="session")
 def mailtools(postfix):
-    t0 = time.monotonic()
-    venv = dep.install_mailtools()
-    print(f"e2e: installed mailtools into {venv} in {time.monotonic() - t0:.1f} s")
-    return dep.Service(venv, postfix.configs)
+    dep.installed_commands()
+    return dep.Service(dep.BIN, postfix.configs)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
-"""mailtools deployed as an administrator would, for the e2e suite: a service user made by
-``scripts/mailtools-setup`` (so that script is tested too), its own install of the repo,
-and configs that point at the tests' Postfix instance.
+"""mailtools deployed as an administrator would, for the e2e suite: the commands and manual
+pages installed and a service user made by ``scripts/mailtools-setup --install-to`` (so
+that script and scripts/install-mailtools are tested too), and configs that point at the
+tests' Postfix instance.
 
 The service user is the suite's own (``mailtools_e2e``, with its own home and spool), so a
 ``mailtools`` user of a real deployment on the same machine is never touched.
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import stat
 import subprocess
@@ -28,7 +28,9 @@ PROBE_OUT = SERVICE_HOME / "probe.out"
 SPOOL = Path("/var/spool/mailtools-e2e")
 
 E2E_ROOT = Path("/opt/mailtools-e2e")  # root-owned, world-readable: the service user's install
-VENV = E2E_ROOT / "venv"
+BIN = E2E_ROOT / "bin"  # as /usr/local/bin after make install
+VENV = E2E_ROOT / "lib" / "mailtools"
+MAN = E2E_ROOT / "share" / "man"
 ETC = E2E_ROOT / "etc"
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 RUNUSER = shutil.which("runuser") or "/usr/sbin/runuser"  # util-linux: essential on Debian
@@ -53,14 +55,20 @@ def ensure_group(name: str) -> None:
         run(["groupadd", "--system", name])
 
 
-def setup_service_user(instance: PostfixInstance, *, extra_aliases: dict[str, str]) -> str:
-    """Run scripts/mailtools-setup as an administrator of that instance would; add test-only aliases."""
+def setup_service_user(instance: PostfixInstance, *, extra_aliases: dict[str, str], install: bool = False) -> str:
+    """Run scripts/mailtools-setup as an administrator of that instance would; add test-only aliases.
+
+    With install, it first installs the commands and manual pages under E2E_ROOT: the
+    Python that runs the tests may live under /root, which the service user cannot enter,
+    so the commands it runs (and Postfix's pipe) need an install of their own.
+    """
     out = run([
         "bash", SETUP_SCRIPT,
-        "--user", SERVICE_USER, "--home", SERVICE_HOME, "--spool", SPOOL,
-        "--aliases", ALIAS_FILE, "--ingest", VENV / "bin" / "bounce-ingest",
-        "--config", ETC / "smtp.toml", "--postconf", "--postfix-config", instance.config_dir,
-    ]).stdout
+        "--user", SERVICE_USER, "--home", SERVICE_HOME, "--spool", SPOOL, "--aliases", ALIAS_FILE,
+        "--ingest", BIN / "bounce-ingest", "--config", ETC / "smtp.toml",
+        "--postconf", "--postfix-config", instance.config_dir,
+        *(["--install-to", E2E_ROOT] if install else []),
+    ], timeout=600).stdout
     instance.settle()
     text = ALIAS_FILE.read_text()
     for name, value in extra_aliases.items():
@@ -93,41 +101,25 @@ def write_configs(instance: PostfixInstance) -> dict[str, Path]:
     return paths
 
 
-def install_mailtools() -> Path:
-    """A venv from Debian's python3 with the repo installed, as a deployment would have.
-
-    The Python that runs the tests may live under /root, which the service user cannot
-    enter, so the commands it runs (and Postfix's pipe) need this install of their own.
-    """
-    if not (VENV / "bin" / "python").exists():
-        run([SYSTEM_PYTHON, "-m", "venv", VENV], preexec_fn=lambda: os.umask(0o022))
-    src = E2E_ROOT / "src"
-    shutil.rmtree(src, ignore_errors=True)
-    shutil.copytree(
-        REPO, src,
-        ignore=shutil.ignore_patterns(
-            ".git", ".venv", "__pycache__", "*.egg-info", "build", "dist",
-            ".pytest_cache", ".ruff_cache", ".hypothesis", "demo", "bench"),
-    )
-    run([VENV / "bin" / "pip", "install", "--quiet", "--upgrade", src],
-        preexec_fn=lambda: os.umask(0o022), timeout=600)
-    missing = [c for c in COMMANDS if not (VENV / "bin" / c).exists()]
+def installed_commands() -> list[str]:
+    """The commands install-mailtools linked into BIN; fails when one is missing."""
+    missing = [c for c in COMMANDS if not (BIN / c).exists()]
     if missing:
-        raise AssertionError(f"pip install of the repo made no console script for: {', '.join(missing)}")
-    return VENV
+        raise AssertionError(f"mailtools-setup --install-to made no {BIN}/ command for: {', '.join(missing)}")
+    return sorted(p.name for p in BIN.iterdir())
 
 
 class Service:
     """The installed mailtools commands, run as the service user (as cron or Postfix would)."""
 
-    def __init__(self, venv: Path, configs: dict[str, Path]):
-        self.venv = venv
+    def __init__(self, bin_dir: Path, configs: dict[str, Path]):
+        self.bin = bin_dir
         self.configs = configs
 
     def run(self, command: str, *args, config="smtp", input=None, env=None, check=True,
             timeout=60) -> subprocess.CompletedProcess:
         """`command --spool SPOOL --config CONFIG args...` as the service user, clean env."""
-        argv = [RUNUSER, "-u", SERVICE_USER, "--", self.venv / "bin" / command,
+        argv = [RUNUSER, "-u", SERVICE_USER, "--", self.bin / command,
                 "--spool", SPOOL, "--config", self.configs[config], *args]
         return run(argv, input=input, check=check, timeout=timeout, env=self.env(env), cwd="/")
 

@@ -6,6 +6,7 @@ they tell a broken harness from a broken command."""
 from __future__ import annotations
 
 import pwd
+import shutil
 import smtplib
 import stat
 import subprocess
@@ -61,10 +62,21 @@ def test_setup_made_the_service_user_and_owned_files(postfix):
     assert spool.st_uid == user.pw_uid and stat.S_IMODE(spool.st_mode) == 0o751  # others reach maildrop/ only
     for path in (dep.ALIAS_FILE, dep.ALIAS_FILE.with_name("aliases.db")):
         assert path.stat().st_uid == user.pw_uid, f"{path} must belong to {dep.SERVICE_USER}"
-    line = f'bounce: "|{dep.VENV}/bin/bounce-ingest --spool {dep.SPOOL} --config {dep.ETC}/smtp.toml"'
+    line = f'bounce: "|{dep.BIN}/bounce-ingest --spool {dep.SPOOL} --config {dep.ETC}/smtp.toml"'
     assert line in dep.ALIAS_FILE.read_text().splitlines()
     looked_up = pi.run(["postalias", "-c", postfix.config_dir, "-q", "bounce", f"hash:{dep.ALIAS_FILE}"]).stdout.strip()
     assert looked_up == line.split(": ", 1)[1]
+
+
+def test_install_put_each_command_and_its_manual_page(mailtools):
+    """mailtools-setup --install-to PREFIX: PREFIX/bin/COMMAND and man COMMAND, as make install."""
+    for command in dep.COMMANDS:
+        assert (dep.BIN / command).resolve() == dep.VENV / "bin" / command
+        assert (dep.MAN / "man1" / f"{command}.1").is_file()
+    assert (dep.MAN / "man5" / "mailtools.toml.5").is_file()
+    if shutil.which("man"):
+        found = pi.run(["man", "-M", dep.MAN, "-w", "mq-send", "mailtools.toml"]).stdout.split()
+        assert found == [str(dep.MAN / "man1" / "mq-send.1"), str(dep.MAN / "man5" / "mailtools.toml.5")]
 
 
 def test_setup_script_is_idempotent(postfix):

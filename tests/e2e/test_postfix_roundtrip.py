@@ -62,7 +62,7 @@ def round_trip(mt, maillog, record_round_trip, *, name, rcpt, user_id, config):
     assert record["disabled"] is False
     # The DSN went to the VERP address and through the alias pipe, as the service user.
     delivered = re.search(rf"to=<bounce-{user_id}-[^>]*-{PACKAGE_ID}@localhost>.*relay=local.*"
-                          rf"status=sent \(delivered to command: {re.escape(str(dep.VENV))}/bin/bounce-ingest",
+                          rf"status=sent \(delivered to command: {re.escape(str(dep.BIN))}/bounce-ingest",
                           maillog(400))
     assert delivered, f"no pipe delivery of the DSN in the Postfix log:\n{maillog()}"
     assert [r["state"] for r in listed(mt, queue_id)] == ["sent"]
@@ -147,7 +147,7 @@ def test_mq_send_as_the_applications_sendmail(mailtools, service_mailbox, maillo
     (app / "bin").mkdir(parents=True, exist_ok=True)
     sendmail = app / "bin" / "sendmail"
     sendmail.unlink(missing_ok=True)
-    sendmail.symlink_to(mailtools.venv / "bin" / "mq-send")  # what /usr/sbin/sendmail would be
+    sendmail.symlink_to(mailtools.bin / "mq-send")  # what /usr/sbin/sendmail would be
     notify = app / "notify"
     notify.write_text(APP)
     notify.chmod(0o755)
