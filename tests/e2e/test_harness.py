@@ -33,9 +33,9 @@ def test_instance_answers_on_loopback_only(postfix):
     listeners = [line.split()[0] for line in postfix.services() if " inet " in line]
     assert listeners == [f"127.0.0.1:{postfix.smtp_port}", f"127.0.0.1:{postfix.strict_port}"]
     assert 25 not in (postfix.smtp_port, postfix.strict_port)
-    ss = subprocess.run(["ss", "-Hltn", f"( sport = :{postfix.smtp_port} or sport = :{postfix.strict_port} )"],
-                        capture_output=True, text=True)
-    if ss.returncode == 0:
+    if shutil.which("ss"):  # iproute2: what the kernel says is bound, beside what master.cf asks for
+        ss = subprocess.run(["ss", "-Hltn", f"( sport = :{postfix.smtp_port} or sport = :{postfix.strict_port} )"],
+                            capture_output=True, text=True, check=True)
         bound = sorted(line.split()[3] for line in ss.stdout.splitlines())
         assert bound == sorted([f"127.0.0.1:{postfix.smtp_port}", f"127.0.0.1:{postfix.strict_port}"]), ss.stdout
 
