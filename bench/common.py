@@ -195,7 +195,7 @@ def count_files(top: Path) -> int:
     return n
 
 
-# -- the machine's Postfix, through the e2e suite's harness ----------------------------------
+# -- the e2e suite's Postfix instance (never the machine's) ------------------------------------
 
 
 class Skipped(Exception):
@@ -203,7 +203,7 @@ class Skipped(Exception):
 
 
 def e2e():
-    """tests/e2e/postfix_instance.py, imported (not copied): install, lock, take over, give back."""
+    """tests/e2e/postfix_instance.py, imported (not copied): install, lock, the instance."""
     sys.path.insert(0, str(REPO / "tests" / "e2e"))
     try:
         import postfix_instance
