@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import time
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,7 +32,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from smtpserver import SmtpServer  # noqa: E402
 
-from mailtools import state  # noqa: E402
 from mailtools.demo import samples  # noqa: E402
 from mailtools.outbound import verp  # noqa: E402
 
@@ -81,11 +81,13 @@ def keep_received(sink: SmtpServer) -> list[Path]:
     return paths
 
 
-def bounce_back(conn, sink: SmtpServer, rcpt: str, kind: str, now: int) -> None:
-    """The latest message to rcpt comes back as a Postfix DSN through the alias pipe."""
-    address = [m.mail_from for m in sink.messages if m.rcpt_tos == [rcpt]][-1]
-    row = state.lookup_send(conn, verp.parse(address).hash)
-    dsn = samples.postfix_dsn(address, rcpt, row["message_id"], kind)
+def bounce_back(sink: SmtpServer, rcpt: str, kind: str, now: int) -> None:
+    """The latest message to rcpt comes back as a Postfix DSN through the alias pipe: to its
+    bounce address, quoting its Message-ID, as the receiving MTA would."""
+    message = [m for m in sink.messages if m.rcpt_tos == [rcpt]][-1]
+    address = message.mail_from
+    message_id = BytesHeaderParser().parsebytes(message.data)["Message-ID"]
+    dsn = samples.postfix_dsn(address, rcpt, message_id, kind)
     run("bounce-ingest", stdin=dsn, now=now, env={"RECIPIENT": address, "ORIGINAL_RECIPIENT": address, "SENDER": ""})
     print(f"  (a Postfix DSN: {kind} for {rcpt})")
 
@@ -132,9 +134,8 @@ reenable_url = "{REENABLE_URL}"
             print(f"  MAIL FROM:<{received.mail_from}>  RCPT TO:<{received.rcpt_tos[0]}>")
 
         print("\n== 4. bounces come back through the alias pipe (bounce-ingest, as Postfix runs it)")
-        conn = state.connect(str(DEMO / "spool"))
-        bounce_back(conn, sink, "alice@example.net", "userunknown", NOW + 3600)
-        bounce_back(conn, sink, "bob@example.net", "mailboxfull", NOW + 3600)
+        bounce_back(sink, "alice@example.net", "userunknown", NOW + 3600)
+        bounce_back(sink, "bob@example.net", "mailboxfull", NOW + 3600)
         alice = [m.mail_from for m in sink.messages if m.rcpt_tos == ["alice@example.net"]][-1]
         bob = [m.mail_from for m in sink.messages if m.rcpt_tos == ["bob@example.net"]][-1]
         forged = alice.replace(verp.parse(alice).hash, "aaaaaaaaaaaaaaaa")
@@ -150,8 +151,7 @@ reenable_url = "{REENABLE_URL}"
         run("mq-send", "-f", "app@example.org", "--user-id", "42", "--package-id", "7", "alice@example.net",
             stdin=b"Subject: Your weekly digest\n\nThree new posts.\n", now=NOW + DAY)
         run("mq-flush", "--json", now=NOW + DAY)
-        bounce_back(conn, sink, "alice@example.net", "userunknown", NOW + DAY + 600)
-        conn.close()
+        bounce_back(sink, "alice@example.net", "userunknown", NOW + DAY + 600)
 
         print("\n== 6. the daily sweep: 2 hard bounces > max_bounce_count 1: Alice is disabled and notified")
         run("bounce-sweep", "--json", now=NOW + 2 * DAY)
