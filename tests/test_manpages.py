@@ -39,8 +39,9 @@ def pages(tmp_path_factory) -> Path:
 
 def render(page: Path) -> str:
     """The page as a reader sees it; groff's warnings (-ww) fail the test."""
+    # From the top of the man tree, where a second name's ".so man1/NAME.1" is resolved.
     done = subprocess.run([GROFF, "-man", "-Tutf8", "-ww", "-rLL=200n", str(page)],
-                          capture_output=True, timeout=60)
+                          capture_output=True, timeout=60, cwd=page.parent.parent)
     assert done.stderr == b"", f"groff warns about {page.name}:\n{done.stderr.decode()}"
     text = re.sub(r".\x08", "", done.stdout.decode())  # overstrike bold/underline
     return text.replace("\u2010", "-").replace("\u2212", "-")  # groff's hyphen and minus glyphs
@@ -122,3 +123,11 @@ def test_a_group_gets_each_subcommand_with_its_options(tmp_path):
     assert re.search(r"^\s+copy\n\s+tool copy \[OPTIONS\] SOURCE", commands, re.M), commands
     assert re.search(r"^\s+--dry-run\n\s+Say what would be copied\.", commands, re.M), commands
     assert "  tool copy a b" in commands
+
+
+def test_a_second_name_for_one_command_is_a_link_to_its_page(tmp_path):
+    """A console script that is another name for a command (as mailq or sendmail would be)."""
+    target = manpages.console_scripts()["mq-send"]
+    manpages.write_pages(tmp_path, {"mq-send": target, "mailq": target})
+    assert (tmp_path / "man1" / "mailq.1").read_text() == ".so man1/mq-send.1\n"
+    assert render(tmp_path / "man1" / "mailq.1") == render(tmp_path / "man1" / "mq-send.1")

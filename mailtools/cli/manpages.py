@@ -291,9 +291,12 @@ on_bounce = "/usr/local/bin/forums-bounce"
 
 # -- writing ----------------------------------------------------------------------------
 
-def write_pages(outdir: Path) -> list[Path]:
-    """Every page under outdir/man1 and outdir/man5; a second name for one command is a .so link."""
-    scripts = console_scripts()
+def write_pages(outdir: Path, scripts: dict[str, str] | None = None) -> list[Path]:
+    """Every page under outdir/man1 and outdir/man5; a second name for one command is a .so link.
+
+    ``scripts``: {command: "module:function"}, by default the installed console scripts.
+    """
+    scripts = console_scripts() if scripts is None else scripts
     pages = [(name, 1) for name in scripts] + [("mailtools.toml", 5)]
     written: list[Path] = []
     first_for: dict[str, str] = {}
