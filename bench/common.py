@@ -195,7 +195,7 @@ def count_files(top: Path) -> int:
     return n
 
 
-# -- the machine's Postfix, through the e2e suite's harness ----------------------------------
+# -- the e2e suite's Postfix instance (never the machine's) ------------------------------------
 
 
 class Skipped(Exception):
@@ -203,7 +203,7 @@ class Skipped(Exception):
 
 
 def e2e():
-    """tests/e2e/postfix_instance.py, imported (not copied): install, lock, take over, give back."""
+    """tests/e2e/postfix_instance.py, imported (not copied): install, lock, the instance."""
     sys.path.insert(0, str(REPO / "tests" / "e2e"))
     try:
         import postfix_instance
@@ -226,7 +226,7 @@ def ensure_postfix() -> None:
             print(f"bench: installed postfix in {time.monotonic() - started:.1f} s", file=sys.stderr)
 
 
-# What the bench sets in main.cf on top of the e2e base (loopback only, no chroot, own log);
+# What the bench sets in the e2e instance's main.cf (loopback only, no chroot, own log);
 # everything else, the concurrency limits included, stays as Postfix ships it.
 def relay_params(sink_port: int) -> dict[str, str]:
     return {
@@ -239,29 +239,21 @@ def relay_params(sink_port: int) -> dict[str, str]:
 
 @contextlib.contextmanager
 def postfix_relaying_to(sink_port: int):
-    """The machine's Postfix, stopped, configured to relay everything to the sink; put back after.
-
-    Uses the e2e harness's lock (bench and the e2e suite never share Postfix), its backup of
-    main.cf/master.cf and its give_back() (stop, remove this session's queue files, restore,
-    restart only if it ran before).
-    """
+    """The e2e suite's own Postfix instance (never the machine's), created stopped, relaying
+    everything to the sink; stopped after. Uses the e2e harness's lock: the bench and the
+    e2e suite never share the instance."""
     pi = e2e()
     if not pi.is_root():
-        raise Skipped("configuring and starting Postfix needs root")
+        raise Skipped("creating and starting a Postfix instance needs root")
     ensure_postfix()
     with pi.session_lock(timeout=900):
-        pf = pi.Postfix()
-        pf.take_over()
+        pf = pi.PostfixInstance()
+        pf.create()
         try:
-            if pf.queue_before:
-                raise Skipped(f"Postfix's queue holds {len(pf.queue_before)} message(s) that are not the "
-                              "bench's: not starting it with relayhost pointed at a sink")
-            pf.configure_base()
             pf.postconf(**relay_params(sink_port))
-            pf.stop()
             yield pf
         finally:
-            pf.give_back()
+            pf.stop()
 
 
 def postfix_queue_count(pf) -> int:

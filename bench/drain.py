@@ -58,13 +58,14 @@ def mailtools_once(count: int, sink_port: int) -> dict:
     return {"seconds": seconds, "rate": count / seconds, "load": load, "summary": done.stdout.strip()}
 
 
-def inject(count: int) -> None:
+def inject(pf, count: int) -> None:
     """Postfix's sendmail, once per message, while Postfix is stopped: the mail waits in maildrop/."""
     sendmail = "/usr/sbin/sendmail"
+    env = {**os.environ, **pf.env()}  # the instance's, not the machine's
 
     def one(i: int) -> None:
         done = subprocess.run([sendmail, "-i", f"user{i}@example.com"], input=common.message(i),
-                              capture_output=True)
+                              capture_output=True, env=env)
         if done.returncode != 0:
             raise RuntimeError(f"sendmail exited {done.returncode}: {done.stderr.decode(errors='replace')}")
 
@@ -72,9 +73,9 @@ def inject(count: int) -> None:
         list(pool.map(one, range(count)))
 
 
-def sent_in_log(pi, offset: int, sink_port: int) -> int:
+def sent_in_log(pf, offset: int, sink_port: int) -> int:
     try:
-        with open(pi.MAILLOG, "rb") as fh:
+        with open(pf.maillog, "rb") as fh:
             fh.seek(offset)
             text = fh.read()
     except FileNotFoundError:
@@ -87,14 +88,14 @@ def postfix_once(pf, pi, count: int, sink_port: int) -> dict:
     pf.stop()
     if common.postfix_queue_count(pf):
         raise RuntimeError("Postfix's queue is not empty before the run")
-    inject(count)
+    inject(pf, count)
     waiting = common.count_files(pf.queue_dir / "maildrop")
     if waiting != count:
         raise RuntimeError(f"{waiting} of {count} messages in Postfix's maildrop after injection")
-    offset = pi.MAILLOG.stat().st_size if pi.MAILLOG.exists() else 0
+    offset = pf.maillog.stat().st_size if pf.maillog.exists() else 0
     load = common.load()
     started = time.perf_counter()
-    subprocess.run([pi.POSTFIX, "start"], check=True, capture_output=True)
+    subprocess.run([pi.POSTFIX, "-c", pf.config_dir, "start"], check=True, capture_output=True)
     up = time.perf_counter() - started
     deadline = started + 300
     while common.postfix_queue_count(pf):
@@ -105,9 +106,9 @@ def postfix_once(pf, pi, count: int, sink_port: int) -> dict:
         time.sleep(0.02)  # each poll scans ~50 queue directories: keep it off Postfix's CPUs
     seconds = time.perf_counter() - started
     # postlogd writes asynchronously: give the log a moment to catch up
-    pi.wait_for(lambda: sent_in_log(pi, offset, sink_port) >= count, timeout=30,
-                what=lambda: f"{count} status=sent lines in {pi.MAILLOG} "
-                             f"(found {sent_in_log(pi, offset, sink_port)})\n{pf.log_tail()}")
+    pi.wait_for(lambda: sent_in_log(pf, offset, sink_port) >= count, timeout=30,
+                what=lambda: f"{count} status=sent lines in {pf.maillog} "
+                             f"(found {sent_in_log(pf, offset, sink_port)})\n{pf.log_tail()}")
     pf.stop()
     return {"seconds": seconds, "rate": count / seconds, "load": load, "start_command_s": up,
             "rate_after_start_returned": count / (seconds - up)}

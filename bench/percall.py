@@ -76,7 +76,7 @@ def send_calls(calls: int, with_postfix: bool) -> tuple[dict[str, list[float]], 
                 load = common.load()
                 for i in range(calls + WARMUP):
                     ours_once(i)
-                    t = timed(["/usr/sbin/sendmail", "-t", "-i"], common.message(i))
+                    t = timed(["/usr/sbin/sendmail", "-t", "-i"], common.message(i), {**os.environ, **pf.env()})
                     if i >= WARMUP:
                         theirs.append(t)
                 common.e2e().wait_for(lambda: common.postfix_queue_count(pf) == 0, timeout=30,

@@ -9,8 +9,8 @@ Sections (each also runs alone: see the module named):
   memory   bench/memory.py     mq-flush peak RSS with 5k and 50k queued
   dkim     bench/dkim_sign.py  ms per signature, RSA-2048 and ed25519
 
-The Postfix comparisons need root (Postfix is installed if missing, taken over with
-the e2e suite's harness and lock, and put back as found); without root they are
+The Postfix comparisons need root (Postfix is installed if missing; they use the e2e
+suite's own Postfix instance and lock, never the machine's Postfix); without root they are
 reported as skipped. The load average is noted before each figure: this machine is
 shared, and a figure taken under load says so in the table.
 """

@@ -1,9 +1,11 @@
 """Fixtures for the end-to-end tests against a real Postfix (see postfix_instance.py).
 
-`postfix`: the machine's Postfix, installed if missing, configured for loopback-only
-test delivery, started; stopped and put back at the end, also when a test fails.
-`mailtools`: the repo installed into the service user's venv, its commands run as
-that user. Both are session-scoped: Postfix starts once per run.
+`postfix`: the suite's own Postfix instance (Postfix installed from Debian's packages if
+missing), created fresh, started on loopback ports of its own; stopped at the end, also
+when a test fails. The machine's own Postfix is left alone: its fingerprint is taken before
+and compared after (a difference fails the session's teardown).
+`mailtools`: the commands installed by mailtools-setup --install-to, run as the service
+user. Both are session-scoped: the instance starts once per run.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 
 import pytest
 
+from . import deployment as dep
 from . import postfix_instance as pi
 
 # Round-trip times measured by the tests, printed at the end of the run.
@@ -21,7 +24,7 @@ ROUND_TRIPS: dict[str, float] = {}
 # Harness self-test aliases in the service user's map: one stores what it gets, one
 # fails temporarily (exit 75, EX_TEMPFAIL) the way bounce-ingest does on a bad spool.
 PROBE_ALIASES = {
-    "e2eprobe": f'"|cat >> {pi.PROBE_OUT}"',
+    "e2eprobe": f'"|cat >> {dep.PROBE_OUT}"',
     "e2etempfail": '"|exit 75"',
 }
 
@@ -39,35 +42,41 @@ def postfix():
         if not pi.postfix_installed():
             pytest.skip("e2e: Postfix is not installed and installing it needs root "
                         "(run as root, or apt-get install postfix)")
-        pytest.fail("e2e: configuring and starting Postfix needs root; run the suite as root "
+        pytest.fail("e2e: the service user and the Postfix instance need root; run the suite as root "
                     "(CI does), or deselect these tests with -m 'not e2e'", pytrace=False)
     with pi.session_lock():
-        missing = pi.missing_packages()
+        missing = dep.missing_packages(pi.postfix_installed())
         if missing:
             t0 = time.monotonic()
             pi.apt_install(missing)
             print(f"e2e: installed {' '.join(missing)} in {time.monotonic() - t0:.1f} s")
-        pf = pi.Postfix()
-        pf.take_over()
+        before = pi.SystemPostfix.fingerprint()  # after apt: installing is allowed to change it
+        # The service user's group is the instance's setgid_group (see postfix_instance.py):
+        # it must exist before the instance; mailtools-setup then makes the user in it.
+        dep.ensure_group(dep.SERVICE_USER)
+        instance = pi.PostfixInstance(setgid_group=dep.SERVICE_USER)
         try:
-            pf.configure_base()
-            shutil.rmtree(pi.SPOOL, ignore_errors=True)
-            configs = pi.write_configs()
-            pi.PROBE_OUT.unlink(missing_ok=True)
-            print(pi.setup_service_user(pf, extra_aliases=PROBE_ALIASES), end="")
-            pf.configs = configs
-            pf.start()
-            yield pf
+            instance.create()
+            shutil.rmtree(dep.SPOOL, ignore_errors=True)  # a fresh spool for every run
+            configs = dep.write_configs(instance)
+            dep.PROBE_OUT.unlink(missing_ok=True)
+            t0 = time.monotonic()
+            print(dep.setup_service_user(instance, extra_aliases=PROBE_ALIASES, install=True), end="")
+            print(f"e2e: mailtools-setup --install-to {dep.E2E_ROOT} took {time.monotonic() - t0:.1f} s")
+            instance.configs = configs
+            instance.system_before = before
+            instance.start()
+            yield instance
         finally:
-            pf.give_back()
+            instance.stop()
+        after = pi.SystemPostfix.fingerprint()
+        assert after == before, f"the machine's Postfix changed during the e2e run:\nbefore {before}\nafter  {after}"
 
 
 @pytest.fixture(scope="session")
 def mailtools(postfix):
-    t0 = time.monotonic()
-    venv = pi.install_mailtools()
-    print(f"e2e: installed mailtools into {venv} in {time.monotonic() - t0:.1f} s")
-    return pi.Service(venv, postfix.configs)
+    dep.installed_commands()
+    return dep.Service(dep.BIN, postfix.configs)
 
 
 @pytest.fixture
@@ -78,5 +87,5 @@ def record_round_trip():
 
 @pytest.fixture
 def maillog(postfix):
-    """The tail of Postfix's log, for assertion messages."""
+    """The tail of the instance's log, for assertion messages."""
     return postfix.log_tail

@@ -1,58 +1,52 @@
-"""A real Postfix for the end-to-end tests, and a service user's mailtools install.
+"""A Postfix instance of the tests' own, beside (never instead of) the machine's Postfix.
 
-The machine's Postfix is taken over for one test session: installed from Debian's
-packages when missing, configured with ``postconf`` for loopback only (everything
-non-local bounces through ``error:``, so nothing leaves the machine), started with
-``postfix start`` and, at the end, stopped, its main.cf and master.cf put back, the
-queue files the session made removed, and started again only if it ran before.
+Everything the instance is lives under one directory (``ROOT``): its config directory
+(main.cf and master.cf written here from scratch, every parameter the tests rely on set
+explicitly, so nothing in /etc/postfix can change a result), queue, data, mail spool and
+log. It listens on loopback only, on two ports picked free at start (none of them 25),
+and is started with ``postfix -c DIR start`` and stopped with ``postfix -c DIR stop``.
+/etc/postfix is never written, and the machine's Postfix is never stopped, started or
+reloaded: ``SystemPostfix`` takes its fingerprint before and after, and the suite fails
+when they differ.
 
-The service user is made by ``scripts/mailtools-setup``, the same step an
-administrator runs, so that script is tested here too.
+Why ``command_directory`` and ``setgid_group`` are the instance's own: postdrop (run by
+sendmail) and postqueue are set-gid programs, and Postfix lets a set-gid program run by
+anyone but root use a non-default config directory only when the *default* main.cf lists
+it in ``alternate_config_directories``: which would mean editing /etc/postfix. A set-gid
+program whose group is the caller's own group is not running with borrowed rights, so
+Postfix trusts its environment. The instance's postdrop and postqueue are therefore
+copies set-gid to ``setgid_group``, the service user's own group, and the service user's
+``sendmail`` is a wrapper that sets ``MAIL_CONFIG`` (``sendmail -C`` is for root only).
+
+Installing Postfix when it is missing is done from Debian's packages, answering debconf's
+question with "No configuration": the package's own main.cf is not needed here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
 import smtplib
-import stat
+import socket
 import subprocess
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-SETUP_SCRIPT = REPO / "scripts" / "mailtools-setup"
-
-SERVICE_USER = "mailtools"
-SERVICE_HOME = Path("/var/lib/mailtools")
-ALIAS_DIR = SERVICE_HOME / "e2e"
-ALIAS_FILE = ALIAS_DIR / "aliases"
-PROBE_OUT = ALIAS_DIR / "probe.out"
-SPOOL = Path("/var/spool/mailtools-e2e")
-
-E2E_ROOT = Path("/opt/mailtools-e2e")  # root-owned, world-readable: the service user's install
-VENV = E2E_ROOT / "venv"
-ETC = E2E_ROOT / "etc"
-SYSTEM_PYTHON = Path("/usr/bin/python3")
-
-MAILLOG = Path("/var/log/postfix-e2e.log")
-BACKUP = Path("/var/tmp/mailtools-e2e-backup")
+ROOT = Path("/opt/mailtools-e2e/postfix")
 LOCK = Path("/var/tmp/mailtools-e2e.lock")
 
 POSTFIX = "/usr/sbin/postfix"
-RUNUSER = shutil.which("runuser") or "/usr/sbin/runuser"  # util-linux: essential on Debian
-POSTFIX_SENDMAIL = "/usr/sbin/sendmail"
-COMMANDS = (
-    "mq-send", "mq-flush", "mq-list", "mq-ctl",
-    "bounce-ingest", "bounce-sweep", "bounce-status", "bounce-enable",
-)
+SYSTEM_SENDMAIL = "/usr/sbin/sendmail"
+SYSTEM_CONFIG = Path("/etc/postfix")
+# Postfix's queue subdirectories that hold messages.
+QUEUES = ("maildrop", "incoming", "active", "deferred", "hold", "corrupt")
 # The recipient whose mail smtpd puts on hold (test of the pipe's exit 75).
 HOLD_RECIPIENT = "heldnobody@localhost"
 REMOTE_ERROR = "error:5.7.1 the mailtools e2e Postfix sends nothing off this machine"
-QUEUES = ("maildrop", "incoming", "active", "deferred", "hold", "corrupt")
 
 
 class CommandFailed(AssertionError):
@@ -90,15 +84,9 @@ def pid_alive(pid: int | None) -> bool:
     if pid is None:
         return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie still answers kill(0): look at its state.
-    try:
+        # A zombie still answers kill(0): look at its state.
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
+    except (OSError, IndexError):
         return False
 
 
@@ -111,31 +99,23 @@ def postfix_installed() -> bool:
 
 
 def apt_install(packages) -> None:
-    """Install Debian packages without questions; Postfix as "Local only"."""
-    preseed = (
-        "postfix postfix/main_mailer_type select Local only\n"
-        "postfix postfix/mailname string localhost\n"
-    )
-    run(["debconf-set-selections"], input=preseed)
+    """Install Debian packages without questions; Postfix with "No configuration"."""
+    run(["debconf-set-selections"], input="postfix postfix/main_mailer_type select No configuration\n")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     run(["apt-get", "update", "-q"], env=env, timeout=600)
     run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages], env=env, timeout=900)
 
 
-def missing_packages() -> list[str]:
-    wanted = []
-    if not postfix_installed():
-        wanted.append("postfix")
-    if not SYSTEM_PYTHON.exists():
-        wanted += ["python3", "python3-venv"]
-    elif run([SYSTEM_PYTHON, "-c", "import ensurepip, venv"], check=False).returncode:
-        wanted.append("python3-venv")  # Debian's python3 has venv without ensurepip
-    return wanted
+def free_port() -> int:
+    """A TCP port nothing listens on now on 127.0.0.1 (the kernel's choice)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @contextlib.contextmanager
 def session_lock(timeout=300):
-    """One e2e session per machine at a time: they all take over the same Postfix."""
+    """One session per machine at a time: e2e and bench share ROOT and the service user."""
     with open(LOCK, "w") as fh:
         deadline = time.monotonic() + timeout
         while True:
@@ -152,79 +132,152 @@ def session_lock(timeout=300):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-class Postfix:
-    """The machine's Postfix, configured for the tests and put back afterwards."""
+def queue_ids(queue_dir: Path) -> set[str]:
+    ids = set()
+    for name in QUEUES:
+        base = queue_dir / name
+        if base.is_dir():
+            ids.update(p.name for p in base.rglob("*") if p.is_file())
+    return ids
 
-    def __init__(self):
-        self.config_dir = Path(run(["postconf", "-h", "config_directory"]).stdout.strip())
-        self.queue_dir = Path(run(["postconf", "-h", "queue_directory"]).stdout.strip())
-        self.was_running = False
-        self.queue_before: set[str] = set()
 
-    # -- lifecycle -----------------------------------------------------------------
-    def take_over(self) -> None:
-        """Back up main.cf/master.cf (or restore an earlier crashed run's backup first)."""
-        state = BACKUP / "state.json"
-        if state.exists():
-            # A previous session died before putting things back: its backup is the original.
-            self.stop()
-            self._restore_files()
-            self.was_running = json.loads(state.read_text())["was_running"]
-        else:
-            self.was_running = self.running()
-            if self.was_running:
-                self.stop()
-            BACKUP.mkdir(mode=0o700, parents=True, exist_ok=True)
-            for name in ("main.cf", "master.cf"):
-                shutil.copy2(self.config_dir / name, BACKUP / name)
-            state.write_text(json.dumps({"was_running": self.was_running}))
-        self.queue_before = self.queue_ids()
+def master_cf(smtp_port: int, strict_port: int) -> str:
+    """Every service the tests use, none chrooted (there is no chroot set up here)."""
+    services = [
+        # Accepts unknown local users, so local(8) writes a DSN for them (the bounce path).
+        f"127.0.0.1:{smtp_port} inet n - n - - smtpd -o local_recipient_maps=",
+        # main.cf's local_recipient_maps: unknown local users are refused at RCPT.
+        f"127.0.0.1:{strict_port} inet n - n - - smtpd",
+        "pickup unix n - n 60 1 pickup",
+        "cleanup unix n - n - 0 cleanup",
+        "qmgr unix n - n 300 1 qmgr",
+        "rewrite unix - - n - - trivial-rewrite",
+        "bounce unix - - n - 0 bounce",
+        "defer unix - - n - 0 bounce",
+        "trace unix - - n - 0 bounce",
+        "verify unix - - n - 1 verify",
+        "flush unix n - n 1000? 0 flush",
+        "proxymap unix - - n - - proxymap",
+        "smtp unix - - n - - smtp",
+        "relay unix - - n - - smtp",
+        "showq unix n - n - - showq",
+        "error unix - - n - - error",
+        "retry unix - - n - - error",
+        "discard unix - - n - - discard",
+        "local unix - n n - - local",
+        "anvil unix - - n - 1 anvil",
+        "scache unix - - n - 1 scache",
+        "postlog unix-dgram n - n - 1 postlogd",
+    ]
+    return "# written by tests/e2e/postfix_instance.py\n" + "\n".join(services) + "\n"
 
-    def give_back(self) -> None:
-        """Stop, drop this session's queue files, restore the config, restart if it ran before."""
+
+class PostfixInstance:
+    """The tests' Postfix: created fresh under ROOT, started, inspected, stopped."""
+
+    def __init__(self, root: Path = ROOT, *, setgid_group: str = "postdrop"):
+        self.root = root
+        self.setgid_group = setgid_group
+        self.config_dir = root / "etc"
+        self.queue_dir = root / "queue"
+        self.data_dir = root / "data"
+        self.command_dir = root / "sbin"
+        self.mail_dir = root / "mail"
+        self.maillog = root / "maillog"
+        self.aliases = self.config_dir / "aliases"
+        self.sendmail = root / "sendmail"  # the instance's sendmail for any caller
+        self.smtp_port = 0
+        self.strict_port = 0
+
+    # -- creation ------------------------------------------------------------------------
+    def main_cf(self) -> dict[str, str]:
+        return {
+            "compatibility_level": "3.6",
+            "config_directory": str(self.config_dir),
+            "queue_directory": str(self.queue_dir),
+            "data_directory": str(self.data_dir),
+            "command_directory": str(self.command_dir),
+            "daemon_directory": "/usr/lib/postfix/sbin",
+            "shlib_directory": "/usr/lib/postfix",
+            "meta_directory": "/etc/postfix",  # Debian's postfix-files and dynamicmaps.cf, only read
+            "mail_owner": "postfix",
+            "setgid_group": self.setgid_group,
+            "syslog_name": "postfix-e2e",
+            # No init system and no /dev/log needed: the instance logs to its own file.
+            "maillog_file": str(self.maillog),
+            "maillog_file_prefixes": str(self.root),
+            "myhostname": "localhost",
+            "mydomain": "localdomain",
+            "myorigin": "$myhostname",
+            "mydestination": "localhost, localhost.localdomain",
+            "append_dot_mydomain": "no",
+            "inet_interfaces": "127.0.0.1",
+            "inet_protocols": "ipv4",
+            "mynetworks": "127.0.0.0/8",
+            "relayhost": "",
+            # Nothing leaves the machine: every non-local address is refused or bounced.
+            "default_transport": REMOTE_ERROR,
+            "relay_transport": REMOTE_ERROR,
+            "smtpd_relay_restrictions": "permit_mynetworks, reject_unauth_destination",
+            "smtpd_recipient_restrictions": f"check_recipient_access inline:{{ {HOLD_RECIPIENT}=HOLD }}",
+            "smtpd_reject_unlisted_recipient": "yes",
+            "local_recipient_maps": "unix:passwd.byname $alias_maps",
+            "unknown_local_recipient_reject_code": "550",
+            "recipient_delimiter": "-",
+            # mailtools-setup --postconf appends the service user's map to these.
+            "alias_maps": f"hash:{self.aliases}",
+            "alias_database": f"hash:{self.aliases}",
+            "allow_mail_to_commands": "alias",
+            "default_privs": "nobody",
+            # Local mailboxes in the instance's own directory; no user's .forward or mailbox_command.
+            "mail_spool_directory": str(self.mail_dir),
+            "home_mailbox": "",
+            "mailbox_command": "",
+            "forward_path": "",
+            "mailbox_size_limit": "0",
+            "biff": "no",
+            "smtpd_banner": "$myhostname ESMTP",
+        }
+
+    def create(self) -> None:
+        """A fresh instance: whatever an earlier session left under ROOT is stopped and removed."""
         self.stop()
-        new = sorted(self.queue_ids() - self.queue_before)
-        for queue_id in new:
-            run(["postsuper", "-d", queue_id], check=False)
-        self._restore_files()
-        shutil.rmtree(BACKUP, ignore_errors=True)
-        if self.was_running:
-            run([POSTFIX, "start"], check=False)
-
-    def _restore_files(self) -> None:
-        for name in ("main.cf", "master.cf"):
-            if (BACKUP / name).exists():
-                shutil.copy2(BACKUP / name, self.config_dir / name)  # keeps the old mtime
-
-    def running(self) -> bool:
-        return run([POSTFIX, "status"], check=False).returncode == 0
-
-    def start(self) -> None:
-        run([POSTFIX, "start"])
-        wait_for(self.banner, timeout=10, what="an SMTP banner on 127.0.0.1:25")
-
-    def stop(self) -> None:
-        if self.running():
-            pid = self.master_pid()
-            run([POSTFIX, "stop"], check=False)
-            wait_for(lambda: not self.running(), timeout=15, what="Postfix to stop")
-            # "postfix status" goes by master.pid's lock, which the master drops before it exits.
-            wait_for(lambda: not pid_alive(pid), timeout=15, what=f"Postfix's master (pid {pid}) to exit")
-
-    def master_pid(self) -> int | None:
-        try:
-            return int((self.queue_dir / "pid" / "master.pid").read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
-
-    def reload(self) -> None:
-        run([POSTFIX, "reload"])
-
-    # -- configuration ---------------------------------------------------------------
-    def postconf(self, *args, **params) -> None:
-        """postconf ARGS, or postconf -e NAME=VALUE...; then let Postfix read it at once."""
-        run(["postconf", *(args or ["-e", *(f"{k} = {v}" for k, v in params.items())])])
+        shutil.rmtree(self.root, ignore_errors=True)
+        for d in (self.root, self.config_dir, self.command_dir, self.queue_dir):
+            d.mkdir(mode=0o755, parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700)
+        shutil.chown(self.data_dir, "postfix")  # master.lock is made by the mail_owner
+        self.mail_dir.mkdir(mode=0o755)  # not world-writable: local(8) creates mailboxes as root
+        self.smtp_port, self.strict_port = free_port(), free_port()
+        while self.strict_port == self.smtp_port:
+            self.strict_port = free_port()
+        (self.config_dir / "main.cf").write_text(
+            "# written by tests/e2e/postfix_instance.py\n"
+            + "".join(f"{k} = {v}\n" for k, v in self.main_cf().items()))
+        (self.config_dir / "master.cf").write_text(master_cf(self.smtp_port, self.strict_port))
+        self.aliases.write_text("postmaster: root\n")
+        self._commands()
+        self.sendmail.write_text(
+            "#!/bin/sh\n# The e2e Postfix instance's sendmail (sendmail -C is for root only).\n"
+            f"MAIL_CONFIG={self.config_dir}; export MAIL_CONFIG\nexec {SYSTEM_SENDMAIL} \"$@\"\n")
+        self.sendmail.chmod(0o755)
+        run(["postalias", "-c", self.config_dir, self.aliases])
+        # "postfix check" creates the queue's directories with their owners and modes, so
+        # postdrop can leave mail in maildrop/ before the instance first starts.
+        run([POSTFIX, "-c", self.config_dir, "check"])
         self.settle()
+
+    def _commands(self) -> None:
+        """The instance's command_directory: Postfix's commands, its own set-gid pair (see top)."""
+        for path in Path("/usr/sbin").glob("post*"):
+            (self.command_dir / path.name).symlink_to(path)
+        (self.command_dir / "sendmail").symlink_to(SYSTEM_SENDMAIL)
+        for name in ("postdrop", "postqueue"):
+            target = self.command_dir / name
+            target.unlink()
+            shutil.copy(f"/usr/sbin/{name}", target)
+            shutil.chown(target, "root", self.setgid_group)
+            target.chmod(0o2555)
 
     def settle(self) -> None:
         # Postfix programs wait until main.cf/master.cf are two seconds old before they
@@ -233,70 +286,61 @@ class Postfix:
         for name in ("main.cf", "master.cf"):
             os.utime(self.config_dir / name, (then, then))
 
+    def postconf(self, **params: str) -> None:
+        run(["postconf", "-c", self.config_dir, "-e", *(f"{k} = {v}" for k, v in params.items())])
+        self.settle()
+
     def get(self, param: str) -> str:
-        return run(["postconf", "-h", param]).stdout.strip()
+        return run(["postconf", "-c", self.config_dir, "-h", param]).stdout.strip()
 
-    def configure_base(self) -> None:
-        """Loopback only, local delivery only, unknown local users accepted at SMTP time."""
-        self.postconf(
-            myhostname="localhost",
-            myorigin="$myhostname",
-            mydestination="localhost, localhost.localdomain",
-            inet_interfaces="127.0.0.1",
-            inet_protocols="ipv4",
-            mynetworks="127.0.0.0/8",
-            relayhost="",
-            default_transport=REMOTE_ERROR,
-            relay_transport=REMOTE_ERROR,
-            # Accept unknown local users in the SMTP session, so local(8) writes a DSN.
-            local_recipient_maps="",
-            recipient_delimiter="-",
-            # mailtools-setup --postconf appends the service user's map to these.
-            alias_maps="hash:/etc/aliases",
-            alias_database="hash:/etc/aliases",
-            # No init system and no /dev/log here: Postfix logs to its own file.
-            maillog_file=str(MAILLOG),
-            smtpd_recipient_restrictions=f"check_recipient_access inline:{{ {HOLD_RECIPIENT}=HOLD }}",
-            biff="no",
-            mailbox_size_limit="0",
-        )
-        # Debian runs the daemons chrooted; there is nothing set up in the chroot here.
-        self.postconf("-F", "*/*/chroot = n")
-        if not Path("/etc/aliases.db").exists():
-            if not Path("/etc/aliases").exists():
-                Path("/etc/aliases").write_text("postmaster: root\n")
-            run(["postalias", "/etc/aliases"])
+    def services(self) -> list[str]:
+        """master.cf's services as postconf -M prints them, one line each."""
+        return run(["postconf", "-c", self.config_dir, "-M"]).stdout.splitlines()
 
-    @contextlib.contextmanager
-    def changed(self, set_params=None, default_params=()):
-        """Change parameters (set, or back to Postfix's default) for a block, reloading."""
-        saved = {p: self.get(p) for p in [*(set_params or {}), *default_params]}
-        if set_params:
-            self.postconf(**set_params)
-        if default_params:
-            self.postconf("-X", *default_params)
-        self.reload()
+    def env(self) -> dict[str, str]:
+        """The environment that points Postfix's commands at this instance."""
+        return {"MAIL_CONFIG": str(self.config_dir)}
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def running(self) -> bool:
+        if not (self.config_dir / "main.cf").exists():
+            return False
+        return run([POSTFIX, "-c", self.config_dir, "status"], check=False).returncode == 0
+
+    def start(self) -> None:
+        run([POSTFIX, "-c", self.config_dir, "start"])
+        wait_for(lambda: self.banner(self.smtp_port) and self.banner(self.strict_port), timeout=10,
+                 what=lambda: f"SMTP banners on 127.0.0.1:{self.smtp_port} and :{self.strict_port}\n"
+                              f"{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.running():
+            pid = self.master_pid()
+            run([POSTFIX, "-c", self.config_dir, "stop"], check=False)
+            # "postfix status" goes by master.pid's lock, which the master drops before it exits.
+            wait_for(lambda: not pid_alive(pid), timeout=15, what=f"the instance's master (pid {pid}) to exit")
+
+    def master_pid(self) -> int | None:
         try:
-            yield
-        finally:
-            self.postconf(**saved)
-            self.reload()
+            return int((self.queue_dir / "pid" / "master.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
 
     # -- looking at it ------------------------------------------------------------------
-    def banner(self) -> str | None:
-        """The SMTP greeting on 127.0.0.1:25, or None while nothing answers."""
+    def banner(self, port: int | None = None) -> str | None:
+        """The SMTP greeting on 127.0.0.1:port, or None while nothing answers."""
         s = smtplib.SMTP(timeout=5)
         try:
-            code, msg = s.connect("127.0.0.1", 25)
+            code, msg = s.connect("127.0.0.1", port or self.smtp_port)
             return msg.decode(errors="replace") if code == 220 else None
         except OSError:
             return None
         finally:
             s.close()
 
-    def rcpt_reply(self, rcpt: str, sender: str = "probe@localhost") -> tuple[int, str]:
-        """What smtpd answers now to RCPT TO:<rcpt> (the session is reset, nothing is sent)."""
-        with smtplib.SMTP("127.0.0.1", 25, timeout=10) as s:
+    def rcpt_reply(self, rcpt: str, *, port: int | None = None, sender: str = "probe@localhost") -> tuple[int, str]:
+        """What smtpd answers to RCPT TO:<rcpt> (the session is reset, nothing is sent)."""
+        with smtplib.SMTP("127.0.0.1", port or self.smtp_port, timeout=10) as s:
             s.ehlo("localhost")
             s.mail(sender)
             code, msg = s.rcpt(rcpt)
@@ -304,7 +348,7 @@ class Postfix:
             return code, msg.decode(errors="replace")
 
     def queue(self) -> list[dict]:
-        out = run(["postqueue", "-j"]).stdout
+        out = run(["postqueue", "-c", self.config_dir, "-j"]).stdout
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
     def find_in_queue(self, *, queue_name: str, rcpt_prefix: str, null_sender=False) -> dict | None:
@@ -320,128 +364,75 @@ class Postfix:
 
     def release(self, queue_id: str) -> None:
         """Take a message off hold and deliver it now (released mail waits in deferred)."""
-        run(["postsuper", "-H", queue_id])
-        run(["postqueue", "-i", queue_id])
+        run(["postsuper", "-c", self.config_dir, "-H", queue_id])
+        run(["postqueue", "-c", self.config_dir, "-i", queue_id])
+
+    def flush_queue(self) -> None:
+        run(["postqueue", "-c", self.config_dir, "-f"])
+
+    def delete(self, queue_id: str) -> None:
+        run(["postsuper", "-c", self.config_dir, "-d", queue_id])
 
     def queue_ids(self) -> set[str]:
-        ids = set()
-        for name in QUEUES:
-            base = self.queue_dir / name
-            if base.is_dir():
-                ids.update(p.name for p in base.rglob("*") if p.is_file())
-        return ids
+        return queue_ids(self.queue_dir)
 
     def log_tail(self, lines: int = 40) -> str:
-        if not MAILLOG.exists():
-            return f"({MAILLOG} does not exist)"
-        return "\n".join(MAILLOG.read_text(errors="replace").splitlines()[-lines:])
+        if not self.maillog.exists():
+            return f"({self.maillog} does not exist)"
+        return "\n".join(self.maillog.read_text(errors="replace").splitlines()[-lines:])
 
 
-def setup_service_user(postfix: Postfix, *, extra_aliases: dict[str, str]) -> str:
-    """Run scripts/mailtools-setup as an administrator would; add test-only aliases."""
-    out = run([
-        "bash", SETUP_SCRIPT,
-        "--user", SERVICE_USER, "--home", SERVICE_HOME, "--spool", SPOOL,
-        "--aliases", ALIAS_FILE, "--ingest", VENV / "bin" / "bounce-ingest",
-        "--config", ETC / "smtp.toml", "--postconf",
-    ]).stdout
-    postfix.settle()
-    text = ALIAS_FILE.read_text()
-    for name, value in extra_aliases.items():
-        if f"\n{name}:" not in text:
-            text += f"{name}: {value}\n"
-    ALIAS_FILE.write_text(text)  # the file stays the service user's: written in place
-    run([RUNUSER, "-u", SERVICE_USER, "--", "postalias", ALIAS_FILE])
-    return out
+def _file_fingerprint(path: Path) -> str | None:
+    try:
+        data = path.read_bytes()
+        return f"sha256:{hashlib.sha256(data).hexdigest()} mtime_ns:{path.stat().st_mtime_ns}"
+    except FileNotFoundError:
+        return None
 
 
-def write_configs() -> dict[str, Path]:
-    """mailtools configs for the tests: SMTP to the local Postfix, or its sendmail."""
-    ETC.mkdir(parents=True, exist_ok=True)
-    common = f'spool = "{SPOOL}"\n\n[bounce]\ndomain = "localhost"\n'
-    configs = {
-        "smtp": '[transport]\nkind = "smtp"\nhost = "127.0.0.1"\nport = 25\nstarttls = "never"\n',
-        "sendmail": f'[transport]\nkind = "sendmail"\nsendmail_path = "{POSTFIX_SENDMAIL}"\n',
-    }
-    paths = {}
-    for name, transport in configs.items():
-        path = ETC / f"{name}.toml"
-        path.write_text(common + "\n" + transport)
-        path.chmod(0o644)
-        paths[name] = path
-    return paths
+def _children(pid: int) -> dict[int, str]:
+    """{pid: command name} of pid's children, from /proc."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, rest = text.split(" (", 1)[1].rsplit(") ", 1)
+        if int(rest.split()[1]) == pid:
+            found[int(stat.parent.name)] = name
+    return found
 
 
-def install_mailtools() -> Path:
-    """A venv from Debian's python3 with the repo installed, as a deployment would have.
+class SystemPostfix:
+    """A fingerprint of the machine's own Postfix, to show the suite left it alone.
 
-    The Python that runs the tests may live under /root, which the service user cannot
-    enter, so the commands it runs (and Postfix's pipe) need this install of their own.
+    Its config files (content and mtime), its aliases, the pid of its master and of that
+    master's qmgr (a reload restarts qmgr, a restart the master), and the messages in its
+    queue (nothing of the tests' may land there).
     """
-    if not (VENV / "bin" / "python").exists():
-        run([SYSTEM_PYTHON, "-m", "venv", VENV], preexec_fn=lambda: os.umask(0o022))
-    src = E2E_ROOT / "src"
-    shutil.rmtree(src, ignore_errors=True)
-    shutil.copytree(
-        REPO, src,
-        ignore=shutil.ignore_patterns(
-            ".git", ".venv", "__pycache__", "*.egg-info", "build", "dist",
-            ".pytest_cache", ".ruff_cache", ".hypothesis", "demo", "bench"),
-    )
-    run([VENV / "bin" / "pip", "install", "--quiet", "--upgrade", src],
-        preexec_fn=lambda: os.umask(0o022), timeout=600)
-    missing = [c for c in COMMANDS if not (VENV / "bin" / c).exists()]
-    if missing:
-        raise AssertionError(f"pip install of the repo made no console script for: {', '.join(missing)}")
-    return VENV
 
-
-class Service:
-    """The installed mailtools commands, run as the service user (as cron or Postfix would)."""
-
-    def __init__(self, venv: Path, configs: dict[str, Path]):
-        self.venv = venv
-        self.configs = configs
-
-    def run(self, command: str, *args, config="smtp", input=None, env=None, check=True,
-            timeout=60) -> subprocess.CompletedProcess:
-        """`command --spool SPOOL --config CONFIG args...` as the service user, clean env."""
-        argv = [RUNUSER, "-u", SERVICE_USER, "--", self.venv / "bin" / command,
-                "--spool", SPOOL, "--config", self.configs[config], *args]
-        return run(argv, input=input, check=check, timeout=timeout, env=self.env(env), cwd="/")
-
-    def env(self, extra=None) -> dict[str, str]:
-        # runuser sets HOME, SHELL, USER and LOGNAME; nothing of the test process leaks in.
-        return {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "LANG": "C.UTF-8", **(extra or {})}
+    FILES = (SYSTEM_CONFIG / "main.cf", SYSTEM_CONFIG / "master.cf", Path("/etc/aliases"), Path("/etc/aliases.db"))
 
     @staticmethod
-    def json_lines(cp: subprocess.CompletedProcess) -> list[dict]:
-        return [json.loads(line) for line in cp.stdout.splitlines() if line.strip()]
+    def queue_dir() -> Path:
+        cp = run(["postconf", "-h", "queue_directory"], check=False)
+        if cp.returncode != 0 or not cp.stdout.strip():  # no main.cf ("No configuration")
+            cp = run(["postconf", "-dh", "queue_directory"])
+        return Path(cp.stdout.strip())
 
-    def bounce_record(self, address: str) -> dict | None:
-        rows = [r for r in self.json_lines(self.run("bounce-status", "--json", address))
-                if r.get("address", "").lower() == address.lower()]
-        return rows[0] if rows else None
-
-    def wait_for_hard_bounce(self, address: str, *, timeout=20, log=lambda: "") -> dict:
-        """Poll bounce-status until it shows a hard bounce for address; log() explains a timeout."""
-        return wait_for(
-            lambda: (r := self.bounce_record(address)) and r.get("hard_bounces", 0) >= 1 and r,
-            timeout=timeout, interval=0.05,
-            what=lambda: f"bounce-status to show a hard bounce for {address}\n{log()}")
-
-
-@contextlib.contextmanager
-def read_only(top: Path):
-    """Take every write bit off a tree (as a full disk or a bad mount would), then put them back."""
-    modes = {}
-    for path in [top, *top.rglob("*")]:
-        if path.is_symlink():
-            continue
-        modes[path] = stat.S_IMODE(path.stat().st_mode)
-        path.chmod(modes[path] & ~0o222)
-    try:
-        yield
-    finally:
-        for path, mode in modes.items():
-            path.chmod(mode)
+    @classmethod
+    def fingerprint(cls) -> dict:
+        queue_dir = cls.queue_dir()
+        master = None
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            master = int((queue_dir / "pid" / "master.pid").read_text().split()[0])
+        if not (pid_alive(master) and Path(f"/proc/{master}/comm").read_text().strip() == "master"):
+            master = None
+        qmgr = sorted(p for p, name in _children(master).items() if name == "qmgr") if master else []
+        return {
+            "files": {str(p): _file_fingerprint(p) for p in cls.FILES},
+            "master_pid": master,
+            "qmgr_pids": qmgr,
+            "queue": sorted(queue_ids(queue_dir)),
+        }
