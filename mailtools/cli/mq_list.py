@@ -36,11 +36,15 @@ created.
 @common_options
 def command(state, sender, as_json, spool, config_file, verbose, quiet):
     ctx = open_context(spool, config_file, verbose, quiet, as_json)
+    shown = 0
     for row in rows(ctx.spool, state, sender):
+        shown += 1
         if as_json:
             print_json(row)
         else:
             click.echo(format_row(row))
+    if not shown and not as_json:
+        click.echo("Mail queue is empty")
     return 0
 
 

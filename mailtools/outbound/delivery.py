@@ -143,7 +143,7 @@ class Deliverer:
 
     def _send_all(self, live: list[Job], now: float) -> None:
         rows = [(a.hash, r.address.lower(), j.envelope.message_id, j.envelope.user_id, j.envelope.package_id,
-                 j.envelope.sender, j.envelope.id, now) for j in live for r, a in j.work]
+                 j.envelope.sender, j.envelope.id, now) for j in live for r, a in j.work if a.hash]
         if rows:
             # The send log is committed before the first byte leaves: a bounce
             # can come back within a second and must find its row.
@@ -174,8 +174,9 @@ class Deliverer:
         bounce = self.config.bounce
         domain = bounce.domain or domain_of(job.envelope.sender)
         try:
-            job.work = [(r, verp.make(self.secret, bounce.prefix, domain, job.envelope.user_id,
-                                      job.envelope.package_id, job.envelope.message_id or "", r.address))
+            job.work = [(r, verp.NullSender() if not job.envelope.sender else
+                         verp.make(self.secret, bounce.prefix, domain, job.envelope.user_id,
+                                   job.envelope.package_id, job.envelope.message_id or "", r.address))
                         for r in waiting]
         except UsageError as exc:
             # Ids queued before mq-send checked them (or a longer prefix since):

@@ -49,6 +49,7 @@ class Envelope(Record):
     dkim: bool = False
     bypass_suppression: bool = False  # disable notices must reach disabled addresses
     source: str | None = None  # "mq-send", "maildrop:<name>", ...
+    uid: int | None = None  # who queued it: mq-send's caller, or the owner of the maildrop file
 
     def to_json(self) -> dict[str, Any]:
         return self.to_dict()

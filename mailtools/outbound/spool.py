@@ -73,6 +73,31 @@ class Spool:
     def enqueue(self, envelope: env.Envelope, message: bytes) -> str:
         return self.write("queued", envelope, message)
 
+    def can_queue(self) -> bool:
+        """Whether this process may write tmp/ and queued/ (root and the service user may)."""
+        return all(os.access(self.dir(name), os.W_OK | os.X_OK) for name in ("tmp", "queued"))
+
+    def drop(self, envelope: env.Envelope, message: bytes) -> str:
+        """Leave a message with its envelope in maildrop/ (1733), for a caller who cannot queue.
+
+        Written as ".<id>..." and renamed to "<id>", as every maildrop writer
+        does, so intake never sees half a file. Mode 0644: the service user
+        must read a file another user owns; others cannot list maildrop/.
+        mq-flush takes it in (mailtools.outbound.maildrop) with the file's
+        owner as its uid, whatever the envelope says.
+        """
+        final = self.path("maildrop", envelope.id)
+        tmp = self.path("maildrop", f".{envelope.id}.{os.getpid()}.{os.urandom(3).hex()}")
+        try:
+            write_new(tmp, env.dump(envelope, message), mode=0o644)
+            os.chmod(tmp, 0o644)  # whatever the caller's umask (077 would hide it from mq-flush)
+            os.rename(tmp, final)
+            fsync_dir(self.dir("maildrop"))
+        except OSError as exc:
+            unlink_quietly(tmp)
+            raise spool_error(exc, final) from None
+        return final
+
     @staticmethod
     def new_id(at: float | None = None) -> str:
         return new_id(at)

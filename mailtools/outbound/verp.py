@@ -32,6 +32,18 @@ class VerpAddress(Record):
         return f"{self.prefix}-{self.user_id}-{self.hash}-{self.package_id}@{self.domain}"
 
 
+class NullSender:
+    """The envelope sender of a message queued with ``-f '<>'``: MAIL FROM:<>, no VERP.
+
+    The caller asked that nothing bounce back (an auto-reply, a notice about a
+    bounce); a VERP address would invite exactly that. Nothing goes into the
+    send log either: no bounce can name it.
+    """
+
+    address = ""
+    hash = ""
+
+
 def check_id(value: str | None, what: str) -> str:
     """An id must not contain '-' (the separator) or anything odd."""
     if value is None or value == "":
