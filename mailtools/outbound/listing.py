@@ -65,7 +65,7 @@ def message_rows(envelope: Envelope, directory: str) -> list[dict[str, Any]]:
             "id": envelope.id, "state": row_state, "sender": envelope.sender,
             "recipients": [r.address for r in members], "attempts": envelope.attempts,
             "next_attempt": envelope.next_attempt if waiting else None,
-            "last_error": "; ".join(errors) or None, "created": envelope.created,
+            "last_error": "; ".join(errors) or None, "created": envelope.created, "uid": envelope.uid,
         })
     return out
 

@@ -92,7 +92,9 @@ class Spool:
             write_new(tmp, env.dump(envelope, message), mode=0o644)
             os.chmod(tmp, 0o644)  # whatever the caller's umask (077 would hide it from mq-flush)
             os.rename(tmp, final)
-            fsync_dir(self.dir("maildrop"))
+            # maildrop/ (1733) cannot be opened by its writers to fsync it: one syncfs(2)
+            # through the file itself makes the rename durable before mq-send says 0.
+            _syncfs(final, os.O_RDONLY | os.O_NOFOLLOW)
         except OSError as exc:
             unlink_quietly(tmp)
             raise spool_error(exc, final) from None
@@ -252,7 +254,7 @@ class Spool:
 _libc = None
 
 
-def _syncfs(path: str) -> None:
+def _syncfs(path: str, flags: int = os.O_RDONLY | os.O_DIRECTORY) -> None:
     """syncfs(2) on the spool's filesystem: one call instead of an fsync per file.
 
     An error (EIO: the data did not reach the disk) is raised, so the batch's
@@ -264,7 +266,7 @@ def _syncfs(path: str) -> None:
         import ctypes
 
         _libc = ctypes.CDLL(None, use_errno=True)
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    fd = os.open(path, flags)
     try:
         syncfs = getattr(_libc, "syncfs", None)
         if syncfs is None:
