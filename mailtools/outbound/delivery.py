@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 
 from .. import state
 from ..config import Config
@@ -37,6 +38,7 @@ class Summary(Record):
     dropped: int = 0
     suppressed: int = 0
     messages: int = 0
+    stopped: bool = False  # a signal stopped the run: what was in flight is recorded, the rest waits
 
     def to_json(self) -> dict[str, int]:
         return {"sent": self.sent, "deferred": self.deferred, "dropped": self.dropped,
@@ -63,8 +65,11 @@ class Deliverer:
     written with one filesystem sync instead of two fsyncs per message.
     """
 
-    def __init__(self, config: Config, spool: Spool) -> None:
+    def __init__(self, config: Config, spool: Spool, stop: threading.Event | None = None) -> None:
         self.config, self.spool = config, spool
+        # Set by mq-flush on SIGINT/SIGTERM: no new transaction starts; those in flight
+        # end (within the transport's timeout) and are recorded (DESIGN spool rule 3).
+        self.stop = stop or threading.Event()
         self.summary = Summary()
         self.waiting_for_space = 0  # messages not sent because their outcome could not be written
         self.secret = load_secret(spool.root)
@@ -90,6 +95,7 @@ class Deliverer:
             jobs = [self._prepare(claim, now) for claim in claims]
             live = self._room_for([job for job in jobs if job.envelope is not None])
             self._send_all(live, now)
+            live = self._give_back_untried(live)
             for job in live:
                 self._record(job, now)
             self._write(live)
@@ -130,6 +136,20 @@ class Deliverer:
                 self._give_back([job.claim])
                 job.target = job.claim.came_from
         return fits
+
+    def _give_back_untried(self, jobs: list[Job]) -> list[Job]:
+        """After a stop: messages whose transactions never started go back as they were.
+
+        No attempt is counted and nothing is rewritten: the claim is renamed back
+        to where it came from, so the next run (or another flusher) takes it up.
+        """
+        untried = [job for job in jobs if job.work and not job.replies]
+        if not untried:
+            return jobs
+        self._give_back([job.claim for job in untried])
+        for job in untried:
+            job.target = job.claim.came_from
+        return [job for job in jobs if not (job.work and not job.replies)]
 
     def _give_back(self, claims: list[Claim]) -> None:
         for claim in claims:
@@ -211,20 +231,27 @@ class Deliverer:
             transport = self.transports.for_sender(job.envelope.sender)
             data = job.message.replace(b"\n", b"\r\n") if isinstance(transport, SmtpTransport) else job.message
             for recipient, address in job.work:
+                if self.stop.is_set():
+                    break  # stopping: the recipients left keep their state for the next run
                 job.replies.append(transport.send(address.address, recipient.address, data))
         except Exception as exc:  # noqa: BLE001 - contained to this message, logged, retried later
             known = isinstance(exc, MailtoolsError)
             text = str(exc) if known else f"internal error: {exc!r}"
             log.error("%s: %s", job.envelope.id, text, exc_info=not known)
             job.replies += [Reply(451, text)] * (len(job.work) - len(job.replies))
+        if job.replies and self.stop.is_set() and len(job.replies) < len(job.work):
+            log.info("%s: stopping after %d of %d recipients; the rest is tried by the next run",
+                     job.envelope.id, len(job.replies), len(job.work))
 
     def _record(self, job: Job, now: float) -> None:
         envelope = job.envelope
-        for (recipient, _), reply in zip(job.work, job.replies, strict=True):
+        for (recipient, _), reply in zip(job.work, job.replies, strict=False):  # fewer replies after a stop
             self._record_reply(envelope, recipient, reply, now)
         if job.work:
             envelope.attempts += 1
         job.target = self._settle_state(envelope, now)
+        if len(job.replies) < len(job.work) and job.target == "deferred":
+            envelope.next_attempt = now  # stopped half way: the untried recipients are due at once
 
     def _write(self, jobs: list[Job]) -> None:
         """Outcomes to disk: every file complete and synced before any rename publishes it."""
