@@ -271,6 +271,7 @@ class Deliverer:
             self.spool.sync_dir(target)
 
     def _record_reply(self, envelope: Envelope, recipient: Recipient, reply: Reply, now: float) -> None:
+        recipient.attempts += 1
         kind = reply.kind
         if kind == SENT:
             self._outcome(recipient, SENT, None, now)

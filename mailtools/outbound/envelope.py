@@ -25,6 +25,7 @@ class Recipient(Record):
     state: str = PENDING
     error: str | None = None
     time: float | None = None  # when it reached its state
+    attempts: int = 0  # transactions tried for this recipient (mq-list gives each its own)
 
     @property
     def waiting(self) -> bool:
