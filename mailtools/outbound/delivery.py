@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from dataclasses import dataclass, field
 
 from .. import state
 from ..config import Config
 from ..errors import DataError, MailtoolsError, UsageError
 from ..fsutil import unlink_quietly
 from ..log import get_logger
-from ..record import Factory, Record
 from ..secret import load_secret
 from . import verp
 from .envelope import DEFERRED, DROPPED, PENDING, SENT, Envelope, Recipient
@@ -32,7 +32,8 @@ DISK_MARGIN = 256 * 1024  # room kept for SQLite's journal and the directories
 SUPPRESSED = "suppressed: address disabled after repeated hard bounces (bounce-enable re-enables it)"
 
 
-class Summary(Record):
+@dataclass
+class Summary:
     sent: int = 0
     deferred: int = 0
     dropped: int = 0
@@ -45,14 +46,15 @@ class Summary(Record):
                 "suppressed": self.suppressed}
 
 
-class Job(Record):
+@dataclass
+class Job:
     """One claimed message on its way through a batch."""
 
     claim: Claim
     envelope: Envelope | None = None
     message: bytes = b""
-    work: list = Factory(list)  # [(Recipient, VerpAddress)] to send now
-    replies: list = Factory(list)
+    work: list = field(default_factory=list)  # [(Recipient, VerpAddress)] to send now
+    replies: list = field(default_factory=list)
     target: str = ""
 
 

@@ -66,10 +66,9 @@ def message_rows(envelope: Envelope, directory: str, size: int = 0) -> list[dict
         waiting = row_state not in (SENT, DROPPED)
         out.append({
             "id": envelope.id, "state": row_state, "sender": envelope.sender,
-            # Each row its own recipients' count (a sent one tried once beside one deferred
-            # three times); files from before per-recipient counts fall back to the message's.
-            "recipients": [r.address for r in members],
-            "attempts": max((r.attempts for r in members), default=0) or envelope.attempts,
+            # The message's attempts (a crashed one included, DESIGN); each recipient's own
+            # count and last error are in recipient_status.
+            "recipients": [r.address for r in members], "attempts": envelope.attempts,
             "next_attempt": envelope.next_attempt if waiting else None,
             "last_error": "; ".join(errors) or None, "created": envelope.created, "uid": envelope.uid,
             "size": size, "recipient_status": [_recipient(r) for r in members],
