@@ -223,3 +223,31 @@ def test_myorigin_defaults_to_the_host_fqdn(tmp_path):
     name = os.uname().nodename
     fqdn = (name if "." in name else socket.getfqdn(name)).lower()
     assert json.loads(done.stdout)["recipients"] == [f"root@{fqdn}"]
+
+
+def _real_mailx() -> str | None:
+    import shutil
+
+    mail = shutil.which("mail")
+    if not mail or not os.path.realpath(mail).endswith("bsd-mailx"):
+        return None
+    if os.geteuid() != 0 or not shutil.which("unshare") or not os.path.exists("/usr/sbin/sendmail"):
+        return None
+    return mail
+
+
+@pytest.mark.skipif(_real_mailx() is None, reason="needs bsd-mailx (apt-get install bsd-mailx), root and unshare")
+def test_the_real_bsd_mailx_through_usr_sbin_sendmail(cli, smtp, spool_dir):
+    """The real mail(1), in a private mount namespace where /usr/sbin/sendmail is mq-send
+    (the host's own sendmail and Postfix are not touched)."""
+    script = 'mount --bind "$0" /usr/sbin/sendmail && exec mail -s "disk report" -r ops@example.org "$@"'
+    done = subprocess.run(["unshare", "--mount", "sh", "-c", script, command_path("mq-send"), "bob@example.net",
+                           "carol"], input=b"/var is 91% full\n", capture_output=True, env=cli.env, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()
+    [queue_file] = queued(spool_dir)
+    assert queue_file.envelope.sender == "ops@example.org"
+    assert [r.address for r in queue_file.envelope.recipients] == ["bob@example.net", f"carol@{ORIGIN}"]
+    assert cli("mq-flush").returncode == 0
+    received = smtp.wait_for(2)
+    assert sorted(r for m in received for r in m.rcpt_tos) == ["bob@example.net", f"carol@{ORIGIN}"]
+    assert all(b"Subject: disk report" in m.data and b"/var is 91% full" in m.data for m in received)
