@@ -105,3 +105,16 @@ def test_a_dead_intake_is_taken_over_by_one_flusher_only(spool_dir, monkeypatch)
     # A found the leftover gone: the message is not queued again beside B's claim.
     assert spool.names("queued") == []
     assert len(spool.names("active")) == 1
+
+
+def test_a_dot_file_abandoned_for_a_day_is_removed_a_fresh_one_kept(cli, smtp, spool_dir):
+    """What an mq-send killed before its rename left (it never told its caller 0)."""
+    import time
+
+    drop(spool_dir, "ok.eml", message(From="a@example.org", To="b@example.net"))
+    (spool_dir / "maildrop" / ".0661A.123.abc").write_bytes(b"half")
+    (spool_dir / "maildrop" / ".being-written").write_bytes(b"half")
+    day_ago = time.time() - 25 * 3600
+    os.utime(spool_dir / "maildrop" / ".0661A.123.abc", (day_ago, day_ago))
+    flush(cli)
+    assert os.listdir(spool_dir / "maildrop") == [".being-written"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 
 from ..config import Config
 from ..errors import DataError, MailtoolsError, TempFailure, UsageError
@@ -26,6 +27,7 @@ from .submit import build, log_queued
 log = get_logger("mailtools.outbound.maildrop")
 BATCH = 256  # maildrop files queued per filesystem sync
 MAX_SIZE = 50 * 1024 * 1024
+ABANDONED = 24 * 3600  # a ".name" maildrop file unchanged this long was left by a dead writer
 
 
 def intake(config: Config, spool: Spool, now: float) -> int:
@@ -34,14 +36,28 @@ def intake(config: Config, spool: Spool, now: float) -> int:
                                      if _is_stale(name, now)) if taken]
     done = _process_batches(config, spool, leftovers, now, replay=True)
     try:
-        entries = sorted(e.name for e in os.scandir(spool.dir("maildrop"))
-                         if not e.name.startswith(".") and e.is_file(follow_symlinks=False))
+        found = [e for e in os.scandir(spool.dir("maildrop")) if e.is_file(follow_symlinks=False)]
     except FileNotFoundError:
         return done
+    _remove_abandoned([e for e in found if e.name.startswith(".")])
+    entries = sorted(e.name for e in found if not e.name.startswith("."))
     for start in range(0, len(entries), BATCH):
         claimed = [c for c in (_claim(spool, name, now) for name in entries[start:start + BATCH]) if c]
         done += _process_batches(config, spool, claimed, now, replay=False)
     return done
+
+
+def _remove_abandoned(writing: list[os.DirEntry]) -> None:
+    """Dot files untouched for a day were left by a writer that died (an mq-send killed
+    before its rename, which never told its caller 0): nobody will finish them."""
+    limit = time.time() - ABANDONED  # file times are real time, not MAILTOOLS_NOW
+    for entry in writing:
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime < limit:
+                os.unlink(entry.path)
+                log.warning("removed %s: an unfinished maildrop file, untouched for a day", entry.path)
+        except OSError:
+            continue  # finished and renamed meanwhile
 
 
 def _is_stale(name: str, now: float) -> bool:
