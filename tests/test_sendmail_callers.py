@@ -180,6 +180,8 @@ def test_mailq_and_bp_list_the_queue(cli, spool_dir, linked):
         code, out, err = run_never_closing_stdin(argv, cli.env)
         assert code == 0, err
         assert queue_id in out and "b@example.net" in out
+    code, out, _ = run_never_closing_stdin([command_path("mq-send"), "-bp", "--json"], cli.env)
+    assert code == 0 and json.loads(out)["id"] == queue_id
 
 
 def test_empty_queue_through_mailq(cli, spool_dir, linked):

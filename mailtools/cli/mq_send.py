@@ -124,7 +124,7 @@ def _other_mode(args: SendArgs) -> int:
     if args.mode == modes.NOTHING:
         return 0  # -q30m: a daemon's queue interval, ignored as Postfix does
     shared = [*(["--spool", args.spool] if args.spool else []), *(["--config", args.config] if args.config else []),
-              *(["-v"] * args.verbose), *(["--quiet"] if args.quiet else [])]
+              *(["-v"] * args.verbose), *(["--quiet"] if args.quiet else []), *(["--json"] if args.as_json else [])]
     if args.mode == modes.LIST:
         from .mq_list import command
     else:
