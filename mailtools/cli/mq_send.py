@@ -89,9 +89,10 @@ def _try_now(config: Any, spool: Any, queue_id: str) -> bool:
     goes wrong here is logged and mq-send still exits 0 with the id: a caller told 75 or
     78 would queue it again, and both copies would go out."""
     from ..outbound.flush import deliver_now
+    from .mq_flush import stop_on_signals  # a signal mid-delivery: record the reply, as mq-flush does
 
     try:
-        return deliver_now(config, spool, queue_id)
+        return deliver_now(config, spool, queue_id, stop_on_signals())
     except Exception as exc:  # noqa: BLE001 - see the docstring; mq-flush reports it again
         from ..log import get_logger
 

@@ -129,7 +129,7 @@ def _from_sender(spool: Spool, state: str, queue_id: str, sender: str) -> bool:
         return False
 
 
-def deliver_now(config: Config, spool: Spool, queue_id: str) -> bool:
+def deliver_now(config: Config, spool: Spool, queue_id: str, stop: threading.Event | None = None) -> bool:
     """mq-send --now: one delivery attempt for one message; True if every recipient got it.
 
     A failure leaves the message queued or deferred, as OpenACS Mail Lite's
@@ -140,7 +140,7 @@ def deliver_now(config: Config, spool: Spool, queue_id: str) -> bool:
     if claim is None:
         return False  # a flusher got there first: it will deliver
     try:
-        deliverer = Deliverer(config, spool)
+        deliverer = Deliverer(config, spool, stop)
     except Exception:
         spool.settle(claim, "queued")
         raise
