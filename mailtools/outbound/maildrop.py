@@ -148,7 +148,7 @@ def _stage(config: Config, spool: Spool, claimed: str, now: float, replay: bool)
             staged.append(_drop(spool, item_id, request.message,
                                 f"maildrop file {original!r} item {index + 1}: {exc}", now, uid))
             continue
-        log_queued(envelope, len(message), "maildrop")
+        log_queued(envelope, len(message), "queued")
         staged.append((spool.stage(envelope, message), "queued", item_id))
     return staged
 

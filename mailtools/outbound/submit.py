@@ -36,7 +36,7 @@ def submit(config: Config, spool: Spool, raw: bytes, sender: str | None, recipie
     spool.ensure()
     if not spool.can_queue():
         spool.drop(envelope, raw)
-        log_queued(envelope, len(raw), "maildrop/ (mq-flush takes it in)")
+        log_queued(envelope, len(raw), "maildrop")  # mq-flush takes it in, and logs it again as queued
         return envelope
     if config.dkim.enabled:
         raw = sign_message(config, envelope, raw)
@@ -47,7 +47,7 @@ def submit(config: Config, spool: Spool, raw: bytes, sender: str | None, recipie
 
 def log_queued(envelope: Envelope, size: int, where: str) -> None:
     """Postfix's pickup/qmgr line: "ID: uid=N from=<a> size=N nrcpt=N"."""
-    log.info("%s: uid=%s from=<%s> size=%d nrcpt=%d source=%s to=%s", envelope.id, envelope.uid,
+    log.info("%s: uid=%s from=<%s> size=%d nrcpt=%d source=%s queue=%s", envelope.id, envelope.uid,
              envelope.sender, size, len(envelope.recipients), envelope.source, where)
 
 
