@@ -44,7 +44,7 @@ def build_queue(spool_root: Path, count: int) -> float:
     for i in range(count):
         queue_id = spool.new_id()
         envelope, raw = build(config, common.message(i), "app@example.org", [f"user{i}@example.com"],
-                              queue_id=queue_id)
+                              queue_id=queue_id, now=time.time())
         staged.append((spool.stage(envelope, raw), queue_id))
     spool.sync()
     for tmp, queue_id in staged:

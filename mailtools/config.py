@@ -101,6 +101,7 @@ class SenderAccount(Record):
 class Config(Record):
     spool: str = DEFAULT_SPOOL
     send_immediately: bool = False
+    myorigin: str = ""  # the domain bare names get; default the host's FQDN (mailtools.outbound.origin)
     transport: Transport = Factory(Transport)
     retry: Retry = Factory(Retry)
     bounce: Bounce = Factory(Bounce)

@@ -204,3 +204,30 @@ def test_t_without_i_still_ends_the_message_at_a_lone_dot_like_sendmail(cli, spo
     raw = b"From: a@example.org\nTo: b@example.net\nSubject: x\n\nfirst\n.\nnot part of it\n"
     assert cli("mq-send", "-t", input=raw).returncode == 0
     assert b"not part of it" not in load(queued_files(spool_dir)[0].read_bytes()).message
+
+
+def test_now_stopped_by_sigterm_records_the_reply_in_flight(cli, smtp, spool_dir):
+    """An application's timeout killing mq-send --now mid-transaction: the reply is awaited and
+    recorded, so the next mq-flush does not send the message again."""
+    import signal
+    import time
+
+    from conftest import command_path
+
+    smtp.behaviour.stall_seconds = 1.0
+    proc = subprocess.Popen([command_path("mq-send"), "--now", "-f", "a@example.org", "b@example.net"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli.env)
+    proc.stdin.write(message())
+    proc.stdin.close()
+    deadline = time.monotonic() + 20
+    while not (spool_dir / "active").exists() or not os.listdir(spool_dir / "active"):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.005)
+    time.sleep(0.3)  # inside the server's DATA stall
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    assert proc.returncode == 0, proc.stderr.read().decode()
+    assert len(smtp.messages) == 1
+    assert len(list((spool_dir / "sent").iterdir())) == 1
+    again = cli("mq-flush", "--json")
+    assert json.loads(again.stdout)["sent"] == 0 and len(smtp.messages) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -62,3 +63,47 @@ max_attempts = 2
     assert sorted(m.rcpt_tos[0] for m in smtp.messages) == ["ok@example.net", "slow@example.net"]
     done = cli("mq-ctl", "requeue", queue_id, now=T0 + 500)
     assert done.returncode == 65 and b"nothing to requeue" in done.stderr
+
+
+# -- ALL, as postsuper's (issue 10, 9) ----------------------------------------------------------------
+def test_all_with_a_state_acts_on_that_state_only(cli, smtp, spool_dir):
+    from test_flush import T0, flush, rows, send
+
+    smtp.behaviour.rules["later@example.net"] = "451 4.3.0 later"
+    deferred = {send(cli, "later@example.net") for _ in range(3)}
+    flush(cli)
+    queued = send(cli, "now@example.net")
+    done = cli("mq-ctl", "delete", "ALL", "--state", "deferred", now=T0 + 1)
+    assert done.returncode == 0, done.stderr.decode()
+    out = done.stdout.decode().splitlines()
+    assert sorted(line.split(":")[0] for line in out[:-1]) == sorted(deferred)
+    assert out[-1] == "Deleted: 3 messages"
+    assert [(r["id"], r["state"]) for r in rows(cli)] == [(queued, "queued")]
+
+
+def test_hold_release_requeue_all(cli, smtp):
+    from test_flush import T0, flush, rows, send
+
+    smtp.behaviour.rules["gone@example.net"] = "550 5.1.1 no such user"
+    dropped = send(cli, "gone@example.net")
+    flush(cli)
+    ids = {send(cli, f"r{i}@example.net") for i in range(2)}
+    assert cli("mq-ctl", "hold", "ALL", now=T0 + 1).stdout.decode().splitlines()[-1] == "Placed on hold: 2 messages"
+    assert {r["state"] for r in rows(cli) if r["id"] in ids} == {"held"}
+    assert cli("mq-ctl", "release", "ALL", now=T0 + 2).returncode == 0
+    assert {r["state"] for r in rows(cli) if r["id"] in ids} == {"queued"}
+    smtp.behaviour.rules.clear()
+    requeued = cli("mq-ctl", "requeue", "ALL", "--state", "dropped", "--json", now=T0 + 3)
+    assert [json.loads(line)["id"] for line in requeued.stdout.splitlines()] == [dropped]
+    assert flush(cli, now=T0 + 4)["sent"] == 3
+
+
+def test_all_refuses_what_does_not_fit(cli, smtp):
+    from test_flush import send
+
+    queue_id = send(cli, "a@example.net")
+    assert cli("mq-ctl", "hold", queue_id, "--state", "queued").returncode == 64  # --state goes with ALL
+    wrong = cli("mq-ctl", "release", "ALL", "--state", "deferred")
+    assert wrong.returncode == 64 and "release applies to held" in wrong.stderr.decode()
+    nothing = cli("mq-ctl", "release", "ALL")
+    assert nothing.returncode == 0 and nothing.stdout.decode() == "Released from hold: 0 messages\n"

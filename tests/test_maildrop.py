@@ -60,11 +60,13 @@ def test_what_cannot_be_parsed_is_dropped_with_the_reason_never_lost(cli, smtp, 
     drop(spool_dir, "garbage.bin", b"\x00\x01 not mail at all")
     drop(spool_dir, "broken.xml", b"<?xml version='1.0'?><list><item>")
     drop(spool_dir, "norcpt.eml", message(From="a@example.org"))
+    drop(spool_dir, "066197C60AD1008AE2E1BD", b'{\n "id": "cut short by a full disk"')  # an mq-send drop, damaged
     flush(cli)
     dropped = {r["id"]: r for r in rows(cli) if r["state"] == "dropped"}
-    assert len(dropped) == 3
+    assert len(dropped) == 4
     reasons = " ".join(r["last_error"] for r in dropped.values())
     assert "garbage.bin" in reasons and "not well-formed" in reasons and "no recipients" in reasons
+    assert "no envelope" in reasons
     kept = b"".join((spool_dir / "dropped" / i).read_bytes() for i in dropped)
     assert b"not mail at all" in kept  # the original bytes are kept for a person
     assert smtp.messages == []
@@ -103,3 +105,16 @@ def test_a_dead_intake_is_taken_over_by_one_flusher_only(spool_dir, monkeypatch)
     # A found the leftover gone: the message is not queued again beside B's claim.
     assert spool.names("queued") == []
     assert len(spool.names("active")) == 1
+
+
+def test_a_dot_file_abandoned_for_a_day_is_removed_a_fresh_one_kept(cli, smtp, spool_dir):
+    """What an mq-send killed before its rename left (it never told its caller 0)."""
+    import time
+
+    drop(spool_dir, "ok.eml", message(From="a@example.org", To="b@example.net"))
+    (spool_dir / "maildrop" / ".0661A.123.abc").write_bytes(b"half")
+    (spool_dir / "maildrop" / ".being-written").write_bytes(b"half")
+    day_ago = time.time() - 25 * 3600
+    os.utime(spool_dir / "maildrop" / ".0661A.123.abc", (day_ago, day_ago))
+    flush(cli)
+    assert os.listdir(spool_dir / "maildrop") == [".being-written"]

@@ -7,12 +7,12 @@ import sys
 import click
 
 from ..clock import now as clock_now
-from ..errors import MailtoolsError
-from ..outbound.control import act
+from ..errors import MailtoolsError, NotFound
+from ..outbound.control import NothingToRequeue, act, select_all
 from .common import Command, common_options, json_option, open_context, print_json
 from .exits import error
 
-HELP = """Act on messages by queue id; '-' reads ids from standard input.
+HELP = """Act on messages by queue id, or on ALL of them; '-' reads ids from stdin.
 
 \b
   hold     queued or deferred -> held (mq-flush leaves it alone)
@@ -24,8 +24,17 @@ HELP = """Act on messages by queue id; '-' reads ids from standard input.
   delete   remove the message from the spool (logged)
 
 \b
+ALL, as postsuper's: every message the action applies to, or with
+--state S only those in S ("mq-ctl delete ALL --state deferred" is
+"postsuper -d ALL deferred"). Messages being delivered right now are
+left alone and reported; what vanished meanwhile, and delivered messages
+requeue has nothing to do for, are skipped. Ends with a count.
+
+\b
 Examples:
   mq-ctl hold 0006441A2B3C4D5E6F7A8B9C
+  mq-ctl requeue ALL --state dropped
+  mq-ctl delete ALL --state deferred
   mq-list --state deferred --json | jq -r .id | mq-ctl requeue -
 
 \b
@@ -36,28 +45,47 @@ message was being delivered (try again).
 
 @click.command(cls=Command, help=HELP)
 @click.argument("action", type=click.Choice(["hold", "release", "delete", "requeue"]))
-@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@click.argument("ids", nargs=-1, required=True, metavar="ID...|ALL|-")
+@click.option("--state", metavar="S", type=click.Choice(["queued", "deferred", "held", "sent", "dropped"]),
+              help="With ALL: only the messages in this state.")
 @json_option
 @common_options
-def command(action, ids, as_json, spool, config_file, verbose, quiet):
+def command(action, ids, state, as_json, spool, config_file, verbose, quiet):
     ctx = open_context(spool, config_file, verbose, quiet, as_json)
-    wanted = [line.strip() for line in sys.stdin if line.strip()] if list(ids) == ["-"] else list(ids)
-    code = 0
+    every = list(ids) == ["ALL"]
+    if state and not every:
+        raise click.UsageError("--state goes with ALL (mq-ctl delete ALL --state deferred)")
+    if every:
+        wanted = select_all(ctx.spool, action, state)
+    elif list(ids) == ["-"]:
+        wanted = [line.strip() for line in sys.stdin if line.strip()]
+    else:
+        wanted = list(ids)
+    skipped = (NotFound, NothingToRequeue) if every else ()  # gone meanwhile, or nothing to do: as postsuper
+    code, count = 0, 0
     now = clock_now()
     for queue_id in wanted:
         try:
             result = act(ctx.spool, action, queue_id, now)
+        except skipped:
+            continue
         except MailtoolsError as exc:
             error(str(exc))
             code = max(code, exc.exit_code)  # the errors module's code: 75 busy, 65 bad id, 77 a symlink...
             if as_json:
                 print_json({"id": queue_id, "action": action, "ok": False, "error": str(exc)})
             continue
+        count += 1
         if as_json:
             print_json({"id": queue_id, "action": action, "ok": True, "state": result})
         elif not quiet:
             click.echo(f"{queue_id}: {result}")
+    if every and not as_json and not quiet:
+        click.echo(f"{PAST[action]}: {count} message{'' if count == 1 else 's'}")  # postsuper's last line
     return code
+
+
+PAST = {"hold": "Placed on hold", "release": "Released from hold", "requeue": "Requeued", "delete": "Deleted"}
 
 
 def main() -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
 import click
 
 from ..clock import now as clock_now
+from ..errors import EX_TEMPFAIL
 from ..outbound.flush import count_due, flush
 from .common import Command, common_options, json_option, open_context, print_json
+from .exits import error
 
 HELP = """Deliver the messages that are due, then exit.
 
@@ -34,10 +38,17 @@ Output with --json: {"sent": n, "deferred": n, "dropped": n, "suppressed": n}
 under cron nothing is printed (the log has each delivery with -v or syslog).
 
 \b
+Stopping: SIGINT (Ctrl-C) or SIGTERM (systemctl stop, shutdown) starts no
+new SMTP transaction; the replies of those in flight are awaited (within
+transport.timeout) and recorded, untried messages go back to the queue
+as they were (no attempt, no crash counted), and mq-flush exits 75. No
+message a server accepted is sent again by the next run.
+
+\b
 Exit codes: 0 done (even if some mail was deferred: it will be retried);
-65 an --id that is not a queue id or not in the spool; 75 the spool could
-not be written, or the disk is too full to record a delivery (what fitted
-was delivered); 78 bad configuration.
+65 an --id that is not a queue id or not in the spool; 75 stopped by a
+signal, the spool could not be written, or the disk is too full to record
+a delivery (what fitted was delivered); 78 bad configuration.
 
 \b
 Config keys read: spool, [transport], [senders."ADDR"], [retry], [bounce]
@@ -53,22 +64,49 @@ prefix/domain.
 @json_option
 @common_options
 def command(sender, ids, limit, max_time, as_json, spool, config_file, verbose, quiet):
+    stop = stop_on_signals()
     ctx = open_context(spool, config_file, verbose, quiet, as_json)
     show_bar = sys.stderr.isatty() and not quiet and not as_json
     if show_bar:
         total = len(ids) if ids else count_due(ctx.spool, clock_now())
         with click.progressbar(length=total, label="mq-flush", file=sys.stderr) as bar:
             summary = flush(ctx.config, ctx.spool, sender=sender, ids=ids, limit=limit, max_time=max_time,
-                            progress=bar.update)
+                            progress=bar.update, stop=stop)
     else:
-        summary = flush(ctx.config, ctx.spool, sender=sender, ids=ids, limit=limit, max_time=max_time)
+        summary = flush(ctx.config, ctx.spool, sender=sender, ids=ids, limit=limit, max_time=max_time, stop=stop)
     if as_json:
         print_json(summary.to_json())
     elif not quiet and (sys.stdout.isatty() or verbose):
         # Cron mails whatever a job prints: say nothing there unless asked (-v).
         counts = summary.to_json()
         click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+    if summary.stopped:
+        error(f"stopped by {stop.signal_name}: the transactions in flight were recorded; "
+              "the rest waits for the next run")
+        return EX_TEMPFAIL
     return 0
+
+
+class StopEvent(threading.Event):
+    signal_name = ""
+
+
+def stop_on_signals() -> StopEvent:
+    """SIGINT and SIGTERM ask the run to stop cleanly (see the help) instead of killing it mid-batch.
+
+    The handler only sets a flag: the main thread goes on waiting for the
+    transactions in flight, and a second signal changes nothing.
+    """
+    stop = StopEvent()
+
+    def handler(signum: int, frame: object) -> None:
+        if not stop.is_set():
+            stop.signal_name = signal.Signals(signum).name
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, handler)
+    return stop
 
 
 def main() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
-from ..outbound.sendmail_args import SendArgs, parse
+from ..outbound import sendmail_args as modes
+from ..outbound.sendmail_args import OPTIONS, SendArgs, parse
 from .exits import run_mapped, setup_logging
 
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up; only type checkers need Any
@@ -16,29 +18,43 @@ MAX_MESSAGE = 64 * 1024 * 1024
 HELP = """Queue one message read from standard input; print its queue id.
 
 \b
-Usable as /usr/sbin/sendmail by any application: the usual sendmail flags
-(-t, -f/-r, -F, -i, -oi, -o*, -N, -bm) are accepted; the message is safe
-in the spool (fsynced) before mq-send exits 0, and mq-flush delivers it.
+The host's sendmail: link it as /usr/sbin/sendmail (and mailq, newaliases)
+and cron, PHP's mail(), mail(1) and scripts use it unchanged. Every flag
+Postfix's sendmail accepts is accepted (those it ignores are ignored); the
+message is safe in the spool (fsynced) before mq-send exits 0, and mq-flush
+delivers it. A user who cannot write the queue (PHP as www-data, a user's
+crontab) gets the message into maildrop/, with its envelope and uid: the
+next mq-flush takes it in.
+
+\b
+Addresses: a bare name (root) gets @myorigin (config myorigin, default the
+host's FQDN), also in From/To/Cc; -f '<>' or -f '' is the null sender.
 
 \b
 Examples:
   printf 'Subject: hi\\n\\nhello\\n' | mq-send -f app@example.org bob@example.net
+  mq-send -t -i < message.eml                     # PHP's mail(), scripts
+  mq-send -i -FCronDaemon -B8BITMIME -oem root     # Debian's cron
   mq-send -t --user-id 42 --package-id 7 < message.eml
-  mq-send --now --json -f app@example.org -- alice@example.net < msg.eml
+  mq-send -bp      # = mailq: list the queue       mq-send -q  # deliver now
 
 \b
 Exit codes: 0 queued (also when --now could not deliver yet: it stays
-queued); 64 bad arguments (line breaks, a recipient starting with '-', an
-address that does not parse); 65 empty or header-less message; 75 the spool
-is full or unwritable (try again); 78 bad configuration.
+queued); 64 bad arguments (an option Postfix refuses too, a line break, a
+recipient starting with '-', an address that does not parse); 65 empty or
+header-less message; 75 the spool is full or unwritable (try again); 78
+bad configuration.
 
 \b
-Config keys read: spool, send_immediately, [transport] (with --now),
-[dkim] (signs at enqueue), [bounce] prefix/domain (with --now).
+Config keys read: spool, myorigin, send_immediately, [transport] (with
+--now), [dkim] (signs at enqueue), [bounce] prefix/domain.
 """
 
 
 def run(args: SendArgs) -> int:
+    if args.mode != modes.SEND:
+        return _other_mode(args)
+    from ..clock import now
     from ..config import load_config
     from ..outbound.spool import Spool
     from ..outbound.submit import submit
@@ -54,7 +70,7 @@ def run(args: SendArgs) -> int:
         raw = _cut_at_dot(raw)
     spool = Spool(config.spool)
     envelope = submit(config, spool, raw, args.sender, args.recipients, user_id=args.user_id,
-                      package_id=args.package_id, extract=args.extract, full_name=args.full_name)
+                      package_id=args.package_id, extract=args.extract, full_name=args.full_name, now=now())
     sent = False
     if args.now or config.send_immediately:
         sent = _try_now(config, spool, envelope.id)
@@ -73,9 +89,10 @@ def _try_now(config: Any, spool: Any, queue_id: str) -> bool:
     goes wrong here is logged and mq-send still exits 0 with the id: a caller told 75 or
     78 would queue it again, and both copies would go out."""
     from ..outbound.flush import deliver_now
+    from .mq_flush import stop_on_signals  # a signal mid-delivery: record the reply, as mq-flush does
 
     try:
-        return deliver_now(config, spool, queue_id)
+        return deliver_now(config, spool, queue_id, stop_on_signals())
     except Exception as exc:  # noqa: BLE001 - see the docstring; mq-flush reports it again
         from ..log import get_logger
 
@@ -94,41 +111,54 @@ def _cut_at_dot(raw: bytes) -> bytes:
     return raw
 
 
-def cli_command():  # built on demand: importing click costs more than the whole fast path
+def _other_mode(args: SendArgs) -> int:
+    """mailq/-bp, -q, newaliases/-bi: none of them reads standard input."""
+    if args.mode == modes.HELP:
+        import click
+
+        click.echo(cli_command().get_help(click.Context(cli_command(), info_name="mq-send")))
+        return 0
+    if args.mode == modes.NEWALIASES:
+        print("newaliases: nothing to do: mailtools keeps no alias database (bounces reach it through "
+              "Postfix's alias map, see mailtools-setup)")
+        return 0
+    if args.mode == modes.NOTHING:
+        return 0  # -q30m: a daemon's queue interval, ignored as Postfix does
+    shared = [*(["--spool", args.spool] if args.spool else []), *(["--config", args.config] if args.config else []),
+              *(["-v"] * args.verbose), *(["--quiet"] if args.quiet else []), *(["--json"] if args.as_json else [])]
+    if args.mode == modes.LIST:
+        from .mq_list import command
+    else:
+        from .mq_flush import command
+    return int(command.main(shared, prog_name="mailq" if args.mode == modes.LIST else "mq-flush",
+                            standalone_mode=False) or 0)
+
+
+def cli_command():  # noqa: ANN201 - a click.Command, built only for --help (click costs ~40 ms)
+    """The --help page, from the one declaration of the options (sendmail_args.OPTIONS)."""
     import click
 
-    from .common import Command, common_options, json_option
-
-    @click.command(cls=Command, help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
-    @click.option("-t", "extract", is_flag=True, help="Also take recipients from To/Cc/Bcc (Bcc is removed).")
-    @click.option("-f", "-r", "sender", metavar="ADDR", help="Envelope sender (default: the From address).")
-    @click.option("-F", "full_name", metavar="NAME", help="Full name for a From header mq-send adds.")
-    @click.option("-i", "ignore_dots", is_flag=True, help="A line with a single '.' does not end the message.")
-    @click.option("-o", "sendmail_o", multiple=True, hidden=True)
-    @click.option("-N", "-R", "-V", "-B", "-C", "-L", "sendmail_ignored", multiple=True, hidden=True)
-    @click.option("-b", "mode", default="m", hidden=True)
-    @click.option("--user-id", metavar="ID", help="Application user id, carried in the bounce address.")
-    @click.option("--package-id", metavar="ID", help="Application package id, carried in the bounce address.")
-    @click.option("--now", is_flag=True, help="Try delivery before returning; on failure it stays queued.")
-    @json_option
-    @common_options
-    @click.argument("recipients", nargs=-1, metavar="[--] RCPT...")
-    def command(extract, sender, full_name, ignore_dots, sendmail_o, sendmail_ignored, mode, user_id,
-                package_id, now, as_json, spool, config_file, verbose, quiet, recipients):
-        if mode != "m":
-            raise click.UsageError(f"-b{mode}: only -bm (read a message from stdin) is supported")
-        return run(SendArgs(list(recipients), sender, full_name, extract, ignore_dots or "i" in sendmail_o,
-                            user_id, package_id, now, as_json, spool, config_file, verbose, quiet))
-
-    return command
+    params = []
+    for option in OPTIONS:
+        if option.help is None:
+            continue
+        if option.takes_value:
+            params.append(click.Option(list(option.names), metavar=option.metavar, help=option.help))
+        else:
+            params.append(click.Option(list(option.names), is_flag=True, help=option.help))
+    ignored = " ".join(name for option in OPTIONS if option.help is None for name in option.names)
+    epilog = (f"Also accepted, as Postfix's sendmail accepts them: {ignored} (-oi is -i; -B takes "
+              "8BITMIME or 7BIT; -n is refused, as in Postfix).")
+    params.append(click.Argument(["recipients"], nargs=-1, metavar="[--] RCPT..."))
+    return click.Command("mq-send", help=HELP, epilog=epilog, params=params,
+                         context_settings={"help_option_names": ["--help"]})
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    args = parse(argv)
-    if args is None:
-        cli_command().main(argv, prog_name="mq-send")
-    sys.exit(run_mapped(lambda: run(args)))
+    # As Postfix's sendmail: run as "mailq" it lists the queue, as "newaliases" it has nothing to do.
+    prog = os.path.basename(sys.argv[0])
+    sys.exit(run_mapped(lambda: run(parse(argv, prog))))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 
 from ..ids import is_valid
-from ..record import Record
 
 CLAIM_LEASE = 15 * 60  # a claim from another host is taken over after this
 HOST = os.uname().nodename.replace("~", "-")
@@ -43,20 +42,22 @@ def claim_name(queue_id: str, now: float) -> str:
     return f"{queue_id}~{HOST}~{me()}~{now:.0f}"
 
 
-class Claim(Record):
+class Claim:
     """A message this process holds in ``active/``."""
 
-    id: str
-    path: str
-    came_from: str  # the state it was claimed from
+    def __init__(self, id: str, path: str, came_from: str) -> None:  # noqa: A002 - the queue id
+        self.id, self.path = id, path
+        self.came_from = came_from  # the state it was claimed from
+
+    def __repr__(self) -> str:
+        return f"Claim({self.id!r}, {self.path!r}, {self.came_from!r})"
 
 
-class ClaimName(Record):
-    id: str
-    host: str
-    pid: int
-    start: str
-    time: float
+class ClaimName:
+    """What a claim's name says: whose it is (host, pid and its start time) and since when."""
+
+    def __init__(self, id: str, host: str, pid: int, start: str, time: float) -> None:  # noqa: A002
+        self.id, self.host, self.pid, self.start, self.time = id, host, pid, start, time
 
     @classmethod
     def parse(cls, name: str) -> ClaimName | None:

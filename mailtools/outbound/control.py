@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import DataError, TempFailure
+from ..errors import DataError, TempFailure, UsageError
 from ..log import get_logger
 from .envelope import DROPPED, PENDING, SENT
 from .spool import Claim, Spool
@@ -22,6 +22,20 @@ ACTIONS = {
     "requeue": (("queued", "deferred", "held", "dropped", "sent"), "queued"),
     "delete": (("queued", "deferred", "held", "sent", "dropped"), None),
 }
+
+
+class NothingToRequeue(DataError):
+    """Every recipient of the message was delivered."""
+
+
+def select_all(spool: Spool, action: str, state: str | None = None) -> list[str]:
+    """The ids ``ALL`` stands for (``postsuper -d ALL deferred``): every message in the
+    states ``action`` applies to, or only in ``state``. Listed before anything moves, so
+    a message moved by the action (held -> queued) is not met twice."""
+    sources = ACTIONS[action][0] if action in ACTIONS else ()
+    if state is not None and state not in sources:
+        raise UsageError(f"{action} ALL --state {state}: {action} applies to {', '.join(sources)} messages")
+    return [queue_id for name in ((state,) if state else sources) for queue_id in spool.names(name)]
 
 
 def act(spool: Spool, action: str, queue_id: str, now: float) -> str:
@@ -64,9 +78,10 @@ def _apply(spool: Spool, claim: Claim, action: str, target: str, now: float) -> 
     if action == "requeue":
         again = [r for r in envelope.recipients if r.state != SENT]
         if not again:
-            raise DataError(f"{claim.id}: every recipient was delivered; nothing to requeue")
+            raise NothingToRequeue(f"{claim.id}: every recipient was delivered; nothing to requeue")
         for recipient in again:
-            recipient.state = PENDING
+            # The old error belongs to the old budget: a requeued recipient starts clean.
+            recipient.state, recipient.error, recipient.attempts = PENDING, None, 0
         # A fresh retry budget: given up after max_attempts or max_age_days, a
         # requeued message would otherwise get one try and be dropped again.
         envelope.done_at, envelope.attempts, envelope.requeued = None, 0, now

@@ -8,12 +8,13 @@ the others and a message whose recipients end differently keeps each state.
 from __future__ import annotations
 
 import os
+import threading
+from dataclasses import dataclass, field
 
 from ..config import Config
 from ..errors import DataError, MailtoolsError, UsageError
 from ..fsutil import unlink_quietly
 from ..log import get_logger
-from ..record import Factory, Record
 from ..secret import load_secret
 from ..state import open_state
 from ..state.base import SendRecord
@@ -31,26 +32,29 @@ DISK_MARGIN = 256 * 1024  # room kept for SQLite's journal and the directories
 SUPPRESSED = "suppressed: address disabled after repeated hard bounces (bounce-enable re-enables it)"
 
 
-class Summary(Record):
+@dataclass
+class Summary:
     sent: int = 0
     deferred: int = 0
     dropped: int = 0
     suppressed: int = 0
     messages: int = 0
+    stopped: bool = False  # a signal stopped the run: what was in flight is recorded, the rest waits
 
     def to_json(self) -> dict[str, int]:
         return {"sent": self.sent, "deferred": self.deferred, "dropped": self.dropped,
                 "suppressed": self.suppressed}
 
 
-class Job(Record):
+@dataclass
+class Job:
     """One claimed message on its way through a batch."""
 
     claim: Claim
     envelope: Envelope | None = None
     message: bytes = b""
-    work: list = Factory(list)  # [(Recipient, VerpAddress)] to send now
-    replies: list = Factory(list)
+    work: list = field(default_factory=list)  # [(Recipient, VerpAddress)] to send now
+    replies: list = field(default_factory=list)
     target: str = ""
 
 
@@ -63,8 +67,11 @@ class Deliverer:
     written with one filesystem sync instead of two fsyncs per message.
     """
 
-    def __init__(self, config: Config, spool: Spool) -> None:
+    def __init__(self, config: Config, spool: Spool, stop: threading.Event | None = None) -> None:
         self.config, self.spool = config, spool
+        # Set by mq-flush on SIGINT/SIGTERM: no new transaction starts; those in flight
+        # end (within the transport's timeout) and are recorded (DESIGN spool rule 3).
+        self.stop = stop or threading.Event()
         self.summary = Summary()
         self.waiting_for_space = 0  # messages not sent because their outcome could not be written
         self.secret = load_secret(spool.root)
@@ -90,6 +97,7 @@ class Deliverer:
             jobs = [self._prepare(claim, now) for claim in claims]
             live = self._room_for([job for job in jobs if job.envelope is not None])
             self._send_all(live, now)
+            live = self._give_back_untried(live)
             for job in live:
                 self._record(job, now)
             self._write(live)
@@ -130,6 +138,20 @@ class Deliverer:
                 job.target = job.claim.came_from
         return fits
 
+    def _give_back_untried(self, jobs: list[Job]) -> list[Job]:
+        """After a stop: messages whose transactions never started go back as they were.
+
+        No attempt is counted and nothing is rewritten: the claim is renamed back
+        to where it came from, so the next run (or another flusher) takes it up.
+        """
+        untried = [job for job in jobs if job.work and not job.replies]
+        if not untried:
+            return jobs
+        self._give_back([job.claim for job in untried])
+        for job in untried:
+            job.target = job.claim.came_from
+        return [job for job in jobs if not (job.work and not job.replies)]
+
     def _give_back(self, claims: list[Claim]) -> None:
         for claim in claims:
             if not os.path.exists(claim.path):
@@ -143,7 +165,7 @@ class Deliverer:
     def _send_all(self, live: list[Job], now: float) -> None:
         rows = [SendRecord(a.hash, r.address.lower(), j.envelope.message_id, j.envelope.user_id,
                            j.envelope.package_id, j.envelope.sender, j.envelope.id, now)
-                for j in live for r, a in j.work]
+                for j in live for r, a in j.work if a.hash]
         if rows:
             # The send log is committed before the first byte leaves: a bounce
             # can come back within a second and must find its row.
@@ -173,8 +195,9 @@ class Deliverer:
         bounce = self.config.bounce
         domain = bounce.domain or domain_of(job.envelope.sender)
         try:
-            job.work = [(r, verp.make(self.secret, bounce.prefix, domain, job.envelope.user_id,
-                                      job.envelope.package_id, job.envelope.message_id or "", r.address))
+            job.work = [(r, verp.NullSender() if not job.envelope.sender else
+                         verp.make(self.secret, bounce.prefix, domain, job.envelope.user_id,
+                                   job.envelope.package_id, job.envelope.message_id or "", r.address))
                         for r in waiting]
         except UsageError as exc:
             # Ids queued before mq-send checked them (or a longer prefix since):
@@ -211,20 +234,27 @@ class Deliverer:
             transport = self.transports.for_sender(job.envelope.sender)
             data = job.message.replace(b"\n", b"\r\n") if isinstance(transport, SmtpTransport) else job.message
             for recipient, address in job.work:
+                if self.stop.is_set():
+                    break  # stopping: the recipients left keep their state for the next run
                 job.replies.append(transport.send(address.address, recipient.address, data))
         except Exception as exc:  # noqa: BLE001 - contained to this message, logged, retried later
             known = isinstance(exc, MailtoolsError)
             text = str(exc) if known else f"internal error: {exc!r}"
             log.error("%s: %s", job.envelope.id, text, exc_info=not known)
             job.replies += [Reply(451, text)] * (len(job.work) - len(job.replies))
+        if job.replies and self.stop.is_set() and len(job.replies) < len(job.work):
+            log.info("%s: stopping after %d of %d recipients; the rest is tried by the next run",
+                     job.envelope.id, len(job.replies), len(job.work))
 
     def _record(self, job: Job, now: float) -> None:
         envelope = job.envelope
-        for (recipient, _), reply in zip(job.work, job.replies, strict=True):
+        for (recipient, _), reply in zip(job.work, job.replies, strict=False):  # fewer replies after a stop
             self._record_reply(envelope, recipient, reply, now)
         if job.work:
             envelope.attempts += 1
         job.target = self._settle_state(envelope, now)
+        if len(job.replies) < len(job.work) and job.target == "deferred":
+            envelope.next_attempt = now  # stopped half way: the untried recipients are due at once
 
     def _write(self, jobs: list[Job]) -> None:
         """Outcomes to disk: every file complete and synced before any rename publishes it."""
@@ -244,6 +274,7 @@ class Deliverer:
             self.spool.sync_dir(target)
 
     def _record_reply(self, envelope: Envelope, recipient: Recipient, reply: Reply, now: float) -> None:
+        recipient.attempts += 1
         kind = reply.kind
         if kind == SENT:
             self._outcome(recipient, SENT, None, now)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 from ..errors import DataError
-from ..record import Record
 
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up; only type checkers need Any
 if TYPE_CHECKING:
@@ -20,54 +19,85 @@ PENDING, DEFERRED, SENT, DROPPED = "pending", "deferred", "sent", "dropped"
 FINAL = (SENT, DROPPED)
 
 
-class Recipient(Record):
-    address: str
-    state: str = PENDING
-    error: str | None = None
-    time: float | None = None  # when it reached its state
+class _Plain:
+    """Equality and repr from FIELDS: what the file holds, in the order it holds it.
+
+    Plain classes rather than dataclasses: mq-send imports this module on its
+    30 ms path, and ``dataclasses`` costs ~5 ms (it imports ``inspect``).
+    """
+
+    FIELDS: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.to_json() == other.to_json()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.to_json().items())})"
+
+
+class Recipient(_Plain):
+    FIELDS = ("address", "state", "error", "time", "attempts")
+
+    def __init__(self, address: str, state: str = PENDING, error: str | None = None, time: float | None = None,
+                 attempts: int = 0) -> None:
+        self.address, self.state, self.error = address, state, error
+        self.time = time  # when it reached its state
+        self.attempts = attempts  # transactions tried for this recipient (mq-list gives each its own)
 
     @property
     def waiting(self) -> bool:
         return self.state not in FINAL
 
 
-class Envelope(Record):
-    id: str
-    sender: str
-    recipients: list[Recipient]
-    message_id: str | None = None
-    user_id: str | None = None
-    package_id: str | None = None
-    created: float = 0.0
-    attempts: int = 0
-    next_attempt: float | None = None
-    crashes: int = 0
-    held_reason: str | None = None
-    error: str | None = None  # why the whole message failed (an unparseable maildrop file)
-    done_at: float | None = None  # when the message reached sent/ or dropped/
-    requeued: float | None = None  # mq-ctl requeue: max_age_days counts from here
-    dkim: bool = False
-    bypass_suppression: bool = False  # disable notices must reach disabled addresses
-    source: str | None = None  # "mq-send", "maildrop:<name>", ...
+class Envelope(_Plain):
+    FIELDS = ("id", "sender", "recipients", "message_id", "user_id", "package_id", "created", "attempts",
+              "next_attempt", "crashes", "held_reason", "error", "done_at", "requeued", "dkim",
+              "bypass_suppression", "source", "uid")
+
+    def __init__(self, id: str, sender: str, recipients: list[Recipient], message_id: str | None = None,  # noqa: A002
+                 user_id: str | None = None, package_id: str | None = None, created: float = 0.0,
+                 attempts: int = 0, next_attempt: float | None = None, crashes: int = 0,
+                 held_reason: str | None = None, error: str | None = None, done_at: float | None = None,
+                 requeued: float | None = None, dkim: bool = False, bypass_suppression: bool = False,
+                 source: str | None = None, uid: int | None = None) -> None:
+        self.id, self.sender, self.recipients = id, sender, recipients
+        self.message_id, self.user_id, self.package_id = message_id, user_id, package_id
+        self.created, self.attempts, self.next_attempt, self.crashes = created, attempts, next_attempt, crashes
+        self.held_reason = held_reason
+        self.error = error  # why the whole message failed (an unparseable maildrop file)
+        self.done_at = done_at  # when the message reached sent/ or dropped/
+        self.requeued = requeued  # mq-ctl requeue: max_age_days counts from here
+        self.dkim = dkim
+        self.bypass_suppression = bypass_suppression  # disable notices must reach disabled addresses
+        self.source = source  # "mq-send", "maildrop:<name>", ...
+        self.uid = uid  # who queued it: mq-send's caller, or the owner of the maildrop file
 
     def to_json(self) -> dict[str, Any]:
-        return self.to_dict()
+        data = super().to_json()
+        data["recipients"] = [r.to_json() for r in self.recipients]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Envelope:
-        data = dict(data)
-        data["recipients"] = [Recipient(**r) for r in data.get("recipients", [])]
-        known = cls._fields
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """From a queue file; keys this version does not know are ignored (a newer writer's)."""
+        fields = {k: v for k, v in data.items() if k in cls.FIELDS}
+        fields["recipients"] = [Recipient(**{k: v for k, v in r.items() if k in Recipient.FIELDS})
+                                for r in data.get("recipients", [])]
+        return cls(**fields)
 
     @property
     def waiting(self) -> list[Recipient]:
         return [r for r in self.recipients if r.waiting]
 
 
-class QueueFile(Record):
-    envelope: Envelope
-    message: bytes = b""
+class QueueFile:
+    def __init__(self, envelope: Envelope, message: bytes = b"") -> None:
+        self.envelope, self.message = envelope, message
 
 
 _END = b"\n}\n"
@@ -99,7 +129,7 @@ def split(raw: bytes) -> tuple[bytes, bytes]:
 def parse_envelope(head: bytes) -> Envelope:
     try:
         return Envelope.from_json(json.loads(head))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, AttributeError) as exc:  # not an object, a list where one belongs
         raise DataError(f"damaged envelope: {exc}") from None
 
 

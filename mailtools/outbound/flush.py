@@ -8,6 +8,7 @@ never send one message twice.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 
@@ -29,22 +30,29 @@ BATCH_PER_CONNECTION = 4
 
 def flush(config: Config, spool: Spool, *, sender: str | None = None, ids: Iterable[str] = (),
           limit: int | None = None, max_time: float | None = None,
-          progress: Callable[[int], None] | None = None) -> Summary:
-    """Deliver what is due; return counts of recipients sent, deferred, dropped, suppressed."""
-    now = clock_now()
+          progress: Callable[[int], None] | None = None, stop: threading.Event | None = None,
+          now: float | None = None) -> Summary:
+    """Deliver what is due; return counts of recipients sent, deferred, dropped, suppressed.
+
+    ``stop`` (set by mq-flush on SIGINT/SIGTERM): no message is claimed and no
+    transaction started after it is set; the replies of those in flight are
+    recorded, untried messages go back, and ``summary.stopped`` says so.
+    """
+    now = clock_now() if now is None else now
+    stop = stop or threading.Event()
     spool.ensure()
     recovered = set(spool.recover(now))
     if recovered:
         log.warning("recovered %d message(s) from dead claims: %s", len(recovered), " ".join(sorted(recovered)))
     intake(config, spool, now)
-    deliverer = Deliverer(config, spool)
+    deliverer = Deliverer(config, spool, stop)
     started = time.monotonic()
     batch_size = max(BATCH_PER_CONNECTION * deliverer.connections, 1)
     claimed = 0
     try:
         batch = []
         for state, queue_id in candidates(spool, now, sender=sender, ids=list(ids)):
-            if limit is not None and claimed >= limit:
+            if stop.is_set() or (limit is not None and claimed >= limit):
                 break
             if max_time is not None and time.monotonic() - started >= max_time:
                 log.info("stopping after --max-time %gs; the rest waits for the next run", max_time)
@@ -67,10 +75,15 @@ def flush(config: Config, spool: Spool, *, sender: str | None = None, ids: Itera
             _run(deliverer, batch, now, progress)
     finally:
         deliverer.close()
+    summary = deliverer.summary
+    if stop.is_set():
+        summary.stopped = True
+        log.warning("stopped: sent=%d deferred=%d dropped=%d suppressed=%d recorded; the rest waits for the "
+                    "next run", summary.sent, summary.deferred, summary.dropped, summary.suppressed)
+        return summary
     if deliverer.waiting_for_space:
         # What fitted was delivered; say so to cron (75: try again) all the same.
         raise TempFailure(f"disk full: {deliverer.waiting_for_space} message(s) wait for space in {spool.root}")
-    summary = deliverer.summary
     log.info("flush done: sent=%d deferred=%d dropped=%d suppressed=%d messages=%d", summary.sent,
              summary.deferred, summary.dropped, summary.suppressed, summary.messages)
     return summary
@@ -116,7 +129,7 @@ def _from_sender(spool: Spool, state: str, queue_id: str, sender: str) -> bool:
         return False
 
 
-def deliver_now(config: Config, spool: Spool, queue_id: str) -> bool:
+def deliver_now(config: Config, spool: Spool, queue_id: str, stop: threading.Event | None = None) -> bool:
     """mq-send --now: one delivery attempt for one message; True if every recipient got it.
 
     A failure leaves the message queued or deferred, as OpenACS Mail Lite's
@@ -127,7 +140,7 @@ def deliver_now(config: Config, spool: Spool, queue_id: str) -> bool:
     if claim is None:
         return False  # a flusher got there first: it will deliver
     try:
-        deliverer = Deliverer(config, spool)
+        deliverer = Deliverer(config, spool, stop)
     except Exception:
         spool.settle(claim, "queued")
         raise

@@ -12,19 +12,22 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 
 from ..config import Config
 from ..errors import DataError, MailtoolsError, TempFailure, UsageError
 from ..fsutil import read_file, unlink_quietly
+from ..ids import is_valid
 from ..log import get_logger
 from .claims import ClaimName, claim_name
-from .envelope import Envelope
+from .envelope import Envelope, load
 from .spool import Spool
-from .submit import build
+from .submit import build, log_queued
 
 log = get_logger("mailtools.outbound.maildrop")
 BATCH = 256  # maildrop files queued per filesystem sync
 MAX_SIZE = 50 * 1024 * 1024
+ABANDONED = 24 * 3600  # a ".name" maildrop file unchanged this long was left by a dead writer
 
 
 def intake(config: Config, spool: Spool, now: float) -> int:
@@ -33,14 +36,28 @@ def intake(config: Config, spool: Spool, now: float) -> int:
                                      if _is_stale(name, now)) if taken]
     done = _process_batches(config, spool, leftovers, now, replay=True)
     try:
-        entries = sorted(e.name for e in os.scandir(spool.dir("maildrop"))
-                         if not e.name.startswith(".") and e.is_file(follow_symlinks=False))
+        found = [e for e in os.scandir(spool.dir("maildrop")) if e.is_file(follow_symlinks=False)]
     except FileNotFoundError:
         return done
+    _remove_abandoned([e for e in found if e.name.startswith(".")])
+    entries = sorted(e.name for e in found if not e.name.startswith("."))
     for start in range(0, len(entries), BATCH):
         claimed = [c for c in (_claim(spool, name, now) for name in entries[start:start + BATCH]) if c]
         done += _process_batches(config, spool, claimed, now, replay=False)
     return done
+
+
+def _remove_abandoned(writing: list[os.DirEntry]) -> None:
+    """Dot files untouched for a day were left by a writer that died (an mq-send killed
+    before its rename, which never told its caller 0): nobody will finish them."""
+    limit = time.time() - ABANDONED  # file times are real time, not MAILTOOLS_NOW
+    for entry in writing:
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime < limit:
+                os.unlink(entry.path)
+                log.warning("removed %s: an unfinished maildrop file, untouched for a day", entry.path)
+        except OSError:
+            continue  # finished and renamed meanwhile
 
 
 def _is_stale(name: str, now: float) -> bool:
@@ -65,8 +82,14 @@ def _take_over(spool: Spool, name: str, now: float) -> str | None:
 
 
 def _claim(spool: Spool, name: str, now: float) -> str | None:
+    """Rename a maildrop file into intake/ under the queue id it will get.
+
+    mq-send's drops are named by the id it printed: they keep it, unless the
+    spool has that id already (a forged name must not replace a message).
+    """
+    queue_id = name if is_valid(name) and not _exists(spool, name) else spool.new_id()
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:80]
-    claimed = f"{claim_name(spool.new_id(), now)}~{safe}"
+    claimed = f"{claim_name(queue_id, now)}~{safe}"
     try:
         os.rename(spool.path("maildrop", name), spool.path("intake", claimed))
     except FileNotFoundError:
@@ -101,32 +124,64 @@ def _process_batches(config: Config, spool: Spool, claimed: list[str], now: floa
 
 def _stage(config: Config, spool: Spool, claimed: str, now: float, replay: bool) -> list[tuple[str, str, str]]:
     queue_id, original = claimed.split("~", 1)[0], claimed.rsplit("~", 1)[1]
-    raw = read_file(spool.path("intake", claimed))
+    path = spool.path("intake", claimed)
+    raw = read_file(path)
+    uid = os.lstat(path).st_uid  # who dropped it: the file's owner, not what the file claims
     try:
-        items = parse_items(raw)
+        requests = parse_requests(raw)
     except (DataError, UsageError) as exc:
-        return [_drop(spool, queue_id, raw, f"maildrop file {original!r} could not be parsed: {exc}", now)]
+        return [_drop(spool, queue_id, raw, f"maildrop file {original!r} could not be parsed: {exc}", now, uid)]
     staged = []
-    for index, item in enumerate(items):
-        item_id = queue_id if len(items) == 1 else _item_id(queue_id, index)
+    for index, request in enumerate(requests):
+        item_id = queue_id if len(requests) == 1 else _item_id(queue_id, index)
         if replay and _exists(spool, item_id):
             continue  # queued before a crash
+        source = "mq-send" if request.sender is not None else f"maildrop:{original}"
         try:
-            envelope, message = build(config, item, None, [], extract=True, source=f"maildrop:{original}",
-                                      queue_id=item_id)
+            envelope, message = build(config, request.message, request.sender, request.recipients,
+                                      user_id=request.user_id, package_id=request.package_id,
+                                      extract=request.sender is None, source=source, queue_id=item_id,
+                                      now=now, uid=uid)
         except TempFailure:
             raise
         except MailtoolsError as exc:
-            staged.append(_drop(spool, item_id, item, f"maildrop file {original!r} item {index + 1}: {exc}", now))
+            staged.append(_drop(spool, item_id, request.message,
+                                f"maildrop file {original!r} item {index + 1}: {exc}", now, uid))
             continue
+        log_queued(envelope, len(message), "queued")
         staged.append((spool.stage(envelope, message), "queued", item_id))
     return staged
 
 
-def parse_items(raw: bytes) -> list[bytes]:
-    """One RFC 5322 message, or the messages an XML list describes."""
+class Request:
+    """One message to queue from a maildrop file; ``sender`` None: taken like mq-send -t."""
+
+    def __init__(self, message: bytes, sender: str | None = None, recipients: list[str] | None = None,
+                 user_id: str | None = None, package_id: str | None = None) -> None:
+        self.message, self.sender, self.recipients = message, sender, recipients or []
+        self.user_id, self.package_id = user_id, package_id
+
+
+def parse_requests(raw: bytes) -> list[Request]:
+    """mq-send's envelope and message, one plain RFC 5322 message, or a smailer XML list.
+
+    From mq-send's envelope only the sender, recipients and ids are taken: they
+    are checked again as mq-send checks them, and nothing else (a uid, a
+    "bypass suppression" flag, a DKIM mark) is believed from a file any local
+    user can write.
+    """
     if len(raw) > MAX_SIZE:
         raise DataError(f"larger than {MAX_SIZE} bytes")
+    if raw.startswith(b"{"):
+        queue_file = load(raw)
+        envelope = queue_file.envelope
+        return [Request(queue_file.message, envelope.sender, [r.address for r in envelope.recipients],
+                        envelope.user_id, envelope.package_id)]
+    return [Request(item) for item in parse_items(raw)]
+
+
+def parse_items(raw: bytes) -> list[bytes]:
+    """One RFC 5322 message, or the messages an XML list describes."""
     if raw.lstrip()[:5] in (b"<?xml", b"<list"):
         from .smailer import parse_smailer  # only XML drops need ElementTree
 
@@ -134,10 +189,11 @@ def parse_items(raw: bytes) -> list[bytes]:
     return [raw]
 
 
-def _drop(spool: Spool, queue_id: str, raw: bytes, reason: str, now: float) -> tuple[str, str, str]:
-    log.error("%s: dropped: %s", queue_id, reason)
+def _drop(spool: Spool, queue_id: str, raw: bytes, reason: str, now: float,
+          uid: int) -> tuple[str, str, str]:
+    log.error("%s: uid=%d dropped: %s", queue_id, uid, reason)
     envelope = Envelope(id=queue_id, sender="", recipients=[], created=now, done_at=now,
-                        error=reason, source="maildrop")
+                        error=reason, source="maildrop", uid=uid)
     return spool.stage(envelope, raw), "dropped", queue_id
 
 

@@ -50,6 +50,8 @@ def recover(spool: Spool, now: float) -> list[str]:
         envelope = queue_file.envelope
         envelope.crashes += 1
         envelope.attempts += 1
+        for recipient in envelope.waiting:  # the crashed attempt may have reached the server for each
+            recipient.attempts += 1
         if envelope.crashes >= MAX_CRASHES:
             envelope.held_reason = (f"held after {envelope.crashes} crashed deliveries "
                                     f"(last claim by {owner.host} pid {owner.pid})")

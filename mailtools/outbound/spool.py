@@ -54,14 +54,27 @@ class Spool:
     def _tmp(self, queue_id: str) -> str:
         return self.path("tmp", f"{queue_id}.{os.getpid()}.{os.urandom(3).hex()}")
 
+    @staticmethod
+    def _put(tmp: str, envelope: env.Envelope, message: bytes, named: str, sync: bool = True,
+             mode: int = 0o640) -> None:
+        """Write the complete queue file at ``tmp`` (its mtime the next attempt: see due());
+        on failure nothing is left and the error names ``named``, the file it was to become."""
+        try:
+            write_new(tmp, env.dump(envelope, message), mode=mode, sync=sync)
+            if mode & 0o044:
+                os.chmod(tmp, mode)  # whatever the writer's umask (077 would hide it from mq-flush)
+            if envelope.next_attempt is not None:
+                os.utime(tmp, (envelope.next_attempt, envelope.next_attempt))
+        except OSError as exc:
+            unlink_quietly(tmp)
+            raise spool_error(exc, named) from None
+
     def write(self, state: str, envelope: env.Envelope, message: bytes, sync: bool = True) -> str:
         """Put a complete file into ``state`` (a new message, or a recovered one)."""
         final = self.path(state, envelope.id)
         tmp = self._tmp(envelope.id)
+        self._put(tmp, envelope, message, final, sync)
         try:
-            write_new(tmp, env.dump(envelope, message), sync=sync)
-            if state == "deferred" and envelope.next_attempt is not None:
-                os.utime(tmp, (envelope.next_attempt, envelope.next_attempt))
             os.rename(tmp, final)
             if sync:
                 fsync_dir(self.dir(state))
@@ -72,6 +85,33 @@ class Spool:
 
     def enqueue(self, envelope: env.Envelope, message: bytes) -> str:
         return self.write("queued", envelope, message)
+
+    def can_queue(self) -> bool:
+        """Whether this process may write tmp/ and queued/ (root and the service user may)."""
+        return all(os.access(self.dir(name), os.W_OK | os.X_OK) for name in ("tmp", "queued"))
+
+    def drop(self, envelope: env.Envelope, message: bytes) -> str:
+        """Leave a message with its envelope in maildrop/ (1733), for a caller who cannot queue.
+
+        Written as ".<id>..." and renamed to "<id>", as every maildrop writer
+        does, so intake never sees half a file. Mode 0644: the service user
+        must read a file another user owns; others cannot list maildrop/.
+        mq-flush takes it in (mailtools.outbound.maildrop) with the file's
+        owner as its uid, whatever the envelope says.
+        """
+        final = self.path("maildrop", envelope.id)
+        tmp = self.path("maildrop", f".{envelope.id}.{os.getpid()}.{os.urandom(3).hex()}")
+        self._put(tmp, envelope, message, final, mode=0o644)
+        try:
+            os.rename(tmp, final)
+            # maildrop/ (1733) cannot be opened by its writers to fsync it: one syncfs(2)
+            # through the file itself makes the rename durable before mq-send says 0.
+            _syncfs(final, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError as exc:
+            unlink_quietly(tmp)
+            unlink_quietly(final)  # not durable: the caller, told 75, sends it again
+            raise spool_error(exc, final) from None
+        return final
 
     @staticmethod
     def new_id(at: float | None = None) -> str:
@@ -97,10 +137,8 @@ class Spool:
     def rewrite(self, claim: Claim, envelope: env.Envelope, message: bytes, sync: bool = True) -> None:
         """Replace the claimed file's contents (one rename over it)."""
         tmp = self._tmp(claim.id)
+        self._put(tmp, envelope, message, claim.path, sync)
         try:
-            write_new(tmp, env.dump(envelope, message), sync=sync)
-            if envelope.next_attempt is not None:
-                os.utime(tmp, (envelope.next_attempt, envelope.next_attempt))
             os.rename(tmp, claim.path)
         except OSError as exc:
             unlink_quietly(tmp)
@@ -120,13 +158,7 @@ class Spool:
     def stage(self, envelope: env.Envelope, message: bytes) -> str:
         """Write a message's (new) contents to tmp/ without syncing: batched writes sync once."""
         tmp = self._tmp(envelope.id)
-        try:
-            write_new(tmp, env.dump(envelope, message), sync=False)
-            if envelope.next_attempt is not None:
-                os.utime(tmp, (envelope.next_attempt, envelope.next_attempt))
-        except OSError as exc:
-            unlink_quietly(tmp)
-            raise spool_error(exc, tmp) from None
+        self._put(tmp, envelope, message, tmp, sync=False)
         return tmp
 
     def publish_new(self, tmp: str, state: str, queue_id: str) -> None:
@@ -227,7 +259,7 @@ class Spool:
 _libc = None
 
 
-def _syncfs(path: str) -> None:
+def _syncfs(path: str, flags: int = os.O_RDONLY | os.O_DIRECTORY) -> None:
     """syncfs(2) on the spool's filesystem: one call instead of an fsync per file.
 
     An error (EIO: the data did not reach the disk) is raised, so the batch's
@@ -239,7 +271,7 @@ def _syncfs(path: str) -> None:
         import ctypes
 
         _libc = ctypes.CDLL(None, use_errno=True)
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    fd = os.open(path, flags)
     try:
         syncfs = getattr(_libc, "syncfs", None)
         if syncfs is None:

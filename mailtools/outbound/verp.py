@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from ..errors import UsageError
-from ..record import Record
 
 MAX_LOCAL = 64
 HASH_LEN = 16
@@ -20,16 +19,33 @@ MIN_HASH_LEN = 8
 ID_RE = re.compile(r"^[A-Za-z0-9_.=+]{1,40}$")
 
 
-class VerpAddress(Record):
-    prefix: str
-    user_id: str
-    hash: str
-    package_id: str
-    domain: str
+class VerpAddress:
+    def __init__(self, prefix: str, user_id: str, hash: str, package_id: str, domain: str) -> None:  # noqa: A002
+        self.prefix, self.user_id, self.hash, self.package_id, self.domain = prefix, user_id, hash, package_id, domain
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, VerpAddress) and self.address == other.address
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"VerpAddress({self.address!r})"
 
     @property
     def address(self) -> str:
         return f"{self.prefix}-{self.user_id}-{self.hash}-{self.package_id}@{self.domain}"
+
+
+class NullSender:
+    """The envelope sender of a message queued with ``-f '<>'``: MAIL FROM:<>, no VERP.
+
+    The caller asked that nothing bounce back (an auto-reply, a notice about a
+    bounce); a VERP address would invite exactly that. Nothing goes into the
+    send log either: no bounce can name it.
+    """
+
+    address = ""
+    hash = ""
 
 
 def check_id(value: str | None, what: str) -> str:

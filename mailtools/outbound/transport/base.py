@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ...record import Record
+from dataclasses import dataclass
 
 
-class Reply(Record):
+@dataclass
+class Reply:
     code: int  # 2xx sent, 4xx try later, 5xx give up
     text: str
 

@@ -22,7 +22,10 @@ class SendmailTransport:
     def send(self, sender: str, recipient: str, data: bytes) -> Reply:
         argv = [self.path, "-i", "-f", sender, "--", recipient]
         try:
-            done = subprocess.run(argv, input=data, capture_output=True, timeout=self.timeout)
+            # Its own session: a Ctrl-C on mq-flush's terminal must not kill the sendmail
+            # mid-message; mq-flush itself stops cleanly and waits for this reply.
+            done = subprocess.run(argv, input=data, capture_output=True, timeout=self.timeout,
+                                  start_new_session=True)
         except FileNotFoundError:
             return Reply(451, f"sendmail_path {self.path} not found")
         except subprocess.TimeoutExpired:
