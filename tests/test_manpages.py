@@ -51,7 +51,8 @@ def help_options(command: str) -> set[str]:
     """Every flag in the Options section of `command --help` (the installed command)."""
     done = subprocess.run([command_path(command), "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    section = done.stdout.split("\nOptions:\n", 1)[1]
+    # the section ends at its first blank line (an epilog may follow)
+    section = done.stdout.split("\nOptions:\n", 1)[1].split("\n\n", 1)[0]
     flags = set()
     for line in section.splitlines():
         first = re.match(r"  (-\S+(?:, -\S+)*)", line)  # continuation lines are indented further
