@@ -30,15 +30,32 @@ class LazyRx:
             low = text.lower() if lowered is None else lowered
             if not any(hint in low for hint in self.hints):
                 return None
+        return self.compiled().search(text, pos)
+
+    def compiled(self) -> re.Pattern[str]:
+        """The compiled pattern, compiled on first use (for finditer, sub, ...: no pre-test)."""
         if self._rx is None:
             self._rx = re.compile(self.pattern, self.flags)
-        return self._rx.search(text, pos)
+        return self._rx
 
 
 # Regex source as tokens: an escape, a character class, one metacharacter, or a
 # run of plain characters. Tokenising with one small regex keeps the hint
 # extraction itself cheap (it runs for every rule at start-up).
 _TOKEN = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]|\{[^}]*\}|[()?*+.^$|]|[^\\\[()?*+{.^$|]+")
+
+
+def alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of *pattern*, in order (what literal_hints gives one hint each)."""
+    out, current, depth = [], "", 0
+    for token in _TOKEN.findall(pattern):
+        if token == "|" and depth == 0:
+            out.append(current)
+            current = ""
+            continue
+        depth += (token == "(") - (token == ")")
+        current += token
+    return out + [current]
 
 
 def literal_hints(pattern: str) -> tuple[str, ...] | None:
