@@ -9,7 +9,7 @@ diagnostic text are read together, and when they disagree the soft reading wins.
 
 from __future__ import annotations
 
-from mailtools.bounces.textrules import WEAK_TEXT_REASONS, match_text
+from mailtools.bounces.textrules import PLAIN_USERUNKNOWN, WEAK_TEXT_REASONS, match_text, smtp_command
 
 REASONS = frozenset({
     "userunknown", "hostunknown", "hasmoved", "notaccept", "mailboxfull", "exceedlimit",
@@ -80,6 +80,19 @@ def status_reason(status: str | None) -> str | None:
     return STATUS_REASONS.get(f"{parts[1]}.{parts[2]}")
 
 
+def _names_address(status: str | None) -> bool:
+    """Whether a status is about the address (x.1.x, x.4.x) or says nothing either way (x.y.0).
+
+    x.2.x is the mailbox's state (full, disabled, "other": sisimai's filtered),
+    x.7.x security or policy: beside "unknown user" those mean a filter.
+    No status at all (a prose bounce) leaves the words to decide.
+    """
+    if not status:
+        return True      # prose with no code: its words are all we have, and they name the mailbox
+    subject = status.split(".")[1]
+    return subject in ("1", "4") or (status.endswith(".0") and subject != "2")
+
+
 def is_temporary(action: str | None, status: str | None, reply_code: str | None) -> bool:
     """Whether what we know describes a temporary (4xx, delayed) condition."""
     return (
@@ -91,12 +104,16 @@ def is_temporary(action: str | None, status: str | None, reply_code: str | None)
 
 def decide(
     action: str | None, status: str | None, reply_code: str | None, text: str | None,
+    command: str | None = None,
 ) -> tuple[str, bool]:
     """Return (reason, hard) for one failing recipient.
 
     *text* is the diagnostic (or the bounce prose near the address for a
     non-DSN bounce). Text rules beat a generic status; a precise status beats
-    the vaguer text rules (WEAK_TEXT_REASONS). Never raises.
+    the vaguer text rules (WEAK_TEXT_REASONS), except words that plainly say
+    the mailbox does not exist. The SMTP command the reply answered (*command*,
+    else what *text* says) decides between the address and the sender or the
+    content. Never raises.
     """
     if action in _SUCCESS_ACTIONS or (status or "").startswith("2."):
         return "delivered", False
@@ -105,16 +122,13 @@ def decide(
     by_status = status_reason(status)
     # x.y.0 is "other or undefined" within its class: the text knows better.
     generic_status = status is None or status.endswith(".0")
+    plainly_unknown = by_text == "userunknown" and PLAIN_USERUNKNOWN.search(text or "") is not None
 
-    # Exchange Online says 5.1.10 for "recipient not found", not for null MX.
-    microsoft_5110 = by_text == "userunknown" and by_status == "notaccept"
-    if by_text and (microsoft_5110 or not (
-            by_text in WEAK_TEXT_REASONS and by_status and not generic_status)):
+    if by_text and (generic_status or plainly_unknown or by_text not in WEAK_TEXT_REASONS):
         reason = by_text
-        # The text blames the address but the status says security/policy
-        # (x.7.x): servers say "mailbox unavailable" for anything. Trust the
-        # soft reading of the status instead.
-        if reason in HARD_REASONS and status and status.split(".")[1:2] == ["7"] and by_status:
+        # Vague words ("mailbox unavailable") beside a security/policy status
+        # (x.7.x): servers say them for any refusal. Trust the status.
+        if reason == "userunknown" and not plainly_unknown and by_status and status.split(".")[1] == "7":
             reason = by_status
     elif by_status:
         reason = by_status
@@ -126,6 +140,19 @@ def decide(
         reason = "onhold"
     else:
         reason = "undefined"
+
+    if reason in HARD_REASONS:
+        command = command or smtp_command(text)
+        if command == "MAIL" or by_status == "rejected" and status.split(".")[1] == "1":
+            # Refused at MAIL FROM, or x.1.7/x.1.8 (bad sender address): the
+            # server refused *us*, whatever it said about domains or users.
+            reason = "rejected"
+        elif reason == "userunknown" and (command == "DATA" or command != "RCPT" and not _names_address(status)):
+            # "Unknown user" after the message was seen, or beside a mailbox
+            # or security status (x.2.x, x.7.x) with no RCPT to tie it to the
+            # address: sisimai's "filtered", a content or recipient filter
+            # speaking, not a mailbox that does not exist.
+            reason = "filtered"
 
     temporary = is_temporary(action, status, reply_code)
     if temporary and action in ("failed", None) and status and status.startswith("4."):

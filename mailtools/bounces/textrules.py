@@ -18,9 +18,40 @@ from .lazyrx import LazyRx as _LazyRx
 _F = re.IGNORECASE
 
 
-def _rx(*alternatives: str) -> _LazyRx:
-    return _LazyRx("|".join(alternatives))
+def _rx(*alternatives: str, flags: int = _F) -> _LazyRx:
+    return _LazyRx("|".join(alternatives), flags)
 
+
+# Phrases that say the mailbox does not exist, in so many words: these
+# outrank any status code (servers put 5.7.1, 5.2.1 or 5.4.1 beside them).
+_USERUNKNOWN_PLAIN = (
+    r"user(?:name)? (?:unknown|not found|not known|does not exist|doesn'?t exist)",
+    r"unknown (?:user|recipient|mailbox|local[- ]part|e-?mail address|address)",
+    r"no such (?:user|mailbox|recipient|person|address|local user)",
+    r"(?:mailbox|recipient|address|account) "
+    r"(?:does not exist|doesn'?t exist|not found|unknown|not present|invalid)",
+    r"invalid (?:recipient|mailbox|address|user)", r"recipient not (?:found|ok|exist)",
+    r"not a (?:valid|known) (?:user|mailbox|recipient)",
+    r"is not a known user", r"non[- ]?existent (?:user|account|address)", r"bad[-_ ]recipient",
+    r"badrcptto", r"resolver\.adr\.recip(?:ient)?notfound",
+    r"there is no one at this address", r"email account that you tried to reach does not exist",
+    r"no mailbox here by that name", r"address (?:does not exist|unknown)",
+    r"unknown or illegal alias", r"no account by that name", r"user not local",
+    r"doesn'?t have an? \S+ account", r"email address is wrong or no longer valid",
+    r"no matches to nameserver query", r"does not have a final e-?mail delivery point",
+    r"invalid final delivery userid", r"not listed in (?:the )?(?:domino )?directory",
+    r"not listed in (?:the )?public name (?:&|and) address book", r"ディレクトリのリストにありません",
+    r"address couldn'?t be found", r"recipient name is not recognized", r"no valid recipients",
+    r"recipient address rejected: access denied",
+    r"adresse .{0,80}n'existe pas", r"unbekannte(?:r)? (?:empf(?:ä|ae)nger|benutzer)",
+)
+# Phrases servers also use for refusals that are not about the mailbox:
+# userunknown when nothing says otherwise, but a policy status (x.7.x) wins.
+_USERUNKNOWN_VAGUE = (
+    r"mailbox (?:is )?unavailable", r"not our customer", r"archived recipient",
+    # Postfix's "Recipient address rejected: <why>": the why decides, when given.
+    r"recipient address rejected(?!:)", r"(?<!sender )address rejected(?!:)",
+)
 
 # (reason, pattern), tried in this order; the first match wins.
 RULES: list[tuple[str, _LazyRx]] = [
@@ -67,7 +98,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"banned sending ip", r"go away",
     )),
     ("virusdetected", _rx(
-        r"\bvirus", r"malware", r"infected", r"\btrojan",
+        r"\bvirus(?:es)?\b", r"malware", r"infected", r"\btrojan",
     )),
     ("spamdetected", _rx(
         r"\bspam\b", r"\bspammy\b", r"\bube\b", r"unsolicited", r"bulk (?:e-?)?mail",
@@ -107,7 +138,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"not reachable within the allowed queue period", r"queue lifetime",
         r"connection timed out", r"message timed out", r"server did not respond",
         r"retry time not reached for any host after a long failure period",
-        r"failed to deliver to domain .{1,100} after \d+ tries",
+        r"failed to deliver to domain .{1,100} after \d+ tries", r"maximum delivery attempts",
+        r"could not deliver for the last \d", r"envelope expired", r"cannot send message for \d",
     )),
     ("policyviolation", _rx(
         r"policy (?:violation|reasons)", r"denied by policy", r"administrative prohibition",
@@ -122,46 +154,35 @@ RULES: list[tuple[str, _LazyRx]] = [
     ("networkerror", _rx(
         r"not found, try again", r"name service error.{0,120}try again", r"temporary (?:dns|lookup) failure",
     )),
+    # A failure that names the sender is about us, not the address: before the
+    # domain and mailbox rules, so "Sender address rejected: Domain not found"
+    # is not taken for a dead recipient domain.
+    ("rejected", _rx(
+        r"sender (?:address )?(?:rejected|denied|verify failed|is spammer)",
+        r"domain of sender address", r"invalid sender", r"sender not (?:pre-approved|allowed)",
+        r"null sender is not allowed", r"empty envelope senders", r"returned mail not accepted",
+        r"unroutable sender address", r"you are not allowed to post", r"sender domain (?:must exist|not found)",
+    )),
     ("hostunknown", _rx(
         r"host or domain name not found", r"host (?:unknown|not found)", r"unknown host",
         r"domain (?:does not exist|not found|must exist)", r"no such domain",
         r"unrouteable (?:mail )?(?:address|domain)", r"unknown domain", r"nxdomain",
         r"name or service not known", r"recipient domain must exist",
         r"mail domain mentioned in email address is unknown", r"all relevant mx records point to non-existent hosts",
+        r"domain name not found", r"couldn'?t find any host", r"no such host", r"host \S{1,255} not found",
+        r"domain (?:is )?not reachable", r"unknown mail domain",
     )),
     ("filtered", _rx(
         r"not accepting (?:any )?mail from", r"(?:is|are) not accepted by (?:the )?recipient",
         r"recipient (?:has )?(?:blocked|refused) (?:mail from )?(?:you|the sender)",
     )),
+    # RFC 7505 null MX, and domains whose DNS says they take no mail.
     ("notaccept", _rx(
         r"null mx", r"(?:does not|doesn'?t|do not) accept (?:any )?mail\b(?! from)",
         r"accepts no mail", r"not accepting (?:any )?mail\b(?! from)",
+        r"no mx (?:record )?(?:found )?for domain", r"mx or srv record indicated no smtp service",
     )),
-    ("userunknown", _rx(
-        r"user(?:name)? (?:unknown|not found|not known|does not exist|doesn'?t exist)",
-        r"unknown (?:user|recipient|mailbox|local[- ]part|e-?mail address|address)",
-        r"no such (?:user|mailbox|recipient|person|address|local user)",
-        r"(?:mailbox|recipient|address|account) "
-        r"(?:does not exist|doesn'?t exist|not found|unknown|not present|invalid)",
-        r"invalid (?:recipient|mailbox|address|user)", r"recipient not (?:found|ok|exist)",
-        r"mailbox (?:is )?unavailable", r"not a (?:valid|known) (?:user|mailbox|recipient)",
-        r"is not a known user", r"non[- ]?existent (?:user|account|address)", r"bad[-_ ]recipient",
-        r"badrcptto", r"resolver\.adr\.recip(?:ient)?notfound",
-        r"there is no one at this address", r"email account that you tried to reach does not exist",
-        r"no mailbox here by that name", r"address (?:does not exist|unknown)",
-        r"unknown or illegal alias", r"no account by that name",
-        r"not our customer", r"archived recipient", r"user not local",
-        r"doesn'?t have an? \S+ account", r"email address is wrong or no longer valid",
-        r"no matches to nameserver query", r"does not have a final e-?mail delivery point",
-        r"invalid final delivery userid", r"not listed in (?:the )?(?:domino )?directory",
-        r"adresse .{0,80}n'existe pas", r"unbekannte(?:r)? (?:empf(?:ä|ae)nger|benutzer)",
-    )),
-    ("rejected", _rx(
-        r"sender (?:address )?(?:rejected|denied|verify failed|is spammer)",
-        r"domain of sender address", r"invalid sender", r"sender not (?:pre-approved|allowed)",
-        r"null sender is not allowed", r"empty envelope senders", r"returned mail not accepted",
-        r"unroutable sender address", r"you are not allowed to post",
-    )),
+    ("userunknown", _rx(*_USERUNKNOWN_PLAIN, *_USERUNKNOWN_VAGUE)),
     ("systemfull", _rx(
         r"mail system full", r"disk full", r"out of disk space", r"insufficient disk",
         r"system (?:is )?full",
@@ -196,6 +217,20 @@ RULES: list[tuple[str, _LazyRx]] = [
 WEAK_TEXT_REASONS = frozenset({"systemerror", "networkerror", "contenterror", "syntaxerror",
                                 "mailererror", "expired", "userunknown"})
 
+PLAIN_USERUNKNOWN = _rx(*_USERUNKNOWN_PLAIN)
+
+# The SMTP command a reply answered, as MTAs write it in a diagnostic:
+# Postfix "(in reply to RCPT TO command)", Exim "after RCPT TO:<a>", Sendmail
+# ">>> DATA", qmail "does not like recipient" / "failed after I sent the
+# message", dma "did not like our RCPT TO". The last one named is the one
+# that failed (a transcript lists the commands that went well before it).
+_COMMANDS = _LazyRx(
+    r"(?P<DATA>(?:in reply to|after) (?:the )?end of data|(?:in reply to|after) data\b|>>> ?data\b"
+    r"|did not like our (?:final )?data|failed after i sent the message)"
+    r"|(?P<RCPT>(?:in reply to|after) rcpt(?: to)?\b|>>> ?rcpt to|did not like our rcpt to|does not like recipient"
+    r"|most progress was rcpt to|\bsmtp:rcpt\b|\[rcpt_to\])"
+    r"|(?P<MAIL>(?:in reply to|after) mail from|>>> ?mail from|did not like our mail from|does not like sender)")
+
 MAX_RULE_TEXT = 8000
 _STATUS_RX = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _REPLY_RX = re.compile(r"(?<![\d.])([45][0-5]\d)(?=[ \-])")
@@ -213,6 +248,14 @@ def match_text(text: str | None) -> str | None:
         if rx.search(text, 0, lowered):
             return reason
     return None
+
+
+def smtp_command(text: str | None) -> str | None:
+    """"RCPT", "DATA" or "MAIL": the command the failing reply answered, when the text says."""
+    last = None
+    for m in _COMMANDS.compiled().finditer((text or "")[:MAX_RULE_TEXT]):
+        last = m.lastgroup
+    return last
 
 
 def find_status(text: str | None) -> str | None:
@@ -276,5 +319,5 @@ ORIGINAL_MARKERS = _rx(
     r"^-{2,} ?(?:returned|undelivered) message", r"^original message follows",
     r"^-{2,} ?message header follows", r"^-{2,} ?original message header",
     r"^received: from .+", r"^return-path: ",
+    flags=_F | re.MULTILINE,
 )
-ORIGINAL_MARKERS = _LazyRx(ORIGINAL_MARKERS.pattern, _F | re.MULTILINE)

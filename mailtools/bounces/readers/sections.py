@@ -1,0 +1,175 @@
+"""Prose bounces that list failing recipients after a known opening: a table of MTA families.
+
+Most non-DSN bounces share one shape: an opening sentence the MTA always
+writes ("Hi. This is the qmail-send program", "The following address(es)
+failed:", "----- Transcript of session follows -----"), then each failing
+address on a line of its own, with the reason on that line or the lines
+after it, then a copy of the original. What differs is the opening, and
+where on its line an address stands. FAMILIES says that per MTA, from each
+MTA's documented or source-code wording; one parser reads them all.
+
+Where an address's own lines give no reason (Notes, Netscape and
+MailMarshal state it above the list), the prose up to the end of the
+section is its diagnostic. A section ends at the copy of the original, or
+where another MTA's opening begins (a relay's report quoted below).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..lazyrx import LazyRx
+from ..textrules import find_status, match_text
+from . import Bounce, Failure
+from .addresses import ADDRESS, HEADER_LINE, find
+
+MAX_SECTION = 20_000       # characters of a recipient section we read
+MAX_RECIPIENTS = 50
+
+# Where on its line a failing address stands.
+LEAD = "lead"      # first thing on the line ("  addr", "addr: 550 ...", ">>> addr", "Recipient: <addr>")
+ANGLE = "angle"    # first thing on the line, in angle brackets ("<addr>:", qmail, Postfix, Yahoo)
+ANY = "any"        # anywhere ("... delivering your mail to <addr>.", "550 <addr>... User unknown")
+
+# (family, opening, where the address stands), most specific first.
+FAMILIES: list[tuple[str, LazyRx, str]] = [
+    # qmail-send(8) bounce text, and qmail-derived ones (Yahoo, vpopmail, netqmail).
+    ("qmail", LazyRx(r"this is the qmail-send program|wasn't able to deliver your message to the following addresses"
+                     r"|unable to deliver your message to the following address"), ANGLE),
+    # Exim's bounce_message_text and its delay warning.
+    ("exim", LazyRx(r"the following address\(es\) failed|could not be delivered to one or more of its\s+recipients"
+                    r"|has not yet been delivered to one or more of its\s+recipients"
+                    r"|recipient addresses that were\s+incorrectly constructed"), LEAD),
+    # Sendmail's DSN prose (also v5/v8 without MIME), and look-alikes (GroupWise GWIA, ActiveHunter).
+    ("sendmail", LazyRx(r"-{2,} ?the following addresses had (?:permanent fatal|transient non-fatal|delivery) errors"
+                        r"|-{2,} ?transcript of session follows"), ANY),
+    # OpenSMTPD's bounce.c notices (error, delay, success).
+    ("opensmtpd", LazyRx(r"an error has occurred while attempting to deliver a message"
+                         r"|a message is delayed for more than .{1,40} for the following"
+                         r"|this is the mailer-daemon, please do not reply"), LEAD),
+    # DragonFly's dma: "There was an error delivering your mail to <addr>."
+    ("dma", LazyRx(r"this is the dragonfly mail agent"), ANY),
+    # Postfix's bounce(8) template when the MIME structure was lost.
+    ("postfix", LazyRx(r"this is the (?:mail system|postfix program) at host"), ANGLE),
+    # Exchange 5.5/2000/2003: "The following recipient(s) could not be reached:".
+    ("exchange2003", LazyRx(r"the following recipient\(s\) could not be reached"
+                            r"|did not reach the following recipient\(s\)"), ANY),
+    # Exchange 2007 and later, Office 365: the NDR's text part.
+    ("exchange", LazyRx(r"delivery has failed to these recipients or (?:groups|distribution lists)"
+                        r"|your message to .{1,200} couldn't be delivered|your message wasn't delivered to"
+                        r"|diagnostic information for administrators"), ANY),
+    # Lotus Notes / Domino: "was not delivered to:" and the older "Failure Reasons" block.
+    ("domino", LazyRx(r"was not delivered to:|-{3,} ?failure reasons *-{3,}"), LEAD),
+    # Novell GroupWise.
+    ("groupwise", LazyRx(r"the attached file had the following undeliverable recipient"), LEAD),
+    # Trend Micro InterScan MSS, Marshal (MailMarshal), McAfee, Courier.
+    ("interscan", LazyRx(r"message from interscan messaging security suite"), ANY),
+    ("mailmarshal", LazyRx(r"could not be delivered because of"), LEAD),
+    ("courier", LazyRx(r"running the courier mail server"), ANY),
+    # Japanese gateways and carriers (m-FILTER, au/KDDI, ezweb, docomo, SoftBank).
+    ("japanese", LazyRx(r"以下のメールアドレスへの送信に失敗しました|以下の宛先へのメール配信に失敗しました"
+                        r"|以下のアドレスにメールを配信できませんでした"), LEAD),
+    ("carrier", LazyRx(r"each of the following recipients was rejected by a remote|the user\(s\) account is disabled"
+                       r"|could not be delivered to:|following recipients did not receive this message"), ANY),
+    # What many others say ("Unable to deliver message to:", "The following addresses failed", ...).
+    ("generic", LazyRx(r"unable to deliver (?:the |this |your )?(?:message|mail) to"
+                       r"|(?:message|mail) could not be delivered to"
+                       r"|the following (?:recipients?|addresses?|destinations?)(?: \(\w+\))?"
+                       r" (?:failed|had|was|were|could not|did not|is|are|has)"
+                       r"|undeliverable to the following|delivery (?:to the following recipients? )?failed"
+                       r"|(?:was|were) not delivered to|permanent(?:ly)? (?:fatal )?error"), ANY),
+]
+
+# Where a recipient section ends: the copy of the original, or the MTA's
+# trailer (more MTAs than textrules.ORIGINAL_MARKERS, which cuts the prose).
+END = LazyRx(r"^[ \t]*-*[ \t]*(?:below this line is a copy|below is a copy of the original|message headers follow"
+             r"|(?:original|unsent|returned) message(?: follows| headers?:?)?[ \t]*-*[ \t]*$"
+             r"|additional information|-+ ?original mail info|enclosed are the original headers"
+             r"|original message headers)", re.IGNORECASE | re.MULTILINE)
+
+# What the opening says about all the recipients listed: still trying, or delivered.
+DELAYED = LazyRx(r"this is a warning only|has not yet been delivered|delivery attempts will continue"
+                 r"|transient non-fatal errors|a message is delayed for more than|will (?:continue to )?(?:re)?try"
+                 r"|you do not need to re-?send")
+DELIVERED = LazyRx(r"was successfully delivered to these recipients|your message was relayed to these recipients")
+
+_LINE = {
+    LEAD: re.compile(r"^\s*(?:[>*\-]+\s*|recipient:\s*|to:\s*|rcpt to:\s*)?<?" + ADDRESS.pattern, re.IGNORECASE),
+    ANGLE: re.compile(r"^\s*<" + ADDRESS.pattern + ">"),
+}
+
+
+def read(bounce: Bounce) -> list[Failure]:
+    """Recipients after the MTA's opening: the first one in the prose, generic wording last.
+
+    The opening nearest the top is the reporting MTA's own; one further down
+    is usually quoted from a relay before it.
+    """
+    found = []
+    for family, opening, where in FAMILIES:
+        m = opening.search(bounce.prose)
+        if m is not None:
+            found.append((family == "generic", m.start(), where))
+    # A section ends where another MTA's opening begins (a relay's report quoted below).
+    openings = sorted(start for generic, start, _ in found if not generic)
+    for _, start, where in sorted(found):
+        later = [o for o in openings if o > start]
+        failures = _read_section(bounce, start, where, later[0] if later else len(bounce.prose))
+        if failures:
+            return failures
+    return []
+
+
+def _read_section(bounce: Bounce, start: int, where: str, limit: int) -> list[Failure]:
+    prose = bounce.prose
+    line_start = prose.rfind("\n", 0, start) + 1
+    end = END.search(prose, line_start)
+    stop = min(end.start() if end else len(prose), prose.rfind("\n", 0, limit) + 1 or limit)
+    section = prose[line_start:stop][:MAX_SECTION]
+    entries = _entries(section, where, bounce.ours)
+    if not entries:
+        return []
+    head = prose[:line_start] + section[:200]
+    action = "delivered" if DELIVERED.search(head) else "delayed" if DELAYED.search(head) else "failed"
+    whole = " ".join(prose[max(0, stop - MAX_SECTION):stop].split())
+    failures = []
+    for address, lines in list(entries.items())[:MAX_RECIPIENTS]:
+        text = " ".join(" ".join(lines).split())
+        if match_text(text) is None and find_status(text) is None:
+            text = whole      # the reason is stated above the list or below it, not beside the address
+        failures.append(Failure(address, text, action))
+    return failures
+
+
+def _entries(section: str, where: str, ours: frozenset[str]) -> dict[str, list[str]]:
+    """Address -> the lines about it: its own line and the ones after, to a blank line or the next address."""
+    entries: dict[str, list[str]] = {}
+    current: str | None = None
+    after = 0      # lines taken after the address's own line
+    for line in section.splitlines():
+        text = line.strip()
+        if not text:
+            if current is not None and after:
+                current = None
+            continue
+        address = None if HEADER_LINE.match(line) else _address_on(line, where, ours)
+        if address is not None:
+            if address not in entries and len(entries) >= MAX_RECIPIENTS:
+                break
+            current, after = address, 0
+            entries.setdefault(address, []).append(text)
+        elif current is not None:
+            entries[current].append(text)
+            after += 1
+    return entries
+
+
+def _address_on(line: str, where: str, ours: frozenset[str]) -> str | None:
+    if where == ANY:
+        found = find(line, ours)
+        return found[0] if found else None
+    m = _LINE[where].match(line)
+    if m is None:
+        return None
+    address = m.group(1).strip(".").lower()
+    return None if address in ours else address
