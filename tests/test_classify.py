@@ -99,6 +99,27 @@ def test_verp_return_path_and_delivered_to() -> None:
     ("5.1.1", "550", None, "userunknown", True),
     ("5.7.1", "550", "550 5.7.1 mailbox unavailable", "rejected", False),
     ("4.1.1", "450", "450 4.1.1 user unknown", "userunknown", False),
+    # The words outrank a generic or policy status; the SMTP command decides whose fault it is.
+    ("5.1.0", "550", "550 #5.1.0 Address rejected.", "userunknown", True),
+    ("5.7.1", "553", "553 Invalid recipient a@b.example (Mode: normal)", "userunknown", True),
+    ("5.7.1", "550", "550 5.7.1 <a@b.example>: Recipient address rejected: User unknown", "userunknown", True),
+    ("5.2.1", "550", "550 5.2.1 <a@b.example>... User Unknown (in reply to RCPT TO command)", "userunknown", True),
+    ("5.2.1", "550", "550 5.2.1 <a@b.example>... User Unknown", "filtered", False),
+    ("5.0.0", "550", "550 Unknown user a@b.example (in reply to end of DATA command)", "filtered", False),
+    ("5.1.7", "550", "550 5.1.7 No such domain b.example", "rejected", False),
+    ("5.0.0", "550", "SMTP error from remote mail server after MAIL FROM:<s@us.example>: 550 unknown domain",
+     "rejected", False),
+    ("5.0.0", "550", "SMTP error from remote mail server after initial connection: 550 Access denied",
+     "blocked", False),
+    ("5.0.0", None, "Name service error for name=b.example type=MX: Host not found", "hostunknown", True),
+    ("5.0.0", None, "DNS lookup failure: host b.example not found", "hostunknown", True),
+    ("4.0.0", None, "DNS type 'mx' lookup of b.example responded with code NXDOMAIN Domain name not found",
+     "networkerror", False),
+    ("5.0.0", None, "No MX record found for domain=b.example", "notaccept", True),
+    ("5.3.0", "554", "554 5.3.0 <a@b.example>: Recipient address rejected: Internal system error",
+     "systemerror", False),
+    ("4.3.2", "452", "452 4.3.2 Connection rate limit exceeded", "toomanyconn", False),
+    ("5.2.3", "552", "552 5.2.3 Message length exceeds administrative limit", "exceedlimit", False),
 ])
 def test_decide(status: str, reply: str | None, text: str | None, reason: str, hard: bool) -> None:
     from mailtools.bounces.reasons import decide

@@ -23,18 +23,19 @@ REASONS = frozenset({
 HARD_REASONS = frozenset({"userunknown", "hostunknown", "hasmoved", "notaccept"})
 
 # RFC 3463 subject.detail -> reason, after sisimai's Sisimai::SMTP::Status
-# table, with the choices DESIGN.md makes explicit (x.2.1 suspend, x.2.3
-# mesgtoobig). Codes that say nothing about the address map to soft reasons.
+# table (x.2.3 "message length exceeds administrative limit" is exceedlimit,
+# x.4.6 a routing loop networkerror). Codes that say nothing about the
+# address map to soft reasons.
 STATUS_REASONS: dict[str, str] = {
     "1.1": "userunknown", "1.3": "userunknown", "1.2": "hostunknown", "1.6": "hasmoved",
     "1.7": "rejected", "1.8": "rejected", "1.10": "notaccept",
-    "2.0": "filtered", "2.1": "suspend", "2.2": "mailboxfull", "2.3": "mesgtoobig",
+    "2.0": "filtered", "2.1": "suspend", "2.2": "mailboxfull", "2.3": "exceedlimit",
     "2.4": "systemerror",
     "3.0": "systemerror", "3.1": "systemfull", "3.2": "notaccept", "3.3": "systemerror",
     "3.4": "mesgtoobig", "3.5": "systemerror",
     "4.0": "networkerror", "4.1": "networkerror", "4.2": "networkerror",
     "4.3": "networkerror", "4.4": "hostunknown", "4.5": "systemerror",
-    "4.6": "systemerror", "4.7": "expired",
+    "4.6": "networkerror", "4.7": "expired",
     "5.0": "syntaxerror", "5.1": "syntaxerror", "5.2": "syntaxerror", "5.3": "toomanyconn",
     "5.4": "syntaxerror", "5.5": "syntaxerror", "5.6": "syntaxerror",
     "6.0": "contenterror", "6.1": "contenterror", "6.2": "contenterror",
@@ -83,14 +84,13 @@ def status_reason(status: str | None) -> str | None:
 def _names_address(status: str | None) -> bool:
     """Whether a status is about the address (x.1.x, x.4.x) or says nothing either way (x.y.0).
 
-    x.2.x is the mailbox's state (full, disabled, "other": sisimai's filtered),
-    x.7.x security or policy: beside "unknown user" those mean a filter.
-    No status at all (a prose bounce) leaves the words to decide.
+    x.2.x is the mailbox's state (full, disabled, "other": sisimai's
+    filtered): beside "unknown user" with no RCPT, a filter is speaking. A
+    policy status (x.7.x) beside plain words does not count against them
+    (DESIGN.md: 5.7.1 beside "no such user" is what the text says), nor does
+    no status at all (a prose bounce: its words are all we have).
     """
-    if not status:
-        return True      # prose with no code: its words are all we have, and they name the mailbox
-    subject = status.split(".")[1]
-    return subject in ("1", "4") or (status.endswith(".0") and subject != "2")
+    return not status or status.split(".")[1] != "2"
 
 
 def is_temporary(action: str | None, status: str | None, reply_code: str | None) -> bool:
@@ -124,7 +124,7 @@ def decide(
     generic_status = status is None or status.endswith(".0")
     plainly_unknown = by_text == "userunknown" and PLAIN_USERUNKNOWN.search(text or "") is not None
 
-    if by_text and (generic_status or plainly_unknown or by_text not in WEAK_TEXT_REASONS):
+    if by_text and (generic_status or plainly_unknown or by_text not in WEAK_TEXT_REASONS or by_status is None):
         reason = by_text
         # Vague words ("mailbox unavailable") beside a security/policy status
         # (x.7.x): servers say them for any refusal. Trust the status.
@@ -141,25 +141,30 @@ def decide(
     else:
         reason = "undefined"
 
-    if reason in HARD_REASONS:
-        command = command or smtp_command(text)
+    command = command or smtp_command(text)
+    if by_text is None and command == "HELO":
+        reason = "blocked"     # refused at the greeting or HELO: our host, before any address
+    if reason in HARD_REASONS or by_text is None and command == "MAIL":
         if command == "MAIL" or by_status == "rejected" and status.split(".")[1] == "1":
             # Refused at MAIL FROM, or x.1.7/x.1.8 (bad sender address): the
             # server refused *us*, whatever it said about domains or users.
             reason = "rejected"
         elif reason == "userunknown" and (command == "DATA" or command != "RCPT" and not _names_address(status)):
             # "Unknown user" after the message was seen, or beside a mailbox
-            # or security status (x.2.x, x.7.x) with no RCPT to tie it to the
-            # address: sisimai's "filtered", a content or recipient filter
-            # speaking, not a mailbox that does not exist.
+            # status (x.2.x) with no RCPT to tie it to the address: sisimai's
+            # "filtered", a content or recipient filter speaking, not a
+            # mailbox that does not exist.
             reason = "filtered"
 
     temporary = is_temporary(action, status, reply_code)
     if temporary and action in ("failed", None) and status and status.startswith("4."):
         # A "failed" with a 4.x.x code is a message that timed out in the
         # queue (Postfix's "expired" DSN): the address was never refused.
-        if reason not in _KEEP_ON_EXPIRY:
+        # What the last reply said still names the cause, when it says one.
+        if by_text is None and reason not in _KEEP_ON_EXPIRY:
             reason = "expired"
+    if temporary and reason == "hostunknown":
+        reason = "networkerror"     # a DNS lookup that failed for now
 
     return reason, is_hard(reason, action, status, reply_code, text, temporary)
 

@@ -59,7 +59,12 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"relay(?:ing)? (?:access )?denied", r"relaying (?:is )?not (?:allowed|permitted)",
         r"not permitted to relay", r"unable to relay", r"we do not relay",
         r"relay not permitted", r"isn'?t in my list of allowed rcpthosts",
-        r"not an open relay",
+        r"not an open relay", r"\bno relaying\b",
+    )),
+    # The message breaks RFC 5322 (before the spam and DKIM rules, which the same texts mention).
+    ("notcompliantrfc", _rx(
+        r"not rfc ?5322 compliant", r"duplicate header", r"multiple (?:addresses in from|\w+ headers)",
+        r"messages with multiple addresses",
     )),
     ("failedstarttls", _rx(
         r"must issue a starttls", r"starttls (?:is )?required", r"tls (?:is )?required",
@@ -68,25 +73,31 @@ RULES: list[tuple[str, _LazyRx]] = [
     )),
     ("authfailure", _rx(
         r"\bdmarc\b", r"\bspf (?:check:? )?fail", r"spf (?:record|validation)",
-        r"\bdkim\b", r"unauthenticated (?:e-?mail|mail|sender)", r"is not allowed to send (?:mail )?from",
+        r"\bdkim\b", r"unauthenticated (?:e-?mail|mail)\b", r"is not allowed to send (?:mail )?from",
         r"sender policy framework", r"\bsender (?:domain )?authentication",
+    )),
+    # SMTP AUTH and authorisation (RFC 3463 x.7.1 "delivery not authorized"), not SPF/DKIM/DMARC.
+    ("securityerror", _rx(
+        r"delivery not authori[sz]ed", r"authentication (?:is )?required", r"authrequired",
+        r"unauthenticated senders? not allowed", r"must be authenticated",
     )),
     ("requireptr", _rx(
         r"reverse dns", r"\brdns\b", r"\bptr[ -]record", r"no ptr", r"missing ptr",
         r"cannot find your hostname", r"ip name lookup failed", r"cannot resolve your address",
-        r"unresolvable (?:relay )?host ?name", r"client host rejected: cannot find",
+        r"unresolvable (?:relay )?host ?name", r"client host rejected: cannot find", r"mismatches client ip",
+    )),
+    ("badreputation", _rx(
+        r"(?:poor|bad|low) (?:ip |sender |domain )?reputation", r"reputation (?:problem|of)",
+        r"due to (?:ip |sender |domain )?reputation",
+    )),
+    ("toomanyconn", _rx(
+        r"too many (?:connections|concurrent|smtp sessions|recipients|errors)",
+        r"connection (?:rate )?limit", r"trop de connexions",
     )),
     ("speeding", _rx(
         r"rate limit", r"rate-limit", r"try again slower", r"sending too fast",
         r"receiving mail at a rate", r"temporarily deferred due to", r"too many messages",
-        r"throttl", r"exceeded the max emails per hour",
-    )),
-    ("toomanyconn", _rx(
-        r"too many (?:connections|concurrent|smtp sessions|recipients|errors)",
-        r"connection limit", r"trop de connexions",
-    )),
-    ("badreputation", _rx(
-        r"(?:poor|bad|low) (?:ip |sender |domain )?reputation", r"reputation (?:problem|of)",
+        r"throttl", r"exceeded the max emails per hour", r"too many (?:recipients|messages) (?:this|per|an) hour",
     )),
     ("blocked", _rx(
         r"blocked using", r"block ?list", r"black ?list", r"(?<!not )\blisted (?:at|on|in) ",
@@ -95,7 +106,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"client host (?:\S+ )?(?:rejected|blocked)",
         r"not currently accepting mail from your ip", r"your (?:ip|network|server) (?:has been|is|was) ",
         r"connection (?:dropped|refused by|reset by peer)", r"dynamic ip", r"greylist",
-        r"banned sending ip", r"go away",
+        r"banned sending ip", r"go away", r"smtp server of your isp",
     )),
     ("virusdetected", _rx(
         r"\bvirus(?:es)?\b", r"malware", r"infected", r"\btrojan",
@@ -103,14 +114,14 @@ RULES: list[tuple[str, _LazyRx]] = [
     ("spamdetected", _rx(
         r"\bspam\b", r"\bspammy\b", r"\bube\b", r"unsolicited", r"bulk (?:e-?)?mail",
         r"content (?:filter|rejected)", r"message content rejected", r"looks like spam",
-        r"junk mail", r"message (?:was )?filtered", r"banned content", r"uribl",
+        r"junk mail", r"banned content", r"uribl",
     )),
     # Last resort for "blocked": after the spam filters, which say it too.
     ("blocked", _rx(r"\bblocked\b")),
     ("mesgtoobig", _rx(
         r"message (?:is )?too (?:big|large)", r"too (?:big|large) for", r"message size",
         r"size (?:limit|exceeds)", r"exceeds? (?:the )?(?:fixed )?maximum (?:message )?size",
-        r"message length exceeds", r"mail file size exceeds", r"email too large",
+        r"mail file size exceeds", r"email too large",
     )),
     ("mailboxfull", _rx(
         r"mailbox (?:is )?full", r"full mailbox", r"mailbox (?:size limit|quota|exceeded|over quota)",
@@ -126,10 +137,16 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"mailbox (?:currently )?(?:suspended|disabled|inactive|deactivated)",
         r"deactivated mailbox", r"invalid/inactive user", r"user suspended",
         r"recipient suspend", r"has been disabled or discontinued", r"inactive (?:user|account|mailbox)",
-        r"is disabled", r"not (?:an )?active",
+        r"is disabled", r"not (?:an )?active", r"temporar(?:y|ily) locked",
     )),
     ("exceedlimit", _rx(
         r"exceeded (?:the )?(?:message|recipient)? ?limit", r"message exceeds local limits",
+        r"exceeds administrative limit",
+    )),
+    # Postfix's "Host not found, try again" is a DNS timeout, not a missing domain.
+    ("networkerror", _rx(
+        r"not found, try again", r"name service error.{0,120}try again", r"temporary (?:dns|lookup) failure",
+        r"(?:wasn'?t|was not|unable to|could not) (?:able to )?establish an smtp connection",
     )),
     ("expired", _rx(
         r"delivery time expired", r"retry timeout exceeded", r"message expired",
@@ -140,19 +157,16 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"retry time not reached for any host after a long failure period",
         r"failed to deliver to domain .{1,100} after \d+ tries", r"maximum delivery attempts",
         r"could not deliver for the last \d", r"envelope expired", r"cannot send message for \d",
+        r"all hosts have been failing", r"did not accept our requests to connect", r"\bhost not reachable",
     )),
     ("policyviolation", _rx(
         r"policy (?:violation|reasons)", r"denied by policy", r"administrative prohibition",
         r"not accepted for policy", r"protocol violation", r"closed mailing list",
-        r"header error", r"messages with multiple addresses",
+        r"header error", r"content presents a potential",
     )),
     ("hasmoved", _rx(
         r"has moved", r"no longer (?:on|at) (?:this )?server", r"address (?:has )?changed",
         r"\b5\.1\.6\b",
-    )),
-    # Postfix's "Host not found, try again" is a DNS timeout, not a missing domain.
-    ("networkerror", _rx(
-        r"not found, try again", r"name service error.{0,120}try again", r"temporary (?:dns|lookup) failure",
     )),
     # A failure that names the sender is about us, not the address: before the
     # domain and mailbox rules, so "Sender address rejected: Domain not found"
@@ -162,6 +176,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"domain of sender address", r"invalid sender", r"sender not (?:pre-approved|allowed)",
         r"null sender is not allowed", r"empty envelope senders", r"returned mail not accepted",
         r"unroutable sender address", r"you are not allowed to post", r"sender domain (?:must exist|not found)",
+        r"may not have permission to post",
     )),
     ("hostunknown", _rx(
         r"host or domain name not found", r"host (?:unknown|not found)", r"unknown host",
@@ -189,11 +204,12 @@ RULES: list[tuple[str, _LazyRx]] = [
     )),
     ("systemerror", _rx(
         r"local configuration error", r"system (?:config(?:uration)? )?error", r"server configuration problem",
-        r"internal (?:server )?error", r"mail (?:forwarding )?loop", r"too many hops",
+        r"internal (?:server )?error",
         r"temporary (?:local )?problem", r"service (?:not available|unavailable)",
     )),
     ("networkerror", _rx(
         r"network (?:is )?unreachable", r"no route to host", r"host unreachable",
+        r"mail (?:forwarding )?loop", r"too many hops", r"routing loop",
         r"name service error", r"dns (?:lookup )?(?:error|failure|problem)", r"temporary lookup failure",
         r"lost connection", r"connection refused",
     )),
@@ -203,11 +219,11 @@ RULES: list[tuple[str, _LazyRx]] = [
     )),
     ("syntaxerror", _rx(
         r"syntax error", r"command unrecognized", r"unrecognized command", r"bad sequence of commands",
-        r"command not implemented",
+        r"command not implemented", r"malformed (?:recipient )?address",
     )),
     ("mailererror", _rx(
         r"command (?:died|failed|output)", r"mail(?:er|box) delivery (?:program|command) failed",
-        r"procmail", r"exited with", r"x-unix;",
+        r"procmail", r"exited with", r"x-unix;", r"pipe to \|",
     )),
 ]
 
@@ -229,7 +245,9 @@ _COMMANDS = _LazyRx(
     r"|did not like our (?:final )?data|failed after i sent the message)"
     r"|(?P<RCPT>(?:in reply to|after) rcpt(?: to)?\b|>>> ?rcpt to|did not like our rcpt to|does not like recipient"
     r"|most progress was rcpt to|\bsmtp:rcpt\b|\[rcpt_to\])"
-    r"|(?P<MAIL>(?:in reply to|after) mail from|>>> ?mail from|did not like our mail from|does not like sender)")
+    r"|(?P<MAIL>(?:in reply to|after) mail from|>>> ?mail from|did not like our mail from|does not like sender)"
+    r"|(?P<HELO>after initial connection|in reply to (?:the )?(?:initial greeting|helo|ehlo)|after [he]lo\b"
+    r"|>>> ?[he]lo\b|but my name was rejected|did not like our (?:helo|ehlo|greeting))")
 
 MAX_RULE_TEXT = 8000
 _STATUS_RX = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
@@ -251,7 +269,10 @@ def match_text(text: str | None) -> str | None:
 
 
 def smtp_command(text: str | None) -> str | None:
-    """"RCPT", "DATA" or "MAIL": the command the failing reply answered, when the text says."""
+    """"HELO", "MAIL", "RCPT" or "DATA": the command the failing reply answered, when the text says.
+
+    HELO stands for the greeting and HELO/EHLO: refused before any address.
+    """
     last = None
     for m in _COMMANDS.compiled().finditer((text or "")[:MAX_RULE_TEXT]):
         last = m.lastgroup
