@@ -156,9 +156,14 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         action = r.action or _action_from_status(status)
         if action is None:
             continue      # neither Action nor Status says what happened
-        # Postfix's Diagnostic-Code leaves out "(in reply to ... command)": its prose has it.
-        command = textrules.smtp_command(text) or textrules.smtp_command(mime.near(prose, r.address))
-        reason, hard = reasons.decide(action, status, reply, text, command)
+        command = textrules.smtp_command(text)
+        reason, hard = reasons.decide(action, status, reply, text, command or "")
+        if command is None and (hard or reason in ("onhold", "filtered")):
+            # Postfix's Diagnostic-Code leaves out "(in reply to ... command)":
+            # its prose has it, and the command can change the verdict.
+            command = textrules.smtp_command(mime.near(prose, r.address))
+            if command is not None:
+                reason, hard = reasons.decide(action, status, reply, text, command)
         verdict.recipients.append(RecipientVerdict(
             r.address, action, status, reply, reason, hard, mime.trim(text)))
     if not verdict.recipients:

@@ -81,6 +81,12 @@ def status_reason(status: str | None) -> str | None:
     return STATUS_REASONS.get(f"{parts[1]}.{parts[2]}")
 
 
+def _subject(status: str | None) -> str:
+    """The subject of an enhanced status code ("1" in "5.1.1"), or ""."""
+    parts = (status or "").split(".")
+    return parts[1] if len(parts) == 3 else ""
+
+
 def _names_address(status: str | None) -> bool:
     """Whether a status is about the address (x.1.x, x.4.x) or says nothing either way (x.y.0).
 
@@ -90,7 +96,7 @@ def _names_address(status: str | None) -> bool:
     (DESIGN.md: 5.7.1 beside "no such user" is what the text says), nor does
     no status at all (a prose bounce: its words are all we have).
     """
-    return not status or status.split(".")[1] != "2"
+    return _subject(status) != "2"
 
 
 def is_temporary(action: str | None, status: str | None, reply_code: str | None) -> bool:
@@ -111,9 +117,10 @@ def decide(
     *text* is the diagnostic (or the bounce prose near the address for a
     non-DSN bounce). Text rules beat a generic status; a precise status beats
     the vaguer text rules (WEAK_TEXT_REASONS), except words that plainly say
-    the mailbox does not exist. The SMTP command the reply answered (*command*,
-    else what *text* says) decides between the address and the sender or the
-    content. Never raises.
+    the mailbox does not exist. The SMTP command the reply answered (*command*:
+    "HELO", "MAIL", "RCPT", "DATA", "" when none is known; None to read it
+    from *text*) decides between the address and the sender or the content.
+    Never raises.
     """
     if action in _SUCCESS_ACTIONS or (status or "").startswith("2."):
         return "delivered", False
@@ -128,7 +135,7 @@ def decide(
         reason = by_text
         # Vague words ("mailbox unavailable") beside a security/policy status
         # (x.7.x): servers say them for any refusal. Trust the status.
-        if reason == "userunknown" and not plainly_unknown and by_status and status.split(".")[1] == "7":
+        if reason == "userunknown" and not plainly_unknown and by_status and _subject(status) == "7":
             reason = by_status
     elif by_status:
         reason = by_status
@@ -141,11 +148,12 @@ def decide(
     else:
         reason = "undefined"
 
-    command = command or smtp_command(text)
+    if command is None:
+        command = smtp_command(text)
     if by_text is None and command == "HELO":
         reason = "blocked"     # refused at the greeting or HELO: our host, before any address
     if reason in HARD_REASONS or by_text is None and command == "MAIL":
-        if command == "MAIL" or by_status == "rejected" and status.split(".")[1] == "1":
+        if command == "MAIL" or by_status == "rejected" and _subject(status) == "1":
             # Refused at MAIL FROM, or x.1.7/x.1.8 (bad sender address): the
             # server refused *us*, whatever it said about domains or users.
             reason = "rejected"

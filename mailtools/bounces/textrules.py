@@ -246,8 +246,12 @@ _COMMANDS = _LazyRx(
     r"|(?P<RCPT>(?:in reply to|after) rcpt(?: to)?\b|>>> ?rcpt to|did not like our rcpt to|does not like recipient"
     r"|most progress was rcpt to|\bsmtp:rcpt\b|\[rcpt_to\])"
     r"|(?P<MAIL>(?:in reply to|after) mail from|>>> ?mail from|did not like our mail from|does not like sender)"
-    r"|(?P<HELO>after initial connection|in reply to (?:the )?(?:initial greeting|helo|ehlo)|after [he]lo\b"
-    r"|>>> ?[he]lo\b|but my name was rejected|did not like our (?:helo|ehlo|greeting))")
+    r"|(?P<HELO>after initial connection|in reply to (?:the )?(?:initial greeting|helo|ehlo)|after (?:helo|ehlo)\b"
+    r"|>>> ?(?:helo|ehlo)\b|but my name was rejected|did not like our (?:helo|ehlo|greeting))")
+
+# One of these is in every text _COMMANDS can match.
+_COMMAND_WORDS = ("data", "rcpt", "recipient", "mail from", "sender", "i sent the message", "initial",
+                  "helo", "ehlo", "name was rejected", "greeting")
 
 MAX_RULE_TEXT = 8000
 _STATUS_RX = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
@@ -273,8 +277,12 @@ def smtp_command(text: str | None) -> str | None:
 
     HELO stands for the greeting and HELO/EHLO: refused before any address.
     """
+    text = (text or "")[:MAX_RULE_TEXT]
+    lowered = text.lower()
+    if not any(word in lowered for word in _COMMAND_WORDS):
+        return None      # the common case, without running the regex
     last = None
-    for m in _COMMANDS.compiled().finditer((text or "")[:MAX_RULE_TEXT]):
+    for m in _COMMANDS.compiled().finditer(text):
         last = m.lastgroup
     return last
 
