@@ -120,6 +120,11 @@ def test_verp_return_path_and_delivered_to() -> None:
      "systemerror", False),
     ("4.3.2", "452", "452 4.3.2 Connection rate limit exceeded", "toomanyconn", False),
     ("5.2.3", "552", "552 5.2.3 Message length exceeds administrative limit", "exceedlimit", False),
+    ("4.4.1", None, "connect to mx.b.example[192.0.2.1]:25: Connection timed out", "expired", False),
+    ("4.4.2", None, "lost connection with mx.b.example[192.0.2.1] while receiving the initial server greeting",
+     "networkerror", False),
+    ("5.0.0", "501", "Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 5.0.0 Invalid "
+     "domain name. I'm not going to try again; this message has been in the queue too long.", "blocked", False),
 ])
 def test_decide(status: str, reply: str | None, text: str | None, reason: str, hard: bool) -> None:
     from mailtools.bounces.reasons import decide

@@ -40,6 +40,13 @@ def test_smtp_command(text, command):
     ("554 Transaction failed: Duplicate header 'DKIM-Signature'.", "notcompliantrfc"),
     ("****** Message from InterScan E-Mail VirusWall NT ****** Exceeded Maximum Delivery Attempts", "expired"),
     ("552 5.2.3 Message length exceeds administrative limit", "exceedlimit"),
+    # A multi-line reply read as one sentence, its repeated "550 5.7.1" prefixes dropped.
+    ("550-5.7.1 Messages with multiple\n550 5.7.1 addresses in From: header are not accepted", "notcompliantrfc"),
+    ("550-REJECTED - Blacklisted URL in message. 550-See http://lookup.uribl.com.", "spamdetected"),
+    ("552-5.7.0 This message was blocked because its content presents a potential\n552-5.7.0 security issue",
+     "policyviolation"),
+    ("550 5.1.1 <a@b.example> - 192.0.2.1 has sent to too many recipients this hour", "speeding"),
+    ("452 4.5.3 Too many recipients", "toomanyconn"),
 ])
 def test_rule_order(text, reason):
     assert match_text(text) == reason

@@ -24,7 +24,7 @@ HARD_REASONS = frozenset({"userunknown", "hostunknown", "hasmoved", "notaccept"}
 
 # RFC 3463 subject.detail -> reason, after sisimai's Sisimai::SMTP::Status
 # table (x.2.3 "message length exceeds administrative limit" is exceedlimit,
-# x.4.6 a routing loop networkerror). Codes that say nothing about the
+# x.4.1 "no answer from host" expired, x.4.6 a routing loop networkerror). Codes that say nothing about the
 # address map to soft reasons.
 STATUS_REASONS: dict[str, str] = {
     "1.1": "userunknown", "1.3": "userunknown", "1.2": "hostunknown", "1.6": "hasmoved",
@@ -33,7 +33,7 @@ STATUS_REASONS: dict[str, str] = {
     "2.4": "systemerror",
     "3.0": "systemerror", "3.1": "systemfull", "3.2": "notaccept", "3.3": "systemerror",
     "3.4": "mesgtoobig", "3.5": "systemerror",
-    "4.0": "networkerror", "4.1": "networkerror", "4.2": "networkerror",
+    "4.0": "networkerror", "4.1": "expired", "4.2": "networkerror",
     "4.3": "networkerror", "4.4": "hostunknown", "4.5": "systemerror",
     "4.6": "networkerror", "4.7": "expired",
     "5.0": "syntaxerror", "5.1": "syntaxerror", "5.2": "syntaxerror", "5.3": "toomanyconn",
@@ -150,7 +150,7 @@ def decide(
 
     if command is None:
         command = smtp_command(text)
-    if by_text is None and command == "HELO":
+    if command == "HELO" and (by_text is None or by_text in WEAK_TEXT_REASONS):
         reason = "blocked"     # refused at the greeting or HELO: our host, before any address
     if reason in HARD_REASONS or by_text is None and command == "MAIL":
         if command == "MAIL" or by_status == "rejected" and _subject(status) == "1":
@@ -168,8 +168,9 @@ def decide(
     if temporary and action in ("failed", None) and status and status.startswith("4."):
         # A "failed" with a 4.x.x code is a message that timed out in the
         # queue (Postfix's "expired" DSN): the address was never refused.
-        # What the last reply said still names the cause, when it says one.
-        if by_text is None and reason not in _KEEP_ON_EXPIRY:
+        # What the last reply said (or a precise status) still names the
+        # cause, when it names one.
+        if by_text is None and generic_status and reason not in _KEEP_ON_EXPIRY:
             reason = "expired"
     if temporary and reason == "hostunknown":
         reason = "networkerror"     # a DNS lookup that failed for now

@@ -91,7 +91,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"due to (?:ip |sender |domain )?reputation",
     )),
     ("toomanyconn", _rx(
-        r"too many (?:connections|concurrent|smtp sessions|recipients|errors)",
+        r"too many (?:connections|concurrent|smtp sessions|errors)", r"too many recipients(?! (?:this|per|an) hour)",
         r"connection (?:rate )?limit", r"trop de connexions",
     )),
     ("speeding", _rx(
@@ -99,6 +99,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"receiving mail at a rate", r"temporarily deferred due to", r"too many messages",
         r"throttl", r"exceeded the max emails per hour", r"too many (?:recipients|messages) (?:this|per|an) hour",
     )),
+    # A URI block list judges the links in the message, not our host.
+    ("spamdetected", _rx(r"\buribl\b", r"\bsurbl\b", r"blacklisted (?:url|link)")),
     ("blocked", _rx(
         r"blocked using", r"block ?list", r"black ?list", r"(?<!not )\blisted (?:at|on|in) ",
         r"spamhaus", r"spamcop", r"barracuda", r"\bsorbs\b", r"\bdnsbl\b", r"\brbl\b",
@@ -114,14 +116,16 @@ RULES: list[tuple[str, _LazyRx]] = [
     ("spamdetected", _rx(
         r"\bspam\b", r"\bspammy\b", r"\bube\b", r"unsolicited", r"bulk (?:e-?)?mail",
         r"content (?:filter|rejected)", r"message content rejected", r"looks like spam",
-        r"junk mail", r"banned content", r"uribl",
+        r"junk mail", r"banned content",
     )),
+    # Gmail's "This message was blocked because its content presents a potential security issue".
+    ("policyviolation", _rx(r"content presents a potential")),
     # Last resort for "blocked": after the spam filters, which say it too.
     ("blocked", _rx(r"\bblocked\b")),
     ("mesgtoobig", _rx(
         r"message (?:is )?too (?:big|large)", r"too (?:big|large) for", r"message size",
         r"size (?:limit|exceeds)", r"exceeds? (?:the )?(?:fixed )?maximum (?:message )?size",
-        r"mail file size exceeds", r"email too large",
+        r"mail file size exceeds", r"email too large", r"line limit exceeded",
     )),
     ("mailboxfull", _rx(
         r"mailbox (?:is )?full", r"full mailbox", r"mailbox (?:size limit|quota|exceeded|over quota)",
@@ -162,7 +166,7 @@ RULES: list[tuple[str, _LazyRx]] = [
     ("policyviolation", _rx(
         r"policy (?:violation|reasons)", r"denied by policy", r"administrative prohibition",
         r"not accepted for policy", r"protocol violation", r"closed mailing list",
-        r"header error", r"content presents a potential",
+        r"header error",
     )),
     ("hasmoved", _rx(
         r"has moved", r"no longer (?:on|at) (?:this )?server", r"address (?:has )?changed",
@@ -264,12 +268,25 @@ def match_text(text: str | None) -> str | None:
         return None
     # Diagnostics come folded over lines ("Mail quota\n    exceeded"); the
     # reason is stated early, so 8 KB is plenty and keeps hostile input cheap.
-    text = " ".join(text[:MAX_RULE_TEXT].split())
+    text = _one_reply(" ".join(text[:MAX_RULE_TEXT].split()))
     lowered = text.lower()
     for reason, rx in RULES:
         if rx.search(text, 0, lowered):
             return reason
     return None
+
+
+_REPLY_PREFIX = re.compile(r"\b([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b")
+
+
+def _one_reply(text: str) -> str:
+    """A multi-line SMTP reply as one sentence: "550-5.7.1 Messages with multiple 550 5.7.1 addresses"
+    loses the repeated "550 5.7.1" that began each continuation line."""
+    first = _REPLY_PREFIX.search(text)
+    if first is None:
+        return text
+    again = re.compile(rf"\s{first.group(1)}[ -]{re.escape(first.group(2))}(?=\s)")
+    return text[:first.end()] + again.sub("", text[first.end():])
 
 
 def smtp_command(text: str | None) -> str | None:
