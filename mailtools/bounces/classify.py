@@ -15,13 +15,9 @@ from __future__ import annotations
 import re
 from email.message import Message
 from email.parser import BytesParser
-from typing import TYPE_CHECKING
 
 from mailtools.bounces import dsn, mime, reasons, textrules
 from mailtools.record import Factory, Record
-
-if TYPE_CHECKING:
-    from mailtools.bounces.readers import Failure
 
 MAX_RAW = 1024 * 1024        # bytes of a message we parse at all
 MAX_FLUFL_RAW = 128 * 1024  # flufl's detectors scan every line with regexes: feed them less
@@ -205,6 +201,7 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
         verdict.problem = "too many MIME parts to look for a bounce"
         return verdict
     from mailtools.bounces import readers  # only prose bounces pay for the readers
+    from mailtools.bounces.heuristics import flufl_failures
     from mailtools.bounces.readers.original import read as read_original
 
     prose, full = mime.prose(parts)
@@ -212,7 +209,7 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     ours = frozenset(mime.addresses(msg, _OUR_FIELDS) + mime.addresses(original, _SENDER_FIELDS)
                      + [a for a in (verdict.original_return_path,) if a])
     bounce = readers.Bounce(prose, full, ours)
-    found = readers.read(bounce) or _flufl(small, prose)
+    found = readers.read(bounce) or flufl_failures(small, prose)
     if not found and bouncey:
         found = read_original(bounce, mime.addresses(original, ("To", "Cc")))
     delay_notice = bool(textrules.DELAY_SUBJECT.search(subject))
@@ -237,22 +234,6 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
         verdict.problem = "not a bounce, autoreply, feedback report or DSN"
     _no_hard_unless_bounce(verdict)
     return verdict
-
-
-def _flufl(small: Message, prose: str) -> list[Failure]:
-    """flufl.bounce's detectors, with the prose about each address as its diagnostic."""
-    from mailtools.bounces.heuristics import flufl_failures
-    from mailtools.bounces.readers import Failure
-
-    temporary, permanent = flufl_failures(small)
-    found = []
-    for addr, action in [(a, "failed") for a in permanent] + [
-            (a, "delayed") for a in temporary if a not in permanent]:
-        text = mime.near(prose, addr)
-        if textrules.match_text(text) is None:
-            text = prose.strip()   # the prose as a whole is all we have
-        found.append(Failure(addr, text, action))
-    return found
 
 
 def _is_autoreply(msg: Message, subject: str) -> bool:

@@ -13,10 +13,24 @@ from __future__ import annotations
 
 from email.message import Message
 
-from mailtools.bounces import dsn
+from mailtools.bounces import dsn, mime, textrules
+from mailtools.bounces.readers import Failure
 
 
-def flufl_failures(msg: Message) -> tuple[list[str], list[str]]:
+def flufl_failures(msg: Message, prose: str) -> list[Failure]:
+    """flufl.bounce's failing addresses, with the prose about each as its diagnostic."""
+    temporary, permanent = flufl_addresses(msg)
+    found = []
+    for addr, action in [(a, "failed") for a in permanent] + [
+            (a, "delayed") for a in temporary if a not in permanent]:
+        text = mime.near(prose, addr)
+        if textrules.match_text(text) is None:
+            text = prose.strip()   # the prose as a whole is all we have
+        found.append(Failure(addr, text, action))
+    return found
+
+
+def flufl_addresses(msg: Message) -> tuple[list[str], list[str]]:
     """flufl.bounce's (temporary, permanent) addresses, quietly and safely."""
     try:
         from flufl.bounce import all_failures

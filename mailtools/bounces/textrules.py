@@ -53,6 +53,9 @@ _USERUNKNOWN_VAGUE = (
     r"recipient address rejected(?!:)", r"(?<!sender )address rejected(?!:)",
 )
 
+# Two rules, so that the common case compiles only the first.
+PLAIN_USERUNKNOWN = _rx(*_USERUNKNOWN_PLAIN)
+
 # (reason, pattern), tried in this order; the first match wins.
 RULES: list[tuple[str, _LazyRx]] = [
     ("norelaying", _rx(
@@ -201,7 +204,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"accepts no mail", r"not accepting (?:any )?mail\b(?! from)",
         r"no mx (?:record )?(?:found )?for domain", r"mx or srv record indicated no smtp service",
     )),
-    ("userunknown", _rx(*_USERUNKNOWN_PLAIN, *_USERUNKNOWN_VAGUE)),
+    ("userunknown", PLAIN_USERUNKNOWN),
+    ("userunknown", _rx(*_USERUNKNOWN_VAGUE)),
     ("systemfull", _rx(
         r"mail system full", r"disk full", r"out of disk space", r"insufficient disk",
         r"system (?:is )?full",
@@ -237,8 +241,6 @@ RULES: list[tuple[str, _LazyRx]] = [
 WEAK_TEXT_REASONS = frozenset({"systemerror", "networkerror", "contenterror", "syntaxerror",
                                 "mailererror", "expired", "userunknown"})
 
-PLAIN_USERUNKNOWN = _rx(*_USERUNKNOWN_PLAIN)
-
 # The SMTP command a reply answered, as MTAs write it in a diagnostic:
 # Postfix "(in reply to RCPT TO command)", Exim "after RCPT TO:<a>", Sendmail
 # ">>> DATA", qmail "does not like recipient" / "failed after I sent the
@@ -253,9 +255,9 @@ _COMMANDS = _LazyRx(
     r"|(?P<HELO>after initial connection|in reply to (?:the )?(?:initial greeting|helo|ehlo)|after (?:helo|ehlo)\b"
     r"|>>> ?(?:helo|ehlo)\b|but my name was rejected|did not like our (?:helo|ehlo|greeting))")
 
-# One of these is in every text _COMMANDS can match.
-_COMMAND_WORDS = ("data", "rcpt", "recipient", "mail from", "sender", "i sent the message", "initial",
-                  "helo", "ehlo", "name was rejected", "greeting")
+# One of these is in every text _COMMANDS can match (compiling it costs ~0.5 ms).
+_COMMAND_WORDS = ("in reply to", "after ", ">>>", "did not like", "does not like", "most progress",
+                  "smtp:rcpt", "[rcpt_to]", "name was rejected")
 
 MAX_RULE_TEXT = 8000
 _STATUS_RX = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
