@@ -156,10 +156,20 @@ HOSTILE = {
     "dsn-truncated": _DSN[:1200],
     "at-storm": b"From: MAILER-DAEMON@x\nSubject: Undelivered\n\n" + b"@" * 500_000,
     "not-bytes": "a str, not bytes",
+    # The prose readers: an opening, then what no MTA writes.
+    "qmail-20k-addresses": b"From: MAILER-DAEMON@x\nSubject: failure notice\n\n"
+                           b"Hi. This is the qmail-send program at x.\n"
+                           + b"".join(b"<u%d@b.example>: no\n" % i for i in range(20_000)),
+    "exim-one-200k-line": b"From: MAILER-DAEMON@x\nSubject: Mail delivery failed\n\n"
+                          b"The following address(es) failed:\n\n  " + b"a." * 100_000 + b"@b.example\n",
+    "dma-dotted-domain": b"From: MAILER-DAEMON@x\nSubject: Mail delivery failed\n\nThis is the DragonFly Mail Agent\n"
+                         + b"x@" + b"a-" * 60 + b"." * 50_000 + b"\n",
+    "ses-deep-json": b'From: no-reply@sns.example\nSubject: Notification\n\n{"notificationType": "Bounce", "bounce": '
+                     + b"[" * 200_000 + b"\n",
 }
 # A DSN whose fields are broken is read like a prose bounce, from Postfix's own text.
 READ_FROM_PROSE = {"dsn-empty-fields", "dsn-bogus-fields"}
-SHOULD_BE_OTHER = set(HOSTILE) - {"mime-60-deep"} - READ_FROM_PROSE
+SHOULD_BE_OTHER = set(HOSTILE) - {"mime-60-deep", "qmail-20k-addresses"} - READ_FROM_PROSE
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))

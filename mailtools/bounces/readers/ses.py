@@ -23,14 +23,14 @@ def read(bounce: Bounce) -> list[Failure]:
     start = text.rfind("{", 0, i)
     try:
         doc, _ = json.JSONDecoder().raw_decode(text[start:start + MAX_JSON]) if start >= 0 else (None, 0)
-    except ValueError:
+    except (ValueError, RecursionError):   # not JSON, or nested to blow the stack
         return []
     if not isinstance(doc, dict):
         return []
     if "Message" in doc and isinstance(doc["Message"], str):      # the SNS envelope around it
         try:
-            doc = json.loads(doc["Message"])
-        except ValueError:
+            doc = json.loads(doc["Message"][:MAX_JSON])
+        except (ValueError, RecursionError):
             return []
     kind = str(doc.get("notificationType") or doc.get("eventType") or "")
     if kind == "Bounce":
