@@ -42,7 +42,13 @@ _USERUNKNOWN_PLAIN = (
     r"invalid final delivery userid", r"not listed in (?:the )?(?:domino )?directory",
     r"not listed in (?:the )?public name (?:&|and) address book", r"ディレクトリのリストにありません",
     r"address couldn'?t be found", r"recipient name is not recognized", r"no valid recipients",
-    r"recipient address rejected: access denied",
+    r"recipient address rejected: access denied", r"email address (?:could not be found|does not exist)",
+    r"address not present in directory", r"destination addresses were unknown",
+    r"no mail ?box (?:available for this user|found|by that name)", r"no such (?:e-?mail address|mail drop)",
+    r"not (?:have an account|in valid recipient list)", r"recipient is not local", r"user not exist",
+    r"your envelope recipient (?:has been denied|is in my badrcptto)", r"user'?s email name is not found",
+    r"(?:badrcptto|validrcptto|badrecipientto) list", r"user missing home directory",
+    r"invalid or unknown virtual user", r"utilisateur inconnu", r"nessun utente", r"no existe (?:dicha|ese)",
     r"adresse .{0,80}n'existe pas", r"unbekannte(?:r)? (?:empf(?:ä|ae)nger|benutzer)",
 )
 # Phrases servers also use for refusals that are not about the mailbox:
@@ -99,7 +105,7 @@ RULES: list[tuple[str, _LazyRx]] = [
     )),
     ("speeding", _rx(
         r"rate limit", r"rate-limit", r"try again slower", r"sending too fast",
-        r"receiving mail at a rate", r"temporarily deferred due to", r"too many messages",
+        r"receiving mail at a rate", r"temporarily deferred due to", r"too many messages(?! on the server)",
         r"throttl", r"exceeded the max emails per hour", r"too many (?:recipients|messages) (?:this|per|an) hour",
     )),
     # A URI block list judges the links in the message, not our host.
@@ -129,6 +135,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"message (?:is )?too (?:big|large)", r"too (?:big|large) for", r"message size",
         r"size (?:limit|exceeds)", r"exceeds? (?:the )?(?:fixed )?maximum (?:message )?size",
         r"mail file size exceeds", r"email too large", r"line limit exceeded",
+        r"max(?:imum)? message size exceeded", r"message file too big", r"exceeded maximum inbound message size",
     )),
     ("mailboxfull", _rx(
         r"mailbox (?:is )?full", r"full mailbox", r"mailbox (?:size limit|quota|exceeded|over quota)",
@@ -137,14 +144,17 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"disk quota", r"insufficient (?:system )?storage", r"not enough (?:storage )?space",
         r"does not have enough space", r"mailfolder is full", r"inbox is full",
         r"user is over (?:the )?quota", r"account is (?:temporarily )?over quota",
-        r"space has been used up", r"boite du destinataire pleine",
+        r"space has been used up", r"boite du destinataire pleine", r"dis[ck] ?(?:space )?quota",
+        r"exceeded storage allocation", r"too many messages on the server", r"too much mail data",
+        r"no space left on device",
     )),
     ("suspend", _rx(
         r"account (?:has been |is )?(?:disabled|suspended|inactive|locked|deactivated|expired|closed)",
         r"mailbox (?:currently )?(?:suspended|disabled|inactive|deactivated)",
         r"deactivated mailbox", r"invalid/inactive user", r"user suspended",
         r"recipient suspend", r"has been disabled or discontinued", r"inactive (?:user|account|mailbox)",
-        r"is disabled", r"not (?:an )?active", r"temporar(?:y|ily) locked",
+        r"is disabled", r"not (?:an )?active", r"temporar(?:y|ily) locked", r"mailbox is frozen",
+        r"user is terminated", r"temporarily inactive", r"account is locked", r"no longer accepts mail",
     )),
     ("exceedlimit", _rx(
         r"exceeded (?:the )?(?:message|recipient)? ?limit", r"message exceeds local limits",
@@ -169,10 +179,10 @@ RULES: list[tuple[str, _LazyRx]] = [
     ("policyviolation", _rx(
         r"policy (?:violation|reasons)", r"denied by policy", r"administrative prohibition",
         r"not accepted for policy", r"protocol violation", r"closed mailing list",
-        r"header error",
+        r"header error", r"illegal attachment",
     )),
     ("hasmoved", _rx(
-        r"has moved", r"no longer (?:on|at) (?:this )?server", r"address (?:has )?changed",
+        r"has moved", r"no longer (?:on|at) (?:this )?server", r"address (?:has )?changed", r"has been replaced by",
         r"\b5\.1\.6\b",
     )),
     # A failure that names the sender is about us, not the address: before the
@@ -183,6 +193,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"domain of sender address", r"invalid sender", r"sender not (?:pre-approved|allowed)",
         r"null sender is not allowed", r"empty envelope senders", r"returned mail not accepted",
         r"unroutable sender address", r"you are not allowed to post", r"sender domain (?:must exist|not found)",
+        r"\bbatv\b", r"bogus mail from", r"badmailfrom", r"no third-party dsns", r"mail from not owned by user",
         r"may not have permission to post",
     )),
     ("hostunknown", _rx(
@@ -192,7 +203,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"name or service not known", r"recipient domain must exist",
         r"mail domain mentioned in email address is unknown", r"all relevant mx records point to non-existent hosts",
         r"domain name not found", r"couldn'?t find any host", r"no such host", r"host \S{1,255} not found",
-        r"domain (?:is )?not reachable", r"unknown mail domain",
+        r"domain (?:is )?not reachable", r"unknown mail domain", r"unroutable address",
     )),
     ("filtered", _rx(
         r"not accepting (?:any )?mail from", r"(?:is|are) not accepted by (?:the )?recipient",
@@ -203,6 +214,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"null mx", r"(?:does not|doesn'?t|do not) accept (?:any )?mail\b(?! from)",
         r"accepts no mail", r"not accepting (?:any )?mail\b(?! from)",
         r"no mx (?:record )?(?:found )?for domain", r"mx or srv record indicated no smtp service",
+        r"mail receiving disabled",
     )),
     ("userunknown", PLAIN_USERUNKNOWN),
     ("userunknown", _rx(*_USERUNKNOWN_VAGUE)),
@@ -212,11 +224,15 @@ RULES: list[tuple[str, _LazyRx]] = [
     )),
     ("systemerror", _rx(
         r"local configuration error", r"system (?:config(?:uration)? )?error", r"server configuration problem",
-        r"internal (?:server )?error",
+        r"internal (?:server )?error", r"could not load drd", r"local error in processing", r"loops back to myself",
+        r"mail system configuration error", r"timeout waiting for input", r"transaction failed",
         r"temporary (?:local )?problem", r"service (?:not available|unavailable)",
     )),
     ("networkerror", _rx(
-        r"network (?:is )?unreachable", r"no route to host", r"host unreachable",
+        r"network (?:is )?unreachable", r"no route to host", r"host (?:is )?unreachable",
+        r"dns records for the destination computer could not be found", r"hop count exceeded",
+        r"message looping", r"host name lookup failure", r"malformed (?:or unexpected )?name server reply",
+        r"unable to resolve route",
         r"mail (?:forwarding )?loop", r"too many hops", r"routing loop",
         r"name service error", r"dns (?:lookup )?(?:error|failure|problem)", r"temporary lookup failure",
         r"lost connection", r"connection refused",
