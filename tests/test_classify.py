@@ -217,17 +217,31 @@ def test_standard_dsn_does_not_import_flufl() -> None:
     assert proc.stdout.strip() == "False"
 
 
-def test_non_dsn_bounce_uses_flufl_and_prints_nothing() -> None:
+def test_prose_bounce_read_by_our_readers_does_not_import_flufl() -> None:
     code = (
         "import sys\n"
         "from mailtools.bounces.classify import classify\n"
         f"v = classify(open({str(DATA / 'flufl' / 'qmail_05.txt')!r}, 'rb').read())\n"
         "assert v.kind == 'bounce' and v.recipients, v\n"
-        "for raw in (b'', b'\\0' * 100, b'From: MAILER-DAEMON@x\\nContent-Type: multipart/report\\n\\n--'):\n"
-        "    classify(raw)\n"
         "print('flufl.bounce' in sys.modules)\n"
     )
     proc = _run(code)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "True"
+    assert proc.stdout.strip() == "False"
+
+
+def test_other_non_dsn_bounces_fall_back_to_flufl_and_print_nothing() -> None:
+    code = (
+        "import sys\n"
+        "from mailtools.bounces.classify import classify\n"
+        f"v = classify(open({str(DATA / 'flufl' / 'smtp32_04.txt')!r}, 'rb').read())\n"
+        "assert v.kind == 'bounce' and len(v.recipients) == 2, v\n"
+        "assert 'flufl.bounce' in sys.modules\n"
+        "for raw in (b'', b'\\0' * 100, b'From: MAILER-DAEMON@x\\nContent-Type: multipart/report\\n\\n--'):\n"
+        "    classify(raw)\n"
+        "print('ok')\n"
+    )
+    proc = _run(code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
     assert proc.stderr == ""
