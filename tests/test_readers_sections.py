@@ -267,6 +267,12 @@ nobody@example.com: [192.0.2.5], 550 nobody@example.com... No such user
 --- Message non-deliverable.
 """
 
+COMMUNIGATE = """Failed to deliver to '<nobody@example.com>'
+SMTP module(domain example.com) reports:
+ host mx.example.com says:
+ 550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown
+"""
+
 # (family, text, kind, [(address, reason, hard)])
 CASES = [
     ("qmail", QMAIL, "bounce", [("nobody@example.net", "userunknown", True),
@@ -292,6 +298,7 @@ CASES = [
     ("sendmail", PROBLEMS, "bounce", [("full@example.ne.jp", "mailboxfull", False)]),
     ("amavis", AMAVIS, "bounce", [("someone@example.org", "virusdetected", False)]),
     ("surfcontrol", SURFCONTROL, "bounce", [("nobody@example.com", "userunknown", True)]),
+    ("communigate", COMMUNIGATE, "bounce", [("nobody@example.com", "userunknown", True)]),
 ]
 
 
