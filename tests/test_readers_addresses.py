@@ -13,6 +13,7 @@ from mailtools.bounces.readers.addresses import HEADER_LINE, find
     ("Message-ID: <20241202.ABC@mx.example.com>", []),
     ("not accepting mail from news@example.org", []),
     ("(envelope-from news@example.org)", []),
+    ("please contact <support@isp.example> or send mail to postmaster@isp.example", []),
     ("dda:SMTP=userx@example.COM; on Fri", ["userx@example.com"]),
     ("user@localhost and user@host", []),           # no top-level domain: not a mail address
     ("see https://example.com/a@b and x@y.z1", []),

@@ -35,9 +35,12 @@ def find(text: str, ours: frozenset[str]) -> list[str]:
 
 # Exchange 5.5 writes X.400-style "dda:SMTP=user@example.com".
 _X400_PREFIX = re.compile(r"^smtp=")
-_NOT_A_RECIPIENT = re.compile(r"(?:message-id:?|\bid|\bfrom:?|\bsender:?|envelope-from)\s*<?$", re.IGNORECASE)
+_NOT_A_RECIPIENT = re.compile(
+    r"(?:message-id:?|\bid|\bfrom:?|\bsender:?|envelope-from|contact|reply to|send (?:e-?)?mail to|write to"
+    r"|mailto:)\s*<?$", re.IGNORECASE)
 
 
 def _not_a_recipient(text: str, start: int) -> bool:
-    # "<2024.ABC@mx.example>" after "Message-ID:" is an id; "mail from <x@y>" is a sender.
+    # "<2024.ABC@mx.example>" after "Message-ID:" is an id; "mail from <x@y>" is a
+    # sender; "please contact <help@isp.example>" is the MTA's boilerplate.
     return bool(_NOT_A_RECIPIENT.search(text[max(0, start - 20):start]))
