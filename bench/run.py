@@ -8,6 +8,7 @@ Sections (each also runs alone: see the module named):
   bounces  bench/bench_ingest.py (--maildir over 5,000 DSNs), bench/bench_sweep.py (100k, 1M)
   memory   bench/memory.py     mq-flush peak RSS with 5k and 50k queued
   dkim     bench/dkim_sign.py  ms per signature, RSA-2048 and ed25519
+  classifier bench/classifier.py  bounce judgement on ../shared/corpora (issue 11), when it exists
 
 The Postfix comparisons need root (Postfix is installed if missing; they use the e2e
 suite's own Postfix instance and lock, never the machine's Postfix); without root they are
@@ -31,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
 
-SECTIONS = ("drain", "percall", "bounces", "memory", "dkim")
+SECTIONS = ("drain", "percall", "bounces", "memory", "dkim", "classifier")
 SWEEP = common.REPO / "bench" / "bench_sweep.py"
 HIGH_LOAD = 0.75  # load average per CPU above which a figure is flagged
 
@@ -136,6 +137,10 @@ def run_section(name: str, quick: bool) -> list[dict]:
         import dkim_sign
 
         return dkim_sign.measure(quick)
+    if name == "classifier":  # bench/classifier.py: scores on ../shared/corpora, when it exists
+        import classifier
+
+        return classifier.measure(quick)
     raise ValueError(name)
 
 

@@ -96,3 +96,11 @@ def cli(spool_dir: Path, config_file: Path) -> Cli:
 def message(subject: str = "hello", body: str = "Hello there.\n", **headers: str) -> bytes:
     lines = [f"{k.replace('_', '-')}: {v}" for k, v in headers.items()] + [f"Subject: {subject}"]
     return ("\n".join(lines) + "\n\n" + body).encode()
+
+
+def prose_bounce(body: str, subject: str = "Undelivered Mail Returned to Sender",
+                 sender: str = "MAILER-DAEMON@mx.example.net", content_type: str = "text/plain") -> bytes:
+    """A bounce that is not a DSN: *body* is the MTA's text (the readers' tests write one per MTA)."""
+    return (f"From: Mail Delivery System <{sender}>\nTo: bounce-42-3f9a2c1d-7@lists.example.org\n"
+            f"Subject: {subject}\nMIME-Version: 1.0\nContent-Type: {content_type}; charset=utf-8\n\n"
+            f"{body}").encode()

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import prose_bounce
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_reliability_crash import _reliability_summary, tally  # noqa: F401 - the figures summary
@@ -104,6 +105,24 @@ def dsns(draw) -> bytes:  # noqa: ANN001
     return text.encode("utf-8", "surrogateescape")
 
 
+# What the prose readers look for, mixed with what they should survive.
+READER_LINES = st.one_of(st.text(max_size=80), st.sampled_from([
+    "Hi. This is the qmail-send program at mx.example.net.", "The following address(es) failed:",
+    "   ----- Transcript of session follows -----", "This is the DragonFly Mail Agent v0.13 at x.",
+    "    An error has occurred while attempting to deliver a message for", "was not delivered to:",
+    "The following recipient(s) could not be reached:", "Delivery has failed to these recipients or groups:",
+    "Could not be delivered because of", "Unable to deliver message to: <a@b.example>",
+    "<a@b.example>:", "  a@b.example", ">>> RCPT To:<a@b.example>", "<<< 550 5.1.1 User unknown",
+    "550 5.1.1 <a@b.example>... User unknown", "(in reply to end of DATA command)", "after MAIL FROM:<s@us.example>:",
+    "Final-Recipient: rfc822; a@b.example", "Action: failed", "Status: 5.1.1", "Original message follows",
+    '{"notificationType": "Bounce", "bounce": {"bouncedRecipients": [{"emailAddress": "a@b.example"}]}}',
+    "To: a@b.example", "From: news@example.org", "", "   ",
+]))
+reader_bounces = st.builds(lambda lines, subject: prose_bounce("\n".join(lines), subject=subject),
+                           st.lists(READER_LINES, max_size=30),
+                           st.sampled_from(["Undelivered Mail", "failure notice", "Delayed Mail", "hello"]))
+
+
 # -- targets ------------------------------------------------------------------------------------
 def classify_raw(raw: bytes) -> None:
     check_verdict(_timed("classify(random bytes)", classify, raw))
@@ -111,6 +130,10 @@ def classify_raw(raw: bytes) -> None:
 
 def classify_mutated(raw: bytes) -> None:
     check_verdict(_timed("classify(mutated real bounce)", classify, raw))
+
+
+def classify_prose(raw: bytes) -> None:
+    check_verdict(_timed("classify(generated prose bounce)", classify, raw))
 
 
 def classify_dsn(raw: bytes) -> None:
@@ -154,6 +177,7 @@ TARGETS = [
     (classify_raw, st.binary(max_size=4096)),
     (classify_mutated, mutated),
     (classify_dsn, dsns()),
+    (classify_prose, reader_bounces),
     (readers_any, st.one_of(st.binary(max_size=2048), mutated)),
     (analyse_any, st.one_of(mutated, dsns())),
 ]

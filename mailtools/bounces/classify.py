@@ -17,7 +17,6 @@ from email.message import Message
 from email.parser import BytesParser
 
 from mailtools.bounces import dsn, mime, reasons, textrules
-from mailtools.bounces.heuristics import flufl_failures
 from mailtools.record import Factory, Record
 
 MAX_RAW = 1024 * 1024        # bytes of a message we parse at all
@@ -26,6 +25,10 @@ MAX_BOUNDARIES = 200         # more than this is hostile: the parser is quadrati
 
 _SUCCESS = frozenset({"delivered", "relayed", "expanded"})
 _BOUNDARY = re.compile(rb"boundary", re.IGNORECASE)
+# Header fields of a bounce, and of the original it quotes, that name us or
+# the original's sender: never a failing recipient, whatever the prose says.
+_OUR_FIELDS = ("From", "To", "Return-Path", "Reply-To", "Sender")
+_SENDER_FIELDS = ("From", "Sender", "Return-Path", "Reply-To")
 
 
 class RecipientVerdict(Record):
@@ -75,7 +78,7 @@ def _classify(raw: bytes) -> Verdict:
         return Verdict(kind="other", problem="empty message")
     if sum(1 for _ in zip(range(MAX_BOUNDARIES + 1), _BOUNDARY.finditer(raw), strict=False)) > MAX_BOUNDARIES:
         return Verdict(kind="other", problem="too many MIME parts or nested too deeply")
-    msg = BytesParser().parsebytes(raw)
+    msg = mime.repair_boundary(BytesParser().parsebytes(raw), raw)
     if not msg.keys():
         return Verdict(kind="other", problem="no header fields: not a mail message")
 
@@ -92,11 +95,6 @@ def _classify(raw: bytes) -> Verdict:
             return verdict
     small = msg if len(raw) <= MAX_FLUFL_RAW else BytesParser().parsebytes(raw[:MAX_FLUFL_RAW])
     return _from_prose(verdict, msg, small, parts, report_type)
-
-
-
-
-
 
 
 def _feedback(verdict: Verdict, parts: list[tuple[Message, bool]]) -> Verdict:
@@ -154,7 +152,14 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         action = r.action or _action_from_status(status)
         if action is None:
             continue      # neither Action nor Status says what happened
-        reason, hard = reasons.decide(action, status, reply, text)
+        command = textrules.smtp_command(text)
+        reason, hard = reasons.decide(action, status, reply, text, command or "")
+        if command is None and (hard or reason in ("onhold", "filtered")):
+            # Postfix's Diagnostic-Code leaves out "(in reply to ... command)":
+            # its prose has it, and the command can change the verdict.
+            command = textrules.smtp_command(mime.near(prose, r.address))
+            if command is not None:
+                reason, hard = reasons.decide(action, status, reply, text, command)
         verdict.recipients.append(RecipientVerdict(
             r.address, action, status, reply, reason, hard, mime.trim(text)))
     if not verdict.recipients:
@@ -195,26 +200,34 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     if len(parts) >= mime.MAX_PARTS:
         verdict.problem = "too many MIME parts to look for a bounce"
         return verdict
-    temporary, permanent = flufl_failures(small)
-    prose, _ = mime.prose(parts)
-    if textrules.DELAY_SUBJECT.search(subject):
-        # A "still trying" warning: what flufl calls permanent is not.
-        temporary, permanent = temporary + [a for a in permanent if a not in temporary], []
-    for addr, action in [(a, "failed") for a in permanent] + [
-            (a, "delayed") for a in temporary if a not in permanent]:
-        text = mime.near(prose, addr) or None
-        status = textrules.find_status(text)
-        reply = textrules.find_reply_code(text)
-        if textrules.match_text(text) is None:
-            text = prose.strip() or None   # the prose as a whole is all we have
-            status = status or textrules.find_status(text)
-            reply = reply or textrules.find_reply_code(text)
+    from mailtools.bounces import readers  # only prose bounces pay for the readers
+    from mailtools.bounces.heuristics import flufl_failures
+    from mailtools.bounces.readers.original import read as read_original
+
+    prose, full = mime.prose(parts)
+    original = mime.original_headers(parts)
+    ours = frozenset(mime.addresses(msg, _OUR_FIELDS) + mime.addresses(original, _SENDER_FIELDS)
+                     + [a for a in (verdict.original_return_path,) if a])
+    bounce = readers.Bounce(prose, full, ours)
+    found = readers.read(bounce) or flufl_failures(small, prose)
+    if not found and bouncey:
+        found = read_original(bounce, mime.addresses(original, ("To", "Cc")))
+    delay_notice = bool(textrules.DELAY_SUBJECT.search(subject))
+    for failure in found:
+        action = "delayed" if delay_notice and failure.action == "failed" else failure.action
+        text = failure.diagnostic or None
+        status = dsn.clean_status(failure.status) or textrules.find_status(text)
+        reply = dsn.clean_reply(text) or textrules.find_reply_code(text)
         reason, hard = reasons.decide(action, status, reply, text)
-        verdict.recipients.append(RecipientVerdict(addr, None, status, reply, reason, hard, mime.trim(text)))
-    if permanent and not textrules.DELAY_SUBJECT.search(subject):
+        verdict.recipients.append(RecipientVerdict(failure.address, action, status, reply, reason, hard,
+                                                   mime.trim(text)))
+    actions = {r.action for r in verdict.recipients}
+    if "failed" in actions:
         verdict.kind = "bounce"
-    elif temporary or permanent:
+    elif "delayed" in actions:
         verdict.kind = "delay"
+    elif "delivered" in actions:
+        verdict.kind = "delivered"
     elif bouncey:
         verdict.problem = "looks like a delivery failure, but no failing address was found"
     else:

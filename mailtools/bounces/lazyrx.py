@@ -16,29 +16,63 @@ import re
 MIN_HINT = 3  # shorter stretches ("5.", "ok") would filter nothing
 
 
+_NOT_YET = ()  # hints not worked out yet (a real hint tuple is never empty)
+
+
 class LazyRx:
-    __slots__ = ("pattern", "flags", "hints", "_rx")
+    __slots__ = ("pattern", "flags", "_hints", "_rx")
 
     def __init__(self, pattern: str, flags: int = re.IGNORECASE) -> None:
         self.pattern, self.flags = pattern, flags
-        self.hints = literal_hints(pattern) if flags & re.IGNORECASE else None
+        # Worked out on first use too: a classification stops at the first rule
+        # that matches, so the rules after it cost nothing at start-up.
+        self._hints: tuple[str, ...] | None = _NOT_YET if flags & re.IGNORECASE else None
         self._rx: re.Pattern[str] | None = None
+
+    @property
+    def hints(self) -> tuple[str, ...] | None:
+        """One literal per top-level alternative, or None when the pre-test cannot be used."""
+        if self._hints is _NOT_YET:
+            self._hints = literal_hints(self.pattern)
+        return self._hints
+
+    @hints.setter
+    def hints(self, value: tuple[str, ...] | None) -> None:
+        self._hints = value
 
     def search(self, text: str, pos: int = 0, lowered: str | None = None) -> re.Match[str] | None:
         """``lowered`` is ``text.lower()`` when the caller has it (one lower() for many rules)."""
-        if self.hints is not None and pos == 0 and text.isascii():
+        hints = self.hints
+        if hints is not None and pos == 0 and text.isascii():
             low = text.lower() if lowered is None else lowered
-            if not any(hint in low for hint in self.hints):
+            if not any(hint in low for hint in hints):
                 return None
+        return self.compiled().search(text, pos)
+
+    def compiled(self) -> re.Pattern[str]:
+        """The compiled pattern, compiled on first use (for finditer, sub, ...: no pre-test)."""
         if self._rx is None:
             self._rx = re.compile(self.pattern, self.flags)
-        return self._rx.search(text, pos)
+        return self._rx
 
 
 # Regex source as tokens: an escape, a character class, one metacharacter, or a
 # run of plain characters. Tokenising with one small regex keeps the hint
-# extraction itself cheap (it runs for every rule at start-up).
+# extraction itself cheap (it runs for every rule a message is tried against).
 _TOKEN = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]|\{[^}]*\}|[()?*+.^$|]|[^\\\[()?*+{.^$|]+")
+
+
+def alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of *pattern*, in order (what literal_hints gives one hint each)."""
+    out, current, depth = [], "", 0
+    for token in _TOKEN.findall(pattern):
+        if token == "|" and depth == 0:
+            out.append(current)
+            current = ""
+            continue
+        depth += (token == "(") - (token == ")")
+        current += token
+    return out + [current]
 
 
 def literal_hints(pattern: str) -> tuple[str, ...] | None:

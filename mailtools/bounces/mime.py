@@ -10,8 +10,9 @@ Return-Path, and the sentence of prose about one recipient.
 from __future__ import annotations
 
 import re
+from email.errors import StartBoundaryNotFoundDefect
 from email.message import Message
-from email.parser import HeaderParser
+from email.parser import BytesParser, HeaderParser
 
 from mailtools.bounces.dsn import addr_spec, fold
 from mailtools.bounces.textrules import ORIGINAL_MARKERS, match_text
@@ -24,6 +25,8 @@ _MSGID = re.compile(r"^\s*message-id:\s*(<[^<>\s]{1,300}>)", re.IGNORECASE | re.
 _RETPATH = re.compile(r"^\s*return-path:\s*<([^<>\s]{0,300})>", re.IGNORECASE | re.MULTILINE)
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 _BLANK = re.compile(r"\n[ \t]*\n")
+_BOUNDARY_LINE = re.compile(rb"^--([\w'()+,\-./:=?]{1,70})[ \t]*\r?$", re.MULTILINE)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 def walk(msg: Message) -> list[tuple[Message, bool]]:
@@ -75,8 +78,28 @@ def prose(parts: list[tuple[Message, bool]]) -> tuple[str, str]:
 
 
 def delivered_to(msg: Message) -> list[str]:
+    return addresses(msg, ("Delivered-To", "X-Original-To", "To"))
+
+
+def original_headers(parts: list[tuple[Message, bool]]) -> Message | None:
+    """The header fields of the original message a bounce attaches, if it attaches one."""
+    for part, _ in parts:
+        ctype = part.get_content_type()
+        if ctype in ("message/rfc822", "message/global"):
+            sub = part.get_payload()
+            if isinstance(sub, list) and sub and isinstance(sub[0], Message):
+                return sub[0]
+            if isinstance(sub, str):
+                return HeaderParser().parsestr(sub[:MAX_TEXT], headersonly=True)
+        elif ctype in ("text/rfc822-headers", "message/global-headers"):
+            return HeaderParser().parsestr(text_of(part), headersonly=True)
+    return None
+
+
+def addresses(msg: Message | None, names: tuple[str, ...]) -> list[str]:
+    """The addresses in header fields *names* of *msg*, lower-cased, in order."""
     out: list[str] = []
-    for name in ("Delivered-To", "X-Original-To", "To"):
+    for name in names if msg is not None else ():
         for value in (msg.get_all(name) or [])[:10]:
             for piece in fold(value).split(","):
                 addr = addr_spec(piece)
@@ -87,19 +110,7 @@ def delivered_to(msg: Message) -> list[str]:
 
 def original_ids(parts: list[tuple[Message, bool]]) -> tuple[str | None, str | None]:
     """Message-ID and Return-Path of the original message quoted in a bounce."""
-    headers: Message | None = None
-    for part, _ in parts:
-        ctype = part.get_content_type()
-        if ctype in ("message/rfc822", "message/global"):
-            sub = part.get_payload()
-            if isinstance(sub, list) and sub and isinstance(sub[0], Message):
-                headers = sub[0]
-            elif isinstance(sub, str):
-                headers = HeaderParser().parsestr(sub[:MAX_TEXT], headersonly=True)
-        elif ctype in ("text/rfc822-headers", "message/global-headers"):
-            headers = HeaderParser().parsestr(text_of(part), headersonly=True)
-        if headers is not None:
-            break
+    headers = original_headers(parts)
     msgid = retpath = None
     if headers is not None:
         m = _MSGID.search("Message-ID: " + fold(headers.get("Message-ID", "")))
@@ -115,6 +126,24 @@ def original_ids(parts: list[tuple[Message, bool]]) -> tuple[str | None, str | N
             m = _RETPATH.search(full)
             retpath = m.group(1) or None if m else None
     return msgid, retpath
+
+
+def repair_boundary(msg: Message, raw: bytes) -> Message:
+    """*msg* re-parsed with the boundary its body uses, when the declared one is never found.
+
+    Gateways that rewrite a bounce's header sometimes change the boundary
+    parameter and not the body: the parser then sees one part of garbage.
+    The first "--token" line of the body is the boundary in use.
+    """
+    declared = msg.get_boundary()
+    if not declared or not any(isinstance(d, StartBoundaryNotFoundDefect) for d in msg.defects):
+        return msg
+    end = _HEADER_END.search(raw)
+    head, body = (raw[:end.start()], raw[end.start():]) if end else (raw, b"")
+    m = _BOUNDARY_LINE.search(body)
+    if m is None or declared.encode() not in head:
+        return msg
+    return BytesParser().parsebytes(head.replace(declared.encode(), m.group(1), 1) + body)
 
 
 def near(prose: str, address: str) -> str:

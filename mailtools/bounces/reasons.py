@@ -9,7 +9,7 @@ diagnostic text are read together, and when they disagree the soft reading wins.
 
 from __future__ import annotations
 
-from mailtools.bounces.textrules import WEAK_TEXT_REASONS, match_text
+from mailtools.bounces.textrules import PLAIN_USERUNKNOWN, WEAK_TEXT_REASONS, match_text, smtp_command
 
 REASONS = frozenset({
     "userunknown", "hostunknown", "hasmoved", "notaccept", "mailboxfull", "exceedlimit",
@@ -23,18 +23,19 @@ REASONS = frozenset({
 HARD_REASONS = frozenset({"userunknown", "hostunknown", "hasmoved", "notaccept"})
 
 # RFC 3463 subject.detail -> reason, after sisimai's Sisimai::SMTP::Status
-# table, with the choices DESIGN.md makes explicit (x.2.1 suspend, x.2.3
-# mesgtoobig). Codes that say nothing about the address map to soft reasons.
+# table (x.2.3 "message length exceeds administrative limit" is exceedlimit,
+# x.4.1 "no answer from host" expired, x.4.6 a routing loop networkerror). Codes that say nothing about the
+# address map to soft reasons.
 STATUS_REASONS: dict[str, str] = {
     "1.1": "userunknown", "1.3": "userunknown", "1.2": "hostunknown", "1.6": "hasmoved",
     "1.7": "rejected", "1.8": "rejected", "1.10": "notaccept",
-    "2.0": "filtered", "2.1": "suspend", "2.2": "mailboxfull", "2.3": "mesgtoobig",
+    "2.0": "filtered", "2.1": "suspend", "2.2": "mailboxfull", "2.3": "exceedlimit",
     "2.4": "systemerror",
     "3.0": "systemerror", "3.1": "systemfull", "3.2": "notaccept", "3.3": "systemerror",
     "3.4": "mesgtoobig", "3.5": "systemerror",
-    "4.0": "networkerror", "4.1": "networkerror", "4.2": "networkerror",
+    "4.0": "networkerror", "4.1": "expired", "4.2": "networkerror",
     "4.3": "networkerror", "4.4": "hostunknown", "4.5": "systemerror",
-    "4.6": "systemerror", "4.7": "expired",
+    "4.6": "networkerror", "4.7": "expired",
     "5.0": "syntaxerror", "5.1": "syntaxerror", "5.2": "syntaxerror", "5.3": "toomanyconn",
     "5.4": "syntaxerror", "5.5": "syntaxerror", "5.6": "syntaxerror",
     "6.0": "contenterror", "6.1": "contenterror", "6.2": "contenterror",
@@ -80,6 +81,24 @@ def status_reason(status: str | None) -> str | None:
     return STATUS_REASONS.get(f"{parts[1]}.{parts[2]}")
 
 
+def _subject(status: str | None) -> str:
+    """The subject of an enhanced status code ("1" in "5.1.1"), or ""."""
+    parts = (status or "").split(".")
+    return parts[1] if len(parts) == 3 else ""
+
+
+def _names_address(status: str | None) -> bool:
+    """Whether a status is about the address (x.1.x, x.4.x) or says nothing either way (x.y.0).
+
+    x.2.x is the mailbox's state (full, disabled, "other": sisimai's
+    filtered): beside "unknown user" with no RCPT, a filter is speaking. A
+    policy status (x.7.x) beside plain words does not count against them
+    (DESIGN.md: 5.7.1 beside "no such user" is what the text says), nor does
+    no status at all (a prose bounce: its words are all we have).
+    """
+    return _subject(status) != "2"
+
+
 def is_temporary(action: str | None, status: str | None, reply_code: str | None) -> bool:
     """Whether what we know describes a temporary (4xx, delayed) condition."""
     return (
@@ -91,12 +110,17 @@ def is_temporary(action: str | None, status: str | None, reply_code: str | None)
 
 def decide(
     action: str | None, status: str | None, reply_code: str | None, text: str | None,
+    command: str | None = None,
 ) -> tuple[str, bool]:
     """Return (reason, hard) for one failing recipient.
 
     *text* is the diagnostic (or the bounce prose near the address for a
     non-DSN bounce). Text rules beat a generic status; a precise status beats
-    the vaguer text rules (WEAK_TEXT_REASONS). Never raises.
+    the vaguer text rules (WEAK_TEXT_REASONS), except words that plainly say
+    the mailbox does not exist. The SMTP command the reply answered (*command*:
+    "HELO", "MAIL", "RCPT", "DATA", "" when none is known; None to read it
+    from *text*) decides between the address and the sender or the content.
+    Never raises.
     """
     if action in _SUCCESS_ACTIONS or (status or "").startswith("2."):
         return "delivered", False
@@ -105,16 +129,13 @@ def decide(
     by_status = status_reason(status)
     # x.y.0 is "other or undefined" within its class: the text knows better.
     generic_status = status is None or status.endswith(".0")
+    plainly_unknown = by_text == "userunknown" and PLAIN_USERUNKNOWN.search(text or "") is not None
 
-    # Exchange Online says 5.1.10 for "recipient not found", not for null MX.
-    microsoft_5110 = by_text == "userunknown" and by_status == "notaccept"
-    if by_text and (microsoft_5110 or not (
-            by_text in WEAK_TEXT_REASONS and by_status and not generic_status)):
+    if by_text and (generic_status or plainly_unknown or by_text not in WEAK_TEXT_REASONS or by_status is None):
         reason = by_text
-        # The text blames the address but the status says security/policy
-        # (x.7.x): servers say "mailbox unavailable" for anything. Trust the
-        # soft reading of the status instead.
-        if reason in HARD_REASONS and status and status.split(".")[1:2] == ["7"] and by_status:
+        # Vague words ("mailbox unavailable") beside a security/policy status
+        # (x.7.x): servers say them for any refusal. Trust the status.
+        if reason == "userunknown" and not plainly_unknown and by_status and _subject(status) == "7":
             reason = by_status
     elif by_status:
         reason = by_status
@@ -127,12 +148,32 @@ def decide(
     else:
         reason = "undefined"
 
+    if command is None:
+        command = smtp_command(text)
+    if command == "HELO" and (by_text is None or by_text in WEAK_TEXT_REASONS):
+        reason = "blocked"     # refused at the greeting or HELO: our host, before any address
+    if reason in HARD_REASONS or by_text is None and command == "MAIL":
+        if command == "MAIL" or by_status == "rejected" and _subject(status) == "1":
+            # Refused at MAIL FROM, or x.1.7/x.1.8 (bad sender address): the
+            # server refused *us*, whatever it said about domains or users.
+            reason = "rejected"
+        elif reason == "userunknown" and (command == "DATA" or command != "RCPT" and not _names_address(status)):
+            # "Unknown user" after the message was seen, or beside a mailbox
+            # status (x.2.x) with no RCPT to tie it to the address: sisimai's
+            # "filtered", a content or recipient filter speaking, not a
+            # mailbox that does not exist.
+            reason = "filtered"
+
     temporary = is_temporary(action, status, reply_code)
     if temporary and action in ("failed", None) and status and status.startswith("4."):
         # A "failed" with a 4.x.x code is a message that timed out in the
         # queue (Postfix's "expired" DSN): the address was never refused.
-        if reason not in _KEEP_ON_EXPIRY:
+        # What the last reply said (or a precise status) still names the
+        # cause, when it names one.
+        if by_text is None and generic_status and reason not in _KEEP_ON_EXPIRY:
             reason = "expired"
+    if temporary and reason == "hostunknown":
+        reason = "networkerror"     # a DNS lookup that failed for now
 
     return reason, is_hard(reason, action, status, reply_code, text, temporary)
 

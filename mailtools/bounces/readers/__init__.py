@@ -1,0 +1,50 @@
+"""Readers for bounces that are not RFC 3464 DSNs.
+
+Many MTAs still write their failure as prose: qmail, Exim, old Sendmail, dma,
+OpenSMTPD, Exchange, Notes, carriers' gateways; Amazon SES posts JSON. Each
+reader here knows how one kind of MTA (or one family of them) lays out the
+failing recipients and their diagnostic, and returns them as Failures for
+reasons.decide() to judge. Readers are tried most specific first; the first
+that names a recipient wins.
+
+Loaded only for messages without a usable delivery-status part, so nothing
+here weighs on the start-up of a standard DSN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One recipient a prose bounce says failed (or was delayed, or delivered)."""
+
+    address: str
+    diagnostic: str
+    action: str = "failed"
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class Bounce:
+    """What a reader may look at: the bounce's own text, and whose addresses to skip."""
+
+    prose: str                 # the bounce's text, up to the copy of the original
+    full: str                  # all of the bounce's own text parts
+    ours: frozenset[str]       # sender, receiver and original sender: never a failing recipient
+
+
+def read(bounce: Bounce) -> list[Failure]:
+    """Failing recipients by the first reader that finds any, else [].
+
+    original.read, the last resort, is not among them: the caller tries
+    flufl.bounce's detectors before guessing from the quoted original.
+    """
+    from . import fields, sections, ses
+
+    for reader in (ses.read, fields.read, sections.read):
+        found = reader(bounce)
+        if found:
+            return found
+    return []

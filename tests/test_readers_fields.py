@@ -1,0 +1,38 @@
+"""mailtools.bounces.readers.fields: DSN fields pasted into prose (HAND-WRITTEN sample).
+
+Written after the layout Amazon WorkMail and flattening gateways use: a
+sentence, the recipient, then "Technical report:" and RFC 3464 fields.
+"""
+
+from __future__ import annotations
+
+from conftest import prose_bounce
+
+from mailtools.bounces.classify import classify
+
+WORKMAIL = """An error occurred while trying to deliver the mail to the following recipients:
+gone@example.com
+
+Technical report:
+
+Reporting-MTA: dsn; out.example.net
+Action: failed
+Final-Recipient: rfc822; gone@example.com
+Diagnostic-Code: smtp; 550 5.1.1 <gone@example.com>... User Unknown
+Status: 5.1.1
+"""
+
+
+def test_fields_in_prose_are_read_as_a_dsn():
+    v = classify(prose_bounce(WORKMAIL, subject="Delivery Status Notification (Failure)"))
+    assert v.kind == "bounce"
+    [r] = v.recipients
+    assert (r.address, r.action, r.status, r.reason, r.hard) == ("gone@example.com", "failed", "5.1.1",
+                                                                  "userunknown", True)
+
+
+def test_a_delayed_action_is_a_delay():
+    v = classify(prose_bounce(WORKMAIL.replace("Action: failed", "Action: delayed").replace("5.1.1", "4.4.1"),
+                              subject="Delivery Status Notification (Delay)"))
+    assert v.kind == "delay"
+    assert not any(r.hard for r in v.recipients)
