@@ -84,6 +84,19 @@ class Package(Record):
     on_bounce: str = ""
     on_disable: str = ""
     on_enable: str = ""
+    on_complaint: str = ""
+    on_unsubscribe: str = ""
+    unsubscribe: bool = False  # its mail carries one-click List-Unsubscribe (as mq-send --unsubscribe)
+
+
+class Unsubscribe(Record):
+    url: str = ""  # "https://example.org/mail/unsubscribe?token={token}"; empty: no one-click headers
+    mailto: bool = True  # also a mailto: address that reaches bounce-ingest
+
+
+class Web(Record):
+    listen: str = "127.0.0.1:8025"
+    language: str = "en"
 
 
 class Platform(Record):
@@ -108,6 +121,8 @@ class Config(Record):
     database: Database = Factory(Database)
     dkim: Dkim = Factory(Dkim)
     log: Log = Factory(Log)
+    unsubscribe: Unsubscribe = Factory(Unsubscribe)
+    web: Web = Factory(Web)
     packages: dict[str, Package] = Factory(dict)
     platforms: dict[str, Platform] = Factory(dict)
     senders: dict[str, SenderAccount] = Factory(dict)
@@ -115,7 +130,8 @@ class Config(Record):
 
 
 _SECTIONS = {"transport": Transport, "retry": Retry, "bounce": Bounce,
-             "retention": Retention, "database": Database, "dkim": Dkim, "log": Log}
+             "retention": Retention, "database": Database, "dkim": Dkim, "log": Log,
+             "unsubscribe": Unsubscribe, "web": Web}
 _TABLES = {"packages": Package, "platforms": Platform, "senders": SenderAccount}
 _CHOICES = {"transport.kind": ("smtp", "sendmail"),
             "transport.starttls": ("auto", "always", "never"),

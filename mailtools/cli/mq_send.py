@@ -25,6 +25,7 @@ Examples:
   printf 'Subject: hi\\n\\nhello\\n' | mq-send -f app@example.org bob@example.net
   mq-send -t --user-id 42 --package-id 7 < message.eml
   mq-send --now --json -f app@example.org -- alice@example.net < msg.eml
+  mq-send --unsubscribe --package-id 7 -f news@example.org -- a@example.net < letter.eml
 
 \b
 Exit codes: 0 queued (also when --now could not deliver yet: it stays
@@ -34,7 +35,9 @@ is full or unwritable (try again); 78 bad configuration.
 
 \b
 Config keys read: spool, send_immediately, [transport] (with --now),
-[dkim] (signs at enqueue), [bounce] prefix/domain (with --now).
+[dkim] (signs at enqueue; a message with --unsubscribe and several
+recipients is signed per recipient at delivery), [bounce] prefix/domain,
+[unsubscribe] url/mailto and [packages.<id>] unsubscribe.
 """
 
 
@@ -54,7 +57,8 @@ def run(args: SendArgs) -> int:
         raw = _cut_at_dot(raw)
     spool = Spool(config.spool)
     envelope = submit(config, spool, raw, args.sender, args.recipients, user_id=args.user_id,
-                      package_id=args.package_id, extract=args.extract, full_name=args.full_name)
+                      package_id=args.package_id, extract=args.extract, full_name=args.full_name,
+                      unsubscribe=args.unsubscribe)
     sent = False
     if args.now or config.send_immediately:
         sent = _try_now(config, spool, envelope.id)
@@ -110,15 +114,17 @@ def cli_command():  # built on demand: importing click costs more than the whole
     @click.option("--user-id", metavar="ID", help="Application user id, carried in the bounce address.")
     @click.option("--package-id", metavar="ID", help="Application package id, carried in the bounce address.")
     @click.option("--now", is_flag=True, help="Try delivery before returning; on failure it stays queued.")
+    @click.option("--unsubscribe", is_flag=True,
+                  help="Per recipient one-click List-Unsubscribe headers (RFC 8058; [unsubscribe] url, mailto).")
     @json_option
     @common_options
     @click.argument("recipients", nargs=-1, metavar="[--] RCPT...")
     def command(extract, sender, full_name, ignore_dots, sendmail_o, sendmail_ignored, mode, user_id,
-                package_id, now, as_json, spool, config_file, verbose, quiet, recipients):
+                package_id, now, unsubscribe, as_json, spool, config_file, verbose, quiet, recipients):
         if mode != "m":
             raise click.UsageError(f"-b{mode}: only -bm (read a message from stdin) is supported")
         return run(SendArgs(list(recipients), sender, full_name, extract, ignore_dots or "i" in sendmail_o,
-                            user_id, package_id, now, as_json, spool, config_file, verbose, quiet))
+                            user_id, package_id, now, as_json, spool, config_file, verbose, quiet, unsubscribe))
 
     return command
 

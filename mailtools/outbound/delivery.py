@@ -211,12 +211,20 @@ class Deliverer:
             transport = self.transports.for_sender(job.envelope.sender)
             data = job.message.replace(b"\n", b"\r\n") if isinstance(transport, SmtpTransport) else job.message
             for recipient, address in job.work:
+                if job.envelope.unsubscribe == "per-recipient":  # its own List-Unsubscribe, signed (issue 14)
+                    data = self._personal(job, recipient.address, address.hash, transport)
                 job.replies.append(transport.send(address.address, recipient.address, data))
         except Exception as exc:  # noqa: BLE001 - contained to this message, logged, retried later
             known = isinstance(exc, MailtoolsError)
             text = str(exc) if known else f"internal error: {exc!r}"
             log.error("%s: %s", job.envelope.id, text, exc_info=not known)
             job.replies += [Reply(451, text)] * (len(job.work) - len(job.replies))
+
+    def _personal(self, job: Job, recipient: str, verp_hash: str, transport: object) -> bytes:
+        from .list_unsubscribe import for_recipient
+
+        data = for_recipient(self.config, self.secret, job.envelope, job.message, recipient, verp_hash)
+        return data.replace(b"\n", b"\r\n") if isinstance(transport, SmtpTransport) else data
 
     def _record(self, job: Job, now: float) -> None:
         envelope = job.envelope

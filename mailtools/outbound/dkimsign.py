@@ -1,4 +1,4 @@
-"""DKIM signing with dkimpy, once per message at enqueue (never per recipient).
+"""DKIM signing with dkimpy: once per message at enqueue, or per recipient for per-recipient headers.
 
 RSA and ed25519 keys both work (dkimpy tells them apart from the PEM); the
 key is read once per process.
@@ -51,8 +51,11 @@ def sign(dkim_config: Dkim, message: bytes) -> bytes:
     key = _key(dkim_config.key_file)
     crlf = message.replace(b"\n", b"\r\n")
     try:
-        signature = dkim.sign(crlf, dkim_config.selector.encode(), dkim_config.domain.encode(), key,
-                              signature_algorithm=_algorithm(key))
+        signer = dkim.DKIM(crlf)
+        # RFC 8058: List-Unsubscribe-Post must be signed too; dkimpy's default list leaves it out.
+        signer.should_sign.add(b"list-unsubscribe-post")
+        signature = signer.sign(dkim_config.selector.encode(), dkim_config.domain.encode(), key,
+                                signature_algorithm=_algorithm(key))
     except dkim.DKIMException as exc:
         raise ConfigError(f"DKIM signing failed (check dkim.key_file/selector/domain): {exc}") from None
     return signature.replace(b"\r\n", b"\n") + message

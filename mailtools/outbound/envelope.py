@@ -48,6 +48,7 @@ class Envelope(Record):
     requeued: float | None = None  # mq-ctl requeue: max_age_days counts from here
     dkim: bool = False
     bypass_suppression: bool = False  # disable notices must reach disabled addresses
+    unsubscribe: str = ""  # one-click List-Unsubscribe: "", "added" or "per-recipient" (list_unsubscribe.py)
     source: str | None = None  # "mq-send", "maildrop:<name>", ...
 
     def to_json(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ IGNORED_WITH_VALUE = {"-N", "-R", "-V", "-B", "-C", "-L", "-O", "-h", "-X"}
 IGNORED_FLAGS = {"-i", "-m", "-n", "-U", "-G", "-x", "-Am", "-Ac", "-bm", "-v"}
 LONG_WITH_VALUE = {"--user-id": "user_id", "--package-id": "package_id", "--spool": "spool",
                    "--config": "config"}
-LONG_FLAGS = {"--now": "now", "--json": "as_json", "--quiet": "quiet", "-q": "quiet"}
+LONG_FLAGS = {"--now": "now", "--json": "as_json", "--quiet": "quiet", "-q": "quiet", "--unsubscribe": "unsubscribe"}
 
 
 class SendArgs(Record):
@@ -33,6 +33,7 @@ class SendArgs(Record):
     config: str | None = None
     verbose: int = 0
     quiet: bool = False
+    unsubscribe: bool = False  # one-click List-Unsubscribe headers (issue 14)
 
 
 def parse(argv: list[str]) -> SendArgs | None:

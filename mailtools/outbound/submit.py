@@ -20,11 +20,11 @@ MAX_RECIPIENTS = 10_000
 def submit(config: Config, spool: Spool, raw: bytes, sender: str | None, recipients: list[str], *,
            user_id: str | None = None, package_id: str | None = None, extract: bool = False,
            full_name: str | None = None, bypass_suppression: bool = False,
-           source: str = "mq-send", queue_id: str | None = None) -> Envelope:
+           source: str = "mq-send", queue_id: str | None = None, unsubscribe: bool = False) -> Envelope:
     """Validate and enqueue one message; return its envelope once it is durable."""
     envelope, raw = build(config, raw, sender, recipients, user_id=user_id, package_id=package_id,
                           extract=extract, full_name=full_name, bypass_suppression=bypass_suppression,
-                          source=source, queue_id=queue_id or spool.new_id())
+                          source=source, queue_id=queue_id or spool.new_id(), unsubscribe=unsubscribe)
     spool.ensure()
     spool.enqueue(envelope, raw)
     log.info("queued %s from=<%s> nrcpt=%d size=%d source=%s", envelope.id, envelope.sender,
@@ -35,7 +35,7 @@ def submit(config: Config, spool: Spool, raw: bytes, sender: str | None, recipie
 def build(config: Config, raw: bytes, sender: str | None, recipients: list[str], *, queue_id: str,
           user_id: str | None = None, package_id: str | None = None, extract: bool = False,
           full_name: str | None = None, bypass_suppression: bool = False,
-          source: str = "mq-send") -> tuple[Envelope, bytes]:
+          source: str = "mq-send", unsubscribe: bool = False) -> tuple[Envelope, bytes]:
     """Validate one message and make its envelope and final bytes (nothing written).
 
     ``extract`` is sendmail's -t: recipients from To/Cc/Bcc are added to those
@@ -79,7 +79,12 @@ def build(config: Config, raw: bytes, sender: str | None, recipients: list[str],
                         message_id=message_id.strip(), user_id=user_id or None,
                         package_id=package_id or None, created=at,
                         bypass_suppression=bypass_suppression, source=source)
-    if config.dkim.enabled:
+    if unsubscribe or config.packages:
+        from . import list_unsubscribe  # one-click headers (issue 14): per recipient, so maybe signed later
+
+        if list_unsubscribe.wanted(config, unsubscribe, package_id):
+            raw = list_unsubscribe.at_enqueue(config, envelope, raw)
+    if config.dkim.enabled and envelope.unsubscribe != "per-recipient":
         from .dkimsign import sign  # dkimpy costs ~80 ms to import: only when signing
 
         raw = sign(config.dkim, raw)
