@@ -181,9 +181,9 @@ def _fill(obj: Any, data: Any, prefix: str) -> Any:
             raise ConfigError(f"unknown config key {name!r}")
         kind = known[key]
         kind = {"str": str, "int": int, "float": float, "bool": bool}.get(kind, kind)
-        if key in _SECTIONS:
+        if key in _SECTIONS and not prefix:  # [packages.7] unsubscribe = true is a key, not the section
             _fill(getattr(obj, key), value, name)
-        elif key in _TABLES:
+        elif key in _TABLES and not prefix:
             if not isinstance(value, dict):
                 raise ConfigError(f"config key {name!r}: expected a table")
             table = getattr(obj, key)
