@@ -14,9 +14,11 @@ import json
 from typing import Any, NamedTuple
 
 from ..config import Config
+from ..log import get_logger
 from ..state.base import REASONS, SuppressionRecord
 from . import callbacks
 
+log = get_logger("mailtools.suppression")
 HOOKED = ("complaint", "unsubscribe")  # reasons whose hooks and webhook hear of them
 MAX_ADDRESS = 254  # RFC 5321's path limit less the brackets
 
@@ -155,4 +157,9 @@ def disable(config: Config, entries: list[Entry], now: float) -> list[bool]:
         results = iter(state.record_suppressions([row for rows in per_entry for row in rows]))
     finally:
         state.close()
-    return [any([next(results) for _ in rows]) for rows in per_entry]
+    taken = [any([next(results) for _ in rows]) for rows in per_entry]
+    for entry, new in zip(entries, taken, strict=True):
+        if new:
+            log.info("suppress: to=<%s> reason=%s origin=%s", entry.address, entry.reason or "unsubscribe",
+                     entry.origin)
+    return taken
