@@ -6,11 +6,14 @@ key is read once per process.
 
 from __future__ import annotations
 
+import threading
+
 from ..config import Dkim
 from ..errors import ConfigError
 from ..fsutil import read_private
 
 _keys: dict[str, bytes] = {}
+_import_lock = threading.Lock()
 
 
 def _key(path: str) -> bytes:
@@ -27,17 +30,20 @@ def _import_dkim():  # noqa: ANN202 - the dkim module
     """
     import sys
 
-    if "dkim" in sys.modules:
-        return sys.modules["dkim"]
-    block = "dns" not in sys.modules
-    if block:
-        sys.modules["dns"] = None  # type: ignore[assignment]  # makes "import dns" fail at once
-    try:
-        import dkim
-    finally:
+    # Under the lock: mq-flush signs per recipient in its SMTP threads, and a second
+    # thread must not take the half-imported module the first is still running.
+    with _import_lock:
+        if "dkim" in sys.modules:
+            return sys.modules["dkim"]
+        block = "dns" not in sys.modules
         if block:
-            del sys.modules["dns"]
-    return dkim
+            sys.modules["dns"] = None  # type: ignore[assignment]  # makes "import dns" fail at once
+        try:
+            import dkim
+        finally:
+            if block:
+                del sys.modules["dns"]
+        return dkim
 
 
 def _algorithm(key: bytes) -> bytes:
