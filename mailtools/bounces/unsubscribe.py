@@ -28,7 +28,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from ..signing import ForgedToken, mac, sign, verify
+# mailtools.signing is imported where a token or MAC is made or checked: the pipe reaches this
+# module for every message without a VERP address, and most of those are no unsubscribe.
 
 PURPOSE = b"mailtools-unsubscribe-v1"
 MAILTO_PURPOSE = b"mailtools-unsubscribe-mailto-v1"
@@ -47,12 +48,16 @@ class UnsubscribeToken(NamedTuple):
 
 
 def make_token(secret: bytes, address: str, package_id: str = "", sending_domain: str = "") -> str:
+    from ..signing import sign
+
     payload = f"{package_id}:{sending_domain.lower()}:{address.strip().lower()}"
     return sign(secret, PURPOSE, payload.encode())
 
 
 def read_token(secret: bytes, token: str) -> UnsubscribeToken:
     """What a token we signed names; ForgedToken otherwise."""
+    from ..signing import ForgedToken, verify
+
     payload, _ = verify(secret, PURPOSE, token, WHAT)
     try:
         package_id, domain, address = payload.decode("utf-8").split(":", 2)
@@ -65,6 +70,8 @@ def read_token(secret: bytes, token: str) -> UnsubscribeToken:
 
 def _mailto_mac(secret: bytes, verp_hash: str, length: int) -> str:
     import base64
+
+    from ..signing import mac
 
     return base64.b32encode(mac(secret, MAILTO_PURPOSE, verp_hash.encode())).decode().lower()[:length]
 
