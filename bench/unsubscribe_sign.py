@@ -25,7 +25,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -66,17 +65,8 @@ def once(mode: str, key: Path, messages: int, recipients: int, sink_port: int) -
             rcpts = [f"user{i}.{r}@example.com" for r in range(recipients)]
             submit(config, Spool(str(spool)), common.message(i), "app@example.org", rcpts,
                    unsubscribe=mode == "per-recipient")
-        argv = [common.command("mq-flush"), "--config", str(config_path), "--json"]
-        load = common.load()
-        started = time.perf_counter()
-        done = subprocess.run(argv, capture_output=True, text=True, env=common.user_env())
-        seconds = time.perf_counter() - started
-        if done.returncode != 0:
-            raise RuntimeError(f"mq-flush exited {done.returncode}: {done.stderr[-2000:]}")
-        sent = common.count_files(spool / "sent")
-        if sent != messages:
-            raise RuntimeError(f"mq-flush sent {sent} of {messages}: {done.stdout} {done.stderr[-2000:]}")
-    return {"seconds": seconds, "rate": messages * recipients / seconds, "load": load}
+        run = common.timed_flush(config_path, spool, messages)
+    return {**run, "rate": messages * recipients / run["seconds"]}
 
 
 def measure(messages: int = 200, recipients: int = 5, runs: int = 3) -> list[dict]:
