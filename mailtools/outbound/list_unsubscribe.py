@@ -56,14 +56,13 @@ def wanted(config: Config, flag: bool, package_id: str | None) -> bool:
 
 def header_lines(config: Config, secret: bytes, envelope: Envelope, recipient: str, verp_hash: str) -> bytes:
     """The header lines (LF line ends) for one recipient of one message."""
-    from urllib.parse import quote
-
     from ..bounces.unsubscribe import mailto_address, make_token
 
     uris = []
     if config.unsubscribe.url:
         token = make_token(secret, recipient, envelope.package_id or "", msg.domain_of(envelope.sender) or "")
-        uris.append(config.unsubscribe.url.replace("{token}", quote(token, safe="")))
+        # URL-safe by construction (A-Z a-z 0-9 - _ .): no quoting, and no urllib.parse (4 ms of mq-send)
+        uris.append(config.unsubscribe.url.replace("{token}", token))
     if config.unsubscribe.mailto:
         domain = config.bounce.domain or msg.domain_of(envelope.sender) or "localhost"
         address = mailto_address(secret, config.bounce.prefix, verp_hash, domain)
