@@ -70,7 +70,8 @@ class WebApp:
         if response.status.startswith("405"):
             headers.append(("Allow", "GET, POST"))
         start_response(response.status, headers)
-        return [response.body]
+        # HEAD: the same status and headers, no body (the standard library's server would send it).
+        return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [response.body]
 
     def respond(self, environ: dict) -> Response:
         path = environ.get("PATH_INFO", "") or "/"
