@@ -205,3 +205,24 @@ def test_a_forged_mailto_address_changes_nothing_and_is_kept_with_why(spool, tmp
     [why] = [f for f in spool.files("unrecognized") if f.endswith(".why")]
     text = (spool.root / "bounces" / "unrecognized" / why).read_text()
     assert "does not verify" in text
+
+
+# ../shared beside the checkout (a worktree one level deeper finds it one further up)
+SISIMAI = next((p / "shared" / "corpora" / "sisimai-dev" / "messages" for p in (REPO.parent, REPO.parent.parent)
+                if (p / "shared" / "corpora" / "sisimai-dev" / "messages").is_dir()), Path("/nonexistent"))
+
+
+@pytest.mark.skipif(not SISIMAI.is_dir(), reason="../shared/corpora is not beside this checkout")
+@pytest.mark.parametrize(("name", "message_id", "recipient"), [
+    ("arf-02.eml", "<000000000000000000000000.smtp@example.com>", "this-local-part-does-not-exist-on-yahoo@yahoo.com"),
+    ("arf-17.eml", "<EEEEEEEE-0000-0000-0000-EEEEEEEE2222@example.net>", "kijitora@example.com"),
+])
+def test_real_feedback_reports_suppress_by_the_originals_message_id(spool, name: str, message_id: str,
+                                                                     recipient: str) -> None:
+    """Providers' own ARF reports (sisimai's corpus, not written here), about a message made ours."""
+    raw = (SISIMAI / name).read_bytes()
+    assert run_pipe(spool, raw, FBL).returncode == 0  # before we sent it: not ours, nothing changes
+    assert suppressed(spool) == []
+    spool.send(recipient, message_id=message_id)
+    assert run_pipe(spool, raw, FBL).returncode == 0
+    assert suppressed(spool) == [(recipient, "", "complaint", "arf")]
