@@ -161,6 +161,21 @@ def write_config(path: Path, spool: Path, sink_port: int | None = None, extra: s
     return path
 
 
+def timed_flush(config: Path, spool: Path, count: int) -> dict:
+    """One ``mq-flush --json`` timed from exec to exit; every one of ``count`` messages must be in sent/."""
+    argv = [command("mq-flush"), "--config", str(config), "--json"]
+    before = load()
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, env=user_env())
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"mq-flush exited {done.returncode}: {done.stderr[-2000:]}")
+    sent = count_files(spool / "sent")
+    if sent != count:
+        raise RuntimeError(f"mq-flush sent {sent} of {count}: {done.stdout} {done.stderr[-2000:]}")
+    return {"seconds": seconds, "load": before, "summary": done.stdout.strip()}
+
+
 def user_env(**extra: str) -> dict[str, str]:
     """The environment the measured commands get: no test tweaks (bytecode caches as installed)."""
     env = {k: v for k, v in os.environ.items()

@@ -45,17 +45,8 @@ def mailtools_once(count: int, sink_port: int) -> dict:
         Spool(str(spool)).ensure()
         config = common.write_config(Path(tmp) / "mailtools.toml", spool, sink_port)
         common.drop_into(spool / "maildrop", count)
-        argv = [common.command("mq-flush"), "--config", str(config), "--json"]
-        load = common.load()
-        started = time.perf_counter()
-        done = subprocess.run(argv, capture_output=True, text=True, env=common.user_env())
-        seconds = time.perf_counter() - started
-        if done.returncode != 0:
-            raise RuntimeError(f"mq-flush exited {done.returncode}: {done.stderr[-2000:]}")
-        sent = common.count_files(spool / "sent")
-        if sent != count:
-            raise RuntimeError(f"mq-flush sent {sent} of {count}: {done.stdout} {done.stderr[-2000:]}")
-    return {"seconds": seconds, "rate": count / seconds, "load": load, "summary": done.stdout.strip()}
+        run = common.timed_flush(config, spool, count)
+    return {**run, "rate": count / run["seconds"]}
 
 
 def inject(pf, count: int) -> None:

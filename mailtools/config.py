@@ -84,6 +84,19 @@ class Package(Record):
     on_bounce: str = ""
     on_disable: str = ""
     on_enable: str = ""
+    on_complaint: str = ""
+    on_unsubscribe: str = ""
+    unsubscribe: bool = False  # its mail carries one-click List-Unsubscribe (as mq-send --unsubscribe)
+
+
+class Unsubscribe(Record):
+    url: str = ""  # "https://example.org/mail/unsubscribe?token={token}"; empty: no one-click headers
+    mailto: bool = True  # also a mailto: address that reaches bounce-ingest
+
+
+class Web(Record):
+    listen: str = "127.0.0.1:8025"
+    language: str = "en"
 
 
 class Platform(Record):
@@ -109,6 +122,8 @@ class Config(Record):
     database: Database = Factory(Database)
     dkim: Dkim = Factory(Dkim)
     log: Log = Factory(Log)
+    unsubscribe: Unsubscribe = Factory(Unsubscribe)
+    web: Web = Factory(Web)
     packages: dict[str, Package] = Factory(dict)
     platforms: dict[str, Platform] = Factory(dict)
     senders: dict[str, SenderAccount] = Factory(dict)
@@ -116,7 +131,8 @@ class Config(Record):
 
 
 _SECTIONS = {"transport": Transport, "retry": Retry, "bounce": Bounce,
-             "retention": Retention, "database": Database, "dkim": Dkim, "log": Log}
+             "retention": Retention, "database": Database, "dkim": Dkim, "log": Log,
+             "unsubscribe": Unsubscribe, "web": Web}
 _TABLES = {"packages": Package, "platforms": Platform, "senders": SenderAccount}
 _CHOICES = {"transport.kind": ("smtp", "sendmail"),
             "transport.starttls": ("auto", "always", "never"),
@@ -166,9 +182,9 @@ def _fill(obj: Any, data: Any, prefix: str) -> Any:
             raise ConfigError(f"unknown config key {name!r}")
         kind = known[key]
         kind = {"str": str, "int": int, "float": float, "bool": bool}.get(kind, kind)
-        if key in _SECTIONS:
+        if key in _SECTIONS and not prefix:  # [packages.7] unsubscribe = true is a key, not the section
             _fill(getattr(obj, key), value, name)
-        elif key in _TABLES:
+        elif key in _TABLES and not prefix:
             if not isinstance(value, dict):
                 raise ConfigError(f"config key {name!r}: expected a table")
             table = getattr(obj, key)

@@ -56,3 +56,9 @@ class ConfigError(MailtoolsError):
 class NotFound(DataError):
     """A queue id or address that the spool does not know."""
 
+
+
+class ServiceUnavailable(MailtoolsError):
+    """A service this command needs cannot be had (mailtools-web cannot listen on its address)."""
+
+    exit_code = EX_UNAVAILABLE

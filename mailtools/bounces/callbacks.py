@@ -1,4 +1,4 @@
-"""Callbacks: package hooks (on_bounce, on_disable, on_enable) and platform webhooks.
+"""Callbacks: package hooks (on_bounce, on_disable, on_enable, on_complaint, on_unsubscribe) and webhooks.
 
 A callback is queued as a row in the caller's transaction, so it exists if
 and only if the bounce (or the disable, the enable) it reports was recorded.
@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
 log = get_logger("mailtools.callbacks")
 
-HOOKS = {"bounce": "on_bounce", "disable": "on_disable", "enable": "on_enable"}
+HOOKS = {"bounce": "on_bounce", "disable": "on_disable", "enable": "on_enable",
+         "complaint": "on_complaint", "unsubscribe": "on_unsubscribe"}
+WEBHOOK_KINDS = ("complaint", "unsubscribe")  # and hard bounces (DESIGN "The daily policy", Callbacks)
 MIN_BACKOFF = 60
 MAX_BACKOFF = 6 * 3600
 MIN_TIMEOUT = 0.5  # a hook started near the end of a run's budget still gets this long
@@ -39,9 +41,10 @@ def targets(config: Config, kind: str, package_id: str | None = None, sending_do
             hard: bool = False) -> list[CallbackTarget]:
     """Who hears of a ``kind`` event: the state layer queues one outbox row for each.
 
-    ``on_<kind>`` of ``package_id``; for a disable or an enable without a
-    package (the flag is global), of every package that has that hook. The
-    platform webhook of ``sending_domain`` for a hard bounce.
+    ``on_<kind>`` of ``package_id``; for an event without a package (a
+    disable, an enable, a complaint or unsubscribe that covers all mail), of
+    every package that has that hook. The platform webhook of
+    ``sending_domain`` for a hard bounce, a complaint or an unsubscribe.
     """
     hook = HOOKS[kind]
     found = []
@@ -52,7 +55,7 @@ def targets(config: Config, kind: str, package_id: str | None = None, sending_do
     elif kind != "bounce":
         found += [CallbackTarget("command", pid) for pid, package in sorted(config.packages.items())
                   if getattr(package, hook)]
-    if kind == "bounce" and hard and sending_domain:
+    if (kind in WEBHOOK_KINDS or (kind == "bounce" and hard)) and sending_domain:
         platform = config.platforms.get(sending_domain.lower())
         if platform is not None and platform.webhook:
             found.append(CallbackTarget("webhook", None, sending_domain.lower()))

@@ -98,12 +98,17 @@ class Ingester:
         else:
             base = dsn_id
         result = Analysis(verdict, dsn_key_base=base)
-        for address in self.candidates(envelope, headers, verdict):
+        candidates = self.candidates(envelope, headers, verdict)
+        for address in candidates:
             parsed = verpmod.parse(address, self.prefix)
             if parsed is not None:
                 result.verp = parsed
                 break
         if result.verp is None:
+            from .complaints import attribute  # a mailto unsubscribe, a complaint by Message-ID (issue 14)
+
+            if attribute(self, result, candidates):
+                return result
             result.why = f"no {self.prefix}-<user>-<hash>-<package> address of ours in the envelope or headers"
             return result
         result.why = self._verify(result)
@@ -182,6 +187,16 @@ class Ingester:
                  event.user_id, event.reason, event.status or "", "" if recorded else " (already counted)")
         return recorded
 
+    def act(self, analysis: Analysis, bounce_file: str) -> bool:
+        """Record what a processed message says: a bounce, a complaint, an unsubscribe."""
+        if analysis.kind == "bounce":
+            return self.record(analysis, bounce_file)
+        if analysis.kind in ("feedback", "unsubscribe"):
+            from . import complaints  # issue 14
+
+            return complaints.record(self, analysis)
+        return False
+
     def _decide(self, analysis: Analysis) -> tuple[str, str | None]:
         """(state, why) for an analysed message."""
         if analysis.why is not None:
@@ -206,11 +221,9 @@ class Ingester:
         state, why = self._decide(analysis)
         kind = analysis.kind if state == "processed" else None
         final = self.store.path(state, f"{name}.{kind}" if kind else name)
-        recorded = False
-        if state == "processed" and analysis.kind == "bounce":
-            # Record before moving: a crash in between leaves it in incoming/
-            # to be processed again, and the dsn_key makes that count once.
-            recorded = self.record(analysis, final)
+        # Record before moving: a crash in between leaves it in incoming/
+        # to be processed again, and the dsn_key makes that count once.
+        recorded = self.act(analysis, final) if state == "processed" else False
         self.store.move(name, state, kind=kind, why=why, sync=sync)
         return self._outcome(name, state, analysis, recorded, why, final)
 
@@ -225,9 +238,7 @@ class Ingester:
         kind = analysis.kind if state == "processed" else None
         final_name = f"{name}.{kind}" if kind else name
         final = self.store.path(state, final_name)
-        recorded = False
-        if state == "processed" and analysis.kind == "bounce":
-            recorded = self.record(analysis, final)
+        recorded = self.act(analysis, final) if state == "processed" else False
         if why:
             self.store.note(state, name, why)
         self.store.put(state, stored, name=final_name, sync=sync)
@@ -237,7 +248,7 @@ class Ingester:
                  path: str) -> Outcome:
         if state == "unrecognized":
             log.warning("bounce %s kept as unrecognized: %s", name, why)
-        elif analysis.kind != "bounce":
+        elif analysis.kind != "bounce" and not recorded:
             log.info("bounce %s: %s for %s, nothing recorded", name, analysis.kind, analysis.send["recipient"])
         return Outcome(name, state, analysis.kind, recorded, why, path)
 

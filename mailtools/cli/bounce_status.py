@@ -29,8 +29,10 @@ Examples:
 soft_bounces, disabled, first_bounce, last_bounce, notices_sent (times in
 Unix seconds or null), and last_notice, disabled_at, last_sent,
 soft_by_domain, suppressed (null or bounce, complaint, unsubscribe, manual),
-suppressed_since, unsubscribed_packages. --disabled lists every address
-no mail reaches, whatever the reason. An address with no record prints
+suppressed_since, origin (who suppressed it: bounce-sweep, arf, mailto,
+one-click, web, bounce-disable, import), unsubscribed_packages. --disabled
+lists every address no mail reaches, whatever the reason; bounce-disable
+re-imports that list (bounce-status --disabled --json | bounce-disable). An address with no record prints
 nothing and exits 0.
 Reads the state database read-only ([database] url, by default the spool's
 db/state.sqlite); one that does not exist exits 75 naming it.

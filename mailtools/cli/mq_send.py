@@ -37,6 +37,7 @@ Examples:
   mq-send -i -FCronDaemon -B8BITMIME -oem root     # Debian's cron
   mq-send -t --user-id 42 --package-id 7 < message.eml
   mq-send -bp      # = mailq: list the queue       mq-send -q  # deliver now
+  mq-send --unsubscribe --package-id 7 -f news@example.org -- a@example.net < letter.eml
 
 \b
 Exit codes: 0 queued (also when --now could not deliver yet: it stays
@@ -47,7 +48,9 @@ bad configuration.
 
 \b
 Config keys read: spool, myorigin, send_immediately, [transport] (with
---now), [dkim] (signs at enqueue), [bounce] prefix/domain.
+--now), [dkim] (signs at enqueue; a message with --unsubscribe and several
+recipients is signed per recipient at delivery), [bounce] prefix/domain,
+[unsubscribe] url/mailto and [packages.<id>] unsubscribe.
 """
 
 
@@ -70,7 +73,8 @@ def run(args: SendArgs) -> int:
         raw = _cut_at_dot(raw)
     spool = Spool(config.spool)
     envelope = submit(config, spool, raw, args.sender, args.recipients, user_id=args.user_id,
-                      package_id=args.package_id, extract=args.extract, full_name=args.full_name, now=now())
+                      package_id=args.package_id, extract=args.extract, full_name=args.full_name, now=now(),
+                      unsubscribe=args.unsubscribe)
     sent = False
     if args.now or config.send_immediately:
         sent = _try_now(config, spool, envelope.id)

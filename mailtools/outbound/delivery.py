@@ -236,6 +236,8 @@ class Deliverer:
             for recipient, address in job.work:
                 if self.stop.is_set():
                     break  # stopping: the recipients left keep their state for the next run
+                if job.envelope.unsubscribe == "per-recipient":  # its own List-Unsubscribe, signed (issue 14)
+                    data = self._personal(job, recipient.address, address.hash, transport)
                 job.replies.append(transport.send(address.address, recipient.address, data))
         except Exception as exc:  # noqa: BLE001 - contained to this message, logged, retried later
             known = isinstance(exc, MailtoolsError)
@@ -245,6 +247,12 @@ class Deliverer:
         if job.replies and self.stop.is_set() and len(job.replies) < len(job.work):
             log.info("%s: stopping after %d of %d recipients; the rest is tried by the next run",
                      job.envelope.id, len(job.replies), len(job.work))
+
+    def _personal(self, job: Job, recipient: str, verp_hash: str, transport: object) -> bytes:
+        from .list_unsubscribe import for_recipient
+
+        data = for_recipient(self.config, self.secret, job.envelope, job.message, recipient, verp_hash)
+        return data.replace(b"\n", b"\r\n") if isinstance(transport, SmtpTransport) else data
 
     def _record(self, job: Job, now: float) -> None:
         envelope = job.envelope

@@ -1,4 +1,4 @@
-"""DKIM signing with dkimpy, once per message at enqueue (never per recipient).
+"""DKIM signing with dkimpy: once per message at enqueue, or per recipient for per-recipient headers.
 
 RSA and ed25519 keys both work (dkimpy tells them apart from the PEM); the
 key is read once per process.
@@ -6,11 +6,14 @@ key is read once per process.
 
 from __future__ import annotations
 
+import threading
+
 from ..config import Dkim
 from ..errors import ConfigError
 from ..fsutil import read_private
 
 _keys: dict[str, bytes] = {}
+_import_lock = threading.Lock()
 
 
 def _key(path: str) -> bytes:
@@ -27,17 +30,20 @@ def _import_dkim():  # noqa: ANN202 - the dkim module
     """
     import sys
 
-    if "dkim" in sys.modules:
-        return sys.modules["dkim"]
-    block = "dns" not in sys.modules
-    if block:
-        sys.modules["dns"] = None  # type: ignore[assignment]  # makes "import dns" fail at once
-    try:
-        import dkim
-    finally:
+    # Under the lock: mq-flush signs per recipient in its SMTP threads, and a second
+    # thread must not take the half-imported module the first is still running.
+    with _import_lock:
+        if "dkim" in sys.modules:
+            return sys.modules["dkim"]
+        block = "dns" not in sys.modules
         if block:
-            del sys.modules["dns"]
-    return dkim
+            sys.modules["dns"] = None  # type: ignore[assignment]  # makes "import dns" fail at once
+        try:
+            import dkim
+        finally:
+            if block:
+                del sys.modules["dns"]
+        return dkim
 
 
 def _algorithm(key: bytes) -> bytes:
@@ -51,8 +57,11 @@ def sign(dkim_config: Dkim, message: bytes) -> bytes:
     key = _key(dkim_config.key_file)
     crlf = message.replace(b"\n", b"\r\n")
     try:
-        signature = dkim.sign(crlf, dkim_config.selector.encode(), dkim_config.domain.encode(), key,
-                              signature_algorithm=_algorithm(key))
+        signer = dkim.DKIM(crlf)
+        # RFC 8058: List-Unsubscribe-Post must be signed too; dkimpy's default list leaves it out.
+        signer.should_sign.add(b"list-unsubscribe-post")
+        signature = signer.sign(dkim_config.selector.encode(), dkim_config.domain.encode(), key,
+                                signature_algorithm=_algorithm(key))
     except dkim.DKIMException as exc:
         raise ConfigError(f"DKIM signing failed (check dkim.key_file/selector/domain): {exc}") from None
     return signature.replace(b"\r\n", b"\n") + message

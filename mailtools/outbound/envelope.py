@@ -19,6 +19,9 @@ PENDING, DEFERRED, SENT, DROPPED = "pending", "deferred", "sent", "dropped"
 FINAL = (SENT, DROPPED)
 
 
+# Envelope.unsubscribe: each copy gets its own List-Unsubscribe headers and is signed at delivery
+UNSUBSCRIBE_PER_RECIPIENT = "per-recipient"
+
 class _Plain:
     """Equality and repr from FIELDS: what the file holds, in the order it holds it.
 
@@ -57,14 +60,14 @@ class Recipient(_Plain):
 class Envelope(_Plain):
     FIELDS = ("id", "sender", "recipients", "message_id", "user_id", "package_id", "created", "attempts",
               "next_attempt", "crashes", "held_reason", "error", "done_at", "requeued", "dkim",
-              "bypass_suppression", "source", "uid")
+              "bypass_suppression", "unsubscribe", "source", "uid")
 
     def __init__(self, id: str, sender: str, recipients: list[Recipient], message_id: str | None = None,  # noqa: A002
                  user_id: str | None = None, package_id: str | None = None, created: float = 0.0,
                  attempts: int = 0, next_attempt: float | None = None, crashes: int = 0,
                  held_reason: str | None = None, error: str | None = None, done_at: float | None = None,
                  requeued: float | None = None, dkim: bool = False, bypass_suppression: bool = False,
-                 source: str | None = None, uid: int | None = None) -> None:
+                 unsubscribe: str = "", source: str | None = None, uid: int | None = None) -> None:
         self.id, self.sender, self.recipients = id, sender, recipients
         self.message_id, self.user_id, self.package_id = message_id, user_id, package_id
         self.created, self.attempts, self.next_attempt, self.crashes = created, attempts, next_attempt, crashes
@@ -74,6 +77,8 @@ class Envelope(_Plain):
         self.requeued = requeued  # mq-ctl requeue: max_age_days counts from here
         self.dkim = dkim
         self.bypass_suppression = bypass_suppression  # disable notices must reach disabled addresses
+        # one-click List-Unsubscribe: "", "added" or "per-recipient" (list_unsubscribe.py)
+        self.unsubscribe = unsubscribe
         self.source = source  # "mq-send", "maildrop:<name>", ...
         self.uid = uid  # who queued it: mq-send's caller, or the owner of the maildrop file
 

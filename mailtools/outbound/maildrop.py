@@ -141,7 +141,7 @@ def _stage(config: Config, spool: Spool, claimed: str, now: float, replay: bool)
             envelope, message = build(config, request.message, request.sender, request.recipients,
                                       user_id=request.user_id, package_id=request.package_id,
                                       extract=request.sender is None, source=source, queue_id=item_id,
-                                      now=now, uid=uid)
+                                      now=now, uid=uid, unsubscribe=request.unsubscribe)
         except TempFailure:
             raise
         except MailtoolsError as exc:
@@ -157,9 +157,10 @@ class Request:
     """One message to queue from a maildrop file; ``sender`` None: taken like mq-send -t."""
 
     def __init__(self, message: bytes, sender: str | None = None, recipients: list[str] | None = None,
-                 user_id: str | None = None, package_id: str | None = None) -> None:
+                 user_id: str | None = None, package_id: str | None = None, unsubscribe: bool = False) -> None:
         self.message, self.sender, self.recipients = message, sender, recipients or []
         self.user_id, self.package_id = user_id, package_id
+        self.unsubscribe = unsubscribe  # mq-send --unsubscribe: headers made here (the caller may lack the secret)
 
 
 def parse_requests(raw: bytes) -> list[Request]:
@@ -176,7 +177,7 @@ def parse_requests(raw: bytes) -> list[Request]:
         queue_file = load(raw)
         envelope = queue_file.envelope
         return [Request(queue_file.message, envelope.sender, [r.address for r in envelope.recipients],
-                        envelope.user_id, envelope.package_id)]
+                        envelope.user_id, envelope.package_id, bool(envelope.unsubscribe))]
     return [Request(item) for item in parse_items(raw)]
 
 

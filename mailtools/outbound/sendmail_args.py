@@ -44,6 +44,8 @@ OPTIONS = (
     Option(("--user-id",), "user_id", True, "Application user id, carried in the bounce address.", "ID"),
     Option(("--package-id",), "package_id", True, "Application package id, carried in the bounce address.", "ID"),
     Option(("--now",), "now", False, "Try delivery before returning; on failure it stays queued."),
+    Option(("--unsubscribe",), "unsubscribe", False, "Per recipient one-click List-Unsubscribe headers "
+           "(RFC 8058; [unsubscribe] url, mailto)."),
     Option(("--json",), "as_json", False, "Print {\"id\", \"recipients\", \"sent\"} as one JSON line."),
     Option(("--spool",), "spool", True, "Spool directory [env MAILTOOLS_SPOOL; config 'spool'].", "DIR"),
     Option(("--config",), "config", True, "TOML config [env MAILTOOLS_CONFIG].", "FILE"),
@@ -63,11 +65,12 @@ class SendArgs:
                  full_name: str | None = None, extract: bool = False, ignore_dots: bool = False,
                  user_id: str | None = None, package_id: str | None = None, now: bool = False,
                  as_json: bool = False, spool: str | None = None, config: str | None = None,
-                 verbose: int = 0, quiet: bool = False, mode: str = SEND) -> None:
+                 verbose: int = 0, quiet: bool = False, mode: str = SEND, unsubscribe: bool = False) -> None:
         self.recipients = recipients if recipients is not None else []
         self.sender, self.full_name, self.extract, self.ignore_dots = sender, full_name, extract, ignore_dots
         self.user_id, self.package_id, self.now, self.as_json = user_id, package_id, now, as_json
         self.spool, self.config, self.verbose, self.quiet, self.mode = spool, config, verbose, quiet, mode
+        self.unsubscribe = unsubscribe  # one-click List-Unsubscribe headers (issue 14)
 
 
 def parse(argv: list[str], prog: str = "mq-send") -> SendArgs:

@@ -9,6 +9,7 @@ from ..config import Config
 from ..errors import UsageError
 from ..log import get_logger
 from . import message as msg
+from .envelope import UNSUBSCRIBE_PER_RECIPIENT as PER_RECIPIENT
 from .envelope import Envelope, Recipient
 from .origin import myorigin
 from .spool import Spool
@@ -21,7 +22,8 @@ MAX_RECIPIENTS = 10_000
 def submit(config: Config, spool: Spool, raw: bytes, sender: str | None, recipients: list[str], *,
            user_id: str | None = None, package_id: str | None = None, extract: bool = False,
            full_name: str | None = None, bypass_suppression: bool = False,
-           source: str = "mq-send", queue_id: str | None = None, now: float | None = None) -> Envelope:
+           source: str = "mq-send", queue_id: str | None = None, now: float | None = None,
+           unsubscribe: bool = False) -> Envelope:
     """Validate and enqueue one message; return its envelope once it is durable.
 
     A caller who cannot write ``queued/`` (PHP as www-data, a user's crontab)
@@ -32,14 +34,14 @@ def submit(config: Config, spool: Spool, raw: bytes, sender: str | None, recipie
     envelope, raw = build(config, raw, sender, recipients, user_id=user_id, package_id=package_id,
                           extract=extract, full_name=full_name, bypass_suppression=bypass_suppression,
                           source=source, queue_id=queue_id or spool.new_id(at), now=at, uid=os.getuid(),
-                          sign=False)
+                          sign=False, unsubscribe=unsubscribe)
     spool.ensure()
     if not spool.can_queue():
         spool.drop(envelope, raw)
         log_queued(envelope, len(raw), "maildrop")  # mq-flush takes it in, and logs it again as queued
         return envelope
-    if config.dkim.enabled:
-        raw = sign_message(config, envelope, raw)
+    if config.dkim.enabled and envelope.unsubscribe != PER_RECIPIENT:
+        raw = sign_message(config, envelope, raw)  # a per-recipient copy is signed at delivery
     spool.enqueue(envelope, raw)
     log_queued(envelope, len(raw), "queued")
     return envelope
@@ -54,7 +56,8 @@ def log_queued(envelope: Envelope, size: int, where: str) -> None:
 def build(config: Config, raw: bytes, sender: str | None, recipients: list[str], *, queue_id: str,
           now: float, user_id: str | None = None, package_id: str | None = None, extract: bool = False,
           full_name: str | None = None, bypass_suppression: bool = False,
-          source: str = "mq-send", uid: int | None = None, sign: bool = True) -> tuple[Envelope, bytes]:
+          source: str = "mq-send", uid: int | None = None, sign: bool = True,
+          unsubscribe: bool = False) -> tuple[Envelope, bytes]:
     """Validate one message and make its envelope and final bytes (nothing written).
 
     ``extract`` is sendmail's -t: recipients from To/Cc/Bcc are added to those
@@ -108,7 +111,12 @@ def build(config: Config, raw: bytes, sender: str | None, recipients: list[str],
                         message_id=message_id.strip(), user_id=user_id or None,
                         package_id=package_id or None, created=now,
                         bypass_suppression=bypass_suppression, source=source, uid=uid)
-    if sign and config.dkim.enabled:
+    if unsubscribe or config.packages:
+        from . import list_unsubscribe  # one-click headers (issue 14): per recipient, so maybe signed later
+
+        if list_unsubscribe.wanted(config, unsubscribe, package_id):
+            raw = list_unsubscribe.at_enqueue(config, envelope, raw)
+    if sign and config.dkim.enabled and envelope.unsubscribe != PER_RECIPIENT:
         raw = sign_message(config, envelope, raw)
     return envelope, raw
 

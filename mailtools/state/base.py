@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
-SCHEMA_VERSION = 3  # 1 and 2 were PRAGMA user_version of the modules before this package
+SCHEMA_VERSION = 4  # 1 and 2 were PRAGMA user_version of the modules before this package; 4: sendlog_message_id
 REASONS = ("bounce", "complaint", "unsubscribe", "manual")  # DESIGN "Suppression"
 ALL_MAIL = ""  # the scope of a suppression that covers all mail (else a package id)
 
@@ -64,7 +64,7 @@ class Callback(NamedTuple):
     """One row of the callback/webhook outbox."""
 
     id: int
-    kind: str  # bounce | disable | enable (complaint, unsubscribe later)
+    kind: str  # bounce | disable | enable | complaint | unsubscribe
     target: str
     package_id: str | None
     sending_domain: str | None
@@ -93,6 +93,7 @@ class AddressStatus(NamedTuple):
     suppressed: str | None = None  # the reason of an all-mail suppression
     suppressed_since: float | None = None
     unsubscribed_packages: list[str] = []  # noqa: RUF012 - packages whose mail it left (DESIGN "Suppression")
+    origin: str | None = None  # who suppressed it for all mail (an export re-imports with it)
 
 
 class Event(NamedTuple):
@@ -139,6 +140,26 @@ class NoticeIntent(NamedTuple):
     planned_at: float
 
 
+# -- complaints and unsubscribes (issue 14) ---------------------------------------
+class SuppressionRecord(NamedTuple):
+    """One suppression to record with its event and callbacks (a complaint, an unsubscribe, an import)."""
+
+    address: str
+    reason: str  # complaint | unsubscribe | manual | bounce: the suppression's reason and the event's kind
+    origin: str  # arf | mailto | one-click | web | bounce-disable | import
+    time: float
+    scope: str | None = None  # the package whose mail it stops; None: all mail
+    package_id: str | None = None  # the package of the mail it is about (the event's and the hooks')
+    user_id: str | None = None
+    message_id: str | None = None
+    sending_domain: str | None = None
+    detail: str | None = None  # the event's reason (an ARF Feedback-Type); default the origin
+    key: str | None = None  # a report's own key: the same report again records nothing
+    callbacks: tuple[CallbackTarget, ...] = ()
+    payload: dict[str, Any] | None = None  # the event as the callbacks get it
+# -- end of complaints and unsubscribes (issue 14) ----------------------------------
+
+
 class StateStore(Protocol):
     """The state database, by meaning. Each writing method is one transaction."""
 
@@ -167,6 +188,11 @@ class StateStore(Protocol):
     def enable(self, addresses: list[str], now: float, callbacks: list[CallbackTarget]) -> list[EnableResult]: ...
     def enable_by_token(self, mac: str, address: str, expires: float, episode: int, now: float,
                         callbacks: list[CallbackTarget]) -> EnableResult: ...
+
+    # -- complaints and unsubscribes (issue 14) ---------------------------
+    def record_suppressions(self, rows: list[SuppressionRecord]) -> list[bool]: ...
+    def sends_for_message(self, message_id: str) -> list[SendRecord]: ...
+    def token_used(self, mac: str) -> bool: ...
 
     # -- the daily sweep (set-based) -----------------------------------
     def dry_run(self) -> AbstractContextManager[None]: ...

@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from ..errors import ConfigError, DataError, TempFailure
+from ..errors import ConfigError, TempFailure
+from ..signing import GoneToken  # a used re-enable token: its web page answers 410 (a DataError, 65)
 from .base import (
     ALL_MAIL,
     REASONS,
@@ -38,6 +39,7 @@ from .base import (
     NoticeIntent,
     SendRecord,
     Suppression,
+    SuppressionRecord,
     chunks,
 )
 
@@ -48,6 +50,8 @@ SCHEMA = (
         recipient TEXT NOT NULL, message_id TEXT, user_id TEXT, package_id TEXT,
         sender TEXT, queue_id TEXT, time REAL NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS sendlog_time ON sendlog(time)",
+    # A complaint that quotes only the original's Message-ID is found by it (issue 14).
+    "CREATE INDEX IF NOT EXISTS sendlog_message_id ON sendlog(message_id)",
     # The daily policy's working state per address. ``disabled`` is the
     # policy's own flag (notices and tokens key on it); the suppressions table
     # says, for every reason, whether mail goes out. Both change in one transaction.
@@ -365,24 +369,26 @@ class SQLiteState:
             order = {a: i for i, a in enumerate(wanted)}
             rows.sort(key=lambda r: order[r[0]])
         soft: dict[str, dict[str, int]] = {}
-        suppressed: dict[str, tuple[str, float]] = {}
+        suppressed: dict[str, tuple[str, float, str]] = {}
         packages: dict[str, list[str]] = {}
         for chunk in chunks([r[0] for r in rows]):
             for address, domain, count in conn.execute(
                     f"SELECT address, sending_domain, count FROM soft_counters WHERE address IN ({_marks(chunk)})",
                     chunk):
                 soft.setdefault(address, {})[domain] = count
-            for address, scope, reason, since in conn.execute(
-                    f"SELECT address, scope, reason, since FROM suppressions WHERE address IN ({_marks(chunk)})"
-                    " ORDER BY address, scope", chunk):
+            for address, scope, reason, since, origin in conn.execute(
+                    f"SELECT address, scope, reason, since, origin FROM suppressions"
+                    f" WHERE address IN ({_marks(chunk)}) ORDER BY address, scope", chunk):
                 if scope == ALL_MAIL:
-                    suppressed[address] = (reason, since)
+                    suppressed[address] = (reason, since, origin)
                 else:
                     packages.setdefault(address, []).append(scope)
+        none = (None, None, None)
         return [AddressStatus(*r[:4], bool(r[4]), *r[5:], soft_by_domain=soft.get(r[0], {}),
-                              suppressed=suppressed.get(r[0], (None, None))[0],
-                              suppressed_since=suppressed.get(r[0], (None, None))[1],
-                              unsubscribed_packages=packages.get(r[0], [])) for r in rows]
+                              suppressed=suppressed.get(r[0], none)[0],
+                              suppressed_since=suppressed.get(r[0], none)[1],
+                              unsubscribed_packages=packages.get(r[0], []),
+                              origin=suppressed.get(r[0], none)[2]) for r in rows]
 
     @_translated
     def events(self, address: str) -> list[Event]:
@@ -425,15 +431,74 @@ class SQLiteState:
             try:
                 conn.execute("INSERT INTO tokens_used VALUES (?, ?, ?, ?)", (mac, address, expires, now))
             except sqlite3.IntegrityError:
-                raise DataError(f"this re-enable token for {address} has already been used") from None
+                raise GoneToken(f"this re-enable token for {address} has already been used", used=True) from None
             row = conn.execute("SELECT disabled, disabled_at FROM addresses WHERE address = ?",
                                (address,)).fetchone()
             if episode and (row is None or not row[0] or int(row[1] or 0) != episode):
                 # Raised inside the transaction: the token is not spent either.
-                raise DataError(f"this re-enable token for {address} belongs to an earlier notice: "
-                                "the address is not disabled by it (already re-enabled?)")
+                raise GoneToken(f"this re-enable token for {address} belongs to an earlier notice: "
+                                "the address is not disabled by it (already re-enabled?)", used=True)
             # A notice's token lifts only the bounce suppression it was sent for (DESIGN "Suppression").
             return self._enable(conn, address, now, callbacks, reason="bounce")
+
+    # -- complaints and unsubscribes (issue 14) ---------------------------
+    @_translated
+    def record_suppressions(self, rows: list[SuppressionRecord]) -> list[bool]:
+        """Suppress each address, record the event, queue its callbacks; all in one transaction.
+
+        Per row, True when it was newly suppressed. A row with a ``key`` (a
+        complaint or mailto unsubscribe, keyed by the report) is recorded once:
+        the same report again changes nothing; its event and callbacks are
+        recorded even when the address was suppressed already (a complaint is
+        worth hearing of). A row without one records an event and callbacks only
+        when it suppressed something, so a second click changes nothing.
+        A person's complaint or unsubscribe takes over a ``bounce`` suppression:
+        no disable notice goes to someone who asked for no mail.
+        """
+        results = []
+        with self._write() as conn:
+            for row in rows:
+                address = row.address.strip().lower()
+                scope = ALL_MAIL if row.scope is None else str(row.scope)
+                if row.key is not None and not self._suppression_event(conn, row, address, row.key):
+                    results.append(False)
+                    continue
+                conn.execute("INSERT INTO addresses(address) VALUES (?) ON CONFLICT(address) DO NOTHING", (address,))
+                new = conn.execute(
+                    "INSERT INTO suppressions(address, scope, reason, origin, since) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT(address, scope) DO UPDATE SET reason = excluded.reason, origin = excluded.origin,"
+                    " since = excluded.since WHERE suppressions.reason = 'bounce'"
+                    " AND excluded.reason IN ('complaint', 'unsubscribe')",
+                    (address, scope, row.reason, row.origin, row.time)).rowcount > 0
+                if row.key is None and not (new and self._suppression_event(
+                        conn, row, address, f"{row.reason}:{row.origin}:{scope}:{address}:{row.time!r}")):
+                    results.append(False)
+                    continue
+                self._queue(conn, row.reason, address, row.payload or {}, list(row.callbacks), row.time)
+                results.append(new)
+        return results
+
+    @staticmethod
+    def _suppression_event(conn: sqlite3.Connection, row: SuppressionRecord, address: str, key: str) -> bool:
+        return conn.execute(
+            "INSERT INTO events(dsn_key, address, user_id, package_id, sending_domain, reason, status, hard, time,"
+            " message_id, kind) VALUES (?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, ?) ON CONFLICT(dsn_key) DO NOTHING",
+            (key, address, row.user_id, row.package_id, (row.sending_domain or "").lower(),
+             row.detail or row.origin, row.time, row.message_id, row.reason)).rowcount > 0
+
+    @_translated
+    def sends_for_message(self, message_id: str) -> list[SendRecord]:
+        """The send-log rows of one message (a complaint that quotes only its Message-ID)."""
+        bare = message_id.strip().strip("<>").strip()
+        rows = self.conn.execute("SELECT hash, recipient, message_id, user_id, package_id, sender, queue_id, time"
+                                 " FROM sendlog WHERE message_id IN (?, ?) ORDER BY hash", (bare, f"<{bare}>"))
+        return [SendRecord(*row) for row in rows.fetchall()]
+
+    @_translated
+    def token_used(self, mac: str) -> bool:
+        """Whether a re-enable token was spent (its page answers 410 before anyone clicks)."""
+        return self.conn.execute("SELECT 1 FROM tokens_used WHERE mac = ?", (mac,)).fetchone() is not None
+    # -- end of complaints and unsubscribes (issue 14) ----------------------
 
     # -- the daily sweep -------------------------------------------------
     def _temp(self, conn: sqlite3.Connection, table: str) -> None:

@@ -17,7 +17,7 @@ from email.parser import BytesParser
 from typing import Protocol
 from urllib.parse import parse_qs, quote
 
-from ..errors import TempFailure
+from ..errors import MailtoolsError
 from ..signing import ForgedToken, GoneToken
 from . import i18n, pages
 
@@ -25,6 +25,7 @@ log = logging.getLogger("mailtools.web")
 
 MAX_BODY = 64 * 1024
 ONE_CLICK = ("List-Unsubscribe", "One-Click")
+BY_PAGE = ("origin", "web")  # the page's own button, told apart from a receiver's one-click POST
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
@@ -33,11 +34,13 @@ class Actions(Protocol):
     """What the pages do; each returns the address the token names.
 
     The ``*_address`` ones only read (and check the token); the others act.
-    They raise ForgedToken, GoneToken (expired or used) or TempFailure.
+    They raise ForgedToken, GoneToken (expired or used), or another
+    MailtoolsError when the database or the secret cannot be had (503).
+    ``origin`` is "one-click" (a receiver's POST) or "web" (the page's button).
     """
 
     def unsubscribe_address(self, token: str) -> str: ...
-    def unsubscribe(self, token: str) -> str: ...
+    def unsubscribe(self, token: str, origin: str) -> str: ...
     def reenable_address(self, token: str) -> str: ...
     def reenable(self, token: str) -> str: ...
 
@@ -67,7 +70,8 @@ class WebApp:
         if response.status.startswith("405"):
             headers.append(("Allow", "GET, POST"))
         start_response(response.status, headers)
-        return [response.body]
+        # HEAD: the same status and headers, no body (the standard library's server would send it).
+        return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [response.body]
 
     def respond(self, environ: dict) -> Response:
         path = environ.get("PATH_INFO", "") or "/"
@@ -88,36 +92,46 @@ class WebApp:
             return self._say(400, "forged")
         except GoneToken as exc:
             return self._say(410, "used" if exc.used else "expired")
-        except TempFailure as exc:
+        except MailtoolsError as exc:  # the database or the secret cannot be had: try again later
             log.warning("web: %s failed, nothing changed: %s", kind, exc)
             return self._say(503, "unavailable")
 
     def _unsubscribe(self, environ: dict, method: str, token: str, form: dict[str, list[str]]) -> Response:
         if method != "POST":
             address = self.actions.unsubscribe_address(token)
-            return self._ask("unsubscribe", address, environ, token, ONE_CLICK)
+            return self._ask("unsubscribe", address, environ, token, [ONE_CLICK, BY_PAGE])
         if form.get(ONE_CLICK[0]) != [ONE_CLICK[1]]:
             self.actions.unsubscribe_address(token)  # a forged token is still told so
             return self._say(400, "notoneclick")
-        address = self.actions.unsubscribe(token)
+        address = self.actions.unsubscribe(token, "web" if form.get(BY_PAGE[0]) == [BY_PAGE[1]] else "one-click")
         return self._say(200, "unsubscribe.done", address)
 
     def _reenable(self, environ: dict, method: str, token: str) -> Response:
         if method != "POST":
             address = self.actions.reenable_address(token)
-            return self._ask("reenable", address, environ, token, ("confirm", "yes"))
+            return self._ask("reenable", address, environ, token, [("confirm", "yes")])
         address = self.actions.reenable(token)
         return self._say(200, "reenable.done", address)
 
-    def _ask(self, kind: str, address: str, environ: dict, token: str, field: tuple[str, str]) -> Response:
+    def _ask(self, kind: str, address: str, environ: dict, token: str, fields: list[tuple[str, str]]) -> Response:
         action = f"{environ.get('SCRIPT_NAME', '')}/{kind}?token={quote(token, safe='')}"
         body = pages.ask(self.lang, self.words[f"{kind}.title"], self.words[f"{kind}.ask"], address,
-                         self.words[f"{kind}.button"], action, field)
+                         self.words[f"{kind}.button"], action, fields)
         return Response(_STATUS[200], body)
 
     def _say(self, code: int, key: str, address: str = "") -> Response:
         title = self.words.get(f"{key}.title", self.words[key])
         return Response(_STATUS[code], pages.page(self.lang, title, self.words[key], address))
+
+
+def unavailable(why: str, start_response: StartResponse) -> Iterable[bytes]:
+    """A 503 page in English, for when there is no app (its config could not be read); ``why`` is logged."""
+    log.error("web: %s", why)
+    words = i18n.words("en")
+    body = pages.page("en", words["unavailable.title"], words["unavailable"])
+    start_response(_STATUS[503], [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
+                                  ("Cache-Control", "no-store"), ("Retry-After", "300")])
+    return [body]
 
 
 def _read_form(environ: dict) -> dict[str, list[str]]:

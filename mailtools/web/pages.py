@@ -29,9 +29,10 @@ button{{font:inherit;padding:.6rem 1.2rem}}</style>
 """
 
 _FORM = """<form method="post" action="{action}">
-<input type="hidden" name="{name}" value="{value}">
-<button type="submit">{button}</button>
+{inputs}<button type="submit">{button}</button>
 </form>
+"""
+_INPUT = """<input type="hidden" name="{name}" value="{value}">
 """
 
 
@@ -43,8 +44,8 @@ def page(lang: str, title: str, message: str, address: str = "", form: str = "")
 
 
 def ask(lang: str, title: str, question: str, address: str, button: str, action: str,
-        field: tuple[str, str]) -> bytes:
-    """A question about ``address`` with one button that POSTs ``field`` to ``action``."""
-    form = _FORM.format(action=escape(action), name=escape(field[0]), value=escape(field[1]),
-                        button=escape(button))
+        fields: list[tuple[str, str]]) -> bytes:
+    """A question about ``address`` with one button that POSTs ``fields`` to ``action``."""
+    inputs = "".join(_INPUT.format(name=escape(name), value=escape(value)) for name, value in fields)
+    form = _FORM.format(action=escape(action), inputs=inputs, button=escape(button))
     return page(lang, title, question, address, form)

@@ -1,0 +1,91 @@
+"""The state layer's complaint and unsubscribe methods (issue 14), through StateStore only.
+
+Written like tests/test_state.py (a PostgreSQL backend joins ``store``'s
+params) so a second backend is held to the same behaviour.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mailtools.errors import DataError
+from mailtools.signing import GoneToken
+from mailtools.state import db_path, open_state
+from mailtools.state.base import CallbackTarget, SendRecord, SuppressionRecord
+
+T0 = 1_700_000_000.0
+HOOK = (CallbackTarget("command", "7"),)
+
+
+@pytest.fixture(params=["sqlite"])
+def store(request, tmp_path: Path):
+    db = open_state("sqlite:///" + db_path(str(tmp_path / "spool")))
+    yield db
+    db.close()
+
+
+def row(address: str = "Ann@Example.org", reason: str = "complaint", key: str | None = "complaint:h1",
+        scope: str | None = None, at: float = T0) -> SuppressionRecord:
+    return SuppressionRecord(address, reason, "arf", at, scope, "7", "42", "<m@x>", "News.example", "abuse", key,
+                             HOOK, {"type": reason})
+
+
+def test_a_keyed_report_suppresses_records_and_queues_once(store) -> None:
+    assert store.record_suppressions([row()]) == [True]
+    assert store.is_suppressed(["ann@example.org"], "8") == {"ann@example.org": "complaint"}
+    [event] = store.events("ann@example.org")
+    assert (event.kind, event.reason, event.package_id, event.hard) == ("complaint", "abuse", "7", False)
+    [callback] = store.due_callbacks(T0)
+    assert (callback.kind, callback.target, callback.package_id, callback.payload) == (
+        "complaint", "command", "7", '{"type": "complaint"}')
+    assert store.record_suppressions([row(at=T0 + 5)]) == [False]  # the same report again
+    assert len(store.events("ann@example.org")) == 1 and len(store.due_callbacks(T0 + 5)) == 1
+
+
+def test_a_new_report_about_an_address_already_suppressed_is_heard_of_but_changes_no_suppression(store) -> None:
+    store.suppress("ann@example.org", "manual", "bounce-disable", T0 - 10)
+    assert store.record_suppressions([row(key="complaint:h2")]) == [False]
+    assert [s[:3] for s in store.suppressions()] == [("ann@example.org", "manual", "bounce-disable")]
+    assert len(store.events("ann@example.org")) == 1 and len(store.due_callbacks(T0)) == 1
+
+
+def test_without_a_key_only_a_new_suppression_records_an_event(store) -> None:
+    web = row(reason="unsubscribe", key=None, scope="7")
+    assert store.record_suppressions([web, web._replace(time=T0 + 1)]) == [True, False]
+    assert store.is_suppressed(["ann@example.org"], "7") == {"ann@example.org": "unsubscribe"}
+    assert store.is_suppressed(["ann@example.org"]) == {}
+    assert len(store.events("ann@example.org")) == 1 and len(store.due_callbacks(T0 + 1)) == 1
+    assert store.address_status(["ann@example.org"])[0].unsubscribed_packages == ["7"]
+
+
+def test_a_persons_wish_takes_over_a_bounce_suppression_but_not_another(store) -> None:
+    store.suppress("b@example.org", "bounce", "bounce-sweep", T0 - 10)
+    store.suppress("m@example.org", "manual", "bounce-disable", T0 - 10)
+    done = store.record_suppressions([row("b@example.org", key="k-b"), row("m@example.org", key="k-m"),
+                                      row("x@example.org", "manual", None)._replace(origin="import")])
+    assert done == [True, False, True]
+    assert {(s.address, s.reason, s.origin) for s in store.suppressions()} == {
+        ("b@example.org", "complaint", "arf"), ("m@example.org", "manual", "bounce-disable"),
+        ("x@example.org", "manual", "import")}
+    status = {s.address: s for s in store.address_status(None, disabled_only=True)}
+    assert status["b@example.org"].origin == "arf" and status["b@example.org"].suppressed_since == T0
+
+
+def test_sends_for_message_finds_every_recipient_with_or_without_brackets(store) -> None:
+    store.add_sends([SendRecord("h1", "a@x.org", "<m1@x>", None, "7", "s@x.org", "Q", T0),
+                     SendRecord("h2", "b@x.org", "<m1@x>", None, "7", "s@x.org", "Q", T0),
+                     SendRecord("h3", "c@x.org", "<m2@x>", None, "7", "s@x.org", "Q", T0)])
+    assert [r.recipient for r in store.sends_for_message("<m1@x>")] == ["a@x.org", "b@x.org"]
+    assert [r.recipient for r in store.sends_for_message(" m2@x ")] == ["c@x.org"]
+    assert store.sends_for_message("<none@x>") == []
+
+
+def test_token_used_and_a_used_token_is_gone(store) -> None:
+    assert store.token_used("mac1") is False
+    store.enable_by_token("mac1", "a@example.org", T0 + 100, 0, T0, [])
+    assert store.token_used("mac1") is True
+    with pytest.raises(GoneToken) as raised:
+        store.enable_by_token("mac1", "a@example.org", T0 + 100, 0, T0 + 1, [])
+    assert raised.value.used is True and isinstance(raised.value, DataError)  # still 65 for bounce-enable
