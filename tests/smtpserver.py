@@ -38,6 +38,7 @@ class Recorder:
         self.messages: list[Received] = []
         self.behaviour = Behaviour()
         self.connections = 0
+        self.stalls = 0  # DATA commands that began to stall: a client is now waiting in one
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
@@ -52,6 +53,7 @@ class Recorder:
         if behaviour.stall_seconds and (not behaviour.stall_for or set(envelope.rcpt_tos) & behaviour.stall_for):
             import asyncio
 
+            self.stalls += 1
             await asyncio.sleep(behaviour.stall_seconds)
         if behaviour.drop_in_data:
             server.transport.close()

@@ -18,16 +18,15 @@ from mailtools.outbound.spool import CLAIM_LEASE, ClaimName, Spool
 def crash_a_flush(cli, smtp, spool_dir) -> None:
     """Start mq-flush against a stalling server and SIGKILL it while it holds a claim."""
     smtp.behaviour.stall_seconds = 30
-    before = set(os.listdir(spool_dir / "active")) if (spool_dir / "active").exists() else set()
+    stalls = smtp.recorder.stalls
     proc = subprocess.Popen([command_path("mq-flush")], env=dict(cli.env, MAILTOOLS_NOW=str(T0)),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        claims = set(os.listdir(spool_dir / "active")) if (spool_dir / "active").exists() else set()
-        if claims - before:  # this run's own claim, taken after recovering the last one
-            break
+    # Killed only once it waits in a stalled DATA (not after a fixed sleep, which a
+    # loaded machine can outlast before the flusher has even connected).
+    deadline = time.monotonic() + 30
+    while smtp.recorder.stalls == stalls and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.02)
-    time.sleep(0.1)  # let it reach the stalled DATA
+    assert smtp.recorder.stalls > stalls, "mq-flush never reached the stalled DATA"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     smtp.behaviour.stall_seconds = 0

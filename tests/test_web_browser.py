@@ -101,6 +101,19 @@ def site(tmp_path: Path, smtp) -> Iterator[Installation]:  # noqa: ANN001
     installation.close()
 
 
+def submit(browser, button) -> None:  # noqa: ANN001 - a WebDriver and its element
+    """Click a form's button and wait until the answer page has replaced the form.
+
+    click() returns once the click is dispatched, not when the POST's page has
+    loaded; on a loaded machine the old page's title would still be read.
+    """
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    button.click()
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(button))
+
+
 def http_status(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -126,7 +139,7 @@ def test_unsubscribe_from_the_list_unsubscribe_link_in_a_browser(site: Installat
     [button] = browser.find_elements(By.TAG_NAME, "button")
     assert site.status("ann@example.net") is None  # the GET alone changed nothing
 
-    button.click()
+    submit(browser, button)
     assert browser.title == "Unsubscribed"
     assert browser.find_element(By.ID, "message").text == "ann@example.net will not receive this mail any more."
     after = site.status("ann@example.net")
@@ -134,7 +147,7 @@ def test_unsubscribe_from_the_list_unsubscribe_link_in_a_browser(site: Installat
     assert [(e.kind, e.reason, e.package_id) for e in site.events("ann@example.net")] == [("unsubscribe", "web", "7")]
 
     browser.get(link)  # the link again: still the one-button page; acting twice is harmless
-    browser.find_element(By.TAG_NAME, "button").click()
+    submit(browser, browser.find_element(By.TAG_NAME, "button"))
     assert browser.title == "Unsubscribed"
     assert len(site.events("ann@example.net")) == 1
 
@@ -167,7 +180,7 @@ def test_reenable_from_a_real_notice_in_a_browser(site: Installation, browser) -
     browser.get(link)
     assert browser.title == "Receive mail again"
     assert site.status("bob@example.net")["disabled"] is True  # the GET alone changed nothing
-    browser.find_element(By.TAG_NAME, "button").click()
+    submit(browser, browser.find_element(By.TAG_NAME, "button"))
     assert browser.title == "Mail enabled again"
     assert "bob@example.net" in browser.find_element(By.ID, "message").text
     after = site.status("bob@example.net")
