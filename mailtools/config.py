@@ -88,6 +88,7 @@ class Package(Record):
 
 class Platform(Record):
     webhook: str = ""
+    secret_file: str = ""  # signs the webhook's POST (Mailtools-Signature); mode-checked like every secret
 
 
 class SenderAccount(Record):

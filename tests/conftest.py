@@ -96,3 +96,16 @@ def cli(spool_dir: Path, config_file: Path) -> Cli:
 def message(subject: str = "hello", body: str = "Hello there.\n", **headers: str) -> bytes:
     lines = [f"{k.replace('_', '-')}: {v}" for k, v in headers.items()] + [f"Subject: {subject}"]
     return ("\n".join(lines) + "\n\n" + body).encode()
+
+
+WEBHOOK_SECRET = b"whsec-test-5f1d2c"
+
+
+@pytest.fixture
+def receiver() -> Iterator:
+    """A platform's webhook receiver on loopback that checks signatures with README's example."""
+    from httpreceiver import Receiver
+
+    server = Receiver(WEBHOOK_SECRET)
+    yield server
+    server.close()
