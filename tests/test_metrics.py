@@ -8,6 +8,8 @@ bounces and the outbox through the state layer, the sweep by bounce-sweep.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import time
 from collections import Counter
 from pathlib import Path
@@ -157,3 +159,23 @@ def test_help_names_every_metric(tmp_path: Path) -> None:
     text = done.stdout.decode()
     for name in DESIGN_FAMILIES:
         assert name.removesuffix("_seconds") in text
+
+
+RULES = Path(__file__).resolve().parents[1] / "postfix" / "prometheus"
+
+
+def test_alert_rules_name_only_metrics_that_exist() -> None:
+    import re
+
+    exported = {"mailtools_deliveries_total", "mailtools_bounces_total"} | {
+        name for name in DESIGN_FAMILIES if name not in ("mailtools_deliveries", "mailtools_bounces")}
+    named = set(re.findall(r"\bmailtools_[a-z_]+", (RULES / "mailtools.rules.yml").read_text()))
+    assert named and named <= exported, named - exported
+
+
+@pytest.mark.skipif(not shutil.which("promtool"), reason="promtool (Debian package prometheus) is not installed")
+def test_alert_rules_fire_as_meant_by_promtool() -> None:
+    """Each alert fires on the series it is for and not on a healthy host's (mailtools.rules.test.yml)."""
+    for args in (["check", "rules", "mailtools.rules.yml"], ["test", "rules", "mailtools.rules.test.yml"]):
+        done = subprocess.run(["promtool", *args], cwd=RULES, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
