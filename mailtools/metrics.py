@@ -58,8 +58,11 @@ def count_deliveries(state: StateStore, summary: dict[str, int]) -> None:
     from .errors import MailtoolsError
     from .log import get_logger
 
+    counts = [({"result": result}, n) for result, n in summary.items() if result in RESULTS and n]
+    if not counts:
+        return  # a run with nothing to do takes no write lock
     try:
-        state.add_counts(DELIVERIES, [({"result": r}, n) for r, n in summary.items() if r in RESULTS and n])
+        state.add_counts(DELIVERIES, counts)
     except MailtoolsError as exc:
         get_logger("mailtools.metrics").warning("mailtools_deliveries_total not counted for this run: %s", exc)
 
