@@ -57,11 +57,11 @@ def targets(config: Config, kind: str, package_id: str | None = None, sending_do
     found = []
     if package_id is not None:
         package = config.packages.get(str(package_id))
-        if package is not None and getattr(package, hook, ""):
+        if package is not None and getattr(package, hook, None):
             found.append(CallbackTarget("command", str(package_id)))
     elif kind != "bounce":
         found += [CallbackTarget("command", pid) for pid, package in sorted(config.packages.items())
-                  if getattr(package, hook, "")]
+                  if getattr(package, hook, None)]
     if ((kind == "bounce" and hard) or kind in WEBHOOK_KINDS) and sending_domain:
         platform = config.platforms.get(sending_domain.lower())
         if platform is not None and platform.webhook:
@@ -72,7 +72,7 @@ def targets(config: Config, kind: str, package_id: str | None = None, sending_do
 def _resolve(config: Config, kind: str, target: str, package_id: str | None, domain: str | None) -> str:
     if target == "command":
         package = config.packages.get(package_id or "")
-        return getattr(package, HOOKS[kind], "") if package else ""
+        return (getattr(package, HOOKS[kind], None) or "") if package else ""
     platform = config.platforms.get(domain or "")
     return platform.webhook if platform else ""
 

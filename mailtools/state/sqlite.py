@@ -647,7 +647,7 @@ class SQLiteState:
                      (name, json.dumps(labels, sort_keys=True), n))
 
     @_translated
-    def add_counts(self, name: str, counts: list[tuple[dict[str, str], float]]) -> None:
+    def add_counts(self, name: str, counts: Iterable[tuple[dict[str, str], float]]) -> None:
         """Add to the persistent counter ``name``, one value per set of labels, in one transaction."""
         with self._write() as conn:
             for labels, n in counts:
