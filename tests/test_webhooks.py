@@ -7,20 +7,17 @@ answers 500, 410, 429 or nothing at all as a test scripts it.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import pytest
-from conftest import WEBHOOK_SECRET, Cli, spool_state
+from conftest import WEBHOOK_DOMAIN, record_hard_bounce, spool_state, webhook_config, webhook_key_file
 from test_ingest_support import TestSpool, make_dsn, run_pipe
 
 from mailtools.bounces import callbacks, webhooks
 from mailtools.bounces.records import BounceEvent, record_bounce
 from mailtools.config import parse_config
 from mailtools.state import db_path, open_state
-
-DOMAIN = "shop.example"
 
 
 @pytest.fixture
@@ -30,27 +27,9 @@ def state(tmp_path: Path):
     db.close()
 
 
-def secret_file(tmp_path: Path, secret: bytes = WEBHOOK_SECRET) -> Path:
-    path = tmp_path / "shop.key"
-    path.write_bytes(secret + b"\n")  # as `echo $KEY > file` writes it: the newline is not part of the key
-    path.chmod(0o600)
-    return path
-
-
-def platform(receiver, key: Path | None, timeout: float = 10) -> object:
-    settings = {"webhook": receiver.url} | ({"secret_file": str(key)} if key else {})
-    return parse_config({"bounce": {"callback_timeout": timeout}, "platforms": {DOMAIN: settings}})
-
-
-def hard_bounce(state, config, address: str = "ann+x/y@example.org", key: str = "k1", when: float = 0) -> None:
-    event = BounceEvent(address, "42", "7", DOMAIN, "userunknown", "5.1.1", True, when or time.time(),
-                        "<m1@shop.example>", key, "/spool/bounces/processed/x")
-    assert record_bounce(state, event, config)
-
-
 def test_a_signed_event_verifies_with_the_readme_example(state, tmp_path: Path, receiver) -> None:
-    config = platform(receiver, secret_file(tmp_path))
-    hard_bounce(state, config)
+    config = webhook_config(receiver.url, webhook_key_file(tmp_path))
+    record_hard_bounce(state, config)
     now = time.time()
     assert callbacks.run_pending(state, config, now) == 1
     [got] = receiver.received
@@ -70,8 +49,8 @@ def test_a_signed_event_verifies_with_the_readme_example(state, tmp_path: Path, 
 
 def test_a_wrong_secret_is_refused_by_the_receiver_and_kept_as_a_dead_letter(state, tmp_path: Path,
                                                                               receiver) -> None:
-    config = platform(receiver, secret_file(tmp_path, b"not-the-platforms-key"))
-    hard_bounce(state, config)
+    config = webhook_config(receiver.url, webhook_key_file(tmp_path, b"not-the-platforms-key"))
+    record_hard_bounce(state, config)
     now = time.time()
     assert callbacks.run_pending(state, config, now) == 0
     assert [r.verified for r in receiver.received] == [False]
@@ -80,7 +59,7 @@ def test_a_wrong_secret_is_refused_by_the_receiver_and_kept_as_a_dead_letter(sta
     assert callbacks.run_pending(state, config, now + 86400) == 0  # a dead letter is not retried
     assert len(receiver.received) == 1
     # The admin fixes the key and replays it: the same event, with the same id, now verifies.
-    secret_file(tmp_path)
+    webhook_key_file(tmp_path)
     assert state.replay_callbacks([dead.id], now) == [dead.id]
     assert callbacks.run_pending(state, config, time.time()) == 1
     first, second = receiver.received
@@ -90,16 +69,16 @@ def test_a_wrong_secret_is_refused_by_the_receiver_and_kept_as_a_dead_letter(sta
 
 def test_unsigned_without_a_secret_file(state, receiver) -> None:
     receiver.secret = None  # a receiver that does not check
-    config = platform(receiver, None)
-    hard_bounce(state, config)
+    config = webhook_config(receiver.url, None)
+    record_hard_bounce(state, config)
     assert callbacks.run_pending(state, config, time.time()) == 1
     [got] = receiver.received
     assert "Mailtools-Signature" not in got.headers and got.event["type"] == "bounce"
 
 
 def test_500_is_retried_with_backoff_and_the_same_id(state, tmp_path: Path, receiver) -> None:
-    config = platform(receiver, secret_file(tmp_path))
-    hard_bounce(state, config)
+    config = webhook_config(receiver.url, webhook_key_file(tmp_path))
+    record_hard_bounce(state, config)
     receiver.answers = [500, 503]
     now = time.time()
     assert callbacks.run_pending(state, config, now) == 0
@@ -117,8 +96,8 @@ def test_500_is_retried_with_backoff_and_the_same_id(state, tmp_path: Path, rece
 
 
 def test_410_gone_is_a_dead_letter_until_replayed(state, tmp_path: Path, receiver) -> None:
-    config = platform(receiver, secret_file(tmp_path))
-    hard_bounce(state, config)
+    config = webhook_config(receiver.url, webhook_key_file(tmp_path))
+    record_hard_bounce(state, config)
     receiver.answers = [410]
     now = time.time()
     assert callbacks.run_pending(state, config, now) == 0
@@ -134,8 +113,8 @@ def test_410_gone_is_a_dead_letter_until_replayed(state, tmp_path: Path, receive
 
 @pytest.mark.parametrize("status", [408, 429, 302])
 def test_408_429_and_redirects_are_retried_not_given_up(state, tmp_path: Path, receiver, status: int) -> None:
-    config = platform(receiver, secret_file(tmp_path))
-    hard_bounce(state, config)
+    config = webhook_config(receiver.url, webhook_key_file(tmp_path))
+    record_hard_bounce(state, config)
     receiver.answers = [(status, {"Location": "http://elsewhere.example/"} if status == 302 else {})]
     assert callbacks.run_pending(state, config, time.time()) == 0
     [waiting] = state.outbox()
@@ -143,8 +122,8 @@ def test_408_429_and_redirects_are_retried_not_given_up(state, tmp_path: Path, r
 
 
 def test_retry_after_is_honoured_when_longer_than_the_backoff(state, tmp_path: Path, receiver) -> None:
-    config = platform(receiver, secret_file(tmp_path))
-    hard_bounce(state, config)
+    config = webhook_config(receiver.url, webhook_key_file(tmp_path))
+    record_hard_bounce(state, config)
     receiver.answers = [(429, {"Retry-After": "900"})]
     now = time.time()
     callbacks.run_pending(state, config, now)
@@ -152,8 +131,8 @@ def test_retry_after_is_honoured_when_longer_than_the_backoff(state, tmp_path: P
 
 
 def test_a_hanging_endpoint_costs_at_most_the_budget(state, tmp_path: Path, receiver) -> None:
-    config = platform(receiver, secret_file(tmp_path), timeout=30)
-    hard_bounce(state, config)
+    config = webhook_config(receiver.url, webhook_key_file(tmp_path), timeout=30)
+    record_hard_bounce(state, config)
     receiver.answers = ["hang"]
     started = time.monotonic()
     assert callbacks.run_pending(state, config, time.time(), budget_seconds=1) == 0
@@ -165,8 +144,8 @@ def test_a_hanging_endpoint_costs_at_most_the_budget(state, tmp_path: Path, rece
 
 def test_given_up_after_max_attempts(state, receiver) -> None:
     receiver.secret = None  # the policy clock runs days ahead here: a signature's t would not be fresh
-    config = platform(receiver, None)
-    hard_bounce(state, config)
+    config = webhook_config(receiver.url, None)
+    record_hard_bounce(state, config)
     receiver.answers = [500] * callbacks.MAX_ATTEMPTS
     now = time.time()
     for _ in range(callbacks.MAX_ATTEMPTS):
@@ -178,8 +157,8 @@ def test_given_up_after_max_attempts(state, receiver) -> None:
 
 
 def test_an_unreadable_secret_file_is_retried_naming_the_key(state, tmp_path: Path, receiver) -> None:
-    config = platform(receiver, tmp_path / "missing.key")
-    hard_bounce(state, config)
+    config = webhook_config(receiver.url, tmp_path / "missing.key")
+    record_hard_bounce(state, config)
     assert callbacks.run_pending(state, config, time.time()) == 0
     [waiting] = state.outbox()
     assert "platforms.shop.example.secret_file" in waiting.last_error and waiting.given_up is None
@@ -187,8 +166,8 @@ def test_an_unreadable_secret_file_is_retried_naming_the_key(state, tmp_path: Pa
 
 
 def test_a_webhook_removed_from_the_config_is_kept_as_a_dead_letter(state, receiver) -> None:
-    config = platform(receiver, None)
-    hard_bounce(state, config)
+    config = webhook_config(receiver.url, None)
+    record_hard_bounce(state, config)
     assert callbacks.run_pending(state, parse_config({}), time.time()) == 0
     [dead] = state.outbox()
     assert dead.given_up is not None and "no webhook configured for platform shop.example" in dead.last_error
@@ -196,26 +175,26 @@ def test_a_webhook_removed_from_the_config_is_kept_as_a_dead_letter(state, recei
 
 def test_a_closed_port_is_retried(state) -> None:
     config = parse_config({"bounce": {"callback_timeout": 2},
-                           "platforms": {DOMAIN: {"webhook": "http://127.0.0.1:9/{address}"}}})
-    hard_bounce(state, config)
+                           "platforms": {WEBHOOK_DOMAIN: {"webhook": "http://127.0.0.1:9/{address}"}}})
+    record_hard_bounce(state, config)
     assert callbacks.run_pending(state, config, time.time()) == 0
     [waiting] = state.outbox()
     assert waiting.attempts == 1 and waiting.given_up is None and "POST http://127.0.0.1:9/" in waiting.last_error
 
 
 def test_a_soft_bounce_calls_no_webhook(state, receiver) -> None:
-    config = platform(receiver, None)
-    event = BounceEvent("full@example.org", "42", "7", DOMAIN, "mailboxfull", "4.2.2", False, time.time(),
+    config = webhook_config(receiver.url, None)
+    event = BounceEvent("full@example.org", "42", "7", WEBHOOK_DOMAIN, "mailboxfull", "4.2.2", False, time.time(),
                         "<m2@shop.example>", "soft1", None)
     assert record_bounce(state, event, config)
     assert state.outbox() == [] and callbacks.run_pending(state, config, time.time()) == 0
 
 
 def test_complaints_and_unsubscribes_reach_the_webhook_soft_bounces_do_not(receiver) -> None:
-    config = platform(receiver, None)
+    config = webhook_config(receiver.url, None)
     for kind in ("complaint", "unsubscribe"):
-        assert [t.target for t in callbacks.targets(config, kind, None, DOMAIN)] == ["webhook"]
-    assert callbacks.targets(config, "bounce", None, DOMAIN, hard=False) == []
+        assert [t.target for t in callbacks.targets(config, kind, None, WEBHOOK_DOMAIN)] == ["webhook"]
+    assert callbacks.targets(config, "bounce", None, WEBHOOK_DOMAIN, hard=False) == []
 
 
 def test_the_signature_is_hmac_sha256_over_t_dot_body() -> None:
@@ -227,11 +206,11 @@ def test_the_signature_is_hmac_sha256_over_t_dot_body() -> None:
     assert header == "t=1700000000,v1=" + hmac.new(b"k", b'1700000000.{"a":1}', hashlib.sha256).hexdigest()
 
 
-# -- the alias pipe and the admin commands, as real processes ---------------
+# -- the alias pipe, as Postfix runs it -------------------------------------
 
 def test_the_pipe_with_a_hanging_endpoint_exits_0_within_its_budget(tmp_path: Path, receiver) -> None:
     spool = TestSpool(tmp_path / "spool")
-    key = secret_file(tmp_path)
+    key = webhook_key_file(tmp_path)
     spool.config.write_text(f'spool = "{spool.root}"\n[bounce]\ncallback_timeout = 30\n'
                             f'[platforms."example.org"]\nwebhook = "{receiver.url}"\nsecret_file = "{key}"\n')
     receiver.answers = ["hang"]
@@ -250,43 +229,3 @@ def test_the_pipe_with_a_hanging_endpoint_exits_0_within_its_budget(tmp_path: Pa
     finally:
         db.close()
     assert waiting.attempts == 1 and "no answer within" in waiting.last_error
-
-
-def test_outbox_listing_and_replay_commands(tmp_path: Path, receiver) -> None:
-    key = secret_file(tmp_path)
-    config_path = tmp_path / "mailtools.toml"
-    config_path.write_text(f'[platforms."{DOMAIN}"]\nwebhook = "{receiver.url}"\nsecret_file = "{key}"\n')
-    spool = tmp_path / "spool"
-    cli = Cli(spool, config_path)
-    db = spool_state(spool)
-    config = platform(receiver, key)
-    try:
-        for number in range(3):
-            hard_bounce(db, config, f"a{number}@example.org", f"k{number}")
-        receiver.answers = [410, 500, 404]
-        callbacks.run_pending(db, config, time.time())
-    finally:
-        db.close()
-    rows = cli.json_lines("bounce-status", "--outbox")
-    assert [(r["address"], r["state"], r["attempts"]) for r in rows] == [
-        ("a0@example.org", "dead", 1), ("a1@example.org", "retrying", 1), ("a2@example.org", "dead", 1)]
-    dead, retrying = rows[0], rows[1]
-    assert dead["next_try"] is None and dead["given_up"] and "HTTP 410" in dead["last_error"]
-    assert retrying["next_try"] > time.time() and retrying["given_up"] is None
-    assert dead["kind"] == "bounce" and dead["target"] == "webhook" and dead["platform"] == DOMAIN
-    text = cli("bounce-status", "--outbox").stdout.decode()
-    assert "dead" in text and "HTTP 404" in text and "a1@example.org" in text
-
-    # An id that is not a dead letter changes nothing: 65, naming it.
-    refused = cli("bounce-sweep", "--replay", str(dead["id"]), str(retrying["id"]))
-    assert refused.returncode == 65 and str(retrying["id"]) in refused.stderr.decode()
-    assert cli("bounce-sweep", "--replay").returncode == 64
-
-    done = cli("bounce-sweep", "--replay", str(dead["id"]), "--json")
-    assert done.returncode == 0, done.stderr.decode()
-    assert json.loads(done.stdout) == {"replayed": [dead["id"]], "delivered": 1}
-    assert [r["state"] for r in cli.json_lines("bounce-status", "--outbox")] == ["retrying", "dead"]
-    done = cli("bounce-sweep", "--replay", "ALL", "--json")
-    assert json.loads(done.stdout) == {"replayed": [rows[2]["id"]], "delivered": 1}
-    assert [r["state"] for r in cli.json_lines("bounce-status", "--outbox")] == ["retrying"]
-    assert sum(r.verified for r in receiver.received) == 5
