@@ -25,7 +25,6 @@ from ..config import Config
 from ..errors import MailtoolsError
 from ..log import get_logger
 from ..state.base import CallbackTarget
-from . import webhooks
 
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
@@ -42,6 +41,10 @@ MIN_BACKOFF = 60
 MAX_BACKOFF = 6 * 3600
 MAX_ATTEMPTS = 20  # 60 s doubling to 6 h: the 20th failure comes about three days after the first
 MIN_TIMEOUT = 0.5  # a hook started near the end of a run's budget still gets this long
+
+
+class GiveUp(Exception):
+    """A failure that no retry can mend (a webhook's 4xx other than 408/429): kept as a dead letter."""
 
 
 def targets(config: Config, kind: str, package_id: str | None = None, sending_domain: str | None = None,
@@ -159,8 +162,10 @@ def run_pending(state: StateStore, config: Config, now: float, budget_seconds: f
                 if callback.target == "command":
                     _run_command(what, callback.address, callback.payload, this_timeout)
                 else:
+                    from . import webhooks  # HTTP only when a webhook is due: the pipe's start-up pays nothing
+
                     webhooks.deliver(config, what, callback, now, this_timeout)
-            except webhooks.Refused as exc:
+            except GiveUp as exc:
                 _give_up(state, callback, now, str(exc))
                 continue
             except Exception as exc:  # any failure of the hook is logged and retried, never raised

@@ -23,8 +23,8 @@ seconds in all (socket timeouts alone bound each read, not the whole: a
 server that trickles a byte a second, or a resolver that hangs, would hold
 the bounce-ingest pipe). A request still running then is reported as failed
 and abandoned; the receiver may still get it, and the ``id`` makes that
-harmless. This module is imported on the pipe's path: HTTP, TLS and
-threading are imported only when a webhook is due.
+harmless. This module, and with it HTTP, TLS and threading, is imported
+only when a webhook is due (the bounce-ingest pipe's start-up).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import json
 
 from ..config import Config
 from ..fsutil import read_private
+from .callbacks import GiveUp
 
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class Failed(Exception):
         self.retry_after = retry_after
 
 
-class Refused(Failed):
+class Refused(GiveUp):
     """The receiver refused the event for good (a 4xx other than 408/429): keep it as a dead letter."""
 
 
