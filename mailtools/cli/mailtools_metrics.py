@@ -44,7 +44,8 @@ spool directory cannot be read.
 """
 
 
-@click.command(cls=Command, help=HELP)
+@click.command(cls=Command, help=HELP,
+               short_help="Queue, delivery, bounce and suppression figures in Prometheus text format.")
 @click.option("--textfile", metavar="FILE", help="Write to FILE atomically instead of standard output.")
 @common_options
 def cli(textfile: str | None, spool: str | None, config_file: str | None, verbose: int, quiet: bool) -> None:
