@@ -125,6 +125,8 @@ def test_the_figures_after_real_work(cli: Cli, smtp, spool_dir: Path) -> None:
     assert sum(samples["mailtools_bounces_total"].values()) == 4
     assert by(samples, "mailtools_deliveries_total", "result")["sent"] == 2
     assert samples["mailtools_last_sweep_timestamp_seconds"] == {(): later}
+    assert cli("bounce-sweep", "--dry-run", "-q", now=later + DAY).returncode == 0  # a dry run is no sweep
+    assert scrape(cli, later + DAY)["mailtools_last_sweep_timestamp_seconds"] == {(): later}
 
 
 def test_textfile_is_replaced_atomically(cli: Cli, spool_dir: Path, tmp_path: Path) -> None:
