@@ -75,8 +75,9 @@ def cli(ids: tuple[str, ...], dry_run: bool, replay_ids: bool, as_json: bool, sp
         if as_json:
             print_json(done)
         elif not quiet:
-            click.echo(f"replayed {len(done['replayed'])}: {' '.join(map(str, done['replayed'])) or '-'}; "
-                       f"delivered {done['delivered']}")
+            ids = " ".join(map(str, done["replayed"])) or "-"
+            click.echo(f"replayed {len(done['replayed'])} dead letter(s): {ids}; "
+                       f"delivered {done['delivered']} callback(s) now")
         return
     summary = sweep(context.config, context.spool, now(), dry_run=dry_run)
     if as_json:
