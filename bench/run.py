@@ -1,6 +1,6 @@
 """make bench: every measurement of issue 6, one table, bench/results.json.
 
-    python bench/run.py [--quick] [--only drain,percall,bounces,memory,dkim] [--out FILE]
+    python bench/run.py [--quick] [--only drain,percall,bounces,memory,dkim,metrics] [--out FILE]
 
 Sections (each also runs alone: see the module named):
   drain    bench/drain.py      mq-flush vs Postfix draining 2,000 dropped messages into smtp-sink
@@ -9,6 +9,7 @@ Sections (each also runs alone: see the module named):
   memory   bench/memory.py     mq-flush peak RSS with 5k and 50k queued
   dkim     bench/dkim_sign.py  ms per signature, RSA-2048 and ed25519
   classifier bench/classifier.py  bounce judgement on ../shared/corpora (issue 11), when it exists
+  metrics  bench/bench_metrics.py  mailtools-metrics on 100,000 queued and 1M tracked addresses
 
 The Postfix comparisons need root (Postfix is installed if missing; they use the e2e
 suite's own Postfix instance and lock, never the machine's Postfix); without root they are
@@ -32,8 +33,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
 
-SECTIONS = ("drain", "percall", "bounces", "memory", "dkim", "classifier")
+SECTIONS = ("drain", "percall", "bounces", "memory", "dkim", "classifier", "metrics")
 SWEEP = common.REPO / "bench" / "bench_sweep.py"
+METRICS = common.REPO / "bench" / "bench_metrics.py"
+METRICS_GOAL = 1.0  # seconds: a scrape every minute must be a small part of it
 HIGH_LOAD = 0.75  # load average per CPU above which a figure is flagged
 
 
@@ -112,6 +115,20 @@ def sweep(quick: bool) -> list[dict]:
     return rows
 
 
+def metrics(quick: bool) -> list[dict]:
+    """bench_metrics.py in a child (its build holds a million rows; the figure is the command's own)."""
+    queue, addresses = (10_000, 100_000) if quick else (100_000, 1_000_000)
+    done = subprocess.run([sys.executable, str(METRICS), "--queue", str(queue), "--addresses", str(addresses)],
+                          capture_output=True, text=True, check=True)
+    r = json.loads(done.stdout)
+    print(f"metrics: {r['seconds']:.2f} s for {queue:,} queued, {addresses:,} addresses", file=sys.stderr)
+    return [common.row("metrics", f"mailtools-metrics --textfile, {queue:,} queued, {addresses:,} addresses "
+                       f"(median of {len(r['runs'])})", f"{r['seconds']:.2f} s, {r['rss_mb']:.0f} MB",
+                       goal=f"<= {METRICS_GOAL:g} s", ok=r["seconds"] <= METRICS_GOAL,
+                       command=f"python bench/bench_metrics.py --queue {queue} --addresses {addresses}",
+                       load=r["load"], value=r["seconds"], detail=r)]
+
+
 def shutil_rmtree(path: str) -> None:
     import shutil
 
@@ -141,6 +158,8 @@ def run_section(name: str, quick: bool) -> list[dict]:
         import classifier
 
         return classifier.measure(quick)
+    if name == "metrics":
+        return metrics(quick)
     raise ValueError(name)
 
 

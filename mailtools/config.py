@@ -101,6 +101,7 @@ class Web(Record):
 
 class Platform(Record):
     webhook: str = ""
+    secret_file: str = ""  # signs the webhook's POST (Mailtools-Signature); mode-checked like every secret
 
 
 class SenderAccount(Record):

@@ -22,3 +22,8 @@ def new_id(at: float | None = None) -> str:
 def is_valid(queue_id: str) -> bool:
     """True for a well-formed id: nothing like ``../`` can pass."""
     return bool(ID_PATTERN.match(queue_id))
+
+
+def id_time(queue_id: str) -> float:
+    """When the message was queued (Unix seconds), read from its id alone: no file opened."""
+    return int(queue_id[:14], 16) / 1_000_000

@@ -104,3 +104,47 @@ def prose_bounce(body: str, subject: str = "Undelivered Mail Returned to Sender"
     return (f"From: Mail Delivery System <{sender}>\nTo: bounce-42-3f9a2c1d-7@lists.example.org\n"
             f"Subject: {subject}\nMIME-Version: 1.0\nContent-Type: {content_type}; charset=utf-8\n\n"
             f"{body}").encode()
+
+
+WEBHOOK_SECRET = b"whsec-test-5f1d2c"
+
+
+@pytest.fixture
+def receiver() -> Iterator:
+    """A platform's webhook receiver on loopback that checks signatures with README's example."""
+    from httpreceiver import Receiver
+
+    server = Receiver(WEBHOOK_SECRET)
+    yield server
+    server.close()
+
+
+WEBHOOK_DOMAIN = "shop.example"  # the sending domain whose platform has the webhook
+
+
+def webhook_key_file(tmp_path: Path, secret: bytes = WEBHOOK_SECRET) -> Path:
+    """A platform's secret_file, as `echo $KEY > file` writes it (the newline is not part of the key)."""
+    path = tmp_path / "shop.key"
+    path.write_bytes(secret + b"\n")
+    path.chmod(0o600)
+    return path
+
+
+def webhook_config(url: str, key: Path | None, timeout: float = 10):
+    """A config whose platform WEBHOOK_DOMAIN posts to ``url``, signed with ``key`` when given."""
+    from mailtools.config import parse_config
+
+    settings = {"webhook": url} | ({"secret_file": str(key)} if key else {})
+    return parse_config({"bounce": {"callback_timeout": timeout}, "platforms": {WEBHOOK_DOMAIN: settings}})
+
+
+def record_hard_bounce(state, config, address: str = "ann+x/y@example.org", key: str = "k1",
+                       when: float = 0) -> None:
+    """A hard bounce of mail from WEBHOOK_DOMAIN, recorded: one webhook call queued."""
+    import time
+
+    from mailtools.bounces.records import BounceEvent, record_bounce
+
+    event = BounceEvent(address, "42", "7", WEBHOOK_DOMAIN, "userunknown", "5.1.1", True, when or time.time(),
+                        "<m1@shop.example>", key, "/spool/bounces/processed/x")
+    assert record_bounce(state, event, config)

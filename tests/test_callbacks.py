@@ -1,12 +1,10 @@
-"""Callbacks: a real shell-script hook, a real HTTP server on loopback, retries that lose nothing."""
+"""Callbacks: a real shell-script hook, retries that lose nothing (webhooks: tests/test_webhooks.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,44 +16,6 @@ from mailtools.state import db_path, open_state
 from mailtools.state.base import Callback, CallbackTarget
 
 T0 = 1_700_000_000.0
-
-
-class Webhook:
-    """A loopback HTTP server that records each POST and answers ``status``."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, dict]] = []
-        self.status = 200
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.requests.append((self.path, json.loads(body)))
-                self.send_response(outer.status)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/emails/{{address}}/suspend"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def webhook():
-    server = Webhook()
-    yield server
-    server.close()
 
 
 @pytest.fixture
@@ -177,35 +137,6 @@ def test_missing_hook_program_does_not_raise(conn, tmp_path: Path) -> None:
     record_bounce(conn, bounce("a@example.org", "k1"), config)
     assert callbacks.run_pending(conn, config, T0) == 0
     assert "cannot run" in outbox(conn)[0].last_error
-
-
-def test_webhook_for_hard_bounces_only_address_url_encoded(conn, webhook: Webhook) -> None:
-    config = parse_config({"platforms": {"shop.example": {"webhook": webhook.url}}})
-    record_bounce(conn, bounce("ann+x/y@example.org", "k1"), config)
-    record_bounce(conn, bounce("soft@example.org", "k2", hard=False), config)
-    assert callbacks.run_pending(conn, config, T0) == 1
-    [(path, body)] = webhook.requests
-    assert path == "/emails/ann%2Bx%2Fy%40example.org/suspend"
-    assert body["address"] == "ann+x/y@example.org" and body["status"] == "5.1.1"
-
-
-def test_webhook_error_is_retried(conn, webhook: Webhook) -> None:
-    config = parse_config({"platforms": {"shop.example": {"webhook": webhook.url}}})
-    record_bounce(conn, bounce("a@example.org", "k1"), config)
-    webhook.status = 503
-    assert callbacks.run_pending(conn, config, T0) == 0
-    assert "HTTP 503" in outbox(conn)[0].last_error
-    webhook.status = 204
-    assert callbacks.run_pending(conn, config, T0 + 3600) == 1
-    assert len(webhook.requests) == 2
-
-
-def test_unreachable_webhook_is_retried(conn) -> None:
-    config = parse_config({"bounce": {"callback_timeout": 2},
-                           "platforms": {"shop.example": {"webhook": "http://127.0.0.1:9/{address}"}}})
-    record_bounce(conn, bounce("a@example.org", "k1"), config)
-    assert callbacks.run_pending(conn, config, T0) == 0
-    assert outbox(conn)[0].attempts == 1
 
 
 def test_disable_and_enable_hooks_reach_every_package_with_one(conn, tmp_path: Path) -> None:

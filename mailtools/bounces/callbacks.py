@@ -4,8 +4,13 @@ A callback is queued as a row in the caller's transaction, so it exists if
 and only if the bounce (or the disable, the enable) it reports was recorded.
 It is run later, outside any transaction (a hook may take seconds), by
 ``run_pending``: a success deletes the row, a failure logs one line and
-reschedules with backoff. Nothing here raises to the caller and nothing is
-dropped, because a bounce-ingest pipe that exits non-zero loses the bounce.
+reschedules with backoff (MIN_BACKOFF doubling up to MAX_BACKOFF). A webhook
+the receiver refuses (a 4xx other than 408/429), and any callback that failed
+MAX_ATTEMPTS times (about three days of retries when something runs every few
+minutes, as the cron example's --retry-incoming does), is given up: kept as a
+dead letter that ``bounce-status --outbox`` lists and ``bounce-sweep --replay``
+puts back. Nothing here raises to the caller and nothing is dropped, because
+a bounce-ingest pipe that exits non-zero loses the bounce.
 
 The hook or URL is looked up in the config when the callback runs, not when
 it is queued, so an admin who fixes a broken hook path fixes the backlog too.
@@ -25,7 +30,7 @@ TYPE_CHECKING = False  # typing costs ~3 ms of start-up; only type checkers need
 if TYPE_CHECKING:
     from typing import Any
 
-    from ..state.base import BounceEvent, StateStore
+    from ..state.base import BounceEvent, Callback, StateStore
 
 log = get_logger("mailtools.callbacks")
 
@@ -34,7 +39,12 @@ HOOKS = {"bounce": "on_bounce", "disable": "on_disable", "enable": "on_enable",
 WEBHOOK_KINDS = ("complaint", "unsubscribe")  # and hard bounces (DESIGN "The daily policy", Callbacks)
 MIN_BACKOFF = 60
 MAX_BACKOFF = 6 * 3600
+MAX_ATTEMPTS = 20  # 60 s doubling to 6 h: the 20th failure comes about three days after the first
 MIN_TIMEOUT = 0.5  # a hook started near the end of a run's budget still gets this long
+
+
+class GiveUp(Exception):
+    """A failure that no retry can mend (a webhook's 4xx other than 408/429): kept as a dead letter."""
 
 
 def targets(config: Config, kind: str, package_id: str | None = None, sending_domain: str | None = None,
@@ -50,12 +60,12 @@ def targets(config: Config, kind: str, package_id: str | None = None, sending_do
     found = []
     if package_id is not None:
         package = config.packages.get(str(package_id))
-        if package is not None and getattr(package, hook):
+        if package is not None and getattr(package, hook, None):
             found.append(CallbackTarget("command", str(package_id)))
     elif kind != "bounce":
         found += [CallbackTarget("command", pid) for pid, package in sorted(config.packages.items())
-                  if getattr(package, hook)]
-    if (kind in WEBHOOK_KINDS or (kind == "bounce" and hard)) and sending_domain:
+                  if getattr(package, hook, None)]
+    if ((kind == "bounce" and hard) or kind in WEBHOOK_KINDS) and sending_domain:
         platform = config.platforms.get(sending_domain.lower())
         if platform is not None and platform.webhook:
             found.append(CallbackTarget("webhook", None, sending_domain.lower()))
@@ -65,7 +75,7 @@ def targets(config: Config, kind: str, package_id: str | None = None, sending_do
 def _resolve(config: Config, kind: str, target: str, package_id: str | None, domain: str | None) -> str:
     if target == "command":
         package = config.packages.get(package_id or "")
-        return getattr(package, HOOKS[kind]) if package else ""
+        return (getattr(package, HOOKS[kind], None) or "") if package else ""
     platform = config.platforms.get(domain or "")
     return platform.webhook if platform else ""
 
@@ -113,26 +123,6 @@ def _kill_group(pgid: int) -> None:
         pass  # the group is empty already
 
 
-def _post(url_template: str, address: str, payload: str, timeout: float) -> None:
-    import urllib.error  # lazily: most runs have no webhook
-    import urllib.parse
-    import urllib.request
-
-    url = url_template.replace("{address}", urllib.parse.quote(address, safe=""))
-    request = urllib.request.Request(url, data=payload.encode(), method="POST",
-                                     headers={"Content-Type": "application/json",
-                                              "User-Agent": "mailtools-bounce"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        raise RuntimeError(f"HTTP {exc.code} from {url}") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise RuntimeError(f"POST {url}: {getattr(exc, 'reason', exc)}") from None
-    if not 200 <= status < 300:
-        raise RuntimeError(f"HTTP {status} from {url}")
-
-
 def run_pending(state: StateStore, config: Config, now: float, budget_seconds: float = 60) -> int:
     """Run the callbacks due at ``now``; return how many succeeded. Never raises.
 
@@ -142,7 +132,7 @@ def run_pending(state: StateStore, config: Config, now: float, budget_seconds: f
     daily sweep for long; the rest wait for the next run.
     """
     timeout = config.bounce.callback_timeout
-    started = time.monotonic()
+    started = time.monotonic()  # the budget is real time, whatever MAILTOOLS_NOW says
     done = 0
     try:
         due = state.due_callbacks(now)
@@ -161,30 +151,53 @@ def run_pending(state: StateStore, config: Config, now: float, budget_seconds: f
                 continue
             what = _resolve(config, callback.kind, callback.target, callback.package_id, callback.sending_domain)
             if not what:
-                log.warning("callbacks: no %s configured any more for %s %s; dropping the %s callback for %s",
-                            HOOKS[callback.kind] if callback.target == "command" else "webhook",
-                            "package" if callback.package_id else "platform",
-                            callback.package_id or callback.sending_domain, callback.kind, callback.address)
-                state.drop_callback(callback.id)
+                # Kept, not dropped: an admin who puts the hook back replays it (bounce-sweep --replay).
+                _give_up(state, callback, now, "no {} configured for {} {}".format(
+                    HOOKS[callback.kind] if callback.target == "command" else "webhook",
+                    "package" if callback.target == "command" else "platform",
+                    callback.package_id or callback.sending_domain))
                 continue
             this_timeout = max(MIN_TIMEOUT, min(timeout, left))
             try:
                 if callback.target == "command":
                     _run_command(what, callback.address, callback.payload, this_timeout)
                 else:
-                    _post(what, callback.address, callback.payload, this_timeout)
+                    from . import webhooks  # HTTP only when a webhook is due: the pipe's start-up pays nothing
+
+                    webhooks.deliver(config, what, callback, now, this_timeout)
+            except GiveUp as exc:
+                _give_up(state, callback, now, str(exc))
+                continue
             except Exception as exc:  # any failure of the hook is logged and retried, never raised
-                delay = min(MAX_BACKOFF, MIN_BACKOFF * 2 ** min(callback.attempts, 20))
-                log.warning("callbacks: %s %s for %s failed (attempt %d, retry in %ds): %s",
-                            callback.kind, callback.target, callback.address, callback.attempts + 1, delay, exc)
-                state.callback_failed(callback.id, now + delay, str(exc))
+                _failed(state, callback, now, exc)
                 continue
             state.callback_done(callback.id)
+            log.info("callback=%s target=%s to=%s attempts=%d status=done", callback.kind, callback.target,
+                     callback.address, callback.attempts + 1)
             done += 1
         except MailtoolsError as exc:
             log.warning("callbacks: database error, stopping this run: %s", exc)
             break
     return done
+
+
+def _failed(state: StateStore, callback: Callback, now: float, exc: Exception) -> None:
+    """Retry later with backoff (or after the server's Retry-After); give up after MAX_ATTEMPTS."""
+    attempts = callback.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        _give_up(state, callback, now, f"{exc} (gave up after {attempts} attempts)")
+        return
+    delay = min(MAX_BACKOFF, max(MIN_BACKOFF * 2 ** min(callback.attempts, 20), getattr(exc, "retry_after", 0)))
+    log.warning("callback=%s target=%s to=%s attempts=%d status=deferred retry_in=%ds error=%s",
+                callback.kind, callback.target, callback.address, attempts, delay, exc)
+    state.callback_failed(callback.id, now + delay, str(exc))
+
+
+def _give_up(state: StateStore, callback: Callback, now: float, error: str) -> None:
+    log.warning("callback=%s target=%s to=%s attempts=%d status=dead id=%d error=%s (kept: bounce-status"
+                " --outbox lists it, bounce-sweep --replay %d retries it)", callback.kind, callback.target,
+                callback.address, callback.attempts + 1, callback.id, error, callback.id)
+    state.give_up_callback(callback.id, now, error)
 
 
 def event_json(event: BounceEvent, kind: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 
 from ..config import Config
 from ..errors import TempFailure
+from ..metrics import LAST_SWEEP
 from ..outbound.envelope import parse_envelope
 from ..outbound.spool import Spool
 from ..state import open_state
@@ -194,6 +195,7 @@ def sweep(config: Config, spool: Spool, now: float, dry_run: bool = False,
                 with state.dry_run():
                     return _rules(state, config, spool, now, dry_run)
             summary = _rules(state, config, spool, now, dry_run)
+            state.set_figure(LAST_SWEEP, now)  # mailtools_last_sweep_timestamp_seconds
             ran = callbacks.run_pending(state, config, now, callback_budget)
             log.info("sweep: ran %d callbacks", ran)
             return summary

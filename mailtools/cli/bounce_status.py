@@ -6,7 +6,9 @@ import time
 
 import click
 
+from ..bounces.outbox import list_outbox
 from ..bounces.records import address_status
+from ..errors import UsageError
 from ..state.base import AddressStatus
 from .common import Command, common_options, json_option, open_context, print_json
 
@@ -24,6 +26,7 @@ Examples:
   bounce-status --disabled             # only disabled ones
   bounce-status user@example.org       # one address
   bounce-status --json --disabled | jq -r .address
+  bounce-status --outbox               # callbacks and webhooks waiting or given up
 
 --json prints one object per address: address, user_id, hard_bounces,
 soft_bounces, disabled, first_bounce, last_bounce, notices_sent (times in
@@ -34,6 +37,13 @@ one-click, web, bounce-disable, import), unsubscribed_packages. --disabled
 lists every address no mail reaches, whatever the reason; bounce-disable
 re-imports that list (bounce-status --disabled --json | bounce-disable). An address with no record prints
 nothing and exits 0.
+--outbox lists the callback and webhook outbox instead: each hook or
+webhook call that waits (pending: not tried yet; retrying: failed, with
+its next try) or was given up (dead: the receiver answered a 4xx other
+than 408/429, or it failed 20 times; kept until bounce-sweep --replay ID).
+With --json one object per row: id, state, kind, target, package_id,
+platform, address, event_id, attempts, last_error, next_try, created,
+given_up.
 Reads the state database read-only ([database] url, by default the spool's
 db/state.sqlite); one that does not exist exits 75 naming it.
 """
@@ -69,14 +79,39 @@ def _table(rows: list[AddressStatus], named: list[str], disabled_only: bool) -> 
         click.echo(f"-- {len(rows)} address{'es' if len(rows) != 1 else ''}, {disabled} disabled")
 
 
+def _outbox(rows: list[dict], as_json: bool) -> None:
+    if as_json:
+        for row in rows:
+            print_json(row)
+        return
+    if not rows:
+        click.echo("The outbox is empty.")
+        return
+    for row in rows:
+        when = f"given up {_when(row['given_up'])}" if row["given_up"] else f"next {_when(row['next_try'])}"
+        to = f"webhook {row['platform']}" if row["target"] == "webhook" else f"hook of package {row['package_id']}"
+        click.echo(f"{row['id']:>6} {row['state']:<8} {row['kind']:<11} {row['address']} -> {to}, "
+                   f"attempts={row['attempts']}, {when}" + (f", error={row['last_error']!r}" if row["last_error"]
+                                                             else ""))
+    dead = sum(1 for r in rows if r["state"] == "dead")
+    click.echo(f"-- {len(rows)} in the outbox, {dead} given up" + (" (bounce-sweep --replay ID|ALL)" if dead
+                                                                     else ""))
+
+
 @click.command(cls=Command, help=HELP)
 @click.argument("addresses", nargs=-1, metavar="[ADDRESS]...")
 @click.option("--disabled", "disabled_only", is_flag=True, help="Only disabled addresses.")
+@click.option("--outbox", is_flag=True, help="The callback and webhook outbox: waiting and given up.")
 @json_option
 @common_options
-def cli(addresses: tuple[str, ...], disabled_only: bool, as_json: bool, spool: str | None,
+def cli(addresses: tuple[str, ...], disabled_only: bool, outbox: bool, as_json: bool, spool: str | None,
         config_file: str | None, verbose: int, quiet: bool) -> None:
     context = open_context(spool, config_file, verbose, quiet, as_json)
+    if outbox:
+        if addresses or disabled_only:
+            raise UsageError("--outbox lists the whole outbox: no ADDRESS, no --disabled")
+        _outbox(list_outbox(context.config), as_json)
+        return
     rows = address_status(context.config, list(addresses) or None, disabled_only)
     if as_json:
         for row in rows:

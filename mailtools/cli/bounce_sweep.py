@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from ..bounces.outbox import replay
 from ..bounces.sweep import sweep
 from ..clock import now
+from ..errors import UsageError
 from .common import Command, common_options, json_option, open_context, print_json
 
 HELP = """Run the daily bounce policy over the spool, in this order:
@@ -42,6 +44,14 @@ Examples:
   bounce-sweep -q                      # from cron, once a day
   bounce-sweep --dry-run --json        # what would happen now
   MAILTOOLS_NOW=2030-01-01 bounce-sweep --dry-run   # ... on a later day
+  bounce-sweep --replay 12 15          # webhooks given up, after fixing the receiver
+  bounce-sweep --replay ALL
+
+With --replay ID...|ALL it does none of that: it puts the given dead
+letters of the outbox (bounce-status --outbox) back, as if new, and
+delivers what is due (up to 60 s). --json then prints {"replayed": [ids],
+"delivered": n}; an ID that is not a dead letter exits 65 and changes
+nothing.
 
 --json prints {"reset": n, "disabled": n, "notified": n, "purged": n}
 ("purged" counts files and database rows removed). Exit 0, or 75 when
@@ -50,12 +60,25 @@ another sweep holds the lock or the spool cannot be written.
 
 
 @click.command(cls=Command, help=HELP)
+@click.argument("ids", nargs=-1, metavar="[ID...|ALL]")
 @click.option("--dry-run", is_flag=True, help="Count what would be done; change nothing, send nothing.")
+@click.option("--replay", "replay_ids", is_flag=True, help="Put the dead letters ID... (or ALL) back in the outbox.")
 @json_option
 @common_options
-def cli(dry_run: bool, as_json: bool, spool: str | None, config_file: str | None, verbose: int,
-        quiet: bool) -> None:
+def cli(ids: tuple[str, ...], dry_run: bool, replay_ids: bool, as_json: bool, spool: str | None,
+        config_file: str | None, verbose: int, quiet: bool) -> None:
+    if (ids and not replay_ids) or (replay_ids and dry_run):
+        raise UsageError("IDs go with --replay (and --replay without --dry-run)")
     context = open_context(spool, config_file, verbose, quiet, as_json)
+    if replay_ids:
+        done = replay(context.config, list(ids), now())
+        if as_json:
+            print_json(done)
+        elif not quiet:
+            ids = " ".join(map(str, done["replayed"])) or "-"
+            click.echo(f"replayed {len(done['replayed'])} dead letter(s): {ids}; "
+                       f"delivered {done['delivered']} callback(s) now")
+        return
     summary = sweep(context.config, context.spool, now(), dry_run=dry_run)
     if as_json:
         print_json(summary)

@@ -17,6 +17,7 @@ from ..config import Config
 from ..errors import DataError, TempFailure
 from ..fsutil import read_file
 from ..log import get_logger
+from ..metrics import count_deliveries
 from .delivery import Deliverer, Summary
 from .envelope import parse_envelope, split
 from .maildrop import intake
@@ -74,6 +75,7 @@ def flush(config: Config, spool: Spool, *, sender: str | None = None, ids: Itera
         if batch:
             _run(deliverer, batch, now, progress)
     finally:
+        count_deliveries(deliverer.db, deliverer.summary.to_json())  # mailtools_deliveries_total
         deliverer.close()
     summary = deliverer.summary
     if stop.is_set():
@@ -148,4 +150,5 @@ def deliver_now(config: Config, spool: Spool, queue_id: str, stop: threading.Eve
         return deliverer.deliver(claim, now) == "sent" and deliverer.summary.deferred == 0 \
             and deliverer.summary.dropped == 0 and deliverer.summary.suppressed == 0
     finally:
+        count_deliveries(deliverer.db, deliverer.summary.to_json())  # mailtools_deliveries_total
         deliverer.close()

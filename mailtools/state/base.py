@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
-SCHEMA_VERSION = 4  # 1 and 2 were PRAGMA user_version of the modules before this package; 4: sendlog_message_id
+SCHEMA_VERSION = 5  # 1, 2: PRAGMA user_version of the modules before this package; 4: figures; 5: sendlog_message_id
 REASONS = ("bounce", "complaint", "unsubscribe", "manual")  # DESIGN "Suppression"
 ALL_MAIL = ""  # the scope of a suppression that covers all mail (else a package id)
 
@@ -73,6 +73,8 @@ class Callback(NamedTuple):
     next_try: float
     attempts: int
     last_error: str | None = None
+    created: float | None = None
+    given_up: float | None = None  # when it became a dead letter (None: still tried)
 
 
 class AddressStatus(NamedTuple):
@@ -160,6 +162,14 @@ class SuppressionRecord(NamedTuple):
 # -- end of complaints and unsubscribes (issue 14) ----------------------------------
 
 
+class Figures(NamedTuple):
+    """What mailtools-metrics reads from the database (issue 15), each a bounded set of rows."""
+
+    stored: list[tuple[str, dict[str, str], float]]  # (name, labels, value): persistent counters, last sweep
+    suppressed: dict[str, int]  # reason -> addresses no mail reaches
+    outbox: dict[str, int]  # pending | retrying | dead -> callbacks
+
+
 class StateStore(Protocol):
     """The state database, by meaning. Each writing method is one transaction."""
 
@@ -214,6 +224,14 @@ class StateStore(Protocol):
     def callback_done(self, callback_id: int) -> None: ...
     def callback_failed(self, callback_id: int, next_try: float, error: str) -> None: ...
     def drop_callback(self, callback_id: int) -> None: ...
+
+    # -- outbox admin and metrics (issue 15) ----------------------------
+    def outbox(self) -> list[Callback]: ...
+    def give_up_callback(self, callback_id: int, now: float, error: str) -> None: ...
+    def replay_callbacks(self, callback_ids: list[int] | None, now: float) -> list[int]: ...
+    def add_counts(self, name: str, counts: Iterable[tuple[dict[str, str], float]]) -> None: ...
+    def set_figure(self, name: str, value: float) -> None: ...
+    def figures(self) -> Figures: ...
 
 
 def chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:

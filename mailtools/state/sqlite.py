@@ -35,6 +35,7 @@ from .base import (
     CallbackTarget,
     EnableResult,
     Event,
+    Figures,
     NoticeDue,
     NoticeIntent,
     SendRecord,
@@ -98,13 +99,20 @@ SCHEMA = (
         created REAL NOT NULL, next_try REAL NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)""",
     "CREATE INDEX IF NOT EXISTS callbacks_due ON callbacks(next_try)",
+    # Running figures for mailtools-metrics (issue 15): counters that must keep
+    # counting when the events they count are purged, and the last sweep's time.
+    # labels: a JSON object of a few bounded values ({"hard": "true", "kind": "bounce"}).
+    """CREATE TABLE IF NOT EXISTS figures (
+        name TEXT NOT NULL, labels TEXT NOT NULL DEFAULT '{}', value REAL NOT NULL,
+        PRIMARY KEY (name, labels))""",
     """CREATE TABLE IF NOT EXISTS notice_intents (
         address TEXT PRIMARY KEY, queue_id TEXT NOT NULL,
         notices_sent INTEGER NOT NULL, planned_at REAL NOT NULL)""",
 )
 # Columns that databases made by older versions lack: (table, column, declaration).
 ADDED_COLUMNS = (("addresses", "quiet_since", "REAL"),
-                 ("events", "kind", "TEXT NOT NULL DEFAULT 'bounce'"))
+                 ("events", "kind", "TEXT NOT NULL DEFAULT 'bounce'"),
+                 ("callbacks", "given_up", "REAL"))  # a dead letter since then (issue 15)
 TEMP = ("CREATE TEMP TABLE IF NOT EXISTS sweep_ids (id INTEGER PRIMARY KEY, address TEXT, domain TEXT,"
         " escalate INTEGER)",
         "CREATE TEMP TABLE IF NOT EXISTS sweep_addresses (address TEXT PRIMARY KEY)")
@@ -327,12 +335,14 @@ class SQLiteState:
                     " last_soft = MAX(soft_counters.last_soft, excluded.last_soft)",
                     (address, domain, event.time))
             self._queue(conn, "bounce", address, payload, callbacks, event.time)
+            self._add_count(conn, "bounces", {"kind": "bounce", "hard": "true" if hard else "false"}, 1)
         return True
 
     @staticmethod
     def _queue(conn: sqlite3.Connection, kind: str, address: str, payload: dict[str, Any],
                callbacks: list[CallbackTarget], now: float) -> None:
-        text = json.dumps(payload, sort_keys=True)
+        # Every event carries an id of its own, so a receiver can tell a retried delivery from a new event.
+        text = json.dumps({"id": os.urandom(16).hex(), **payload}, sort_keys=True)
         conn.executemany(
             "INSERT INTO callbacks(kind, target, package_id, sending_domain, address, payload, created, next_try)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -641,10 +651,12 @@ class SQLiteState:
     # -- the callback/webhook outbox -----------------------------------
     @_translated
     def due_callbacks(self, now: float) -> list[Callback]:
-        rows = self.conn.execute("SELECT id, kind, target, package_id, sending_domain, address, payload, next_try,"
-                                 " attempts, last_error FROM callbacks WHERE next_try <= ? ORDER BY next_try, id",
-                                 (now,))
+        rows = self.conn.execute(f"SELECT {self._CALLBACK} FROM callbacks WHERE next_try <= ? AND given_up IS NULL"
+                                 " ORDER BY next_try, id", (now,))
         return [Callback(*row) for row in rows.fetchall()]
+
+    _CALLBACK = ("id, kind, target, package_id, sending_domain, address, payload, next_try, attempts, last_error,"
+                 " created, given_up")
 
     @_translated
     def claim_callback(self, callback_id: int, now: float, lease_until: float) -> bool:
@@ -667,6 +679,62 @@ class SQLiteState:
         with self._write() as conn:
             conn.execute("UPDATE callbacks SET attempts = attempts + 1, next_try = ?, last_error = ? WHERE id = ?",
                          (next_try, error[:500], callback_id))
+
+    # -- outbox admin and metrics (issue 15) ----------------------------
+    @_translated
+    def outbox(self) -> list[Callback]:
+        """Every callback waiting or given up (bounce-status --outbox)."""
+        rows = self.conn.execute(f"SELECT {self._CALLBACK} FROM callbacks ORDER BY id")
+        return [Callback(*row) for row in rows.fetchall()]
+
+    @_translated
+    def give_up_callback(self, callback_id: int, now: float, error: str) -> None:
+        """Keep a callback as a dead letter: never tried again unless replayed."""
+        with self._write() as conn:
+            conn.execute("UPDATE callbacks SET attempts = attempts + 1, given_up = ?, last_error = ? WHERE id = ?",
+                         (now, error[:500], callback_id))
+
+    @_translated
+    def replay_callbacks(self, callback_ids: list[int] | None, now: float) -> list[int]:
+        """Put dead letters (those of ``callback_ids``, or all) back, due now with a fresh count; their ids."""
+        if callback_ids == []:
+            return []
+        with self._write() as conn:
+            return sorted(row[0] for row in conn.execute(
+                "UPDATE callbacks SET given_up = NULL, attempts = 0, next_try = ? WHERE given_up IS NOT NULL"
+                f" AND {'1 = 1' if callback_ids is None else f'id IN ({_marks(callback_ids)})'} RETURNING id",
+                [now, *(callback_ids or [])]).fetchall())
+
+    @staticmethod
+    def _add_count(conn: sqlite3.Connection, name: str, labels: dict[str, str], n: float) -> None:
+        conn.execute("INSERT INTO figures VALUES (?, ?, ?) ON CONFLICT(name, labels) DO UPDATE"
+                     " SET value = figures.value + excluded.value",
+                     (name, json.dumps(labels, sort_keys=True), n))
+
+    @_translated
+    def add_counts(self, name: str, counts: Iterable[tuple[dict[str, str], float]]) -> None:
+        """Add to the persistent counter ``name``, one value per set of labels, in one transaction."""
+        with self._write() as conn:
+            for labels, n in counts:
+                self._add_count(conn, name, labels, n)
+
+    @_translated
+    def set_figure(self, name: str, value: float) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT INTO figures VALUES (?, '{}', ?) ON CONFLICT(name, labels) DO UPDATE"
+                         " SET value = excluded.value", (name, value))
+
+    @_translated
+    def figures(self) -> Figures:
+        """The stored figures, suppressed addresses per reason, the outbox per state: three small GROUP BYs."""
+        conn = self.conn
+        stored = [(name, json.loads(labels), value)
+                  for name, labels, value in conn.execute("SELECT name, labels, value FROM figures ORDER BY 1, 2")]
+        suppressed = dict(conn.execute("SELECT reason, count(*) FROM suppressions WHERE scope = '' GROUP BY reason"))
+        outbox = dict(conn.execute(
+            "SELECT CASE WHEN given_up IS NOT NULL THEN 'dead' WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,"
+            " count(*) FROM callbacks GROUP BY 1"))
+        return Figures(stored, suppressed, outbox)
 
 
 def _version(conn: sqlite3.Connection) -> int:
