@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import Cli, message, spool_state, write_config
-from test_callbacks import Webhook
+from httpreceiver import Receiver
 from test_flush import flush
 from test_ingest_support import DOMAIN, REPO, Sent, TestSpool, run_cli, run_pipe
 
@@ -29,13 +30,18 @@ def spool(tmp_path: Path) -> TestSpool:
 
 
 @pytest.fixture
-def webhook():
-    server = Webhook()
+def webhook() -> Iterator[Receiver]:
+    """A platform's receiver without a secret: it takes every POST and answers 204."""
+    server = Receiver()
     yield server
     server.close()
 
 
-def with_hooks(spool: TestSpool, tmp_path: Path, webhook: Webhook | None = None) -> Path:
+def posts(webhook: Receiver) -> list[tuple[str, dict]]:
+    return [(r.path, r.event) for r in webhook.received]
+
+
+def with_hooks(spool: TestSpool, tmp_path: Path, webhook: Receiver | None = None) -> Path:
     """on_complaint/on_unsubscribe of package 7 write their stdin to <out>.<kind>.<address>."""
     out = tmp_path / "hooks"
     out.mkdir()
@@ -83,12 +89,12 @@ def test_arf_with_our_verp_suppresses_at_once_and_hook_and_webhook_hear(spool, t
     hook = json.loads((out / "complaint.ann@mailbox.example").read_text())
     assert (hook["type"], hook["address"], hook["package_id"], hook["message_id"]) == (
         "complaint", "ann@mailbox.example", "7", sent.message_id)
-    [(path, body)] = webhook.requests
+    [(path, body)] = posts(webhook)
     assert path == "/emails/ann%40mailbox.example/suspend" and body["type"] == "complaint" and body["id"]
     assert spool.files("processed")[0].endswith(".feedback")
     assert spool.counts("ann@mailbox.example") is None  # a complaint is no bounce: nothing counted
     assert run_pipe(spool, arf(sent), FBL).returncode == 0  # the same report again
-    assert len(events(spool)) == 1 and len(webhook.requests) == 1
+    assert len(events(spool)) == 1 and len(posts(webhook)) == 1
 
 
 def test_arf_with_only_the_originals_headers_and_message_id_is_found_in_the_send_log(spool) -> None:
