@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import os
 import random
+import subprocess
+import sys
+import time
 
 import pytest
+from conftest import spool_state
 from test_ingest_support import DATA, TestSpool, make_dsn, run_pipe
 
 
@@ -217,3 +221,37 @@ def test_ours_but_unreadable_is_kept_as_unrecognized_with_why(spool):
     assert len(whys) == 1 and "not recognised" in whys[0].read_text()
     assert oct(whys[0].stat().st_mode & 0o777) == "0o640"
     assert not list((spool.root / "bounces" / "processed").iterdir())
+
+
+def test_events_say_why_with_the_diagnostic_and_outlive_forget(spool):
+    """bounce-status --events: every recorded event with the text it was judged on, after Forget too."""
+    sent = spool.send("nosuchuser@remote.test", user_id="42", package_id="7")
+    assert run_pipe(spool, make_dsn("bounce_userunknown.eml", sent), sent.address).returncode == 0
+    status = [sys.executable, "-c", "from mailtools.cli.bounce_status import main; main()"]
+
+    def events() -> list[dict]:
+        done = subprocess.run([*status, "--events", "--json", "NoSuchUser@remote.test"], env=spool.env(),
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return [json.loads(line) for line in done.stdout.splitlines()]
+
+    [event] = events()
+    assert {k: event[k] for k in ("address", "kind", "reason", "hard", "status", "package_id")} == {
+        "address": "nosuchuser@remote.test", "kind": "bounce", "reason": "userunknown", "hard": True,
+        "status": "5.1.1", "package_id": "7"}
+    assert event["diagnostic"] == 'unknown user: "nosuchuser"' and event["message_id"] == sent.message_id
+    text = subprocess.run([*status, "--events", "nosuchuser@remote.test"], env=spool.env(), capture_output=True,
+                          text=True, timeout=60)
+    assert "reason=userunknown" in text.stdout and "diagnostic=" in text.stdout
+    # Forget: mailed after the bounce, then quiet past max_days_to_bounce: the counts go, the event stays.
+    db = spool_state(spool.root)
+    db.mark_sent(["nosuchuser@remote.test"], time.time() + 60)  # what mq-flush records on delivery
+    db.close()
+    later = dict(spool.env(), MAILTOOLS_NOW=str(time.time() + 10 * 86400))
+    sweep = subprocess.run([sys.executable, "-c", "from mailtools.cli.bounce_sweep import main; main()",
+                            "--json"], env=later, capture_output=True, text=True, timeout=60)
+    assert sweep.returncode == 0 and json.loads(sweep.stdout)["reset"] == 1, sweep.stderr
+    assert spool.counts("nosuchuser@remote.test") is None  # the counts are gone
+    assert [e["reason"] for e in events()] == ["userunknown"]
+    usage = subprocess.run([*status, "--events"], env=spool.env(), capture_output=True, timeout=60)
+    assert usage.returncode == 64

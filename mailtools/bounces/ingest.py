@@ -181,7 +181,8 @@ class Ingester:
             # One sent message can bounce once for one recipient: keyed by its VERP
             # hash, a DSN Postfix redelivers after a 75 and a replay of forged
             # DSNs with fresh Message-IDs about the same message count once.
-            dsn_key=f"verp:{send['hash']}", bounce_file=bounce_file)
+            dsn_key=f"verp:{send['hash']}", bounce_file=bounce_file,
+            diagnostic=(rv.diagnostic or "")[:1000] or None if rv else None)
         recorded = record_bounce(self.state, event, self.config)
         log.info("%s bounce for %s (user %s): %s %s%s", "hard" if event.hard else "soft", event.address,
                  event.user_id, event.reason, event.status or "", "" if recorded else " (already counted)")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from ..config import Config
 from ..errors import UsageError
 from ..state import open_state
-from ..state.base import AddressStatus, BounceEvent, CallbackTarget, EnableResult, StateStore
+from ..state.base import AddressStatus, BounceEvent, CallbackTarget, EnableResult, Event, StateStore
 from . import callbacks
 
 ENABLE_CALLBACK_BUDGET = 30.0  # seconds bounce-enable may spend on the hooks it just queued
@@ -40,6 +40,19 @@ def address_status(config: Config, addresses: list[str] | None,
     state = open_state(config, readonly=True)
     try:
         return state.address_status(addresses, disabled_only)
+    finally:
+        state.close()
+
+
+def address_events(config: Config, address: str) -> list[Event]:
+    """Every recorded event of ``address`` (bounce-status --events), oldest first.
+
+    Events outlive Forget, which clears only the counts: they say why an
+    address is disabled and let an admin judge the judgement.
+    """
+    state = open_state(config, readonly=True)
+    try:
+        return state.events(_check_address(address))
     finally:
         state.close()
 

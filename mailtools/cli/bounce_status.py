@@ -7,9 +7,9 @@ import time
 import click
 
 from ..bounces.outbox import list_outbox
-from ..bounces.records import address_status
+from ..bounces.records import address_events, address_status
 from ..errors import UsageError
-from ..state.base import AddressStatus
+from ..state.base import AddressStatus, Event
 from .common import Command, common_options, json_option, open_context, print_json
 
 HELP = """Show the bounce record of each ADDRESS, or of every address with
@@ -27,6 +27,7 @@ Examples:
   bounce-status user@example.org       # one address
   bounce-status --json --disabled | jq -r .address
   bounce-status --outbox               # callbacks and webhooks waiting or given up
+  bounce-status --events user@example.org   # every bounce, complaint... and why
 
 --json prints one object per address: address, user_id, hard_bounces,
 soft_bounces, disabled, first_bounce, last_bounce, notices_sent (times in
@@ -37,6 +38,11 @@ one-click, web, bounce-disable, import), unsubscribed_packages. --disabled
 lists every address no mail reaches, whatever the reason; bounce-disable
 re-imports that list (bounce-status --disabled --json | bounce-disable). An address with no record prints
 nothing and exits 0.
+--events lists every recorded event of each ADDRESS, oldest first: time,
+kind (bounce, complaint, unsubscribe), reason, hard, status, diagnostic
+(the reply or text the reason was read from), message_id, package_id. The
+events stay after the daily Forget clears the counts (until
+retention.bounce_days), so they say why an address was disabled.
 --outbox lists the callback and webhook outbox instead: each hook or
 webhook call that waits (pending: not tried yet; retrying: failed, with
 its next try) or was given up (dead: the receiver answered a 4xx other
@@ -79,6 +85,20 @@ def _table(rows: list[AddressStatus], named: list[str], disabled_only: bool) -> 
         click.echo(f"-- {len(rows)} address{'es' if len(rows) != 1 else ''}, {disabled} disabled")
 
 
+def _events(address: str, rows: list[Event], as_json: bool) -> None:
+    for event in rows:
+        if as_json:
+            print_json({"address": address.strip().lower(), **event._asdict()})
+            continue
+        hard = "hard" if event.hard else "soft"
+        package = f" package={event.package_id}" if event.package_id else ""
+        click.echo(f"{_when(event.time)}  {address}: kind={event.kind}, reason={event.reason}, {hard}, "
+                   f"status={event.status or '-'}, message_id={event.message_id or '-'}{package}"
+                   + (f", diagnostic={event.diagnostic!r}" if event.diagnostic else ""))
+    if not rows and not as_json:
+        click.echo(f"{address}: no recorded events")
+
+
 def _outbox(rows: list[dict], as_json: bool) -> None:
     if as_json:
         for row in rows:
@@ -102,11 +122,18 @@ def _outbox(rows: list[dict], as_json: bool) -> None:
 @click.argument("addresses", nargs=-1, metavar="[ADDRESS]...")
 @click.option("--disabled", "disabled_only", is_flag=True, help="Only disabled addresses.")
 @click.option("--outbox", is_flag=True, help="The callback and webhook outbox: waiting and given up.")
+@click.option("--events", is_flag=True, help="Every recorded event of each ADDRESS, with its diagnostic.")
 @json_option
 @common_options
-def cli(addresses: tuple[str, ...], disabled_only: bool, outbox: bool, as_json: bool, spool: str | None,
-        config_file: str | None, verbose: int, quiet: bool) -> None:
+def cli(addresses: tuple[str, ...], disabled_only: bool, outbox: bool, events: bool, as_json: bool,
+        spool: str | None, config_file: str | None, verbose: int, quiet: bool) -> None:
     context = open_context(spool, config_file, verbose, quiet, as_json)
+    if events:
+        if not addresses or disabled_only or outbox:
+            raise UsageError("--events needs one ADDRESS or more (and no --disabled, --outbox)")
+        for address in addresses:
+            _events(address, address_events(context.config, address), as_json)
+        return
     if outbox:
         if addresses or disabled_only:
             raise UsageError("--outbox lists the whole outbox: no ADDRESS, no --disabled")

@@ -20,7 +20,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
-SCHEMA_VERSION = 5  # 1, 2: PRAGMA user_version of the modules before this package; 4: figures; 5: sendlog_message_id
+SCHEMA_VERSION = 6  # 1, 2: PRAGMA user_version before this package; 4: figures; 5: sendlog_message_id;
+# 6: events.diagnostic
 REASONS = ("bounce", "complaint", "unsubscribe", "manual")  # DESIGN "Suppression"
 ALL_MAIL = ""  # the scope of a suppression that covers all mail (else a package id)
 
@@ -50,6 +51,7 @@ class BounceEvent(NamedTuple):
     message_id: str | None  # the original message's Message-ID
     dsn_key: str  # dedupe key: a redelivered bounce has the same one
     bounce_file: str | None  # path of the stored raw bounce
+    diagnostic: str | None = None  # the reply or text the reason was read from (bounce-status --events)
 
 
 class CallbackTarget(NamedTuple):
@@ -108,6 +110,7 @@ class Event(NamedTuple):
     status: str | None
     message_id: str | None
     package_id: str | None
+    diagnostic: str | None = None
 
 
 class Suppression(NamedTuple):

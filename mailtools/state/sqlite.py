@@ -75,7 +75,7 @@ SCHEMA = (
         user_id TEXT, package_id TEXT, sending_domain TEXT NOT NULL DEFAULT '',
         reason TEXT NOT NULL, status TEXT, hard INTEGER NOT NULL,
         time REAL NOT NULL, message_id TEXT, bounce_file TEXT,
-        soft_pending INTEGER NOT NULL DEFAULT 0)""",
+        soft_pending INTEGER NOT NULL DEFAULT 0, diagnostic TEXT)""",
     "CREATE INDEX IF NOT EXISTS events_time ON events(time)",
     "CREATE INDEX IF NOT EXISTS events_address ON events(address, time)",
     "CREATE INDEX IF NOT EXISTS events_soft ON events(time) WHERE soft_pending = 1",
@@ -112,7 +112,8 @@ SCHEMA = (
 # Columns that databases made by older versions lack: (table, column, declaration).
 ADDED_COLUMNS = (("addresses", "quiet_since", "REAL"),
                  ("events", "kind", "TEXT NOT NULL DEFAULT 'bounce'"),
-                 ("callbacks", "given_up", "REAL"))  # a dead letter since then (issue 15)
+                 ("callbacks", "given_up", "REAL"),  # a dead letter since then (issue 15)
+                 ("events", "diagnostic", "TEXT"))  # what a bounce said (bounce-status --events)
 TEMP = ("CREATE TEMP TABLE IF NOT EXISTS sweep_ids (id INTEGER PRIMARY KEY, address TEXT, domain TEXT,"
         " escalate INTEGER)",
         "CREATE TEMP TABLE IF NOT EXISTS sweep_addresses (address TEXT PRIMARY KEY)")
@@ -309,10 +310,10 @@ class SQLiteState:
         with self._write() as conn:
             cursor = conn.execute(
                 "INSERT INTO events(dsn_key, address, user_id, package_id, sending_domain, reason, status,"
-                " hard, time, message_id, bounce_file, soft_pending) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
-                " ON CONFLICT(dsn_key) DO NOTHING",
+                " hard, time, message_id, bounce_file, soft_pending, diagnostic)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(dsn_key) DO NOTHING",
                 (event.dsn_key, address, event.user_id, event.package_id, domain, event.reason, event.status,
-                 hard, event.time, event.message_id, event.bounce_file, 1 - hard))
+                 hard, event.time, event.message_id, event.bounce_file, 1 - hard, event.diagnostic))
             if cursor.rowcount == 0:
                 return False
             # Bounces may be ingested out of order (a Maildir read late): min/max, not "latest wins".
@@ -402,9 +403,9 @@ class SQLiteState:
 
     @_translated
     def events(self, address: str) -> list[Event]:
-        rows = self.conn.execute("SELECT time, kind, reason, hard, status, message_id, package_id FROM events"
-                                 " WHERE address = ? ORDER BY time, id", (address.strip().lower(),))
-        return [Event(t, k, r, bool(h), s, m, p) for t, k, r, h, s, m, p in rows]
+        rows = self.conn.execute("SELECT time, kind, reason, hard, status, message_id, package_id, diagnostic"
+                                 " FROM events WHERE address = ? ORDER BY time, id", (address.strip().lower(),))
+        return [Event(t, k, r, bool(h), s, m, p, d) for t, k, r, h, s, m, p, d in rows]
 
     def _enable(self, conn: sqlite3.Connection, address: str, now: float, callbacks: list[CallbackTarget],
                 reason: str | None = None) -> EnableResult:
