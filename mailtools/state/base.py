@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
-SCHEMA_VERSION = 3  # 1 and 2 were PRAGMA user_version of the modules before this package
+SCHEMA_VERSION = 4  # 1 and 2 were PRAGMA user_version of the modules before this package; 4 added sweep_runner
 REASONS = ("bounce", "complaint", "unsubscribe", "manual")  # DESIGN "Suppression"
 ALL_MAIL = ""  # the scope of a suppression that covers all mail (else a package id)
 
