@@ -105,7 +105,9 @@ def message(subject: str = "hello", body: str = "Hello there.\n", **headers: str
 # A test that uses ``state_url`` (directly, through ``config_file``/``cli``, or a module's
 # ``pytestmark = pytest.mark.usefixtures("state_url")``) in a module that says
 # ``BACKENDS = BOTH_BACKENDS`` runs once per backend: the param is ``backend``. (Other
-# modules stay on SQLite: the whole suite twice would not fit make test's budget.) On PostgreSQL it gets a fresh database of one cluster that the session starts
+# modules stay on SQLite: the whole suite twice would not fit make test's budget; a test
+# can say ``@pytest.mark.backends("sqlite")``.) On PostgreSQL it gets a fresh database of
+# one cluster that the session starts
 # (tests/pgcluster.py: initdb into a temporary directory, its own port; stopped at the end), and
 # every config written with ``write_config`` points at it. ``--backends=sqlite`` runs SQLite only.
 
@@ -120,10 +122,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="state backends the modules with BACKENDS = BOTH_BACKENDS run on (default both)")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "backends(*names): the state backends this test runs on")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         wanted = [b for b in metafunc.config.getoption("--backends").split(",") if b]
-        chosen = [b for b in getattr(metafunc.module, "BACKENDS", ("sqlite",)) if b in wanted]
+        marker = metafunc.definition.get_closest_marker("backends")
+        names = marker.args if marker else getattr(metafunc.module, "BACKENDS", ("sqlite",))
+        chosen = [b for b in names if b in wanted]
         metafunc.parametrize("backend", chosen, indirect=True)
 
 
@@ -184,3 +192,8 @@ def state_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str | No
 def database_toml() -> str:
     """The [database] table of the current test's configs ("" on SQLite)."""
     return f'\n[database]\nurl = "{DATABASE_URL}"\n' if DATABASE_URL else ""
+
+
+def database_table() -> dict:
+    """The same as a parse_config table: {"database": {"url": ...}} on PostgreSQL, else {}."""
+    return {"database": {"url": DATABASE_URL}} if DATABASE_URL else {}

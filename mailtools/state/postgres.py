@@ -144,7 +144,8 @@ class PostgresState(SQLState):
 
     # -- the dialect -------------------------------------------------------
     def execute(self, sql: str, params: Any = ()) -> Any:
-        return self._usable().execute(to_psycopg(sql), params or None)
+        # Without parameters psycopg takes the text as it is (a % stays one %).
+        return self._usable().execute(to_psycopg(sql) if params else sql, params or None)
 
     def executemany(self, sql: str, rows: Iterable[Any]) -> None:
         rows = list(rows)
