@@ -92,7 +92,7 @@ class PostgresState(SQLState):
         return psycopg.connect(self.url, autocommit=True, application_name="mailtools", **extra)
 
     def _check_schema(self) -> None:
-        version = self._version()
+        version = self.found_version = self._version()
         if version > SCHEMA_VERSION:
             raise ConfigError(f"the state database {self.where} has schema version {version}, newer than this"
                               f" program's {SCHEMA_VERSION}: upgrade mailtools")

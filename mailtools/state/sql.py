@@ -164,6 +164,7 @@ class SQLState:
 
     url: str
     where: str  # what a message names: the file, or host:port/database (never a password)
+    found_version: int  # the schema version found on opening (0: none), before any upgrade
     conn: Any
 
     # -- what a backend supplies ---------------------------------------
@@ -660,14 +661,12 @@ class SQLState:
             drop = columns.index("id")
             columns = columns[:drop] + columns[drop + 1:]
             rows = [row[:drop] + row[drop + 1:] for row in rows]
-        sql = (f"INSERT INTO {table}({', '.join(columns)}) VALUES ({marks(columns)})"
-               f" ON CONFLICT({', '.join(keys)}) DO NOTHING")
-        added = 0
         with self._write():
-            for row in rows:
-                added += self.execute(sql, row).rowcount
+            before = self.count_rows(table)
+            self.executemany(f"INSERT INTO {table}({', '.join(columns)}) VALUES ({marks(columns)})"
+                             f" ON CONFLICT({', '.join(keys)}) DO NOTHING", rows)
             self._after_copy(table)
-        return added
+            return self.count_rows(table) - before
 
     @translated
     def count_rows(self, table: str) -> int:

@@ -60,7 +60,7 @@ class SQLiteState(SQLState):
             os.makedirs(os.path.dirname(self.path), mode=0o750, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         conn.execute("PRAGMA busy_timeout = 60000")
-        version = _version(conn)
+        version = self.found_version = _version(conn)
         if version > SCHEMA_VERSION:
             conn.close()
             raise ConfigError(f"the state database {self.path} has schema version {version}, newer than this"
