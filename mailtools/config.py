@@ -101,6 +101,7 @@ class SenderAccount(Record):
 class Config(Record):
     spool: str = DEFAULT_SPOOL
     send_immediately: bool = False
+    secret_file: str = ""  # "" means <spool>/secret; hosts sharing a database share one (DESIGN "Bounce addresses")
     transport: Transport = Factory(Transport)
     retry: Retry = Factory(Retry)
     bounce: Bounce = Factory(Bounce)
