@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import spool_state
+from conftest import spool_state, write_config
 
-from mailtools import state
+from mailtools.errors import TempFailure
 from mailtools.outbound import verp
 from mailtools.secret import load_secret
 from mailtools.state.base import SendRecord
@@ -49,8 +48,7 @@ class TestSpool:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         self.secret = load_secret(str(root))
-        self.config = root.parent / f"{root.name}.toml"
-        self.config.write_text(f'spool = "{root}"\n')
+        self.config = write_config(root.parent / f"{root.name}.toml", f'spool = "{root}"\n')
 
     def send(self, recipient: str, user_id: str = "42", package_id: str = "7",
              message_id: str | None = None, sender: str = "app@example.org") -> Sent:
@@ -62,16 +60,15 @@ class TestSpool:
         return Sent(address.address, recipient, message_id, user_id, package_id)
 
     def query(self, sql: str, *args: object) -> list[tuple]:
-        path = state.db_path(str(self.root))
-        if not os.path.exists(path):
-            return []
-        conn = sqlite3.connect(path)
+        """Rows of ``sql`` (``?`` placeholders) on whichever backend the test runs, through the state layer."""
         try:
-            return conn.execute(sql, args).fetchall()
-        except sqlite3.OperationalError:  # the table is made on the first bounce
+            db = spool_state(self.root, readonly=True)
+        except TempFailure:  # no database yet: nothing was recorded
             return []
+        try:
+            return [tuple(row) for row in db.execute(sql, args).fetchall()]
         finally:
-            conn.close()
+            db.close()
 
     def counts(self, address: str) -> tuple[int, int] | None:
         rows = self.query("SELECT hard_bounces, soft_bounces FROM addresses WHERE address = ?", address.lower())
