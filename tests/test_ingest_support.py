@@ -16,12 +16,14 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import spool_state, write_config
+from conftest import write_config
 
+from mailtools.config import load_config
 from mailtools.errors import TempFailure
 from mailtools.outbound import verp
 from mailtools.secret import load_secret
-from mailtools.state.base import SendRecord
+from mailtools.state import open_state
+from mailtools.state.base import SendRecord, StateStore
 
 REPO = Path(__file__).resolve().parents[1]
 POSTFIX = REPO / "tests" / "data" / "bounces" / "postfix"
@@ -54,15 +56,19 @@ class TestSpool:
              message_id: str | None = None, sender: str = "app@example.org") -> Sent:
         message_id = message_id or f"<{uuid.uuid4().hex}@example.org>"
         address = verp.make(self.secret, PREFIX, DOMAIN, user_id, package_id, message_id, recipient)
-        db = spool_state(self.root)
+        db = self.state()
         db.add_sends([SendRecord(address.hash, recipient, message_id, user_id, package_id, sender, "Q1", 1.0)])
         db.close()
         return Sent(address.address, recipient, message_id, user_id, package_id)
 
+    def state(self, readonly: bool = False) -> StateStore:
+        """The database this spool's config names (its own SQLite file, or a PostgreSQL one)."""
+        return open_state(load_config(str(self.config)), readonly=readonly)
+
     def query(self, sql: str, *args: object) -> list[tuple]:
         """Rows of ``sql`` (``?`` placeholders) on whichever backend the test runs, through the state layer."""
         try:
-            db = spool_state(self.root, readonly=True)
+            db = self.state(readonly=True)
         except TempFailure:  # no database yet: nothing was recorded
             return []
         try:
