@@ -8,6 +8,7 @@ Sections (each also runs alone: see the module named):
   bounces  bench/bench_ingest.py (--maildir over 5,000 DSNs), bench/bench_sweep.py (100k, 1M)
   memory   bench/memory.py     mq-flush peak RSS with 5k and 50k queued
   dkim     bench/dkim_sign.py  ms per signature, RSA-2048 and ed25519
+  backends bench/backends.py   SQLite and PostgreSQL side by side: drain, 3 hosts, pipe, 1M sweep, memory
 
 The Postfix comparisons need root (Postfix is installed if missing, taken over with
 the e2e suite's harness and lock, and put back as found); without root they are
@@ -31,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
 
-SECTIONS = ("drain", "percall", "bounces", "memory", "dkim")
+SECTIONS = ("drain", "percall", "bounces", "memory", "dkim", "backends")
 SWEEP = common.REPO / "bench" / "bench_sweep.py"
 HIGH_LOAD = 0.75  # load average per CPU above which a figure is flagged
 
@@ -136,6 +137,10 @@ def run_section(name: str, quick: bool) -> list[dict]:
         import dkim_sign
 
         return dkim_sign.measure(quick)
+    if name == "backends":
+        import backends
+
+        return backends.measure(quick)
     raise ValueError(name)
 
 
@@ -173,7 +178,7 @@ def main() -> int:
     info = common.machine()
     print(f"machine: {info['nproc']} CPU ({info['cpu']}), {info['mem_total_mb']} MB, Linux {info['kernel']}, "
           f"Python {info['python']}, Postfix {info['postfix']}, load {info['loadavg_at_start']}", flush=True)
-    if any(s in wanted for s in ("drain", "percall", "memory")):
+    if any(s in wanted for s in ("drain", "percall", "memory", "backends")):
         try:
             common.ensure_postfix()  # smtp-sink ships with it
         except common.Skipped as exc:

@@ -153,9 +153,12 @@ class PostgresState(SQLState):
             with self._usable().cursor() as cursor:
                 cursor.executemany(to_psycopg(sql), rows)
 
-    def _begin(self) -> None:
-        self._usable().execute("BEGIN")
+    def _begin(self, durable: bool = True) -> None:
+        conn = self._usable()
+        conn.execute("BEGIN")
         self._txn = True
+        if not durable:
+            conn.execute("SET LOCAL synchronous_commit = off")
 
     def _in_transaction(self) -> bool:
         return self._txn

@@ -175,8 +175,14 @@ class SQLState:
     def executemany(self, sql: str, rows: Iterable[Any]) -> None:
         raise NotImplementedError
 
-    def _begin(self) -> None:
-        """Begin a write transaction (SQLite: take the write lock before reading anything)."""
+    def _begin(self, durable: bool = True) -> None:
+        """Begin a write transaction (SQLite: take the write lock before reading anything).
+
+        ``durable=False``: bookkeeping that a later run redoes or that costs at
+        most a repeated notice if lost; PostgreSQL then does not wait for its
+        commit to reach the disk (lost only if the server's machine loses
+        power: the guarantee SQLite's synchronous=NORMAL gives every commit).
+        """
         raise NotImplementedError
 
     def _in_transaction(self) -> bool:
@@ -195,12 +201,12 @@ class SQLState:
 
     # -- transactions ---------------------------------------------------
     @contextmanager
-    def _write(self) -> Iterator[None]:
+    def _write(self, durable: bool = True) -> Iterator[None]:
         """One write transaction; inside a dry run, a part of the one that is rolled back."""
         if self._in_transaction():
             yield
             return
-        self._begin()
+        self._begin(durable)
         try:
             yield
             self._end(commit=True)
@@ -250,7 +256,7 @@ class SQLState:
         latest mail instead, an address mailed every day would never be forgiven.
         Sorted: two hosts marking the same addresses lock their rows in one order.
         """
-        with self._write():
+        with self._write(durable=False):
             self.executemany(
                 "INSERT INTO addresses(address, last_sent) VALUES (?, ?) "
                 "ON CONFLICT(address) DO UPDATE SET last_sent = excluded.last_sent, "
@@ -562,7 +568,7 @@ class SQLState:
 
     @translated
     def plan_notice(self, intent: NoticeIntent) -> None:
-        with self._write():
+        with self._write(durable=False):
             self.execute("INSERT INTO notice_intents(address, queue_id, notices_sent, planned_at)"
                          " VALUES (?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET"
                          " queue_id = excluded.queue_id, notices_sent = excluded.notices_sent,"
@@ -571,7 +577,7 @@ class SQLState:
 
     @translated
     def drop_notice_intent(self, address: str) -> None:
-        with self._write():
+        with self._write(durable=False):
             self.execute("DELETE FROM notice_intents WHERE address = ?", (address,))
 
     @translated
@@ -580,7 +586,7 @@ class SQLState:
 
         Guarded on ``notices_sent``: an enable in between, or a second sweep, does not count twice.
         """
-        with self._write():
+        with self._write(durable=False):
             counted = self.execute("UPDATE addresses SET notices_sent = notices_sent + 1, last_notice = ?"
                                    " WHERE address = ? AND notices_sent = ?", (when, address, notices_sent)).rowcount
             self.execute("DELETE FROM notice_intents WHERE address = ?", (address,))

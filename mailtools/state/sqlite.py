@@ -87,8 +87,8 @@ class SQLiteState(SQLState):
     def executemany(self, sql: str, rows: Iterable[Any]) -> None:
         self.conn.executemany(sql, rows)
 
-    def _begin(self) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
+    def _begin(self, durable: bool = True) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")  # synchronous=NORMAL already: every commit is the same
 
     def _in_transaction(self) -> bool:
         return self.conn.in_transaction
