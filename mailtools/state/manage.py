@@ -33,16 +33,16 @@ class TableCopy(NamedTuple):
 
 def init(url: str) -> SchemaChange:
     """Create the tables of ``url`` (the SQLite file too), or upgrade them; an existing current one is left alone."""
-    store = open_state(url, create=True)
-    try:
-        return SchemaChange(store.where, store.found_version, SCHEMA_VERSION)
-    finally:
-        store.close()
+    return _bring_up(url, create=True)
 
 
 def migrate(url: str) -> SchemaChange:
     """Upgrade the tables of an existing database; one that does not exist is TempFailure (75)."""
-    store = open_state(url, create=False)
+    return _bring_up(url, create=False)
+
+
+def _bring_up(url: str, create: bool) -> SchemaChange:
+    store = open_state(url, create=create)  # opening a writer creates or upgrades the tables
     try:
         return SchemaChange(store.where, store.found_version, SCHEMA_VERSION)
     finally:
