@@ -230,3 +230,19 @@ def test_a_database_without_tables_is_75_for_readers_and_made_by_writers(cluster
         pg_admin(cluster, "DROP DATABASE IF EXISTS empty_one WITH (FORCE)")
 
 
+
+
+def test_a_sweeper_whose_connection_is_cut_stops_rather_than_sweep_unlocked(db_url: str) -> None:
+    sweeper = open_state(db_url)
+    assert sweeper.try_lock_sweep("host-a", 1, T0) is None
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'mailtools'")
+    other = open_state(db_url)  # the lock went with the session: another host may sweep now
+    assert other.try_lock_sweep("host-b", 2, T0 + 1) is None
+    with pytest.raises(TempFailure, match="terminating connection"):
+        sweeper.sweep_forget(T0, 3)  # the cut is noticed here...
+    with pytest.raises(TempFailure, match="sweep lock"):
+        sweeper.sweep_forget(T0, 3)  # ...and the sweeper does not go on, reconnected, without its lock
+    assert sweeper.try_lock_sweep("host-a", 1, T0 + 2) == ("host-b", 2, T0 + 1)
+    other.close()
+    sweeper.close()

@@ -138,7 +138,11 @@ class PostgresState(SQLState):
         if self.conn.closed or self.conn.broken:
             if self._txn:
                 raise TempFailure(f"state database {self.where}: the connection was lost in a transaction")
-            self._sweep_locked = False
+            if self._sweep_locked:
+                # The advisory lock went with the session: another host may be sweeping now.
+                self._sweep_locked = False
+                raise TempFailure(f"state database {self.where}: the connection was lost, and the sweep"
+                                  " lock with it; the next bounce-sweep finishes the work")
             self.conn = self._connect()
         return self.conn
 
