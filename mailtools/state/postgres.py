@@ -158,11 +158,9 @@ class PostgresState(SQLState):
                 cursor.executemany(to_psycopg(sql), rows)
 
     def _begin(self, durable: bool = True) -> None:
-        conn = self._usable()
-        conn.execute("BEGIN")
+        # One round trip either way (no parameters: psycopg sends both statements as one query).
+        self._usable().execute("BEGIN" if durable else "BEGIN; SET LOCAL synchronous_commit = off")
         self._txn = True
-        if not durable:
-            conn.execute("SET LOCAL synchronous_commit = off")
 
     def _in_transaction(self) -> bool:
         return self._txn

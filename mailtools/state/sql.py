@@ -519,8 +519,10 @@ class SQLState:
             self.execute("UPDATE soft_counters SET count = count - s.n FROM"
                          " (SELECT address, domain, count(*) AS n FROM sweep_ids GROUP BY address, domain) AS s"
                          " WHERE soft_counters.address = s.address AND soft_counters.sending_domain = s.domain")
-            self.execute("DELETE FROM soft_counters WHERE count <= 0 AND (address, sending_domain) IN"
-                         " (SELECT address, domain FROM sweep_ids)")
+            # Only this rule lowers a counter, so one at or below zero is spent, whoever left it.
+            # No join: PostgreSQL, whose statistics had no such rows yet, planned the join with
+            # sweep_ids as a nested loop (57M comparisons, 4.9 s of 6 at 1M addresses).
+            self.execute("DELETE FROM soft_counters WHERE count <= 0")
             self.execute("UPDATE events SET soft_pending = 0 WHERE id IN (SELECT id FROM sweep_ids)")
             return added
 
