@@ -42,10 +42,10 @@ TEMPLATE = REPO / "tests" / "data" / "bounces" / "postfix" / "bounce_userunknown
 COMMAND = [sys.executable, "-c", "from mailtools.cli.bounce_ingest import main; main()"]
 
 
-def make_sends(spool: Path, count: int) -> list[tuple[str, str, str]]:
-    """``count`` send-log rows; returns (verp address, recipient, message id) for each."""
+def make_sends(spool: Path, count: int, url: str = "") -> list[tuple[str, str, str]]:
+    """``count`` send-log rows (in ``url``, else the spool's SQLite); returns (verp address, recipient, message id)."""
     secret = load_secret(str(spool))
-    store = open_state("sqlite:///" + db_path(str(spool)))
+    store = open_state(url or "sqlite:///" + db_path(str(spool)))
     rows, out = [], []
     for i in range(count):
         recipient = f"user{i}@remote.test"
@@ -66,13 +66,13 @@ def make_dsn(template: str, address: str, recipient: str, message_id: str) -> by
     return text.encode()
 
 
-def environment(spool: Path, workdir: Path) -> dict[str, str]:
+def environment(spool: Path, workdir: Path, url: str = "") -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
     env["PYTHONPATH"] = str(REPO)
     config = workdir / "mailtools.toml"
-    config.write_text(f'spool = "{spool}"\n')
+    config.write_text(f'spool = "{spool}"\n' + (f'[database]\nurl = "{url}"\n' if url else ""))
     env["MAILTOOLS_CONFIG"] = str(config)
     return env
 
@@ -97,17 +97,21 @@ def bench_pipe(spool: Path, env: dict[str, str], sends: list[tuple[str, str, str
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", "pass"], env=env)
         bare.append((time.perf_counter() - started) * 1000)
-    recorded = sqlite_count(spool)
+    recorded = sqlite_count(spool, env)
     if recorded < calls:
         raise SystemExit(f"only {recorded} of {calls} pipe calls recorded a bounce")
     return {"pipe_ms_median": statistics.median(times), "pipe_ms_min": min(times),
             "pipe_ms_max": max(times), "python_pass_ms_median": statistics.median(bare), "calls": calls}
 
 
-def sqlite_count(spool: Path) -> int:
-    store = open_state("sqlite:///" + db_path(str(spool)), readonly=True)
+def sqlite_count(spool: Path, env: dict[str, str] | None = None) -> int:
+    """Events recorded, in the database the pipe's config names."""
+    from mailtools.config import load_config
+
+    config = load_config(env["MAILTOOLS_CONFIG"]) if env else None
+    store = open_state(config or "sqlite:///" + db_path(str(spool)), readonly=True)
     try:
-        return store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        return store.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     finally:
         store.close()
 

@@ -1,6 +1,10 @@
 """Time bounce-sweep over 100k and 1M tracked addresses; report seconds and peak RSS.
 
-    cd /work/main && python bench/bench_sweep.py [--sizes 100000,1000000] [--keep DIR]
+    cd /work/main && python bench/bench_sweep.py [--sizes 100000,1000000] [--keep DIR] [--url URL]
+
+With ``--url postgresql://...`` the state is in that (empty, initialised)
+database instead of the spool's SQLite file: bulk-loaded with COPY, then
+ANALYZEd, as a restore would leave it.
 
 The spool is built with bulk SQL through the library's schema (not a million
 processes): every address was mailed in the last 10 days; 30% have bounced
@@ -36,14 +40,34 @@ DAY = 86400.0
 NOW = 1_750_000_000.0
 
 
-def build(root: str, n: int, seed: int = 1) -> None:
+def _state_url(root: str, url: str) -> str:
+    return url or "sqlite:///" + db_path(root)
+
+
+def _load(store, table: str, columns: str, rows: list[tuple]) -> None:
+    """Rows straight into a table: the interface adds them one event at a time."""
+    if store.url.startswith("postgres"):
+        with store.conn.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ",".join("?" * len(columns.split(",")))
+        store.conn.executemany(f"INSERT INTO {table}({columns}) VALUES ({marks})", rows)
+
+
+def build(root: str, n: int, seed: int = 1, url: str = "") -> None:
     rng = random.Random(seed)
     spool = Spool(root)
     spool.ensure()
-    store = open_state("sqlite:///" + db_path(root))
-    conn = store.conn  # a million rows straight into SQLite: the interface adds them one event at a time
-    conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("PRAGMA cache_size = -200000")
+    store = open_state(_state_url(root, url))
+    conn = store.conn
+    sqlite = not store.url.startswith("postgres")
+    if sqlite:
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA cache_size = -200000")
+    else:  # one database serves each size in turn
+        conn.execute("TRUNCATE addresses, events, soft_counters, sendlog, suppressions, callbacks, notice_intents,"
+                     " tokens_used")
     addresses, events, soft, sends = [], [], {}, []
     for i in range(n):
         address = f"user{i:07d}@example{i % 997}.org"
@@ -84,18 +108,17 @@ def build(root: str, n: int, seed: int = 1) -> None:
         sends.append((f"h{i:07d}", address, f"<m{i}@shop.example>", None, None, "app@shop.example", None,
                       NOW - rng.uniform(0, 31) * DAY))
     conn.execute("BEGIN")
-    conn.executemany("INSERT INTO addresses(address, user_id, hard_bounces, soft_bounces, disabled, disabled_at,"
-                     " first_bounce, last_bounce, last_sent, quiet_since, notices_sent, last_notice)"
-                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", addresses)
-    conn.executemany("INSERT INTO events(dsn_key, address, user_id, package_id, sending_domain, reason, status,"
-                     " hard, time, message_id, bounce_file, soft_pending) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", events)
-    conn.executemany("INSERT INTO soft_counters VALUES (?, ?, ?, ?)",
-                     [(a, d, c, t) for (a, d), (c, t) in soft.items()])
-    conn.executemany("INSERT INTO sendlog VALUES (?, ?, ?, ?, ?, ?, ?, ?)", sends)
-    conn.executemany("INSERT INTO suppressions(address, scope, reason, origin, since) VALUES (?, '', 'bounce',"
-                     " 'bounce-sweep', ?)", [(a[0], a[5]) for a in addresses if a[4]])
+    _load(store, "addresses", "address, user_id, hard_bounces, soft_bounces, disabled, disabled_at,"
+          " first_bounce, last_bounce, last_sent, quiet_since, notices_sent, last_notice", addresses)
+    _load(store, "events", "dsn_key, address, user_id, package_id, sending_domain, reason, status,"
+          " hard, time, message_id, bounce_file, soft_pending", events)
+    _load(store, "soft_counters", "address, sending_domain, count, last_soft",
+          [(a, d, c, t) for (a, d), (c, t) in soft.items()])
+    _load(store, "sendlog", "hash, recipient, message_id, user_id, package_id, sender, queue_id, time", sends)
+    _load(store, "suppressions", "address, scope, reason, origin, since",
+          [(a[0], "", "bounce", "bounce-sweep", a[5]) for a in addresses if a[4]])
     conn.execute("COMMIT")
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)" if sqlite else "ANALYZE")
     conn.close()
     for i in range(n // 50):  # a week of sent messages, an eighth of them just past retention
         done = NOW - rng.uniform(0, 8) * DAY
@@ -104,7 +127,7 @@ def build(root: str, n: int, seed: int = 1) -> None:
         spool.write("sent", envelope, b"Subject: x\n\nhello\n", sync=False)
 
 
-def child(root: str) -> None:
+def child(root: str, url: str = "") -> None:
     """Run one sweep and report on stdout: seconds, peak RSS, summary, per-step times."""
     from mailtools.bounces.sweep import sweep
     from mailtools.config import parse_config
@@ -118,8 +141,8 @@ def child(root: str) -> None:
     logging.getLogger("mailtools").addHandler(Capture())
     logging.getLogger("mailtools").setLevel(logging.DEBUG)
     os.environ["MAILTOOLS_NOW"] = str(NOW)
-    config = parse_config({"spool": root, "bounce": {"domain": "bounces.example.org",
-                                                     "reenable_url": "https://example.org/r?t={token}"}})
+    config = parse_config({"spool": root, "database": {"url": url},
+                           "bounce": {"domain": "bounces.example.org", "reenable_url": "https://example.org/r?t={token}"}})
     started = time.perf_counter()
     summary = sweep(config, Spool(root), NOW)
     seconds = time.perf_counter() - started
@@ -136,13 +159,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--keep", metavar="DIR", help="build the spools under DIR and keep them")
+    parser.add_argument("--url", default="", help="a PostgreSQL database (empty, initialised) instead of SQLite")
     parser.add_argument("--child", metavar="SPOOL", help=argparse.SUPPRESS)
     parser.add_argument("--build", nargs=2, metavar=("SPOOL", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(args.child)
+        return child(args.child, args.url)
     if args.build:
-        return build(args.build[0], int(args.build[1]))
+        return build(args.build[0], int(args.build[1]), url=args.url)
     print("command: python bench/bench_sweep.py --sizes " + args.sizes)
     base = args.keep or tempfile.mkdtemp(prefix="bench-sweep-")
     rows = []
@@ -152,9 +176,10 @@ def main() -> None:
             started = time.perf_counter()
             # Built in a child too: Linux carries a parent's RSS high-water mark into a
             # forked child's ru_maxrss, so this process must stay small.
-            subprocess.run([sys.executable, os.path.abspath(__file__), "--build", root, str(n)], check=True)
+            subprocess.run([sys.executable, os.path.abspath(__file__), "--build", root, str(n), "--url", args.url],
+                           check=True)
             built = time.perf_counter() - started
-            done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", root],
+            done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", root, "--url", args.url],
                                   capture_output=True, text=True, check=True)
             result = json.loads(done.stdout)
             rows.append((n, built, result))

@@ -67,11 +67,11 @@ def peak_rss_kb(argv: list[str], env: dict) -> tuple[int, float, str]:
     return int(done.stderr.strip().splitlines()[-1]), seconds, done.stdout
 
 
-def one(count: int, sink_port: int) -> dict:
+def one(count: int, sink_port: int, extra: str = "") -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-memory-", dir="/var/tmp") as tmp:
         spool = Path(tmp) / "spool"
         built = build_queue(spool, count)
-        config = common.write_config(Path(tmp) / "mailtools.toml", spool, sink_port)
+        config = common.write_config(Path(tmp) / "mailtools.toml", spool, sink_port, extra)
         load = common.load()
         kb, seconds, out = peak_rss_kb([common.command("mq-flush"), "--config", str(config), "--json"],
                                        common.user_env())

@@ -10,6 +10,7 @@ Sections (each also runs alone: see the module named):
   dkim     bench/dkim_sign.py  ms per signature, RSA-2048 and ed25519
   classifier bench/classifier.py  bounce judgement on ../shared/corpora (issue 11), when it exists
   metrics  bench/bench_metrics.py  mailtools-metrics on 100,000 queued and 1M tracked addresses
+  backends bench/backends.py   SQLite and PostgreSQL side by side: drain, 3 hosts, pipe, 1M sweep, memory
 
 The Postfix comparisons need root (Postfix is installed if missing; they use the e2e
 suite's own Postfix instance and lock, never the machine's Postfix); without root they are
@@ -33,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
 
-SECTIONS = ("drain", "percall", "bounces", "memory", "dkim", "classifier", "metrics")
+SECTIONS = ("drain", "percall", "bounces", "memory", "dkim", "classifier", "metrics", "backends")
 SWEEP = common.REPO / "bench" / "bench_sweep.py"
 METRICS = common.REPO / "bench" / "bench_metrics.py"
 METRICS_GOAL = 1.0  # seconds: a scrape every minute must be a small part of it
@@ -160,6 +161,10 @@ def run_section(name: str, quick: bool) -> list[dict]:
         return classifier.measure(quick)
     if name == "metrics":
         return metrics(quick)
+    if name == "backends":
+        import backends
+
+        return backends.measure(quick)
     raise ValueError(name)
 
 
@@ -197,7 +202,7 @@ def main() -> int:
     info = common.machine()
     print(f"machine: {info['nproc']} CPU ({info['cpu']}), {info['mem_total_mb']} MB, Linux {info['kernel']}, "
           f"Python {info['python']}, Postfix {info['postfix']}, load {info['loadavg_at_start']}", flush=True)
-    if any(s in wanted for s in ("drain", "percall", "memory")):
+    if any(s in wanted for s in ("drain", "percall", "memory", "backends")):
         try:
             common.ensure_postfix()  # smtp-sink ships with it
         except common.Skipped as exc:

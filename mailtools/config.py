@@ -116,6 +116,7 @@ class Config(Record):
     spool: str = DEFAULT_SPOOL
     send_immediately: bool = False
     myorigin: str = ""  # the domain bare names get; default the host's FQDN (mailtools.outbound.origin)
+    secret_file: str = ""  # "" means <spool>/secret; hosts sharing a database share one (DESIGN "Bounce addresses")
     transport: Transport = Factory(Transport)
     retry: Retry = Factory(Retry)
     bounce: Bounce = Factory(Bounce)

@@ -53,6 +53,15 @@ class ConfigError(MailtoolsError):
     exit_code = EX_CONFIG
 
 
+class SweepElsewhere(MailtoolsError):
+    """Another bounce-sweep holds the lock (here or on another host sharing the database): nothing to do.
+
+    Exit 0, not 75: the day's sweep is being done, and cron should not mail an error.
+    """
+
+    exit_code = EX_OK
+
+
 class NotFound(DataError):
     """A queue id or address that the spool does not know."""
 

@@ -25,10 +25,11 @@ def command_path(name: str) -> str:
 
 
 def spool_state(spool: Path | str, readonly: bool = False):
-    """The state database of a spool, through the state layer's interface (closes with .close())."""
+    """The state database of a spool (the test's PostgreSQL one when it runs on that), through the
+    state layer's interface (closes with .close())."""
     from mailtools.state import db_path, open_state
 
-    return open_state("sqlite:///" + db_path(str(spool)), readonly=readonly)
+    return open_state(DATABASE_URL or "sqlite:///" + db_path(str(spool)), readonly=readonly)
 
 
 @pytest.fixture
@@ -44,7 +45,8 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 def write_config(path: Path, text: str) -> Path:
-    path.write_text(text)
+    """Write a config; on PostgreSQL (``state_url``) it names the test's database."""
+    path.write_text(text + (database_toml() if "[database]" not in text else ""))
     return path
 
 
@@ -55,7 +57,7 @@ def smtp_config(path: Path, port: int, more: str = "") -> Path:
 
 
 @pytest.fixture
-def config_file(tmp_path: Path, smtp: SmtpServer) -> Path:
+def config_file(tmp_path: Path, smtp: SmtpServer, state_url: str | None) -> Path:
     return smtp_config(tmp_path / "mailtools.toml", smtp.port, """
 timeout = 5
 
@@ -148,3 +150,102 @@ def record_hard_bounce(state, config, address: str = "ann+x/y@example.org", key:
     event = BounceEvent(address, "42", "7", WEBHOOK_DOMAIN, "userunknown", "5.1.1", True, when or time.time(),
                         "<m1@shop.example>", key, "/spool/bounces/processed/x")
     assert record_bounce(state, event, config)
+
+
+# -- the state database: every backend-aware test runs on SQLite and on PostgreSQL --------------------
+#
+# A test that uses ``state_url`` (directly, through ``config_file``/``cli``, or a module's
+# ``pytestmark = pytest.mark.usefixtures("state_url")``) in a module that says
+# ``BACKENDS = BOTH_BACKENDS`` runs once per backend: the param is ``backend``. (Other
+# modules stay on SQLite: the whole suite twice would not fit make test's budget; a test
+# can say ``@pytest.mark.backends("sqlite")``.) On PostgreSQL it gets a fresh database of
+# one cluster that the session starts
+# (tests/pgcluster.py: initdb into a temporary directory, its own port; stopped at the end), and
+# every config written with ``write_config`` points at it. ``--backends=sqlite`` runs SQLite only.
+
+from pgcluster import PgCluster  # noqa: E402
+
+BOTH_BACKENDS = ("sqlite", "postgresql")
+DATABASE_URL: str | None = None  # the current test's PostgreSQL database, for write_config and spool_state
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--backends", default=",".join(BOTH_BACKENDS),
+                     help="state backends the modules with BACKENDS = BOTH_BACKENDS run on (default both)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "backends(*names): the state backends this test runs on")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        wanted = [b for b in metafunc.config.getoption("--backends").split(",") if b]
+        marker = metafunc.definition.get_closest_marker("backends")
+        names = marker.args if marker else getattr(metafunc.module, "BACKENDS", ("sqlite",))
+        chosen = [b for b in names if b in wanted]
+        metafunc.parametrize("backend", chosen, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """One throw-away cluster for the session, with a template database that has the schema."""
+    cluster = PgCluster().init()
+    try:
+        cluster.start()
+        from mailtools.state import open_state
+
+        template = cluster.createdb("mailtools_template")
+        open_state(template).close()
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+def pg_admin(cluster: PgCluster, sql: str) -> None:
+    """One statement as the superuser, outside a transaction (CREATE/DROP DATABASE)."""
+    import psycopg
+
+    with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+_databases = iter(range(1, 1 << 30))
+
+
+@pytest.fixture
+def pg_database(pg_cluster: PgCluster) -> Iterator[str]:
+    """A fresh database with the schema (a copy of the template), dropped after the test."""
+    name = f"t{next(_databases)}_{os.getpid()}"
+    pg_admin(pg_cluster, f"CREATE DATABASE {name} TEMPLATE mailtools_template")
+    yield pg_cluster.url(name)
+    pg_admin(pg_cluster, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def state_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None on SQLite (each spool's own file); on PostgreSQL the url every config of the test names."""
+    global DATABASE_URL
+    if backend == "sqlite":
+        yield None
+        return
+    DATABASE_URL = request.getfixturevalue("pg_database")
+    try:
+        yield DATABASE_URL
+    finally:
+        DATABASE_URL = None
+
+
+def database_toml() -> str:
+    """The [database] table of the current test's configs ("" on SQLite)."""
+    return f'\n[database]\nurl = "{DATABASE_URL}"\n' if DATABASE_URL else ""
+
+
+def database_table() -> dict:
+    """The same as a parse_config table: {"database": {"url": ...}} on PostgreSQL, else {}."""
+    return {"database": {"url": DATABASE_URL}} if DATABASE_URL else {}

@@ -178,17 +178,19 @@ def test_bad_config_key_exits_78(admin: Admin) -> None:
     assert done.returncode == 78 and b"max_bounce_cuont" in done.stderr
 
 
-def test_sweep_holding_the_lock_makes_another_exit_75(admin: Admin) -> None:
+def test_sweep_holding_the_lock_makes_another_exit_0_saying_where(admin: Admin) -> None:
     admin.bounces("a@example.org", 1)
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; sys.path.insert(0, sys.argv[1])\n"
-        "from mailtools.bounces.sweep import sweep_lock\nfrom mailtools.outbound.spool import Spool\n"
-        "with sweep_lock(Spool(sys.argv[2])):\n    print('locked', flush=True); time.sleep(30)\n"),
+        "from mailtools.bounces.sweep import sweep_lock\nfrom mailtools.config import parse_config\n"
+        "from mailtools.state import open_state\n"
+        "with sweep_lock(open_state(parse_config({'spool': sys.argv[2]})), 1.0):\n"
+        "    print('locked', flush=True); time.sleep(30)\n"),
         str(ROOT), str(admin.spool)], stdout=subprocess.PIPE)
     try:
         assert holder.stdout.readline() == b"locked\n"
         done = admin("bounce-sweep")
-        assert done.returncode == 75 and b"another bounce-sweep" in done.stderr
+        assert done.returncode == 0 and f"pid {holder.pid}".encode() in done.stderr, done.stderr
     finally:
         holder.kill()
         holder.wait()

@@ -6,13 +6,16 @@ import json
 import os
 
 import pytest
+from conftest import BOTH_BACKENDS
 from test_ingest_support import POSTFIX, TestSpool, make_dsn, run_cli
 
 from mailtools.cli.bounce_ingest import _pipe_options
 
+BACKENDS = BOTH_BACKENDS
+
 
 @pytest.fixture
-def spool(tmp_path):
+def spool(tmp_path, state_url):
     return TestSpool(tmp_path / "spool")
 
 

@@ -7,13 +7,15 @@ import subprocess
 import time
 
 import pytest
-from conftest import Cli, command_path, message, smtp_config, spool_state, write_config
+from conftest import BOTH_BACKENDS, Cli, command_path, message, smtp_config, spool_state, write_config
 from smtpserver import SmtpServer
 
 from mailtools.outbound import verp
 from mailtools.secret import load_secret
 
 T0 = 1_800_000_000
+BACKENDS = BOTH_BACKENDS
+pytestmark = pytest.mark.usefixtures("state_url")  # every test here on SQLite and on PostgreSQL
 
 
 def send(cli: Cli, *rcpts: str, sender: str = "app@example.org", now: float = T0, extra=()) -> str:
@@ -193,9 +195,9 @@ def test_disabled_recipient_is_suppressed_and_others_delivered(cli, smtp, spool_
     assert dropped[0]["last_error"].startswith("suppressed")
     assert ("repeated hard bounces" if reason == "bounce" else "suppressed: manual") in dropped[0]["last_error"]
     assert [m.rcpt_tos for m in smtp.messages] == [["good@example.net"]]
-    # SQLite-specific look inside: last_sent is not part of what bounce-status shows.
-    last_sent = db.conn.execute("SELECT last_sent FROM addresses WHERE address='good@example.net'").fetchone()
-    assert last_sent == (T0,)
+    # A look inside through the backend's SQL: last_sent is not part of what bounce-status shows.
+    last_sent = db.execute("SELECT last_sent FROM addresses WHERE address = ?", ("good@example.net",)).fetchone()
+    assert tuple(last_sent) == (T0,)
 
 
 def test_sendmail_transport_passes_verp_and_recipient_after_dashdash(tmp_path, spool_dir):

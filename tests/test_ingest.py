@@ -10,12 +10,14 @@ import sys
 import time
 
 import pytest
-from conftest import spool_state
+from conftest import BOTH_BACKENDS, spool_state, write_config
 from test_ingest_support import DATA, TestSpool, make_dsn, run_pipe
+
+BACKENDS = BOTH_BACKENDS
 
 
 @pytest.fixture
-def spool(tmp_path):
+def spool(tmp_path, state_url):
     return TestSpool(tmp_path / "spool")
 
 
@@ -170,7 +172,7 @@ def test_on_bounce_callback_runs_from_the_pipe(spool, tmp_path):
     out = tmp_path / "called"
     hook.write_text(f'#!/bin/sh\ncat > "{out}.$1"\n')
     hook.chmod(0o755)
-    spool.config.write_text(f'spool = "{spool.root}"\n[packages.7]\non_bounce = "{hook}"\n')
+    write_config(spool.config, f'spool = "{spool.root}"\n[packages.7]\non_bounce = "{hook}"\n')
     sent = spool.send("nosuchuser@remote.test", package_id="7")
     proc = run_pipe(spool, make_dsn("bounce_userunknown.eml", sent), sent.address)
     assert proc.returncode == 0, proc.stderr
@@ -179,7 +181,7 @@ def test_on_bounce_callback_runs_from_the_pipe(spool, tmp_path):
 
 
 def test_failing_callback_never_changes_the_exit(spool, tmp_path):
-    spool.config.write_text(f'spool = "{spool.root}"\n[packages.7]\non_bounce = "/bin/false"\n')
+    write_config(spool.config, f'spool = "{spool.root}"\n[packages.7]\non_bounce = "/bin/false"\n')
     sent = spool.send("nosuchuser@remote.test", package_id="7")
     proc = run_pipe(spool, make_dsn("bounce_userunknown.eml", sent), sent.address)
     assert proc.returncode == 0

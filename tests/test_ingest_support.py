@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import spool_state
+from conftest import write_config
 
-from mailtools import state
+from mailtools.config import load_config
+from mailtools.errors import TempFailure
 from mailtools.outbound import verp
 from mailtools.secret import load_secret
-from mailtools.state.base import SendRecord
+from mailtools.state import open_state
+from mailtools.state.base import SendRecord, StateStore
 
 REPO = Path(__file__).resolve().parents[1]
 POSTFIX = REPO / "tests" / "data" / "bounces" / "postfix"
@@ -49,29 +50,31 @@ class TestSpool:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         self.secret = load_secret(str(root))
-        self.config = root.parent / f"{root.name}.toml"
-        self.config.write_text(f'spool = "{root}"\n')
+        self.config = write_config(root.parent / f"{root.name}.toml", f'spool = "{root}"\n')
 
     def send(self, recipient: str, user_id: str = "42", package_id: str = "7",
              message_id: str | None = None, sender: str = "app@example.org") -> Sent:
         message_id = message_id or f"<{uuid.uuid4().hex}@example.org>"
         address = verp.make(self.secret, PREFIX, DOMAIN, user_id, package_id, message_id, recipient)
-        db = spool_state(self.root)
+        db = self.state()
         db.add_sends([SendRecord(address.hash, recipient, message_id, user_id, package_id, sender, "Q1", 1.0)])
         db.close()
         return Sent(address.address, recipient, message_id, user_id, package_id)
 
+    def state(self, readonly: bool = False) -> StateStore:
+        """The database this spool's config names (its own SQLite file, or a PostgreSQL one)."""
+        return open_state(load_config(str(self.config)), readonly=readonly)
+
     def query(self, sql: str, *args: object) -> list[tuple]:
-        path = state.db_path(str(self.root))
-        if not os.path.exists(path):
-            return []
-        conn = sqlite3.connect(path)
+        """Rows of ``sql`` (``?`` placeholders) on whichever backend the test runs, through the state layer."""
         try:
-            return conn.execute(sql, args).fetchall()
-        except sqlite3.OperationalError:  # the table is made on the first bounce
+            db = self.state(readonly=True)
+        except TempFailure:  # no database yet: nothing was recorded
             return []
+        try:
+            return [tuple(row) for row in db.execute(sql, args).fetchall()]
         finally:
-            conn.close()
+            db.close()
 
     def counts(self, address: str) -> tuple[int, int] | None:
         rows = self.query("SELECT hard_bounces, soft_bounces FROM addresses WHERE address = ?", address.lower())

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import BOTH_BACKENDS, database_table
 
 from mailtools.bounces.records import BounceEvent, address_status, enable_addresses, record_bounce
 from mailtools.config import Config, parse_config
@@ -26,8 +27,12 @@ def event(address: str = "a@example.org", key: str = "k1", hard: bool = True, at
                        hard=hard, time=at, message_id="<m1@shop.example>", dsn_key=key, bounce_file=None)
 
 
+BACKENDS = BOTH_BACKENDS
+pytestmark = pytest.mark.usefixtures("state_url")  # every test here on SQLite and on PostgreSQL
+
+
 def configured(tmp_path: Path, **more: object) -> Config:
-    return parse_config({"spool": str(tmp_path / "spool"), **more})
+    return parse_config({"spool": str(tmp_path / "spool"), **database_table(), **more})
 
 
 @pytest.fixture
@@ -68,6 +73,7 @@ def test_unknown_address_has_no_status(conn, config) -> None:
     assert address_status(config, None) == []
 
 
+@pytest.mark.backends("sqlite")  # a server always exists; its missing tables are test_postgres.py's
 def test_status_of_a_spool_without_database_is_an_error_naming_it(config) -> None:
     with pytest.raises(TempFailure, match="state.sqlite"):
         address_status(config, None)
@@ -122,8 +128,8 @@ WORKER = textwrap.dedent("""
     from mailtools.bounces.records import BounceEvent, record_bounce
     from mailtools.config import parse_config
     from mailtools.state import open_state
-    spool, key, start = sys.argv[2], sys.argv[3], float(sys.argv[4])
-    config = parse_config({"spool": spool})
+    spool, key, start, url = sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5]
+    config = parse_config({"spool": spool, "database": {"url": url}})
     db = open_state(config)
     while time.time() < start:   # all start together, to make them collide
         time.sleep(0.001)
@@ -132,10 +138,11 @@ WORKER = textwrap.dedent("""
 """)
 
 
-def _crowd(spool: str, keys: list[str]) -> None:
-    open_state(parse_config({"spool": spool})).close()  # create the database first, as a real spool has one
+def _crowd(config: Config, keys: list[str]) -> None:
+    open_state(config).close()  # create the database first, as a real spool has one
     start = time.time() + 2.0
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(ROOT), spool, key, str(start)],
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(ROOT), config.spool, key, str(start),
+                               config.database.url],
                               stderr=subprocess.PIPE) for key in keys]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
@@ -144,7 +151,7 @@ def _crowd(spool: str, keys: list[str]) -> None:
 
 def test_forty_concurrent_processes_on_one_address_count_forty(tmp_path: Path) -> None:
     config = configured(tmp_path)
-    _crowd(config.spool, [f"dsn-{i}" for i in range(40)])
+    _crowd(config, [f"dsn-{i}" for i in range(40)])
     [row] = address_status(config, ["crowd@example.org"])
     assert row.hard_bounces == 40
     db = open_state(config, readonly=True)
@@ -153,6 +160,6 @@ def test_forty_concurrent_processes_on_one_address_count_forty(tmp_path: Path) -
 
 def test_concurrent_redeliveries_of_one_bounce_count_once(tmp_path: Path) -> None:
     config = configured(tmp_path)
-    _crowd(config.spool, ["same-dsn"] * 12)
+    _crowd(config, ["same-dsn"] * 12)
     [row] = address_status(config, ["crowd@example.org"])
     assert row.hard_bounces == 1

@@ -21,13 +21,12 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from conftest import command_path
+from conftest import command_path, spool_state
 from test_ingest_support import REPO, TestSpool, make_dsn, postfix_env, run_cli
 
 from mailtools.bounces.store import split_envelope
@@ -279,9 +278,9 @@ def test_sqlite_survives_a_killed_writer(tmp_path):
     """A pipe killed inside its transaction leaves the database consistent (WAL rollback)."""
     spool = TestSpool(tmp_path / "spool")
     sent = spool.send("a@remote.test")
-    conn = sqlite3.connect(spool.root / "db" / "state.sqlite")
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    conn.close()
+    db = spool_state(spool.root)  # SQLite's own guarantee (PostgreSQL's: test_postgres.py)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
     procs = []
     for _ in range(6):
         raw = b"From MAILER-DAEMON  Sun Nov 22 03:08:46 2026\n" + make_dsn("bounce_userunknown.eml", sent)

@@ -1,7 +1,9 @@
-"""The state layer's interface, tested through StateStore only (a PostgreSQL backend joins ``store``'s params).
+"""The state layer's interface, tested through StateStore only, on SQLite and on PostgreSQL
+(``store`` takes conftest's ``backend`` param).
 
 The SQLite-only parts (migrating files made by earlier versions, read-only
-opening, a damaged file) are at the end.
+opening, a damaged file) are at the end; PostgreSQL's own (a server down, a
+connection dropped) are in test_postgres.py.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import BOTH_BACKENDS
 
 from mailtools.errors import ConfigError, DataError, TempFailure
 from mailtools.state import db_path, open_state
@@ -24,9 +27,12 @@ T0 = 1_700_000_000.0
 DAY = 86400.0
 
 
-@pytest.fixture(params=["sqlite"])
-def store(request, tmp_path: Path):
-    db = open_state("sqlite:///" + db_path(str(tmp_path / "spool")))
+BACKENDS = BOTH_BACKENDS
+
+
+@pytest.fixture
+def store(state_url: str | None, tmp_path: Path):
+    db = open_state(state_url or "sqlite:///" + db_path(str(tmp_path / "spool")))
     yield db
     db.close()
 
@@ -337,7 +343,7 @@ def test_a_locked_database_is_a_temporary_failure(tmp_path: Path, monkeypatch) -
     assert store.suppress("a@example.org", "manual", "test", T0)
 
 
-@pytest.mark.parametrize("url", ["mysql://x/y", "sqlite://relative.sqlite", "postgresql://db.example/mailtools"])
+@pytest.mark.parametrize("url", ["mysql://x/y", "sqlite://relative.sqlite"])
 def test_database_urls_this_version_cannot_open_are_config_errors(url: str) -> None:
     with pytest.raises(ConfigError, match="database.url") as raised:
         open_state(url)

@@ -12,13 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import BOTH_BACKENDS, database_table, write_config
 
 from mailtools.bounces import notices
 from mailtools.bounces.records import BounceEvent, address_status, record_bounce
 from mailtools.bounces.sweep import sweep, sweep_lock
 from mailtools.bounces.tokens import check_token
 from mailtools.config import parse_config
-from mailtools.errors import TempFailure
+from mailtools.errors import SweepElsewhere, TempFailure
 from mailtools.outbound.envelope import Envelope, Recipient
 from mailtools.outbound.spool import Spool
 from mailtools.secret import load_secret
@@ -28,6 +29,12 @@ from mailtools.state.base import SendRecord, StateStore
 ROOT = Path(__file__).resolve().parent.parent
 DAY = 86400.0
 T0 = 1_700_000_000.0  # 2023-11-14 22:13 UTC
+BACKENDS = BOTH_BACKENDS
+pytestmark = pytest.mark.usefixtures("state_url")  # every test here on SQLite and on PostgreSQL
+
+
+def _config(root: str, **more) -> object:
+    return parse_config({"spool": root, **database_table(), **more})
 
 
 class World:
@@ -36,8 +43,8 @@ class World:
     def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch, **bounce) -> None:
         self.spool = Spool(str(root / "spool"))
         self.spool.ensure()
-        self.config = parse_config({"spool": self.spool.root, "bounce": {
-            "domain": "bounces.example.org", "reenable_url": "https://example.org/reenable?t={token}", **bounce}})
+        self.config = _config(self.spool.root, bounce={
+            "domain": "bounces.example.org", "reenable_url": "https://example.org/reenable?t={token}", **bounce})
         self.conn = open_state(self.config)
         self.monkeypatch = monkeypatch
         self.keys = 0
@@ -289,20 +296,46 @@ def test_on_disable_hook_runs_from_the_sweep(world: World, tmp_path: Path) -> No
     script = tmp_path / "on_disable.sh"
     script.write_text(f'#!/bin/sh\necho "$1" >> "{log}"\ncat > /dev/null\n')
     script.chmod(0o755)
-    world.config = parse_config({"spool": world.spool.root, "bounce": {"domain": "bounces.example.org"},
-                                 "packages": {"7": {"on_disable": str(script)}}})
+    world.config = _config(world.spool.root, bounce={"domain": "bounces.example.org"},
+                           packages={"7": {"on_disable": str(script)}})
     for i in range(11):
         world.bounce("a@example.org", T0 + i)
     world.sweep(T0 + 100)
     assert log.read_text() == "a@example.org\n"
 
 
-def test_a_second_sweep_waits_for_the_lock(world: World) -> None:
-    with sweep_lock(world.spool):
-        with pytest.raises(TempFailure, match="another bounce-sweep"):
+def test_a_second_sweep_finds_the_lock_taken_and_says_where_the_sweep_runs(world: World) -> None:
+    other = open_state(world.config)  # another host's sweep: its own connection, its own lock
+    try:
+        with sweep_lock(other, T0 - 60):
+            with pytest.raises(SweepElsewhere, match=f"runs on {os.uname().nodename} .pid {os.getpid()}") as held:
+                world.sweep(T0)
+            assert held.value.exit_code == 0
+            assert world.conn.sweeper() == (os.uname().nodename, os.getpid(), T0 - 60)
+        assert world.sweep(T0)["disabled"] == 0  # released: the next sweep runs
+    finally:
+        other.close()
+
+
+def test_a_dead_sweepers_lock_is_released(world: World, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "holder.toml", f'spool = "{world.spool.root}"\n')
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; sys.path.insert(0, sys.argv[1])\n"
+        "from mailtools.bounces.sweep import sweep_lock\nfrom mailtools.config import load_config\n"
+        "from mailtools.state import open_state\n"
+        "with sweep_lock(open_state(load_config(sys.argv[2])), 1.0):\n"
+        "    print('locked', flush=True); time.sleep(60)\n"), str(ROOT), str(config)], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline() == b"locked\n"
+        with pytest.raises(SweepElsewhere, match=f"pid {holder.pid}"):
             world.sweep(T0)
+    finally:
+        holder.kill()  # SIGKILL: no chance to unlock; the kernel or the server frees it
+        holder.wait()
+    assert world.sweep(T0)["disabled"] == 0
 
 
+@pytest.mark.backends("sqlite")  # EXPLAIN QUERY PLAN is SQLite's
 def test_rules_use_the_indexes(world: World) -> None:
     plans = {
         "forget": "SELECT address FROM addresses WHERE last_bounce IS NOT NULL AND quiet_since <= 1"
@@ -320,23 +353,21 @@ def test_rules_use_the_indexes(world: World) -> None:
 
 
 def _dump(db: StateStore) -> dict:
-    """Every row of every table (SQLite's look inside: a dry run must change none of them)."""
+    """Every row of every table (a look inside through the backend's own SQL: a dry run must change none)."""
     tables = ("addresses", "events", "soft_counters", "callbacks", "tokens_used", "suppressions", "sendlog")
-    return {t: sorted(db.conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+    return {t: sorted([tuple(r) for r in db.execute(f"SELECT * FROM {t}").fetchall()], key=repr) for t in tables}
 
 
 # -- killed half way -------------------------------------------------------------------------------
 
 def _populate(spool: Spool, count: int) -> None:
-    config = parse_config({"spool": spool.root})
+    config = _config(spool.root)
     conn = open_state(config)
     record_bounce(conn, BounceEvent("x@example.org", None, None, None, "userunknown", None, True, T0, None, "k", None),
                   config)
-    with conn.conn:  # a bulk load straight into SQLite: the interface adds one bounce at a time
-        conn.conn.execute("BEGIN")
-        conn.conn.executemany(
-            "INSERT INTO addresses(address, hard_bounces, first_bounce, last_bounce) VALUES (?, 11, ?, ?)",
-            [(f"user{i:05d}@example.org", T0, T0) for i in range(count)])
+    # A bulk load (what mailtools-db copy uses): the interface adds one bounce at a time.
+    conn.insert_missing("addresses", ["address", "hard_bounces", "first_bounce", "last_bounce"],
+                        [(f"user{i:05d}@example.org", 11, T0, T0) for i in range(count)])
     conn.close()
     for _ in range(200):
         _queue_file(spool, "sent", T0 - 10 * DAY)
@@ -344,7 +375,7 @@ def _populate(spool: Spool, count: int) -> None:
 
 def _run_sweep(spool: Spool, at: float, kill_at: int | None = None) -> subprocess.CompletedProcess | None:
     """Run bounce-sweep; with ``kill_at``, SIGKILL it once that many notices are in the spool."""
-    env = dict(os.environ, MAILTOOLS_NOW=str(at), MAILTOOLS_SPOOL=spool.root, MAILTOOLS_CONFIG="/dev/null",
+    env = dict(os.environ, MAILTOOLS_NOW=str(at), MAILTOOLS_SPOOL=spool.root, MAILTOOLS_CONFIG=_config_file(spool),
                PYTHONPATH=str(ROOT))
     argv = [sys.executable, "-m", "mailtools.cli.bounce_sweep", "--json", "-v"]
     if kill_at is None:
@@ -359,12 +390,18 @@ def _run_sweep(spool: Spool, at: float, kill_at: int | None = None) -> subproces
     return None
 
 
+def _config_file(spool: Spool) -> str:
+    """The commands' config: empty on SQLite, the test's database on PostgreSQL."""
+    return str(write_config(Path(spool.root).parent / "sweep.toml", ""))
+
+
 def _check_finished(spool: Spool, count: int) -> None:
-    conn = open_state(parse_config({"spool": spool.root})).conn
+    conn = open_state(_config(spool.root))
     rows = conn.execute("SELECT disabled, notices_sent, count(*) FROM addresses WHERE address LIKE 'user%'"
                         " GROUP BY 1, 2").fetchall()
-    assert rows == [(1, 1, count)]
-    assert conn.execute("SELECT count(*) FROM notice_intents").fetchone()[0] == 0
+    assert [tuple(r) for r in rows] == [(1, 1, count)]
+    assert conn.notice_intents() == []
+    conn.close()
     recipients = [spool.load(spool.path("queued", n)).envelope.recipients[0].address for n in spool.names("queued")]
     assert len(recipients) == len(set(recipients)) == count  # exactly one notice each, none twice
     assert spool.names("sent") == []
@@ -392,7 +429,7 @@ def test_killed_again_and_again_at_random_moments(tmp_path: Path) -> None:
     rng = random.Random(4)
     for _ in range(6):
         env = dict(os.environ, MAILTOOLS_NOW=str(T0 + 100), MAILTOOLS_SPOOL=spool.root,
-                   MAILTOOLS_CONFIG="/dev/null", PYTHONPATH=str(ROOT))
+                   MAILTOOLS_CONFIG=_config_file(spool), PYTHONPATH=str(ROOT))
         proc = subprocess.Popen([sys.executable, "-m", "mailtools.cli.bounce_sweep"], env=env, cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.05, 0.5))

@@ -110,7 +110,7 @@ def notify(state: StateStore, config: Config, spool: Spool, now: float, dry_run:
     due = state.notices_due(*due_args)
     if not due:
         return counted
-    secret = load_secret(spool.root)
+    secret = load_secret(spool.root, secret_file=config.secret_file)
     expires = now + policy.token_days * DAY
     started = time.monotonic()
     sent = 0

@@ -97,7 +97,8 @@ def open_ingester(config: Any, store: BounceStore) -> Any:
     # No secret at all: nothing was ever sent from this spool, so no bounce
     # can verify (all go to unrecognized). An unreadable one is an error:
     # the bounce stays in incoming/ for a retry.
-    secret = load_secret(config.spool, create=False) if os.path.exists(secret_path(config.spool)) else None
+    path = secret_path(config.spool, config.secret_file)
+    secret = load_secret(config.spool, create=False, secret_file=config.secret_file) if os.path.exists(path) else None
     return Ingester(config, state, secret, store)
 
 

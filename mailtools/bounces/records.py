@@ -100,6 +100,6 @@ def enable_by_token(config: Config, token: str, now: float) -> EnableResult:
     from ..secret import load_secret
     from . import tokens
 
-    checked = tokens.check_token(load_secret(config.spool, create=False), token, now)
+    checked = tokens.check_token(load_secret(config.spool, create=False, secret_file=config.secret_file), token, now)
     return _enable_and_run(config, now, lambda state, targets: [state.enable_by_token(
         checked.mac, checked.address, checked.expires, checked.episode, now, targets)])[0]

@@ -4,14 +4,12 @@ Each rule is one transaction of set-based SQL, so a million tracked
 addresses take seconds, and a sweep killed half way leaves every rule either
 done or not begun: the rerun finishes the job. Each rule is also idempotent
 (a second sweep at the same ``now`` changes nothing), because every rule's
-condition is false once its change is made. A lock file in the spool keeps
-two sweeps from running at once.
+condition is false once its change is made. A lock in the state database keeps
+the hosts that share it to one sweep at a time.
 """
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import logging
 import os
 import time
@@ -19,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..config import Config
-from ..errors import TempFailure
+from ..errors import SweepElsewhere
 from ..metrics import LAST_SWEEP
 from ..outbound.envelope import parse_envelope
 from ..outbound.spool import Spool
@@ -29,35 +27,26 @@ from . import callbacks, notices
 
 log = logging.getLogger("mailtools.sweep")
 DAY = 86400.0
+HOST = os.uname().nodename  # who sweeps, in the second sweep's message
 BOUNCE_DIRS = ("processed", "unrecognized")
 @contextmanager
-def sweep_lock(spool: Spool) -> Iterator[None]:
-    """Hold ``db/sweep.lock``; TempFailure (75) if another sweep holds it.
+def sweep_lock(state: StateStore, now: float) -> Iterator[None]:
+    """Hold the sweep lock of the state database; SweepElsewhere (exit 0) while another sweep holds it.
 
-    flock(2): the kernel drops it when the holder dies, even by SIGKILL, so a
-    stale lock never needs cleaning; Linux maps it to a POSIX lock on NFS.
-    Not lockf: a POSIX lock belongs to the process, so a second sweep in the
-    same process (a test, a daemon) would take it again.
+    The lock is in the database, not the spool: hosts that share one
+    PostgreSQL database run one sweep between them (PostgreSQL: a session
+    advisory lock; SQLite: flock on a file beside it). The holder's death
+    releases it, so a stale lock never needs cleaning.
     """
-    path = os.path.join(spool.root, "db", "sweep.lock")
+    holder = state.try_lock_sweep(HOST, os.getpid(), now)
+    if holder is not None:
+        host, pid, since = holder
+        started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(since)) if since else "a while"
+        raise SweepElsewhere(f"the sweep runs on {host} (pid {pid}, since {started}); nothing to do here")
     try:
-        os.makedirs(os.path.dirname(path), mode=0o750, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o640)
-    except OSError as exc:
-        raise TempFailure(f"cannot open the sweep lock {path}: {exc.strerror}") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EACCES, errno.EAGAIN, errno.EWOULDBLOCK):
-                raise TempFailure(f"cannot lock {path}: {exc.strerror}") from None
-            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
-            raise TempFailure(f"another bounce-sweep (pid {holder}) is running; try again later") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
-        os.close(fd)  # closing releases the lock
+        state.unlock_sweep()
 
 
 @contextmanager
@@ -188,9 +177,9 @@ def sweep(config: Config, spool: Spool, now: float, dry_run: bool = False,
 
     Each rule is its own transaction; a dry run shares one that is rolled back.
     """
-    with sweep_lock(spool):
-        state = open_state(config)
-        try:
+    state = open_state(config)
+    try:
+        with sweep_lock(state, now):
             if dry_run:
                 with state.dry_run():
                     return _rules(state, config, spool, now, dry_run)
@@ -199,5 +188,5 @@ def sweep(config: Config, spool: Spool, now: float, dry_run: bool = False,
             ran = callbacks.run_pending(state, config, now, callback_budget)
             log.info("sweep: ran %d callbacks", ran)
             return summary
-        finally:
-            state.close()
+    finally:
+        state.close()

@@ -198,7 +198,8 @@ def print_dry_run(config: Any, sources: list[str], as_json: bool) -> int:
 
     # A dry run on a spool that never sent anything still classifies (nothing verifies).
     state = open_state(config, readonly=True) if exists(config) else None
-    secret = load_secret(config.spool, create=False) if os.path.exists(secret_path(config.spool)) else None
+    path = secret_path(config.spool, config.secret_file)
+    secret = load_secret(config.spool, create=False, secret_file=config.secret_file) if os.path.exists(path) else None
     ingester = Ingester(config, state, secret)
     code = 0
     for source in sources:

@@ -30,7 +30,9 @@ HELP = """Run the daily bounce policy over the spool, in this order:
 Then pending on_bounce/on_disable/on_enable hooks and webhooks are run.
 Each step is one transaction: a sweep that is killed can be run again,
 and a second sweep at the same time changes nothing. Only one sweep runs
-at a time (lock db/sweep.lock); another exits 75.
+at a time, also across hosts that share a PostgreSQL database (a lock in
+the database, freed when its holder dies): another exits 0 at once, saying
+on stderr which host and pid run it.
 
 \b
 Config keys read: [bounce] max_days_to_bounce, soft_threshold,
@@ -54,8 +56,9 @@ delivers what is due (up to 60 s). --json then prints {"replayed": [ids],
 nothing.
 
 --json prints {"reset": n, "disabled": n, "notified": n, "purged": n}
-("purged" counts files and database rows removed). Exit 0, or 75 when
-another sweep holds the lock or the spool cannot be written.
+("purged" counts files and database rows removed). Exit 0 (also when
+another sweep runs), or 75 when the spool or the database cannot be
+written or reached.
 """
 
 

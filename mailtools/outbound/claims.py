@@ -1,9 +1,11 @@
 """Who holds a message: claim names that record host, pid (with its start time) and time.
 
 A worker claims a message by renaming it into ``active/`` under such a name,
-so the claim is as atomic as the rename. A claim whose process is gone (same
-host: the pid is dead, or alive with another start time, i.e. reused) is
-stale at once; one from another host sharing the spool over NFS after a lease.
+so the claim is as atomic as the rename. A claim whose process is gone (the
+pid is dead, or alive with another start time, i.e. reused) is stale at once.
+The spool is local to its host (DESIGN spool rule 4: several hosts share a
+database, never a spool), so the host in the name is for people reading it,
+not a reason to wait for a lease.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ import os
 
 from ..ids import is_valid
 
-CLAIM_LEASE = 15 * 60  # a claim from another host is taken over after this
-HOST = os.uname().nodename.replace("~", "-")
+HOST = os.uname().nodename.replace("~", "-")  # in claim names, for people
 
 
 def _start_time(pid: int) -> str | None:
@@ -71,6 +72,4 @@ class ClaimName:
             return None
 
     def is_stale(self, now: float) -> bool:
-        if self.host != HOST:
-            return now - self.time > CLAIM_LEASE
         return _start_time(self.pid) != self.start

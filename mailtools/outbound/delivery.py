@@ -74,7 +74,7 @@ class Deliverer:
         self.stop = stop or threading.Event()
         self.summary = Summary()
         self.waiting_for_space = 0  # messages not sent because their outcome could not be written
-        self.secret = load_secret(spool.root)
+        self.secret = load_secret(spool.root, secret_file=config.secret_file)
         self.db = open_state(config)
         self.connections = max(1, config.transport.connections)
         self.transports = TransportPool(config)

@@ -23,7 +23,7 @@ from ..errors import DataError, NotFound
 from ..fsutil import ensure_real_dir, fsync_dir, read_file, remove_stale_files, spool_error, unlink_quietly, write_new
 from ..ids import is_valid, new_id
 from . import envelope as env
-from .claims import CLAIM_LEASE, HOST, Claim, ClaimName, claim_name
+from .claims import Claim, ClaimName, claim_name
 
 STATES = ("queued", "active", "deferred", "held", "sent", "dropped")
 DIRS = ("tmp", "maildrop", "intake") + STATES
@@ -289,4 +289,4 @@ def _syncfs(path: str, flags: int = os.O_RDONLY | os.O_DIRECTORY) -> None:
 
 
 # Claims live in mailtools.outbound.claims; these names stay importable from here.
-__all__ = ["STATES", "DIRS", "CLAIM_LEASE", "HOST", "Claim", "ClaimName", "Spool"]
+__all__ = ["STATES", "DIRS", "Claim", "ClaimName", "Spool"]

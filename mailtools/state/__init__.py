@@ -2,7 +2,7 @@
 
 ``open_state(config)`` returns the ``StateStore`` (state/base.py) that
 ``[database] url`` names: ``sqlite:///<path>`` (by default
-``<spool>/db/state.sqlite``) or, later, ``postgresql://...``. Nothing outside
+``<spool>/db/state.sqlite``) or ``postgresql://...`` (several hosts sharing one). Nothing outside
 this package knows which backend it talks to, nor imports its driver.
 """
 
@@ -58,5 +58,7 @@ def open_state(config: Config | str, readonly: bool = False, create: bool = True
 
         return SQLiteState(_sqlite_path(url), readonly=readonly, create=create)
     if url.startswith(("postgresql:", "postgres:")):
-        raise ConfigError("database.url: the PostgreSQL backend is not installed in this version")
+        from .postgres import PostgresState  # psycopg only here: mq-send and a SQLite pipe never load it
+
+        return PostgresState(url, readonly=readonly, create=create)
     raise ConfigError(f"database.url: {url!r} is neither sqlite:///PATH nor postgresql://...")

@@ -1,0 +1,76 @@
+"""What ``mailtools-db`` does: create or upgrade a state database, copy one installation into another.
+
+The copy moves an installation from SQLite to PostgreSQL (or between any
+two urls) with nothing lost: every row of every table in ``sql.COPIED`` whose
+key the target lacks is inserted, one transaction per batch, and nothing
+already there is changed. So it is safe to run again: a rerun after a
+complete copy adds nothing and says so; one after an interrupted copy
+finishes it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..errors import UsageError
+from . import open_state
+from .base import SCHEMA_VERSION
+from .sql import COPIED
+
+
+class SchemaChange(NamedTuple):
+    database: str  # host:port/db or the file: never a password
+    found: int  # the version before (0: there were no tables)
+    version: int  # the version now
+
+
+class TableCopy(NamedTuple):
+    table: str
+    source: int  # rows in the source
+    added: int  # rows the target did not have
+    target: int  # rows in the target afterwards
+
+
+def init(url: str) -> SchemaChange:
+    """Create the tables of ``url`` (the SQLite file too), or upgrade them; an existing current one is left alone."""
+    return _bring_up(url, create=True)
+
+
+def migrate(url: str) -> SchemaChange:
+    """Upgrade the tables of an existing database; one that does not exist is TempFailure (75)."""
+    return _bring_up(url, create=False)
+
+
+def _bring_up(url: str, create: bool) -> SchemaChange:
+    store = open_state(url, create=create)  # opening a writer creates or upgrades the tables
+    try:
+        return SchemaChange(store.where, store.found_version, SCHEMA_VERSION)
+    finally:
+        store.close()
+
+
+def copy(from_url: str, to_url: str, batch: int = 5000) -> list[TableCopy]:
+    """Copy every row the target lacks from ``from_url`` into ``to_url`` (made when missing).
+
+    The source is opened read-only: it may stay in use while it is copied,
+    and a rerun picks up what arrived since. Each table's rows are matched by
+    their key (sql.COPIED): events by their dedupe key, so they are never
+    counted twice, the outbox by its id.
+    """
+    if from_url == to_url:
+        raise UsageError(f"copy: FROM_URL and TO_URL are the same database ({from_url})")
+    source = open_state(from_url, readonly=True)
+    try:
+        target = open_state(to_url, create=True)
+        try:
+            report = []
+            for table, _keys in COPIED:
+                added = 0
+                for columns, rows in source.table_rows(table, batch):
+                    added += target.insert_missing(table, columns, rows)
+                report.append(TableCopy(table, source.count_rows(table), added, target.count_rows(table)))
+            return report
+        finally:
+            target.close()
+    finally:
+        source.close()

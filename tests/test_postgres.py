@@ -1,0 +1,248 @@
+"""PostgreSQL's own failures, with real processes: the server stopped, restarted, a connection cut.
+
+Each test has its own database on a cluster of this module's own (stopping the
+session's cluster would fail other tests), and leaves the cluster running.
+What must hold (DESIGN "Exit codes", issue 13): mq-send queues without a
+database; mq-flush defers and exits 75 without losing a claim or sending twice;
+the pipe never loses a bounce and nothing is counted twice once the server is back.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import Cli, command_path, message, pg_admin, smtp_config
+from pgcluster import PgCluster
+from smtpserver import SmtpServer
+from test_ingest_support import TestSpool, make_dsn, postfix_env, run_pipe
+
+from mailtools.errors import TempFailure
+from mailtools.state import open_state
+
+T0 = 1_800_000_000
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[PgCluster]:
+    cluster = PgCluster().init()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture
+def db_url(cluster: PgCluster) -> Iterator[str]:
+    cluster.start() if not _up(cluster) else None
+    name = f"f{time.monotonic_ns()}"
+    pg_admin(cluster, f"CREATE DATABASE {name}")
+    url = cluster.url(name)
+    open_state(url).close()  # mailtools-db init
+    yield url
+    if not _up(cluster):
+        cluster.start()
+    pg_admin(cluster, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _up(cluster: PgCluster) -> bool:
+    try:
+        psycopg.connect(cluster.url("postgres"), connect_timeout=2).close()
+        return True
+    except psycopg.OperationalError:
+        return False
+
+
+@pytest.fixture
+def host(tmp_path: Path, smtp: SmtpServer, db_url: str) -> Cli:
+    config = smtp_config(tmp_path / "host.toml", smtp.port, f"""timeout = 5
+
+[bounce]
+domain = "bounces.example.org"
+
+[database]
+url = "{db_url}"
+""")
+    return Cli(tmp_path / "spool", config)
+
+
+def _send(cli: Cli, rcpt: str) -> str:
+    done = cli("mq-send", "-f", "app@example.org", rcpt, input=message(), now=T0)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.decode().strip()
+
+
+def _active(cli: Cli) -> list[str]:
+    path = Path(cli.env["MAILTOOLS_SPOOL"]) / "active"
+    return os.listdir(path) if path.exists() else []
+
+
+def test_a_stopped_server_is_75_naming_the_host_and_never_the_password(cluster: PgCluster, db_url: str) -> None:
+    url = db_url.replace("postgres@", "postgres:s3cret@")
+    cluster.stop("immediate")
+    with pytest.raises(TempFailure) as raised:
+        open_state(url)
+    assert raised.value.exit_code == 75
+    assert f"127.0.0.1:{cluster.port}/" in str(raised.value) and "s3cret" not in str(raised.value)
+
+
+def test_server_down_send_queues_flush_defers_75_then_delivers_each_once(cluster: PgCluster, host: Cli,
+                                                                         smtp: SmtpServer) -> None:
+    first = [_send(host, f"early{i}@example.net") for i in range(3)]
+    cluster.stop("immediate")
+    later = [_send(host, f"late{i}@example.net") for i in range(3)]  # mq-send needs no database
+    done = host("mq-flush", now=T0)
+    assert done.returncode == 75, done.stderr
+    assert f"127.0.0.1:{cluster.port}".encode() in done.stderr
+    assert smtp.messages == [] and _active(host) == []  # nothing sent, no claim left behind
+    waiting = host.json_lines("mq-list", now=T0)
+    assert sorted(r["id"] for r in waiting) == sorted(first + later)
+    cluster.start()
+    assert host.json_lines("mq-flush", now=T0 + 1)[0]["sent"] == 6
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == sorted(
+        [f"early{i}@example.net" for i in range(3)] + [f"late{i}@example.net" for i in range(3)])
+
+
+def test_server_restarted_in_the_middle_of_a_flush_loses_and_repeats_nothing(cluster: PgCluster, host: Cli,
+                                                                            smtp: SmtpServer) -> None:
+    count = 60
+    for i in range(count):
+        _send(host, f"u{i}@example.net")
+    smtp.behaviour.stall_seconds = 0.1  # a slow relay: the crash lands while mail is in flight
+    flusher = subprocess.Popen([command_path("mq-flush")], env=dict(host.env, MAILTOOLS_NOW=str(T0)),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    smtp.wait_for(8, timeout=30)
+    cluster.stop("immediate")  # a crash: no checkpoint, every session cut
+    out, err = flusher.communicate(timeout=120)
+    assert flusher.returncode == 75, err
+    assert _active(host) == []  # every claim given back or settled
+    before = len(smtp.messages)
+    assert 8 <= before < count
+    cluster.start()
+    smtp.behaviour.stall_seconds = 0
+    done = host("mq-flush", now=T0 + 1)
+    assert done.returncode == 0, done.stderr
+    delivered = Counter(m.rcpt_tos[0] for m in smtp.messages)
+    assert len(delivered) == count and set(delivered.values()) == {1}, delivered.most_common(3)
+    assert {r["state"] for r in host.json_lines("mq-list", "--state", "all", now=T0 + 1)} == {"sent"}
+    # and every sent message can be bounced: its send-log row survived the crash
+    db = open_state(host_url(host))
+    assert db.execute("SELECT count(*) FROM sendlog").fetchone()[0] == count
+    db.close()
+
+
+def host_url(cli: Cli) -> str:
+    from mailtools.config import load_config
+
+    return load_config(cli.env["MAILTOOLS_CONFIG"], cli.env["MAILTOOLS_SPOOL"]).database.url
+
+
+def _retry_incoming(spool: TestSpool) -> subprocess.CompletedProcess:
+    env = dict(spool.env(), MAILTOOLS_NOW=str(time.time() + 3600))  # the leftover is old enough by then
+    return subprocess.run([command_path("bounce-ingest"), "--retry-incoming"], env=env, capture_output=True,
+                          timeout=60)
+
+
+def test_pipe_with_the_server_down_keeps_the_bounce_and_counts_it_once_after(cluster: PgCluster, db_url: str,
+                                                                             tmp_path: Path) -> None:
+    spool = TestSpool(tmp_path / "mx")
+    spool.config.write_text(f'spool = "{spool.root}"\n[database]\nurl = "{db_url}"\n')
+    sent = spool.send("gone@remote.test")
+    dsn = make_dsn("bounce_userunknown.eml", sent)
+    cluster.stop("immediate")
+    down = run_pipe(spool, dsn, sent.address)
+    assert down.returncode in (0, 75), down.stderr  # never a code Postfix takes as a permanent failure
+    assert f"127.0.0.1:{cluster.port}".encode() in down.stderr
+    if down.returncode == 0:
+        assert len(spool.files("incoming")) == 1  # stored: bounce-ingest --retry-incoming takes it up
+    cluster.start()
+    again = run_pipe(spool, dsn, sent.address)  # Postfix's retry, or the same bounce sent twice
+    assert again.returncode == 0, again.stderr
+    assert _retry_incoming(spool).returncode == 0
+    assert spool.files("incoming") == []
+    assert spool.counts(sent.recipient) == (1, 0) and len(spool.events()) == 1  # once, not twice
+
+
+def test_a_connection_cut_in_the_middle_of_a_transaction_loses_nothing(db_url: str, tmp_path: Path) -> None:
+    """The pipe's record_bounce is held inside its transaction by a row lock, and its
+    session is terminated there (pg_terminate_backend): the event it had already
+    inserted goes with the transaction, and the retry counts the bounce once."""
+    spool = TestSpool(tmp_path / "mx")
+    spool.config.write_text(f'spool = "{spool.root}"\n[database]\nurl = "{db_url}"\n')
+    sent = spool.send("held@remote.test")
+    store = open_state(db_url)
+    store.mark_sent([sent.recipient], 1.0)  # the row the blocker locks
+    store.close()
+    with psycopg.connect(db_url) as blocker:  # a transaction, holding the row
+        blocker.execute("SELECT * FROM addresses WHERE address = %s FOR UPDATE", (sent.recipient,))
+        pipe = subprocess.Popen([command_path("bounce-ingest")], env=postfix_env(spool, sent.address),
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        pipe.stdin.write(b"From MAILER-DAEMON  Sun Nov 22 03:08:46 2026\n" + make_dsn("bounce_userunknown.eml", sent))
+        pipe.stdin.close()
+        with psycopg.connect(db_url, autocommit=True) as admin:
+            victim = None
+            deadline = time.monotonic() + 30
+            while victim is None and time.monotonic() < deadline:
+                victim = admin.execute("SELECT pid FROM pg_stat_activity WHERE application_name = 'mailtools'"
+                                       " AND wait_event_type = 'Lock'").fetchone()
+                time.sleep(0.02)
+            assert victim is not None, "the pipe never waited inside its transaction"
+            inside = admin.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND relation ="
+                                   " 'events'::regclass AND granted", victim).fetchone()[0]
+            assert inside >= 1  # it had written its event already: truly in the middle
+            admin.execute("SELECT pg_terminate_backend(%s)", victim)
+        assert pipe.wait(timeout=60) in (0, 75)
+        err = pipe.stderr.read()
+        pipe.stdout.close()
+        pipe.stderr.close()
+        assert b"terminat" in err or b"connection" in err, err
+    assert spool.events() == [] and spool.counts(sent.recipient) is None  # rolled back whole
+    assert _retry_incoming(spool).returncode == 0
+    assert spool.counts(sent.recipient) == (1, 0) and len(spool.events()) == 1
+
+
+def test_a_long_lived_store_outlives_a_restart_of_the_server(cluster: PgCluster, db_url: str) -> None:
+    store = open_state(db_url)
+    store.suppress("a@example.org", "manual", "test", T0)
+    cluster.restart("immediate")
+    with pytest.raises(TempFailure):  # the connection it had is gone: this call says so
+        store.is_suppressed(["a@example.org"])
+    assert store.is_suppressed(["a@example.org"]) == {"a@example.org": "manual"}  # the next one reconnects
+    store.close()
+
+
+def test_a_database_without_tables_is_75_for_readers_and_made_by_writers(cluster: PgCluster) -> None:
+    pg_admin(cluster, "CREATE DATABASE empty_one")
+    try:
+        url = cluster.url("empty_one")
+        with pytest.raises(TempFailure, match="mailtools-db init"):
+            open_state(url, readonly=True)
+        open_state(url).close()  # a writer (mq-flush, the pipe) makes them, as on SQLite
+        open_state(url, readonly=True).close()
+    finally:
+        pg_admin(cluster, "DROP DATABASE IF EXISTS empty_one WITH (FORCE)")
+
+
+
+
+def test_a_sweeper_whose_connection_is_cut_stops_rather_than_sweep_unlocked(db_url: str) -> None:
+    sweeper = open_state(db_url)
+    assert sweeper.try_lock_sweep("host-a", 1, T0) is None
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'mailtools'")
+    other = open_state(db_url)  # the lock went with the session: another host may sweep now
+    assert other.try_lock_sweep("host-b", 2, T0 + 1) is None
+    with pytest.raises(TempFailure, match="terminating connection"):
+        sweeper.sweep_forget(T0, 3)  # the cut is noticed here...
+    with pytest.raises(TempFailure, match="sweep lock"):
+        sweeper.sweep_forget(T0, 3)  # ...and the sweeper does not go on, reconnected, without its lock
+    assert sweeper.try_lock_sweep("host-a", 1, T0 + 2) == ("host-b", 2, T0 + 1)
+    other.close()
+    sweeper.close()
