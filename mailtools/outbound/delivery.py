@@ -94,7 +94,10 @@ class Deliverer:
         """Try every waiting recipient of each claimed message; settle them; return their states."""
         jobs: list[Job] = []
         try:
-            jobs = [self._prepare(claim, now) for claim in claims]
+            jobs = [self._load(claim) for claim in claims]
+            suppressed = self._suppressions(jobs)
+            for job in jobs:
+                self._prepare(job, suppressed, now)
             live = self._room_for([job for job in jobs if job.envelope is not None])
             self._send_all(live, now)
             live = self._give_back_untried(live)
@@ -181,7 +184,7 @@ class Deliverer:
             for job in sending:
                 self._send(job)
 
-    def _prepare(self, claim: Claim, now: float) -> Job:
+    def _load(self, claim: Claim) -> Job:
         job = Job(claim)
         try:
             queue_file = self.spool.load(claim.path)
@@ -191,7 +194,25 @@ class Deliverer:
             job.target = "held"
             return job
         job.envelope, job.message = queue_file.envelope, queue_file.message
-        waiting = self._apply_suppression(job.envelope, now)
+        return job
+
+    def _suppressions(self, jobs: list[Job]) -> dict[str | None, dict[str, str]]:
+        """Who of the whole batch is suppressed: one query per package, not one per message.
+
+        On PostgreSQL each query is a round trip to another host; a batch of
+        a hundred one-recipient messages must not make a hundred.
+        """
+        wanted: dict[str | None, set[str]] = {}
+        for job in jobs:
+            if job.envelope is not None and not job.envelope.bypass_suppression:
+                wanted.setdefault(job.envelope.package_id, set()).update(r.address for r in job.envelope.waiting)
+        return {package: self.db.is_suppressed(sorted(addresses), package)
+                for package, addresses in wanted.items() if addresses}
+
+    def _prepare(self, job: Job, suppressed: dict[str | None, dict[str, str]], now: float) -> None:
+        if job.envelope is None:
+            return  # held: its file could not be read
+        waiting = self._apply_suppression(job.envelope, suppressed.get(job.envelope.package_id, {}), now)
         bounce = self.config.bounce
         domain = bounce.domain or domain_of(job.envelope.sender)
         try:
@@ -206,13 +227,11 @@ class Deliverer:
                 self._outcome(recipient, DROPPED, f"cannot make a bounce address: {exc}", now)
                 self.summary.dropped += 1
             job.work = []
-        return job
 
-    def _apply_suppression(self, envelope: Envelope, now: float) -> list[Recipient]:
+    def _apply_suppression(self, envelope: Envelope, suppressed: dict[str, str], now: float) -> list[Recipient]:
         waiting = envelope.waiting
         if envelope.bypass_suppression or not waiting:
             return waiting
-        suppressed = self.db.is_suppressed([r.address for r in waiting], envelope.package_id)
         for recipient in waiting:
             reason = suppressed.get(recipient.address.lower())
             if reason is not None:
