@@ -101,8 +101,20 @@ def test_verp_return_path_and_delivered_to() -> None:
     ("4.1.1", "450", "450 4.1.1 user unknown", "userunknown", False),
     # The words outrank a generic or policy status; the SMTP command decides whose fault it is.
     ("5.1.0", "550", "550 #5.1.0 Address rejected.", "userunknown", True),
-    ("5.7.1", "553", "553 Invalid recipient a@b.example (Mode: normal)", "userunknown", True),
-    ("5.7.1", "550", "550 5.7.1 <a@b.example>: Recipient address rejected: User unknown", "userunknown", True),
+    ("5.7.1", "553", ">>> RCPT TO:<a@b.example> <<< 553 Invalid recipient a@b.example (Mode: normal)",
+     "userunknown", True),
+    ("5.7.1", "550", "550 5.7.1 <a@b.example>: Recipient address rejected: User unknown (in reply to RCPT TO command)",
+     "userunknown", True),
+    # A remote server's reply quoted with no status about the address and no
+    # command: possibly a filter refusing the message (sisimai's "filtered").
+    ("5.7.1", "550", "550 5.7.1 <a@b.example>: Recipient address rejected: User unknown", "filtered", False),
+    ("5.0.0", "550", "550 user unknown", "filtered", False),
+    (None, "550", "550 Unknown user a@b.example", "filtered", False),
+    # ... but a reporting MTA's own words, with no reply code, are its directory speaking.
+    (None, None, "Unknown user: a@b.example", "userunknown", True),
+    # ... and so is a provider's reply about its own accounts, whatever the command.
+    ("5.0.0", "554", "554 delivery error: dd This user doesn't have a b.example account (a@b.example) [0]",
+     "userunknown", True),
     ("5.2.1", "550", "550 5.2.1 <a@b.example>... User Unknown (in reply to RCPT TO command)", "userunknown", True),
     ("5.2.1", "550", "550 5.2.1 <a@b.example>... User Unknown", "filtered", False),
     ("5.0.0", "550", "550 Unknown user a@b.example (in reply to end of DATA command)", "filtered", False),
@@ -126,10 +138,10 @@ def test_verp_return_path_and_delivered_to() -> None:
     ("5.0.0", "501", "Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 5.0.0 Invalid "
      "domain name. I'm not going to try again; this message has been in the queue too long.", "blocked", False),
 ])
-def test_decide(status: str, reply: str | None, text: str | None, reason: str, hard: bool) -> None:
+def test_decide(status: str | None, reply: str | None, text: str | None, reason: str, hard: bool) -> None:
     from mailtools.bounces.reasons import decide
 
-    action = "delayed" if status.startswith("4.") else "failed"
+    action = "delayed" if (status or "").startswith("4.") else "failed"
     assert decide(action, status, reply, text) == (reason, hard)
 
 

@@ -9,7 +9,13 @@ diagnostic text are read together, and when they disagree the soft reading wins.
 
 from __future__ import annotations
 
-from mailtools.bounces.textrules import PLAIN_USERUNKNOWN, WEAK_TEXT_REASONS, match_text, smtp_command
+from mailtools.bounces.textrules import (
+    ACCOUNT_LOOKUP,
+    PLAIN_USERUNKNOWN,
+    WEAK_TEXT_REASONS,
+    match_text,
+    smtp_command,
+)
 
 REASONS = frozenset({
     "userunknown", "hostunknown", "hasmoved", "notaccept", "mailboxfull", "exceedlimit",
@@ -99,6 +105,23 @@ def _names_address(status: str | None) -> bool:
     return _subject(status) != "2"
 
 
+def _relayed_reply(status: str | None, reply_code: str | None, text: str | None) -> bool:
+    """Whether the words are a 5xx reply some server sent, with no status that names the address.
+
+    A gateway or relay that quotes "550 unknown user" from the next hop
+    without saying which command it answered (McAfee, MXLogic, MailFoundry
+    appliances, DSNs with Status 5.0.0 or a policy 5.7.x) may be passing on a
+    filter's refusal of the message: sisimai reads that as "filtered" unless
+    the reply came at RCPT. Words a reporting MTA states itself, with no
+    reply code ("Unknown user: a@b" from IMail, Notes, Exchange), are its own
+    directory speaking and stay userunknown; so does a status about the
+    address or the mail system (x.1.x, x.4.x, x.5.x), and a provider's reply
+    about its own accounts (textrules.ACCOUNT_LOOKUP).
+    """
+    return (bool(reply_code and reply_code.startswith("5")) and _subject(status) in ("", "0", "7")
+            and ACCOUNT_LOOKUP.search(text or "") is None)
+
+
 def is_temporary(action: str | None, status: str | None, reply_code: str | None) -> bool:
     """Whether what we know describes a temporary (4xx, delayed) condition."""
     return (
@@ -157,11 +180,12 @@ def decide(
             # Refused at MAIL FROM, or x.1.7/x.1.8 (bad sender address): the
             # server refused *us*, whatever it said about domains or users.
             reason = "rejected"
-        elif reason == "userunknown" and (command == "DATA" or command != "RCPT" and not _names_address(status)):
+        elif reason == "userunknown" and (command == "DATA" or command != "RCPT" and (
+                not _names_address(status) or _relayed_reply(status, reply_code, text))):
             # "Unknown user" after the message was seen, or beside a mailbox
-            # status (x.2.x) with no RCPT to tie it to the address: sisimai's
-            # "filtered", a content or recipient filter speaking, not a
-            # mailbox that does not exist.
+            # status (x.2.x), or quoted from a remote server's reply, with no
+            # RCPT to tie it to the address: sisimai's "filtered", a content
+            # or recipient filter speaking, not a mailbox that does not exist.
             reason = "filtered"
 
     temporary = is_temporary(action, status, reply_code)

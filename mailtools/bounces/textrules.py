@@ -62,6 +62,11 @@ _USERUNKNOWN_VAGUE = (
 # Two rules, so that the common case compiles only the first.
 PLAIN_USERUNKNOWN = _rx(*_USERUNKNOWN_PLAIN)
 
+# The receiving provider saying it has no such account (Yahoo's "554 delivery
+# error: dd This user doesn't have a yahoo.com account"): its own account
+# directory, whichever SMTP command the reply came after.
+ACCOUNT_LOOKUP = _rx(r"doesn'?t have an? \S+ account")
+
 # (reason, pattern), tried in this order; the first match wins.
 RULES: list[tuple[str, _LazyRx]] = [
     ("norelaying", _rx(
