@@ -153,7 +153,7 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         if r.address in seen:
             continue      # the same recipient reported twice (forwarding, retries)
         seen.add(r.address)
-        text = r.diagnostic or mime.near(prose, r.address)
+        text = r.diagnostic or _headline(prose) + mime.near(prose, r.address)
         status = r.status
         inner = textrules.find_status(text)
         if inner and (status is None or status.endswith(".0.0")) and inner[0] == (status or inner)[0]:
@@ -183,6 +183,12 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         verdict.kind = "delivered"
     _no_hard_unless_bounce(verdict)
     return True
+
+
+def _headline(prose: str) -> str:
+    """The reason a notice states above its list of recipients, with a space after it, or ""."""
+    m = textrules.NOTICE_HEADLINE.search(prose)
+    return m.group(0) + " " if m else ""
 
 
 def _command_by_host(reporter: str, remote_mta: str, text: str | None) -> str | None:

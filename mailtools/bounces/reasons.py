@@ -117,9 +117,17 @@ def _relayed_reply(status: str | None, reply_code: str | None, text: str | None)
     directory speaking and stay userunknown; so does a status about the
     address or the mail system (x.1.x, x.4.x, x.5.x), and a provider's reply
     about its own accounts (textrules.ACCOUNT_LOOKUP).
+
+    Exchange 5.5-2003 NDRs say it their own way: an "MSEXCH:" line with the
+    code "(000C05A6) Unknown Recipient" is the directory's verdict, one with
+    no code is the connector passing on another server's refusal.
     """
-    return (bool(reply_code and reply_code.startswith("5")) and _subject(status) in ("", "0", "7")
-            and ACCOUNT_LOOKUP.search(text or "") is None)
+    if _subject(status) not in ("", "0", "7") or ACCOUNT_LOOKUP.search(text or ""):
+        return False
+    if reply_code and reply_code.startswith("5"):
+        return True
+    lowered = (text or "").lower()
+    return "msexch:" in lowered and "(000c05a6)" not in lowered
 
 
 def is_temporary(action: str | None, status: str | None, reply_code: str | None) -> bool:
