@@ -83,6 +83,12 @@ def _dsn(prose: str, fields: str) -> bytes:
     # A quoted reply, Status 5.0.0, no command: a filter may have refused the message.
     ("", "Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.0.0\n"
      "Diagnostic-Code: smtp; 550 user unknown", "filtered", False),
+    # A remote server's words in Diagnostic-Code without a reply code are still its reply.
+    ("", "Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.0.0\n"
+     "Diagnostic-Code: The email account that you tried to reach does not exist.", "filtered", False),
+    # ... while the reporting MTA's own prose, with no Diagnostic-Code, is its directory speaking.
+    ("Your message wasn't delivered to a@b.example because the address couldn't be found.",
+     "Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.0.0", "userunknown", True),
     # The same words with the command in the prose (Postfix leaves it out of Diagnostic-Code).
     ("<a@b.example>: host mx.b.example said: 550 user unknown (in reply to RCPT TO command)",
      "Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.0.0\n"

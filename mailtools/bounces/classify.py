@@ -163,13 +163,15 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         if action is None:
             continue      # neither Action nor Status says what happened
         command = textrules.smtp_command(text) or _command_by_host(reporter, r.remote_mta, text)
-        reason, hard = reasons.decide(action, status, reply, text, command or "")
+        # A Diagnostic-Code of type smtp (or none) is the remote MTA's reply (RFC 3464).
+        relayed = bool(r.diagnostic) and r.diagnostic_type in (None, "smtp")
+        reason, hard = reasons.decide(action, status, reply, text, command or "", relayed)
         if command is None and (hard or reason in ("onhold", "filtered")):
             # Postfix's Diagnostic-Code leaves out "(in reply to ... command)":
             # its prose has it, and the command can change the verdict.
             command = textrules.smtp_command(mime.near(prose, r.address))
             if command is not None:
-                reason, hard = reasons.decide(action, status, reply, text, command)
+                reason, hard = reasons.decide(action, status, reply, text, command, relayed)
         verdict.recipients.append(RecipientVerdict(
             r.address, action, status, reply, reason, hard, mime.trim(text)))
     if not verdict.recipients:

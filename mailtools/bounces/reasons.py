@@ -105,7 +105,7 @@ def _names_address(status: str | None) -> bool:
     return _subject(status) != "2"
 
 
-def _relayed_reply(status: str | None, reply_code: str | None, text: str | None) -> bool:
+def _relayed_reply(status: str | None, reply_code: str | None, text: str | None, relayed: bool) -> bool:
     """Whether the words are a 5xx reply some server sent, with no status that names the address.
 
     A gateway or relay that quotes "550 unknown user" from the next hop
@@ -118,13 +118,15 @@ def _relayed_reply(status: str | None, reply_code: str | None, text: str | None)
     address or the mail system (x.1.x, x.4.x, x.5.x), and a provider's reply
     about its own accounts (textrules.ACCOUNT_LOOKUP).
 
-    Exchange 5.5-2003 NDRs say it their own way: an "MSEXCH:" line with the
+    A DSN's "Diagnostic-Code: smtp; ..." is such a reply by definition (RFC
+    3464), reply code or not (*relayed*). Exchange 5.5-2003 NDRs say it their
+    own way: an "MSEXCH:" line with the
     code "(000C05A6) Unknown Recipient" is the directory's verdict, one with
     no code is the connector passing on another server's refusal.
     """
     if _subject(status) not in ("", "0", "7") or ACCOUNT_LOOKUP.search(text or ""):
         return False
-    if reply_code and reply_code.startswith("5"):
+    if relayed or reply_code and reply_code.startswith("5"):
         return True
     lowered = (text or "").lower()
     return "msexch:" in lowered and "(000c05a6)" not in lowered
@@ -141,7 +143,7 @@ def is_temporary(action: str | None, status: str | None, reply_code: str | None)
 
 def decide(
     action: str | None, status: str | None, reply_code: str | None, text: str | None,
-    command: str | None = None,
+    command: str | None = None, relayed: bool = False,
 ) -> tuple[str, bool]:
     """Return (reason, hard) for one failing recipient.
 
@@ -151,6 +153,8 @@ def decide(
     the mailbox does not exist. The SMTP command the reply answered (*command*:
     "HELO", "MAIL", "RCPT", "DATA", "" when none is known; None to read it
     from *text*) decides between the address and the sender or the content.
+    *relayed* says *text* is a remote MTA's reply as a DSN's Diagnostic-Code
+    (type smtp) carries it, even without a reply code.
     Never raises.
     """
     if action in _SUCCESS_ACTIONS or (status or "").startswith("2."):
@@ -189,7 +193,7 @@ def decide(
             # server refused *us*, whatever it said about domains or users.
             reason = "rejected"
         elif reason == "userunknown" and (command == "DATA" or command != "RCPT" and (
-                not _names_address(status) or _relayed_reply(status, reply_code, text))):
+                not _names_address(status) or _relayed_reply(status, reply_code, text, relayed))):
             # "Unknown user" after the message was seen, or beside a mailbox
             # status (x.2.x), or quoted from a remote server's reply, with no
             # RCPT to tie it to the address: sisimai's "filtered", a content
