@@ -120,9 +120,9 @@ def _relayed_reply(status: str | None, reply_code: str | None, text: str | None,
 
     A DSN's "Diagnostic-Code: smtp; ..." is such a reply by definition (RFC
     3464), reply code or not (*relayed*). Exchange 5.5-2003 NDRs say it their
-    own way: an "MSEXCH:" line with the
-    code "(000C05A6) Unknown Recipient" is the directory's verdict, one with
-    no code is the connector passing on another server's refusal.
+    own way: an "MSEXCH:" line with the code "(000C05A6) Unknown Recipient"
+    is the directory's verdict, one with no code is the connector passing on
+    another server's refusal.
     """
     if _subject(status) not in ("", "0", "7") or ACCOUNT_LOOKUP.search(text or ""):
         return False
