@@ -71,6 +71,52 @@ def test_postfix_dsn_fields() -> None:
     assert set(r.to_json()) >= {"address", "action", "status", "reply_code", "reason", "hard"}
 
 
+def _dsn(prose: str, fields: str) -> bytes:
+    """A minimal multipart/report DSN: *prose* as its text part, *fields* the recipient's block."""
+    return ("From: MAILER-DAEMON@mx.example\nTo: s@us.example\nSubject: Returned mail\n"
+            "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+            f"--b\nContent-Type: text/plain\n\n{prose}\n--b\nContent-Type: message/delivery-status\n\n"
+            f"Reporting-MTA: dns; mx.example\n\n{fields}\n--b--\n").encode()
+
+
+@pytest.mark.parametrize("prose, fields, reason, hard", [
+    # A quoted reply, Status 5.0.0, no command: a filter may have refused the message.
+    ("", "Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.0.0\n"
+     "Diagnostic-Code: smtp; 550 user unknown", "filtered", False),
+    # A remote server's words in Diagnostic-Code without a reply code are still its reply.
+    ("", "Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.0.0\n"
+     "Diagnostic-Code: The email account that you tried to reach does not exist.", "filtered", False),
+    # ... while the reporting MTA's own prose, with no Diagnostic-Code, is its directory speaking.
+    ("Your message wasn't delivered to a@b.example because the address couldn't be found.",
+     "Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.0.0", "userunknown", True),
+    # The same words with the command in the prose (Postfix leaves it out of Diagnostic-Code).
+    ("<a@b.example>: host mx.b.example said: 550 user unknown (in reply to RCPT TO command)",
+     "Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.0.0\n"
+     "Diagnostic-Code: smtp; 550 user unknown", "userunknown", True),
+    # au/KDDI names the address it refuses at RCPT; leaves it out when a filter refuses.
+    ("", "Final-Recipient: rfc822; a@ezweb.ne.jp\nAction: failed\nStatus: 5.0.0\n"
+     "Remote-MTA: dns; mx.ezweb.ne.jp\nDiagnostic-Code: smtp; 550 <a@ezweb.ne.jp>: User unknown",
+     "userunknown", True),
+    ("", "Final-Recipient: rfc822; a@ezweb.ne.jp\nAction: failed\nStatus: 5.0.0\n"
+     "Remote-MTA: dns; mx.ezweb.ne.jp\nDiagnostic-Code: smtp; 550 : User unknown", "filtered", False),
+    # The reason au's notice states above its list outranks the reply it quotes.
+    ("The user(s) account is disabled.\n\n<a@ezweb.ne.jp>: 550 user unknown (in reply to RCPT TO command)",
+     "Final-Recipient: rfc822; a@ezweb.ne.jp\nAction: failed\nStatus: 5.0.0", "suspend", False),
+])
+def test_who_refused_decides(prose: str, fields: str, reason: str, hard: bool) -> None:
+    [r] = classify(_dsn(prose, fields)).recipients
+    assert (r.reason, r.hard) == (reason, hard)
+
+
+def test_messagelabs_relays_rcpt_refusals() -> None:
+    raw = _dsn("", "Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.0.0\n"
+               "Diagnostic-Code: smtp; 550 a@b.example... No such user")
+    [r] = classify(raw.replace(b"dns; mx.example", b"dns; server-1.bemta-2.messagelabs.com")).recipients
+    assert (r.reason, r.hard) == ("userunknown", True)
+    [r] = classify(raw).recipients
+    assert (r.reason, r.hard) == ("filtered", False)
+
+
 def test_verp_return_path_and_delivered_to() -> None:
     v = classify((DATA / "synthetic" / "gmail_userunknown.eml").read_bytes())
     assert v.original_return_path == "bounce-42-3f9a2c1d-7@lists.example.org"
@@ -101,8 +147,25 @@ def test_verp_return_path_and_delivered_to() -> None:
     ("4.1.1", "450", "450 4.1.1 user unknown", "userunknown", False),
     # The words outrank a generic or policy status; the SMTP command decides whose fault it is.
     ("5.1.0", "550", "550 #5.1.0 Address rejected.", "userunknown", True),
-    ("5.7.1", "553", "553 Invalid recipient a@b.example (Mode: normal)", "userunknown", True),
-    ("5.7.1", "550", "550 5.7.1 <a@b.example>: Recipient address rejected: User unknown", "userunknown", True),
+    ("5.7.1", "553", ">>> RCPT TO:<a@b.example> <<< 553 Invalid recipient a@b.example (Mode: normal)",
+     "userunknown", True),
+    ("5.7.1", "550", "550 5.7.1 <a@b.example>: Recipient address rejected: User unknown (in reply to RCPT TO command)",
+     "userunknown", True),
+    # A remote server's reply quoted with no status about the address and no
+    # command: possibly a filter refusing the message (sisimai's "filtered").
+    ("5.7.1", "550", "550 5.7.1 <a@b.example>: Recipient address rejected: User unknown", "filtered", False),
+    ("5.0.0", "550", "550 user unknown", "filtered", False),
+    (None, "550", "550 Unknown user a@b.example", "filtered", False),
+    # ... but a reporting MTA's own words, with no reply code, are its directory speaking.
+    (None, None, "Unknown user: a@b.example", "userunknown", True),
+    # Exchange 5.5-2003: the MSEXCH code is the directory's verdict; no code, a connector relaying.
+    (None, None, "a@b.example on 1/2/03 9:00 AM The recipient name is not recognized "
+     "MSEXCH:IMS:ORG:SITE:SERVER 0 (000C05A6) Unknown Recipient", "userunknown", True),
+    (None, None, "a@b.example on 1/2/03 9:00 AM Recipient Not Found MSEXCH:IMC:ORG:SITE:SERVER",
+     "filtered", False),
+    # ... and so is a provider's reply about its own accounts, whatever the command.
+    ("5.0.0", "554", "554 delivery error: dd This user doesn't have a b.example account (a@b.example) [0]",
+     "userunknown", True),
     ("5.2.1", "550", "550 5.2.1 <a@b.example>... User Unknown (in reply to RCPT TO command)", "userunknown", True),
     ("5.2.1", "550", "550 5.2.1 <a@b.example>... User Unknown", "filtered", False),
     ("5.0.0", "550", "550 Unknown user a@b.example (in reply to end of DATA command)", "filtered", False),
@@ -126,10 +189,10 @@ def test_verp_return_path_and_delivered_to() -> None:
     ("5.0.0", "501", "Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 5.0.0 Invalid "
      "domain name. I'm not going to try again; this message has been in the queue too long.", "blocked", False),
 ])
-def test_decide(status: str, reply: str | None, text: str | None, reason: str, hard: bool) -> None:
+def test_decide(status: str | None, reply: str | None, text: str | None, reason: str, hard: bool) -> None:
     from mailtools.bounces.reasons import decide
 
-    action = "delayed" if status.startswith("4.") else "failed"
+    action = "delayed" if (status or "").startswith("4.") else "failed"
     assert decide(action, status, reply, text) == (reason, hard)
 
 

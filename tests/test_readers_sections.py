@@ -293,11 +293,13 @@ CASES = [
     ("mailmarshal", MAILMARSHAL, "bounce", [("nobody@example.com", "userunknown", True)]),
     ("courier", COURIER, "bounce", [("nobody@example.com", "userunknown", True)]),
     ("carrier", CARRIER, "bounce", [("full@au.example.jp", "mailboxfull", False)]),
-    ("generic", GENERIC, "bounce", [("nobody@example.com", "userunknown", True)]),
+    # A remote server's "550 ... No such user" quoted with no status and no SMTP
+    # command: sisimai's "filtered" (it may be a filter refusing the message).
+    ("generic", GENERIC, "bounce", [("nobody@example.com", "filtered", False)]),
     ("exim", GMX, "bounce", [("gone@example.de", "userunknown", True)]),
     ("sendmail", PROBLEMS, "bounce", [("full@example.ne.jp", "mailboxfull", False)]),
     ("amavis", AMAVIS, "bounce", [("someone@example.org", "virusdetected", False)]),
-    ("surfcontrol", SURFCONTROL, "bounce", [("nobody@example.com", "userunknown", True)]),
+    ("surfcontrol", SURFCONTROL, "bounce", [("nobody@example.com", "filtered", False)]),
     ("communigate", COMMUNIGATE, "bounce", [("nobody@example.com", "userunknown", True)]),
 ]
 

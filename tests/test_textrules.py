@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailtools.bounces.textrules import match_text, smtp_command
+from mailtools.bounces.textrules import find_reply_code, match_text, smtp_command
 
 
 @pytest.mark.parametrize("text, command", [
@@ -50,3 +50,14 @@ def test_smtp_command(text, command):
 ])
 def test_rule_order(text, reason):
     assert match_text(text) == reason
+
+
+@pytest.mark.parametrize("text, code", [
+    ("550 5.1.1 <a@b.example>... User Unknown", "550"),
+    ("Remote host said: 554 delivery error", "554"),
+    ("Invalid Address, ERROR_CODE :550, ERROR_CODE :Requested action not taken", "550"),  # Zoho
+    ("5.1.1 only a status", None),
+    ("port 25550 is closed", None),
+])
+def test_find_reply_code(text, code):
+    assert find_reply_code(text) == code

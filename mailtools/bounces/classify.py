@@ -29,6 +29,15 @@ _BOUNDARY = re.compile(rb"boundary", re.IGNORECASE)
 # the original's sender: never a failing recipient, whatever the prose says.
 _OUR_FIELDS = ("From", "To", "Return-Path", "Reply-To", "Sender")
 _SENDER_FIELDS = ("From", "Sender", "Return-Path", "Reply-To")
+# Where who wrote the notice or the reply says at which command the address
+# was refused, though the words do not (as sisimai's modules for these hosts
+# read them). Symantec Email Security.cloud (once MessageLabs) relays only
+# what the next hop answered at RCPT. au/KDDI's servers name the address they
+# refuse at RCPT ("550 <a@ezweb.ne.jp>: User unknown") and leave it out when a
+# recipient's own filter refuses the sender ("550 : User unknown").
+_RCPT_REPORTERS = re.compile(r"\bmessagelabs\.com\b", re.IGNORECASE)
+_KDDI_HOSTS = re.compile(r"\b(?:ezweb\.ne\.jp|au\.com|kddi\.com)\b", re.IGNORECASE)
+_ADDRESS_NAMED = re.compile(r"@[^\s<>]+>: user unknown", re.IGNORECASE)
 
 
 class RecipientVerdict(Record):
@@ -138,12 +147,13 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         sender = dsn.typed_value(per_message.get("x-postfix-sender"))[1]
         verdict.original_return_path = sender or None
     prose, _ = mime.prose(parts)
+    reporter = per_message.get("reporting-mta", "")
     seen: set[str] = set()
     for r in found:
         if r.address in seen:
             continue      # the same recipient reported twice (forwarding, retries)
         seen.add(r.address)
-        text = r.diagnostic or mime.near(prose, r.address)
+        text = r.diagnostic or _headline(prose) + mime.near(prose, r.address)
         status = r.status
         inner = textrules.find_status(text)
         if inner and (status is None or status.endswith(".0.0")) and inner[0] == (status or inner)[0]:
@@ -152,14 +162,16 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         action = r.action or _action_from_status(status)
         if action is None:
             continue      # neither Action nor Status says what happened
-        command = textrules.smtp_command(text)
-        reason, hard = reasons.decide(action, status, reply, text, command or "")
+        command = textrules.smtp_command(text) or _command_by_host(reporter, r.remote_mta, text)
+        # A Diagnostic-Code of type smtp (or none) is the remote MTA's reply (RFC 3464).
+        relayed = bool(r.diagnostic) and r.diagnostic_type in (None, "smtp")
+        reason, hard = reasons.decide(action, status, reply, text, command or "", relayed)
         if command is None and (hard or reason in ("onhold", "filtered")):
             # Postfix's Diagnostic-Code leaves out "(in reply to ... command)":
             # its prose has it, and the command can change the verdict.
             command = textrules.smtp_command(mime.near(prose, r.address))
             if command is not None:
-                reason, hard = reasons.decide(action, status, reply, text, command)
+                reason, hard = reasons.decide(action, status, reply, text, command, relayed)
         verdict.recipients.append(RecipientVerdict(
             r.address, action, status, reply, reason, hard, mime.trim(text)))
     if not verdict.recipients:
@@ -173,6 +185,21 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         verdict.kind = "delivered"
     _no_hard_unless_bounce(verdict)
     return True
+
+
+def _headline(prose: str) -> str:
+    """The reason a notice states above its list of recipients, with a space after it, or ""."""
+    m = textrules.NOTICE_HEADLINE.search(prose)
+    return m.group(0) + " " if m else ""
+
+
+def _command_by_host(reporter: str, remote_mta: str, text: str | None) -> str | None:
+    """"RCPT" when the reporting or the remote MTA is known to refuse addresses only at RCPT, else None."""
+    if _RCPT_REPORTERS.search(reporter):
+        return "RCPT"
+    if remote_mta and _KDDI_HOSTS.search(remote_mta) and _ADDRESS_NAMED.search(text or ""):
+        return "RCPT"
+    return None
 
 
 def _action_from_status(status: str | None) -> str | None:

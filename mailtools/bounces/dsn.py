@@ -30,12 +30,13 @@ class DsnRecipient:
     A plain class, not a dataclass: each @dataclass costs ~1 ms at import.
     """
 
-    __slots__ = ("address", "action", "status", "diagnostic_type", "diagnostic")
+    __slots__ = ("address", "action", "status", "diagnostic_type", "diagnostic", "remote_mta")
 
     def __init__(self, address: str, action: str | None, status: str | None,
-                 diagnostic_type: str | None, diagnostic: str | None) -> None:
+                 diagnostic_type: str | None, diagnostic: str | None, remote_mta: str = "") -> None:
         self.address, self.action, self.status = address, action, status
         self.diagnostic_type, self.diagnostic = diagnostic_type, diagnostic
+        self.remote_mta = remote_mta    # "dns; mx.example.com": whose reply the diagnostic is
 
 
 def fold(value: object) -> str:
@@ -166,5 +167,6 @@ def dsn_recipients(blocks: list[dict[str, str]]) -> tuple[dict[str, str], list[D
             status=clean_status(block.get("status")),
             diagnostic_type=dtype,
             diagnostic=diag or None,
+            remote_mta=block.get("remote-mta", ""),
         ))
     return per_message, recipients

@@ -9,7 +9,13 @@ diagnostic text are read together, and when they disagree the soft reading wins.
 
 from __future__ import annotations
 
-from mailtools.bounces.textrules import PLAIN_USERUNKNOWN, WEAK_TEXT_REASONS, match_text, smtp_command
+from mailtools.bounces.textrules import (
+    ACCOUNT_LOOKUP,
+    PLAIN_USERUNKNOWN,
+    WEAK_TEXT_REASONS,
+    match_text,
+    smtp_command,
+)
 
 REASONS = frozenset({
     "userunknown", "hostunknown", "hasmoved", "notaccept", "mailboxfull", "exceedlimit",
@@ -99,6 +105,33 @@ def _names_address(status: str | None) -> bool:
     return _subject(status) != "2"
 
 
+def _relayed_reply(status: str | None, reply_code: str | None, text: str | None, relayed: bool) -> bool:
+    """Whether the words are a 5xx reply some server sent, with no status that names the address.
+
+    A gateway or relay that quotes "550 unknown user" from the next hop
+    without saying which command it answered (McAfee, MXLogic, MailFoundry
+    appliances, DSNs with Status 5.0.0 or a policy 5.7.x) may be passing on a
+    filter's refusal of the message: sisimai reads that as "filtered" unless
+    the reply came at RCPT. Words a reporting MTA states itself, with no
+    reply code ("Unknown user: a@b" from IMail, Notes, Exchange), are its own
+    directory speaking and stay userunknown; so does a status about the
+    address or the mail system (x.1.x, x.4.x, x.5.x), and a provider's reply
+    about its own accounts (textrules.ACCOUNT_LOOKUP).
+
+    A DSN's "Diagnostic-Code: smtp; ..." is such a reply by definition (RFC
+    3464), reply code or not (*relayed*). Exchange 5.5-2003 NDRs say it their
+    own way: an "MSEXCH:" line with the code "(000C05A6) Unknown Recipient"
+    is the directory's verdict, one with no code is the connector passing on
+    another server's refusal.
+    """
+    if _subject(status) not in ("", "0", "7") or ACCOUNT_LOOKUP.search(text or ""):
+        return False
+    if relayed or reply_code and reply_code.startswith("5"):
+        return True
+    lowered = (text or "").lower()
+    return "msexch:" in lowered and "(000c05a6)" not in lowered
+
+
 def is_temporary(action: str | None, status: str | None, reply_code: str | None) -> bool:
     """Whether what we know describes a temporary (4xx, delayed) condition."""
     return (
@@ -110,7 +143,7 @@ def is_temporary(action: str | None, status: str | None, reply_code: str | None)
 
 def decide(
     action: str | None, status: str | None, reply_code: str | None, text: str | None,
-    command: str | None = None,
+    command: str | None = None, relayed: bool = False,
 ) -> tuple[str, bool]:
     """Return (reason, hard) for one failing recipient.
 
@@ -120,6 +153,8 @@ def decide(
     the mailbox does not exist. The SMTP command the reply answered (*command*:
     "HELO", "MAIL", "RCPT", "DATA", "" when none is known; None to read it
     from *text*) decides between the address and the sender or the content.
+    *relayed* says *text* is a remote MTA's reply as a DSN's Diagnostic-Code
+    (type smtp) carries it, even without a reply code.
     Never raises.
     """
     if action in _SUCCESS_ACTIONS or (status or "").startswith("2."):
@@ -157,11 +192,12 @@ def decide(
             # Refused at MAIL FROM, or x.1.7/x.1.8 (bad sender address): the
             # server refused *us*, whatever it said about domains or users.
             reason = "rejected"
-        elif reason == "userunknown" and (command == "DATA" or command != "RCPT" and not _names_address(status)):
+        elif reason == "userunknown" and (command == "DATA" or command != "RCPT" and (
+                not _names_address(status) or _relayed_reply(status, reply_code, text, relayed))):
             # "Unknown user" after the message was seen, or beside a mailbox
-            # status (x.2.x) with no RCPT to tie it to the address: sisimai's
-            # "filtered", a content or recipient filter speaking, not a
-            # mailbox that does not exist.
+            # status (x.2.x), or quoted from a remote server's reply, with no
+            # RCPT to tie it to the address: sisimai's "filtered", a content
+            # or recipient filter speaking, not a mailbox that does not exist.
             reason = "filtered"
 
     temporary = is_temporary(action, status, reply_code)

@@ -62,6 +62,16 @@ _USERUNKNOWN_VAGUE = (
 # Two rules, so that the common case compiles only the first.
 PLAIN_USERUNKNOWN = _rx(*_USERUNKNOWN_PLAIN)
 
+# au/EZweb's notices state the reason once, above the recipients they list
+# ("The user(s) account is disabled."), and quote a reply ("550 user unknown")
+# that says less: the statement is the reason for each of them.
+NOTICE_HEADLINE = _rx(r"the user\(s\) account is (?:disabled|temporarily (?:over quota|limited))")
+
+# The receiving provider saying it has no such account (Yahoo's "554 delivery
+# error: dd This user doesn't have a yahoo.com account"): its own account
+# directory, whichever SMTP command the reply came after.
+ACCOUNT_LOOKUP = _rx(r"doesn'?t have an? \S+ account")
+
 # (reason, pattern), tried in this order; the first match wins.
 RULES: list[tuple[str, _LazyRx]] = [
     ("norelaying", _rx(
@@ -277,7 +287,8 @@ _COMMAND_WORDS = ("in reply to", "after ", ">>>", "did not like", "does not like
 
 MAX_RULE_TEXT = 8000
 _STATUS_RX = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
-_REPLY_RX = re.compile(r"(?<![\d.])([45][0-5]\d)(?=[ \-])")
+# Zoho writes the reply as "ERROR_CODE :550, ERROR_CODE :<text>".
+_REPLY_RX = re.compile(r"(?<![\d.])([45][0-5]\d)(?=[ \-])|\berror_code :([45][0-5]\d)\b", re.IGNORECASE)
 
 
 def match_text(text: str | None) -> str | None:
@@ -339,7 +350,7 @@ def find_reply_code(text: str | None) -> str | None:
     if not text:
         return None
     m = _REPLY_RX.search(text)
-    return m.group(1) if m else None
+    return (m.group(1) or m.group(2)) if m else None
 
 
 # --- What kind of message is this, from its headers and prose -------------
