@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 from test_ingest_support import POSTFIX, TestSpool, make_dsn, run_cli
@@ -127,7 +128,8 @@ def test_many_files_in_parallel_workers(spool, tmp_path):
         path = tmp_path / f"{i}.eml"
         path.write_bytes(make_dsn("bounce_mailboxfull.eml", sent))
         paths.append(str(path))
-    assert run_files(load_config(str(spool.config)), paths, workers=2) == 0
+    result = run_files(load_config(str(spool.config)), paths, time.time(), workers=2)
+    assert (result.handled, result.recorded, result.failed) == (8, 8, 0)
     assert all(spool.counts(s.recipient) == (0, 1) for s in sends)
 
 

@@ -10,15 +10,11 @@ record changes.
 
 from __future__ import annotations
 
-import re
-
-from ..clock import now
 from ..config import Config
 from ..log import get_logger
 from ..outbound import verp as verpmod
-from ..record import Record
 from .classify import RecipientVerdict, Verdict, classify
-from .store import BounceStore, split_envelope, top_headers
+from .store import BounceStore, split_envelope
 
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up (one process per bounce); only checkers need it
 if TYPE_CHECKING:
@@ -27,31 +23,33 @@ if TYPE_CHECKING:
 
 log = get_logger("mailtools.bounces.ingest")
 NOT_FAILED = ("delayed", "delivered", "relayed", "expanded")
-_ADDR = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
 
 
-class Analysis(Record):
+# Plain classes, not dataclasses: this module is on the alias pipe's path (one
+# process per bounce, a 50 ms budget), where ``dataclasses`` costs ~8 ms.
+class Analysis:
     """What one message is and whose it is (nothing written yet)."""
 
-    verdict: Verdict
-    verp: verpmod.VerpAddress | None = None
-    valid: bool = False
-    send: dict[str, Any] | None = None  # the send-log row, when valid
-    why: str | None = None  # why it is unrecognized (None: it is ours)
-    dsn_key_base: str = ""  # the DSN's Message-ID, or sha256 of its bytes
+    def __init__(self, verdict: Verdict) -> None:
+        self.verdict = verdict
+        self.verp: verpmod.VerpAddress | None = None
+        self.valid = False
+        self.send: dict[str, Any] | None = None  # the send-log row, when valid
+        self.why: str | None = None  # why it is unrecognized (None: it is ours)
 
     @property
     def kind(self) -> str:
         return self.verdict.kind
 
 
-class Outcome(Record):
-    name: str
-    state: str  # processed | unrecognized
-    kind: str
-    recorded: bool = False
-    why: str | None = None
-    path: str = ""
+class Outcome:
+    def __init__(self, name: str, state: str, kind: str, recorded: bool = False, why: str | None = None,
+                 path: str = "") -> None:
+        self.name, self.kind, self.recorded, self.why, self.path = name, kind, recorded, why, path
+        self.state = state  # processed | unrecognized
+
+    def __repr__(self) -> str:
+        return f"Outcome({vars(self)!r})"
 
 
 def _norm_id(value: str | None) -> str:
@@ -70,14 +68,11 @@ class Ingester:
         self.prefix = config.bounce.prefix
 
     # -- reading ---------------------------------------------------------
-    def candidates(self, envelope: dict[str, list[str]], headers: dict[str, list[str]],
-                   verdict: Verdict) -> list[str]:
+    def candidates(self, envelope: dict[str, list[str]], verdict: Verdict) -> list[str]:
         """Addresses that may be our VERP address, most trusted first: the envelope
-        Postfix or SMTP gave us, the DSN's own headers, the quoted Return-Path."""
+        Postfix or SMTP gave us, the DSN's own Delivered-To/X-Original-To/To (as the
+        classifier read them), the quoted Return-Path."""
         found: list[str] = list(envelope.get("rcpt", []))
-        for name in ("delivered-to", "x-original-to", "to"):
-            for value in headers.get(name, []):
-                found += _ADDR.findall(value)
         found += verdict.delivered_to
         if verdict.original_return_path:
             found.append(verdict.original_return_path)
@@ -86,18 +81,8 @@ class Ingester:
     def analyse(self, stored: bytes) -> Analysis:
         envelope, message = split_envelope(stored)
         verdict = classify(message)
-        headers = top_headers(message, ("message-id", "delivered-to", "x-original-to", "to"))
-        ids = headers.get("message-id")
-        dsn_id = ids[0].strip() if ids and ids[0].strip() else None
-        # A redelivered DSN has the same Message-ID (or, lacking one, the same bytes).
-        if dsn_id is None:
-            import hashlib
-
-            base = "sha256:" + hashlib.sha256(message).hexdigest()
-        else:
-            base = dsn_id
-        result = Analysis(verdict, dsn_key_base=base)
-        for address in self.candidates(envelope, headers, verdict):
+        result = Analysis(verdict)
+        for address in self.candidates(envelope, verdict):
             parsed = verpmod.parse(address, self.prefix)
             if parsed is not None:
                 result.verp = parsed
@@ -154,7 +139,7 @@ class Ingester:
             return rcpts[0]
         return None
 
-    def record(self, analysis: Analysis, bounce_file: str) -> bool:
+    def record(self, analysis: Analysis, bounce_file: str, now: float) -> bool:
         """Record a bounce of ours; False when it was already counted (a redelivery)."""
         from .records import BounceEvent, record_bounce
 
@@ -173,7 +158,7 @@ class Ingester:
             address=send["recipient"], user_id=send.get("user_id"), package_id=send.get("package_id"),
             sending_domain=sender.rpartition("@")[2].lower() if "@" in sender else "",
             reason=rv.reason if rv else "undefined", status=rv.status if rv else None,
-            hard=bool(rv.hard) if rv else False, time=now(), message_id=send.get("message_id"),
+            hard=bool(rv.hard) if rv else False, time=now, message_id=send.get("message_id"),
             # One sent message can bounce once for one recipient: keyed by its VERP
             # hash, a DSN Postfix redelivers after a 75 and a replay of forged
             # DSNs with fresh Message-IDs about the same message count once.
@@ -196,7 +181,7 @@ class Ingester:
         return "processed", None
 
     # -- doing -----------------------------------------------------------
-    def handle_incoming(self, name: str, sync: bool = False) -> Outcome:
+    def handle_incoming(self, name: str, now: float, sync: bool = False) -> Outcome:
         """Process ``incoming/<name>`` (pipe, SMTP, a retry) and move it on.
 
         The move need not be fsynced: if a crash undoes it, the bounce is
@@ -211,11 +196,11 @@ class Ingester:
         if state == "processed" and analysis.kind == "bounce":
             # Record before moving: a crash in between leaves it in incoming/
             # to be processed again, and the dsn_key makes that count once.
-            recorded = self.record(analysis, final)
-        self.store.move(name, state, kind=kind, why=why, sync=sync)
+            recorded = self.record(analysis, final, now)
+        self.store.move(name, state, now, kind=kind, why=why, sync=sync)
         return self._outcome(name, state, analysis, recorded, why, final)
 
-    def handle_bytes(self, raw: bytes, name: str, envelope: bytes = b"", sync: bool = False) -> Outcome:
+    def handle_bytes(self, raw: bytes, name: str, now: float, envelope: bytes = b"", sync: bool = False) -> Outcome:
         """Process a message whose source keeps it (a file, a Maildir): store a copy where it ends."""
         assert self.store is not None
         from .store import with_envelope
@@ -228,10 +213,10 @@ class Ingester:
         final = self.store.path(state, final_name)
         recorded = False
         if state == "processed" and analysis.kind == "bounce":
-            recorded = self.record(analysis, final)
+            recorded = self.record(analysis, final, now)
         if why:
-            self.store.note(state, name, why)
-        self.store.put(state, stored, name=final_name, sync=sync)
+            self.store.note(state, name, why, now)
+        self.store.put(state, stored, now, name=final_name, sync=sync)
         return self._outcome(name, state, analysis, recorded, why, final)
 
     def _outcome(self, name: str, state: str, analysis: Analysis, recorded: bool, why: str | None,

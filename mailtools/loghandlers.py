@@ -1,0 +1,65 @@
+"""The handlers and the one-line format behind mailtools.log (imported once a line can go somewhere)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from logging.handlers import SysLogHandler
+from typing import Any
+
+
+class PostfixFormatter(logging.Formatter):
+    """``prog[pid]: warning: text``: one line per event, the level said only when it is not info.
+
+    A traceback is dropped (kept with -vv) so a log stays one line per event.
+    """
+
+    def __init__(self, ident: str, keep_traceback: bool) -> None:
+        super().__init__()
+        self.ident = ident
+        self.keep_traceback = keep_traceback
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        if self.keep_traceback and record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        level = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
+        return f"{self.ident}: {level}{text}".replace("\n", " | ")
+
+
+def install(settings: dict[str, Any], threshold: int) -> None:
+    """Replace the root logger's handlers: everything (flufl.bounce's detectors too) goes here."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    ident = f"{settings['prog']}[{os.getpid()}]"
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setFormatter(PostfixFormatter(ident, settings["traceback"]))
+    stream.setLevel(settings["stderr"])
+    root.addHandler(stream)
+    root.setLevel(threshold)
+    if settings["syslog"] is None:
+        return
+    handler, why = syslog_handler(settings["socket"], settings["facility"])
+    if handler is None:
+        # Said once, on stderr: syslog was asked for and gets nothing.
+        root.warning("syslog socket %s: %s; logging to stderr only", settings["socket"], why)
+        return
+    handler.setFormatter(PostfixFormatter(ident, False))
+    handler.setLevel(settings["syslog"])
+    root.addHandler(handler)
+
+
+def syslog_handler(path: str, facility: str) -> tuple[logging.Handler | None, str]:
+    """(a handler on the local syslog socket, "") or (None, why not).
+
+    Never UDP to localhost:514 instead (logging's fallback): on most hosts
+    nothing listens there, and the lines would be lost without a word.
+    """
+    if not os.path.exists(path):
+        return None, "does not exist"
+    try:
+        return SysLogHandler(address=path, facility=facility), ""
+    except OSError as exc:
+        return None, exc.strerror or str(exc)
