@@ -1,9 +1,11 @@
 """Logs: one line per event, ``key=value`` like Postfix's, through the standard ``logging``.
 
 Where lines go (DESIGN.md "Logs"): with no option, info and above to
-stderr when stderr is a terminal (a person is watching) and warnings only
-when it is not (cron mails what a job writes on stderr); info and above to
-syslog, facility ``mail``, when ``[log] syslog = true``. ``-q`` keeps only
+stderr when stderr is a terminal (a person is watching) or systemd's
+journal (a timer's unit, when syslog is not configured: it would have each
+line twice), and warnings only otherwise (cron mails what a job writes on
+stderr); info and above to syslog, facility ``mail``, when ``[log] syslog
+= true``. ``-q`` keeps only
 warnings everywhere; ``-v`` sends info to stderr even when it is not a
 terminal; ``-vv`` adds debug lines and keeps tracebacks.
 
@@ -39,20 +41,21 @@ def get_logger(name: str) -> logging.Logger:
     return logging.getLogger(name)
 
 
-def levels(verbose: int, quiet: bool, stderr_is_tty: bool, syslog_level: str = "info") -> tuple[int, int]:
+def levels(verbose: int, quiet: bool, stderr_watched: bool, syslog_level: str = "info") -> tuple[int, int]:
     """(stderr level, syslog level) for -v/-q: the one place the thresholds are decided."""
     if quiet:
         return WARNING, WARNING
     if verbose > 1:
         return DEBUG, DEBUG
     named = {"debug": DEBUG, "info": INFO, "warning": WARNING}.get(syslog_level.lower(), INFO)
-    return (INFO if verbose or stderr_is_tty else WARNING), named
+    return (INFO if verbose or stderr_watched else WARNING), named
 
 
 def configure(verbose: int = 0, quiet: bool = False, syslog: bool = False, facility: str = "mail",
               level: str = "info", syslog_socket: str = DEFAULT_SYSLOG_SOCKET, prog: str | None = None) -> None:
     """Set where a command's lines go; handlers are installed once a line can go somewhere."""
-    stderr_level, syslog_level = levels(verbose, quiet, _isatty(sys.stderr), level)
+    watched = _isatty(sys.stderr) or (not syslog and _is_journal(sys.stderr))
+    stderr_level, syslog_level = levels(verbose, quiet, watched, level)
     settings = {"prog": prog or os.path.basename(sys.argv[0]) or "mailtools", "stderr": stderr_level,
                 "syslog": syslog_level if syslog else None, "facility": facility, "socket": syslog_socket,
                 "traceback": verbose > 1}
@@ -103,6 +106,15 @@ def format_event(queue_id: str | None = None, detail: str | None = None, **field
     return f"{queue_id}: {line}" if queue_id else line
 
 
+def dsn(code: int, text: str) -> str:
+    """The ``dsn=`` of a reply: its RFC 3463 enhanced status code, or the class of its SMTP code."""
+    first = text.split(" ", 1)[0]
+    pieces = first.split(".")
+    if len(pieces) == 3 and pieces[0] in ("2", "4", "5") and all(p.isdigit() for p in pieces[1:]):
+        return first
+    return f"{code // 100}.0.0"
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split()) if ("\n" in text or "\r" in text) else text
 
@@ -112,6 +124,18 @@ def _isatty(stream: object) -> bool:
         return bool(stream.isatty())  # type: ignore[attr-defined]
     except (AttributeError, ValueError, OSError):
         return False
+
+
+def _is_journal(stream: object) -> bool:
+    """True when ``stream`` is systemd's journal: JOURNAL_STREAM names its device and inode."""
+    expected = os.environ.get("JOURNAL_STREAM")
+    if not expected:
+        return False
+    try:
+        info = os.fstat(stream.fileno())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
+    return expected == f"{info.st_dev}:{info.st_ino}"
 
 
 def _install() -> None:

@@ -10,8 +10,10 @@ record changes.
 
 from __future__ import annotations
 
+import os
+
 from ..config import Config
-from ..log import get_logger
+from ..log import WARNING, event, get_logger
 from ..outbound import verp as verpmod
 from .classify import RecipientVerdict, Verdict, classify
 from .store import BounceStore, split_envelope
@@ -50,6 +52,11 @@ class Outcome:
 
     def __repr__(self) -> str:
         return f"Outcome({vars(self)!r})"
+
+
+def _bounce_id(path: str) -> str:
+    """The stored bounce's id (its file name without the kind), the log line's id."""
+    return os.path.basename(path).partition(".")[0]
 
 
 def _norm_id(value: str | None) -> str:
@@ -154,7 +161,7 @@ class Ingester:
             log.warning("bounce for %s names %d recipients, none of them ours: recorded as undefined, soft",
                         send["recipient"], len(analysis.verdict.recipients))
         sender = send.get("sender") or ""
-        event = BounceEvent(
+        bounce = BounceEvent(
             address=send["recipient"], user_id=send.get("user_id"), package_id=send.get("package_id"),
             sending_domain=sender.rpartition("@")[2].lower() if "@" in sender else "",
             reason=rv.reason if rv else "undefined", status=rv.status if rv else None,
@@ -163,9 +170,10 @@ class Ingester:
             # hash, a DSN Postfix redelivers after a 75 and a replay of forged
             # DSNs with fresh Message-IDs about the same message count once.
             dsn_key=f"verp:{send['hash']}", bounce_file=bounce_file)
-        recorded = record_bounce(self.conn, event, self.config)
-        log.info("%s bounce for %s (user %s): %s %s%s", "hard" if event.hard else "soft", event.address,
-                 event.user_id, event.reason, event.status or "", "" if recorded else " (already counted)")
+        recorded = record_bounce(self.conn, bounce, self.config)
+        event(log, _bounce_id(bounce_file), to=bounce.address, reason=bounce.reason, hard=bounce.hard,
+              dsn=bounce.status, verp="verified", user=bounce.user_id, package=bounce.package_id,
+              status="recorded" if recorded else "already counted")
         return recorded
 
     def _decide(self, analysis: Analysis) -> tuple[str, str | None]:
@@ -222,7 +230,8 @@ class Ingester:
     def _outcome(self, name: str, state: str, analysis: Analysis, recorded: bool, why: str | None,
                  path: str) -> Outcome:
         if state == "unrecognized":
-            log.warning("bounce %s kept as unrecognized: %s", name, why)
+            event(log, name, level=WARNING, kind=analysis.kind,
+                  verp="none" if analysis.verp is None else "not verified", status="unrecognized", detail=why)
         elif analysis.kind != "bounce":
             log.info("bounce %s: %s for %s, nothing recorded", name, analysis.kind, analysis.send["recipient"])
         return Outcome(name, state, analysis.kind, recorded, why, path)

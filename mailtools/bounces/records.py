@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from ..config import Config
 from ..errors import DataError, UsageError
+from ..log import event as log_event
 from ..record import Record
 from . import callbacks
 
@@ -228,7 +229,9 @@ def enable_addresses(conn: sqlite3.Connection, config: Config, addresses: list[s
     ensure_schema(conn)
     wanted = [_check_address(a) for a in addresses]  # all checked before anything changes
     with immediate(conn):
-        return [_enable(conn, config, address, now) for address in dict.fromkeys(wanted)]
+        results = [_enable(conn, config, address, now) for address in dict.fromkeys(wanted)]
+    _log_lifted(results, "bounce-enable")
+    return results
 
 
 def enable_by_token(conn: sqlite3.Connection, config: Config, secret: bytes, token: str,
@@ -248,4 +251,13 @@ def enable_by_token(conn: sqlite3.Connection, config: Config, secret: bytes, tok
             # Raised inside the transaction: the token is not spent either.
             raise DataError(f"this re-enable token for {address} belongs to an earlier notice: "
                             "the address is not disabled by it (already re-enabled?)")
-        return _enable(conn, config, address, now)
+        result = _enable(conn, config, address, now)
+    _log_lifted([result], "token")
+    return result
+
+
+def _log_lifted(results: list[dict[str, Any]], how: str) -> None:
+    """One line per suppression lifted, once its transaction is committed."""
+    for result in results:
+        if result["was_disabled"]:
+            log_event("mailtools.bounces.records", "enabled", to=result["address"], reason="bounce", by=how)

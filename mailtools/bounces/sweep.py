@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from .. import state
 from ..config import Config
 from ..errors import TempFailure
+from ..log import event as log_event
 from ..outbound.envelope import parse_envelope
 from ..outbound.spool import Spool
 from . import callbacks, notices, records, tokens
@@ -145,6 +146,7 @@ def disable(conn: sqlite3.Connection, config: Config, now: float) -> int:
     for address, user_id, hard in rows:
         event = {"event": "disable", "address": address, "user_id": user_id, "hard_bounces": hard, "time": now}
         callbacks.queue(conn, config, "disable", address, event, None, None)
+        log_event(log, "suppressed", to=address, reason="bounce", hard_bounces=hard)
     return len(rows)
 
 

@@ -36,6 +36,14 @@ class TransportPool:
                 self._all.append(transports[key])
         return transports[key]
 
+    def relay(self, sender: str) -> str:
+        """Where ``sender``'s mail goes, for the log's ``relay=``: host:port, or the sendmail binary."""
+        account = self.config.senders.get(sender) or self.config.senders.get(sender.lower())
+        base = self.config.transport
+        if account and account.host:
+            return f"{account.host}:{account.port or base.port}"
+        return base.sendmail_path if base.kind == "sendmail" else f"{base.host}:{base.port}"
+
     def _make(self, account: SenderAccount | None) -> Transport:
         base = self.config.transport
         if account and account.host:
