@@ -36,8 +36,11 @@ _state: dict = {"threshold": DEBUG, "pending": None}
 
 
 def get_logger(name: str) -> logging.Logger:
+    """A ``logging.Logger``; once a command configured logging, asking for one installs the handlers
+    (so no line ever reaches logging's bare last-resort output, traceback and all)."""
     import logging
 
+    _install()
     return logging.getLogger(name)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from .. import state
 from ..config import Config, load_config
 from ..errors import EX_SOFTWARE, EX_TEMPFAIL, EX_USAGE, PermissionDenied, TempFailure
 from ..outbound.spool import Spool
@@ -98,6 +99,20 @@ def check_spool(root: str) -> None:
                           "mq-send or mailtools-setup creates it)")
     if not os.access(root, os.R_OK | os.X_OK):
         raise PermissionDenied(f"cannot read the spool {root}: permission denied (run as its owner or root)")
+    # os.path.exists() says False for a file it may not look at: a database this
+    # user cannot read must be an error, never "no record".
+    database = state.db_path(root)
+    try:
+        os.stat(database)
+    except FileNotFoundError:
+        return
+    except PermissionError:
+        pass
+    else:
+        if os.access(database, os.R_OK):
+            return
+    raise PermissionDenied(f"cannot read the state database {database}: permission denied "
+                           "(run as the spool's owner or root)")
 
 
 def print_json(obj: Any) -> None:
