@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from logging.handlers import SysLogHandler
 from typing import Any
 
 
@@ -59,6 +58,7 @@ def syslog_handler(path: str, facility: str) -> tuple[logging.Handler | None, st
     """
     if not os.path.exists(path):
         return None, "does not exist"
+    from logging.handlers import SysLogHandler  # ~3 ms (pickle, queue, socket): only when asked for
     try:
         return SysLogHandler(address=path, facility=facility), ""
     except OSError as exc:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
+import smtpserver  # noqa: E402
 from smtpserver import SmtpServer  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -89,3 +90,14 @@ def cli(spool_dir: Path, config_file: Path) -> Cli:
 def message(subject: str = "hello", body: str = "Hello there.\n", **headers: str) -> bytes:
     lines = [f"{k.replace('_', '-')}: {v}" for k, v in headers.items()] + [f"Subject: {subject}"]
     return ("\n".join(lines) + "\n\n" + body).encode()
+
+
+def postfix_dsn_for(received: smtpserver.Received, recipient: str) -> bytes:
+    """A real Postfix "user unknown" DSN bouncing ``received`` (a message mq-flush delivered
+    to the test server) for ``recipient``: sent to its VERP address, quoting its Message-ID."""
+    import email
+
+    template = (ROOT / "tests" / "data" / "bounces" / "postfix" / "bounce_userunknown.eml").read_text()
+    text = template.replace("nosuchuser@localhost", recipient).replace("dsnsink@localhost", received.mail_from)
+    message_id = email.message_from_bytes(received.data)["Message-ID"]
+    return text.replace("<userunknown.1795316926@pfx.test>", message_id).encode()

@@ -6,7 +6,6 @@ The commands run for real; syslog is a Unix datagram socket the test binds
 
 from __future__ import annotations
 
-import email
 import os
 import pty
 import re
@@ -17,11 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Cli, command_path, message, smtp_config
+from conftest import ROOT, Cli, command_path, message, postfix_dsn_for, smtp_config
 
 from mailtools.log import dsn, format_event
 
-POSTFIX_DSN = ROOT / "tests" / "data" / "bounces" / "postfix" / "bounce_userunknown.eml"
 MAIL_INFO = "<22>"  # facility mail (2) * 8 + info (6)
 MAIL_WARNING = "<20>"
 
@@ -113,13 +111,10 @@ def test_a_bounce_its_suppression_and_the_lifting_are_logged(logged: Cli, smtp, 
                   input=message()).returncode == 0
     assert logged("mq-flush").returncode == 0
     received = smtp.messages[0]
-    original = email.message_from_bytes(received.data)
-    dsn_text = POSTFIX_DSN.read_text().replace("nosuchuser@localhost", "bob@example.net")
-    dsn_text = dsn_text.replace("dsnsink@localhost", received.mail_from)
-    dsn_text = dsn_text.replace("<userunknown.1795316926@pfx.test>", original["Message-ID"])
     syslog.lines()
 
-    done = logged("bounce-ingest", input=dsn_text.encode(), env={"RECIPIENT": received.mail_from})
+    done = logged("bounce-ingest", input=postfix_dsn_for(received, "bob@example.net"),
+                  env={"RECIPIENT": received.mail_from})
     assert done.returncode == 0, done.stderr
     line = only(syslog.lines(), "reason=")
     assert re.search(r"bounce-ingest\[\d+\]: [0-9A-F]{22}: to=<bob@example.net>, reason=userunknown, hard=yes, "
