@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv test lint demo bench soak install-postfix-example clean
+.PHONY: all venv test lint typecheck demo bench soak install-postfix-example clean
 
 all: test
 
@@ -17,6 +17,10 @@ venv: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mailtools bin tests bench scripts
+
+# Static types of the library (to join `make test` once every module is clean).
+typecheck: $(STAMP)
+	$(BIN)/mypy mailtools
 
 # Everything CI runs: lint, unit and CLI tests, the real-Postfix e2e suite.
 test: $(STAMP)

@@ -122,11 +122,12 @@ class Config(Section):
 
 def keys(cls: type) -> dict[str, str]:
     """The config keys of a section and their annotated types, from its __init__."""
-    annotations = dict(cls.__init__.__annotations__)
+    annotations = dict(vars(cls)["__init__"].__annotations__)
     annotations.pop("return", None)
     return annotations
 
 
+_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
 _SECTIONS = {"transport": Transport, "retry": Retry, "bounce": Bounce,
              "retention": Retention, "dkim": Dkim, "log": Log}
 _TABLES = {"packages": Package, "platforms": Platform, "senders": SenderAccount}
@@ -176,8 +177,7 @@ def _fill(obj: Any, data: Any, prefix: str) -> Any:
         name = f"{prefix}.{key}" if prefix else key
         if key not in known:
             raise ConfigError(f"unknown config key {name!r}")
-        kind = known[key]
-        kind = {"str": str, "int": int, "float": float, "bool": bool}.get(kind, str)
+        kind = _TYPES.get(known[key], str)
         if key in _SECTIONS:
             _fill(getattr(obj, key), value, name)
         elif key in _TABLES:

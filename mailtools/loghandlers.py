@@ -40,14 +40,14 @@ def install(settings: dict[str, Any], threshold: int) -> None:
     root.setLevel(threshold)
     if settings["syslog"] is None:
         return
-    handler, why = syslog_handler(settings["socket"], settings["facility"])
-    if handler is None:
+    syslog, why = syslog_handler(settings["socket"], settings["facility"])
+    if syslog is None:
         # Said once, on stderr: syslog was asked for and gets nothing.
         root.warning("syslog socket %s: %s; logging to stderr only", settings["socket"], why)
         return
-    handler.setFormatter(PostfixFormatter(ident, False))
-    handler.setLevel(settings["syslog"])
-    root.addHandler(handler)
+    syslog.setFormatter(PostfixFormatter(ident, False))
+    syslog.setLevel(settings["syslog"])
+    root.addHandler(syslog)
 
 
 def syslog_handler(path: str, facility: str) -> tuple[logging.Handler | None, str]:

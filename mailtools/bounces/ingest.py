@@ -232,7 +232,7 @@ class Ingester:
         if state == "unrecognized":
             event(log, name, level=WARNING, kind=analysis.kind,
                   verp="none" if analysis.verp is None else "not verified", status="unrecognized", detail=why)
-        elif analysis.kind != "bounce":
+        elif analysis.kind != "bounce" and analysis.send is not None:
             log.info("bounce %s: %s for %s, nothing recorded", name, analysis.kind, analysis.send["recipient"])
         return Outcome(name, state, analysis.kind, recorded, why, path)
 

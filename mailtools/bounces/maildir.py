@@ -123,7 +123,8 @@ def _worker(config: Config, items: list[str], now: float, maildir: str | None) -
     try:
         return process(ingester, items, now, maildir)
     finally:
-        ingester.conn.close()
+        if ingester.conn is not None:
+            ingester.conn.close()
 
 
 def workers_for(count: int) -> int:

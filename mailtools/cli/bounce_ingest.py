@@ -54,9 +54,10 @@ def _pipe_options(argv: list[str]) -> dict[str, Any] | None:
         name, eq, value = arg.partition("=")
         if name in ("--spool", "--config") and arg.startswith("--"):
             if not eq:
-                value = next(args, None)
-                if value is None:
+                following = next(args, None)
+                if following is None:
                     return None
+                value = following
             opts["spool" if name == "--spool" else "config_file"] = value
         elif arg == "--verbose" or (arg.startswith("-v") and set(arg[1:]) == {"v"}):
             opts["verbose"] += 1 if arg == "--verbose" else len(arg) - 1
