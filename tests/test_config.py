@@ -60,3 +60,25 @@ def test_invalid_toml_is_a_config_error(tmp_path):
     bad.write_text("[transport\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(str(bad))
+
+
+def test_any_toml_is_read_by_the_standard_library(tmp_path):
+    # Escapes, inline tables, literal strings, a dotted key: all TOML, one parser (tomllib).
+    path = tmp_path / "full.toml"
+    path.write_text('spool = "/var/spool/mail\\u0074ools"\n'
+                    "transport = { host = 'relay.example', port = 587 }\n"
+                    'bounce.prefix = "bounce_service1"\n'
+                    '[senders."app@example.org"]\nhost = "smtp.example"  # its own account\n'
+                    '[log]\nsyslog = true\nsocket = "/run/systemd/journal/dev-log"\n')
+    config = load_config(str(path))
+    assert config.spool == "/var/spool/mailtools" and config.source == str(path)
+    assert (config.transport.host, config.transport.port, config.transport.kind) == ("relay.example", 587, "smtp")
+    assert config.bounce.prefix == "bounce_service1" and config.senders["app@example.org"].host == "smtp.example"
+    assert (config.log.syslog, config.log.socket) == (True, "/run/systemd/journal/dev-log")
+
+
+def test_a_toml_error_says_where(tmp_path):
+    path = tmp_path / "dup.toml"
+    path.write_text('[retry]\nmin_backoff = 60\nmin_backoff = 70\n')
+    with pytest.raises(ConfigError, match=rf"{path}: not valid TOML: .*line 3"):
+        load_config(str(path))
