@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 log = get_logger("mailtools.bounces.ingest")
 NOT_FAILED = ("delayed", "delivered", "relayed", "expanded")
+DRY_RUN_FIELDS = ("address", "action", "status", "reply_code", "reason", "hard")  # DESIGN.md's schema
 
 
 # Plain classes, not dataclasses: this module is on the alias pipe's path (one
@@ -246,7 +247,5 @@ def dry_run_json(analysis: Analysis, source: str) -> dict[str, Any]:
         "verp": None if analysis.verp is None else {
             "user_id": analysis.verp.user_id, "package_id": analysis.verp.package_id, "valid": analysis.valid},
         "message_id": verdict.message_id,
-        "recipients": [{"address": r.address, "action": r.action, "status": r.status,
-                        "reply_code": r.reply_code, "reason": r.reason, "hard": r.hard}
-                       for r in verdict.recipients],
+        "recipients": [{k: v for k, v in r.to_json().items() if k in DRY_RUN_FIELDS} for r in verdict.recipients],
     }
