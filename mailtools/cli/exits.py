@@ -65,7 +65,7 @@ def run_mapped(func: Callable[[], int | None]) -> int:
             from ..log import get_logger
 
             get_logger(LOGGER).error("internal error: %r", exc, exc_info=True)
-        error(f"internal error: {exc!r} (this is a bug; the traceback is in the log with -v)")
+        error(f"internal error: {exc!r} (this is a bug; -vv shows the traceback)")
         return EX_SOFTWARE
     return int(result or 0)
 
