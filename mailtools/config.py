@@ -68,6 +68,11 @@ class Retention(Section):
         self.sent_days, self.drop_days, self.bounce_days = sent_days, drop_days, bounce_days
 
 
+class Database(Section):
+    def __init__(self, *, url: str = "") -> None:
+        self.url = url  # "" means sqlite:///<spool>/db/state.sqlite (the state package decides)
+
+
 class Dkim(Section):
     def __init__(self, *, selector: str = "", domain: str = "", key_file: str = "") -> None:
         self.selector, self.domain, self.key_file = selector, domain, key_file
@@ -104,7 +109,8 @@ class SenderAccount(Section):
 class Config(Section):
     def __init__(self, *, spool: str = DEFAULT_SPOOL, send_immediately: bool = False,
                  transport: Transport | None = None, retry: Retry | None = None, bounce: Bounce | None = None,
-                 retention: Retention | None = None, dkim: Dkim | None = None, log: Log | None = None,
+                 retention: Retention | None = None, database: Database | None = None,
+                 dkim: Dkim | None = None, log: Log | None = None,
                  packages: dict[str, Package] | None = None, platforms: dict[str, Platform] | None = None,
                  senders: dict[str, SenderAccount] | None = None) -> None:
         self.spool, self.send_immediately = spool, send_immediately
@@ -112,6 +118,7 @@ class Config(Section):
         self.retry = retry or Retry()
         self.bounce = bounce or Bounce()
         self.retention = retention or Retention()
+        self.database = database or Database()
         self.dkim = dkim or Dkim()
         self.log = log or Log()
         self.packages: dict[str, Package] = packages or {}
@@ -129,7 +136,7 @@ def keys(cls: type) -> dict[str, str]:
 
 _TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
 _SECTIONS = {"transport": Transport, "retry": Retry, "bounce": Bounce,
-             "retention": Retention, "dkim": Dkim, "log": Log}
+             "retention": Retention, "database": Database, "dkim": Dkim, "log": Log}
 _TABLES = {"packages": Package, "platforms": Platform, "senders": SenderAccount}
 _CHOICES = {"transport.kind": ("smtp", "sendmail"),
             "transport.starttls": ("auto", "always", "never"),
