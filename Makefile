@@ -18,10 +18,6 @@ venv: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check mailtools bin tests bench scripts
 
-# Static types of the library (to join `make test` once every module is clean).
-typecheck: $(STAMP)
-	$(BIN)/mypy mailtools
-
 # Everything CI runs: lint, unit and CLI tests, the real-Postfix e2e suite.
 test: $(STAMP)
 	$(BIN)/ruff check mailtools bin tests
@@ -38,6 +34,10 @@ bench: $(STAMP)
 # Long crash/fuzz runs, kept out of make test.
 soak: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider -m slow
+
+# Static types of the library (to join `make test` once every module is clean).
+typecheck: $(STAMP)
+	$(BIN)/mypy mailtools
 
 # The administrator's set-up (as root): service user, spool, alias map, Postfix's
 # alias_maps and recipient_delimiter. SETUP_ARGS passes options (--spool, --prefix...).
