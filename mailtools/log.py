@@ -74,17 +74,18 @@ def wanted(level: int) -> bool:
 
 
 def event(logger: logging.Logger | str, queue_id: str | None = None, level: int = INFO,
-          detail: str | None = None, **fields: object) -> None:
+          detail: str | None = None, exc_info: bool = False, **fields: object) -> None:
     """Log one event: ``<queue_id>: key=value, key=value (detail)``, as Postfix writes it.
 
-    ``logger`` may be a name: then nothing is imported unless the line is wanted.
+    ``logger`` may be a name: then nothing is imported unless the line is wanted
+    (mq-send and the alias pipe start once per message). ``exc_info``: the
+    current exception's traceback, shown with -vv.
     """
     if not wanted(level):
         return
-    _install()
     if isinstance(logger, str):
         logger = get_logger(logger)
-    logger.log(level, "%s", format_event(queue_id, detail, **fields))
+    logger.log(level, "%s", format_event(queue_id, detail, **fields), exc_info=exc_info)
 
 
 def format_event(queue_id: str | None = None, detail: str | None = None, **fields: object) -> str:
@@ -105,7 +106,7 @@ def format_event(queue_id: str | None = None, detail: str | None = None, **field
         parts.append(f"{key}={_one_line(text)}")
     line = ", ".join(parts)
     if detail:
-        line += f" ({_one_line(detail)})"
+        line += f" ({_one_line(detail)})" if parts else _one_line(detail)
     return f"{queue_id}: {line}" if queue_id else line
 
 

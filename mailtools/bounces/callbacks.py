@@ -22,9 +22,15 @@ from ..log import get_logger
 
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
+    import logging
     from typing import Any
 
-log = get_logger("mailtools.callbacks")
+
+def _log() -> logging.Logger:
+    """Asked for when a line is written: the alias pipe (one process per bounce) does not pay
+    ``logging``'s import when its callbacks have nothing to say."""
+    return get_logger("mailtools.callbacks")
+
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS callbacks (
@@ -138,11 +144,11 @@ def run_pending(conn: sqlite3.Connection, config: Config, now: float, budget_sec
         due = conn.execute("SELECT id, kind, target, package_id, sending_domain, address, payload, attempts"
                            " FROM callbacks WHERE next_try <= ? ORDER BY next_try, id", (now,)).fetchall()
     except sqlite3.Error as exc:
-        log.warning("callbacks: cannot read the queue: %s", exc)
+        _log().warning("callbacks: cannot read the queue: %s", exc)
         return 0
     for number, (cid, kind, target, pid, domain, address, payload, attempts) in enumerate(due):
         if number and time.monotonic() - started > budget_seconds:
-            log.info("callbacks: time budget spent; %d wait for the next run", len(due) - number)
+            _log().info("callbacks: time budget spent; %d wait for the next run", len(due) - number)
             break
         try:
             # The claim: a lease past the timeout, so two runners (ingest and sweep) never run one twice,
@@ -153,7 +159,7 @@ def run_pending(conn: sqlite3.Connection, config: Config, now: float, budget_sec
                 continue
             what = _resolve(config, kind, target, pid, domain)
             if not what:
-                log.warning("callbacks: no %s configured any more for %s %s; dropping the %s callback for %s",
+                _log().warning("callbacks: no %s configured any more for %s %s; dropping the %s callback for %s",
                             HOOKS[kind] if target == "command" else "webhook", "package" if pid else "platform",
                             pid or domain, kind, address)
                 conn.execute("DELETE FROM callbacks WHERE id = ?", (cid,))
@@ -165,7 +171,7 @@ def run_pending(conn: sqlite3.Connection, config: Config, now: float, budget_sec
                     _post(what, address, payload, timeout)
             except Exception as exc:  # any failure of the hook is logged and retried, never raised
                 delay = min(MAX_BACKOFF, MIN_BACKOFF * 2 ** min(attempts, 20))
-                log.warning("callbacks: %s %s for %s failed (attempt %d, retry in %ds): %s",
+                _log().warning("callbacks: %s %s for %s failed (attempt %d, retry in %ds): %s",
                             kind, target, address, attempts + 1, delay, exc)
                 conn.execute("UPDATE callbacks SET attempts = attempts + 1, next_try = ?, last_error = ?"
                              " WHERE id = ?", (now + delay, str(exc)[:500], cid))
@@ -173,6 +179,6 @@ def run_pending(conn: sqlite3.Connection, config: Config, now: float, budget_sec
             conn.execute("DELETE FROM callbacks WHERE id = ?", (cid,))
             done += 1
         except sqlite3.Error as exc:
-            log.warning("callbacks: database error, stopping this run: %s", exc)
+            _log().warning("callbacks: database error, stopping this run: %s", exc)
             break
     return done

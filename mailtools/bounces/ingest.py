@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from ..config import Config
-from ..log import WARNING, event, get_logger
+from ..log import WARNING, event
 from ..outbound import verp as verpmod
 from .classify import RecipientVerdict, Verdict, classify
 from .store import BounceStore, split_envelope
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import sqlite3
     from typing import Any
 
-log = get_logger("mailtools.bounces.ingest")
+LOGGER = "mailtools.bounces.ingest"  # a name: the alias pipe imports logging only when a line is wanted
 NOT_FAILED = ("delayed", "delivered", "relayed", "expanded")
 DRY_RUN_FIELDS = ("address", "action", "status", "reply_code", "reason", "hard")  # DESIGN.md's schema
 
@@ -156,11 +156,11 @@ class Ingester:
         rv = self.recipient_verdict(analysis)
         if rv is not None and rv.action in NOT_FAILED:
             # A DSN that failed someone else but only delays (or delivered to) ours.
-            log.info("DSN for %s: %s for this recipient, nothing recorded", send["recipient"], rv.action)
+            event(LOGGER, _bounce_id(bounce_file), to=send["recipient"], action=rv.action, status="not recorded")
             return False
         if rv is None:
-            log.warning("bounce for %s names %d recipients, none of them ours: recorded as undefined, soft",
-                        send["recipient"], len(analysis.verdict.recipients))
+            event(LOGGER, _bounce_id(bounce_file), WARNING, to=send["recipient"],
+                  recipients=len(analysis.verdict.recipients), detail="none of them ours: recorded as undefined, soft")
         sender = send.get("sender") or ""
         bounce = BounceEvent(
             address=send["recipient"], user_id=send.get("user_id"), package_id=send.get("package_id"),
@@ -172,7 +172,7 @@ class Ingester:
             # DSNs with fresh Message-IDs about the same message count once.
             dsn_key=f"verp:{send['hash']}", bounce_file=bounce_file)
         recorded = record_bounce(self.conn, bounce, self.config)
-        event(log, _bounce_id(bounce_file), to=bounce.address, reason=bounce.reason, hard=bounce.hard,
+        event(LOGGER, _bounce_id(bounce_file), to=bounce.address, reason=bounce.reason, hard=bounce.hard,
               dsn=bounce.status, verp="verified", user=bounce.user_id, package=bounce.package_id,
               status="recorded" if recorded else "already counted")
         return recorded
@@ -231,10 +231,10 @@ class Ingester:
     def _outcome(self, name: str, state: str, analysis: Analysis, recorded: bool, why: str | None,
                  path: str) -> Outcome:
         if state == "unrecognized":
-            event(log, name, level=WARNING, kind=analysis.kind,
+            event(LOGGER, name, level=WARNING, kind=analysis.kind,
                   verp="none" if analysis.verp is None else "not verified", status="unrecognized", detail=why)
         elif analysis.kind != "bounce" and analysis.send is not None:
-            log.info("bounce %s: %s for %s, nothing recorded", name, analysis.kind, analysis.send["recipient"])
+            event(LOGGER, name, kind=analysis.kind, to=analysis.send["recipient"], status="not recorded")
         return Outcome(name, state, analysis.kind, recorded, why, path)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 
-from ..log import DEBUG, get_logger
+from ..log import DEBUG, ERROR, WARNING, event, wanted
 from .store import MAX_SIZE, BounceStore, envelope_lines, with_envelope
 
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up (one process per bounce); only checkers need it
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ..config import Config
     from .ingest import Ingester, Outcome
 
-log = get_logger("mailtools.bounces")
+LOGGER = "mailtools.bounces"  # a name: logging is imported only when a line is wanted
 CALLBACK_BUDGET = 5.0  # seconds of due callbacks a pipe run may spend after its bounce
 STALE_TMP = 24 * 3600  # a file in bounces/tmp this old was left by a killed writer
 BATCH_CALLBACK_BUDGET = 30.0  # the same for cron runs (--maildir, files, --retry-incoming)
@@ -54,7 +54,7 @@ def pipe_envelope(environ: Mapping[str, str], prefix: str, kept: int, total: int
     note = None
     if total > kept:
         note = f"truncated: kept the first {MAX_SIZE} of {total} bytes"
-        log.warning("message of %d bytes: %s", total, note)
+        event(LOGGER, None, WARNING, size=total, status="truncated", detail=note)
     return envelope_lines(envelope_recipients(environ, prefix), environ.get("SENDER"), "pipe", note)
 
 
@@ -69,7 +69,7 @@ def log_failure(what: str, exc: BaseException) -> None:
     """One line for a failure the caller survives (a traceback only with -vv)."""
     text = f"{what}: {exc}" if str(exc) else f"{what}: {type(exc).__name__}"
     try:
-        log.error(text.replace("\n", " "), exc_info=log.isEnabledFor(DEBUG))
+        event(LOGGER, None, ERROR, detail=text, exc_info=wanted(DEBUG))
     except Exception:  # noqa: BLE001 - logging must not turn a 0 or 75 into a traceback
         pass
 
@@ -123,7 +123,7 @@ def process_incoming(config: Config, store: BounceStore, names: list[str], now: 
         try:
             outcomes.append(ingester.handle_incoming(name, now))
         except FileNotFoundError:
-            log.info("bounce %s was taken by another run", name)
+            event(LOGGER, name, status="taken by another run")
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop the rest
             log_failure(f"bounce {name} left in incoming/", exc)
     if always_callbacks or any(o.recorded for o in outcomes):
@@ -151,5 +151,5 @@ def retry_incoming(config: Config, min_age: float, now: float) -> tuple[int, int
     names = store.incoming(older_than=now - min_age)  # stored bounces carry the clock's
     outcomes = process_incoming(config, store, names, now, callbacks_budget=BATCH_CALLBACK_BUDGET,
                                 always_callbacks=True)
-    log.info("retried %d bounces left in incoming/, %d processed", len(names), len(outcomes))
+    event(LOGGER, None, left_in_incoming=len(names), processed=len(outcomes), status="retried")
     return len(names), len(outcomes)
