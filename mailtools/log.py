@@ -9,12 +9,13 @@ stderr); info and above to syslog, facility ``mail``, when ``[log] syslog
 warnings everywhere; ``-v`` sends info to stderr even when it is not a
 terminal; ``-vv`` adds debug lines and keeps tracebacks.
 
-mq-send starts once per message with a 30 ms budget, and ``logging`` costs
-~7 ms of it: ``configure`` imports ``logging`` at once only when some
-destination takes info lines, otherwise at the first line that passes the
-threshold. Library modules on that path log through ``event(name, ...)``,
-which checks the threshold before importing anything; every other module
-uses ``get_logger`` (a plain ``logging.Logger``) and ``event(logger, ...)``.
+mq-send and the alias pipe start once per message with a 30/50 ms budget,
+and ``logging`` with its syslog handler costs ~12 ms of it. Library modules
+on those paths log through ``event(name, ...)``: while ``logging`` is not
+loaded, a wanted line is written here directly (stderr, and one datagram to
+the syslog socket: the lean code the budget allows), in the same format.
+Every other module uses ``get_logger`` (a plain ``logging.Logger``, whose
+handlers ``loghandlers`` installs) and ``event(logger, ...)``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     import logging
 
 DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
+LEVEL_NAMES = {DEBUG: "debug", INFO: "info", WARNING: "warning", ERROR: "error", 50: "critical"}
 DEFAULT_SYSLOG_SOCKET = "/dev/log"
 ADDRESS_FIELDS = ("from", "to", "orig_to")  # written <a@b>, as Postfix does
 
@@ -59,13 +61,13 @@ def configure(verbose: int = 0, quiet: bool = False, syslog: bool = False, facil
     """Set where a command's lines go; handlers are installed once a line can go somewhere."""
     watched = _isatty(sys.stderr) or (not syslog and _is_journal(sys.stderr))
     stderr_level, syslog_level = levels(verbose, quiet, watched, level)
-    settings = {"prog": prog or os.path.basename(sys.argv[0]) or "mailtools", "stderr": stderr_level,
-                "syslog": syslog_level if syslog else None, "facility": facility, "socket": syslog_socket,
-                "traceback": verbose > 1}
+    settings = {"ident": f"{prog or os.path.basename(sys.argv[0]) or 'mailtools'}[{os.getpid()}]",
+                "stderr": stderr_level, "syslog": syslog_level if syslog else None, "facility": facility,
+                "socket": syslog_socket, "traceback": verbose > 1}
     _state["threshold"] = min(stderr_level, syslog_level) if syslog else stderr_level
     _state["pending"] = settings
     # A library (flufl.bounce) may log through logging on its own: catch it too.
-    if _state["threshold"] < WARNING or "logging" in sys.modules:
+    if "logging" in sys.modules:
         _install()
 
 
@@ -83,9 +85,70 @@ def event(logger: logging.Logger | str, queue_id: str | None = None, level: int 
     """
     if not wanted(level):
         return
+    text = format_event(queue_id, detail, **fields)
+    settings = _state["pending"]
+    if isinstance(logger, str) and settings is not None and not exc_info and "logging" not in sys.modules:
+        _write(settings, level, text)
+        return
     if isinstance(logger, str):
         logger = get_logger(logger)
-    logger.log(level, "%s", format_event(queue_id, detail, **fields), exc_info=exc_info)
+    logger.log(level, "%s", text, exc_info=exc_info)
+
+
+def line(ident: str, level: int, text: str) -> str:
+    """``prog[pid]: warning: text``: one line per event, the level said only when it is not info."""
+    prefix = "" if level == INFO else f"{LEVEL_NAMES.get(level, 'error')}: "
+    return f"{ident}: {prefix}{text}".replace("\n", " | ")
+
+
+def syslog_unavailable(settings: dict, why: str) -> None:
+    """Said once on stderr: syslog was asked for and gets nothing (never UDP to port 514 instead)."""
+    settings["syslog"] = None
+    _stderr(line(settings["ident"], WARNING, f"syslog socket {settings['socket']}: {why}; logging to stderr only"))
+
+
+def _write(settings: dict, level: int, text: str) -> None:
+    """A line to stderr and syslog without ``logging`` (mq-send's and the pipe's start-up budget)."""
+    out = line(settings["ident"], level, text)
+    if level >= settings["stderr"]:
+        _stderr(out)
+    if settings["syslog"] is not None and level >= settings["syslog"]:
+        import syslog  # the C module: its constants, ~0.1 ms
+
+        severity = {DEBUG: syslog.LOG_DEBUG, INFO: syslog.LOG_INFO, WARNING: syslog.LOG_WARNING}.get(level,
+                                                                                                   syslog.LOG_ERR)
+        facility = getattr(syslog, f"LOG_{settings['facility'].upper()}", syslog.LOG_MAIL)
+        try:
+            if "socket" not in _state:
+                _state["socket"] = _connect(settings["socket"])
+            _state["socket"].send(f"<{facility | severity}>{out}\0".encode("utf-8", "replace"))
+        except OSError as exc:
+            syslog_unavailable(settings, "does not exist" if isinstance(exc, FileNotFoundError)
+                               else exc.strerror or str(exc))
+
+
+def _connect(path: str) -> object:
+    """The local syslog socket: a datagram one (journald, rsyslog), else a stream one (old syslog-ng)."""
+    import socket
+
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        sock = socket.socket(socket.AF_UNIX, kind)
+        try:
+            sock.connect(path)
+            return sock
+        except OSError as exc:
+            sock.close()
+            if kind == socket.SOCK_STREAM or exc.errno != 91:  # EPROTOTYPE: the other kind of socket
+                raise
+    raise OSError(f"cannot connect to {path}")
+
+
+def _stderr(text: str) -> None:
+    try:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def format_event(queue_id: str | None = None, detail: str | None = None, **fields: object) -> str:

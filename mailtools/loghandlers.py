@@ -1,10 +1,12 @@
-"""The handlers and the one-line format behind mailtools.log (imported once a line can go somewhere)."""
+"""The logging handlers behind mailtools.log, in its one-line format (imported once logging is)."""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
+
+from .log import line, syslog_unavailable
 
 TYPE_CHECKING = False  # typing costs ~2 ms; only type checkers need Any
 if TYPE_CHECKING:
@@ -26,8 +28,7 @@ class PostfixFormatter(logging.Formatter):
         text = record.getMessage()
         if self.keep_traceback and record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
-        level = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
-        return f"{self.ident}: {level}{text}".replace("\n", " | ")
+        return line(self.ident, record.levelno, text)
 
 
 def install(settings: dict[str, Any], threshold: int) -> None:
@@ -35,7 +36,7 @@ def install(settings: dict[str, Any], threshold: int) -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    ident = f"{settings['prog']}[{os.getpid()}]"
+    ident = settings["ident"]
     stream = logging.StreamHandler(sys.stderr)
     stream.setFormatter(PostfixFormatter(ident, settings["traceback"]))
     stream.setLevel(settings["stderr"])
@@ -45,8 +46,7 @@ def install(settings: dict[str, Any], threshold: int) -> None:
         return
     syslog, why = syslog_handler(settings["socket"], settings["facility"])
     if syslog is None:
-        # Said once, on stderr: syslog was asked for and gets nothing.
-        root.warning("syslog socket %s: %s; logging to stderr only", settings["socket"], why)
+        syslog_unavailable(settings, why)
         return
     syslog.setFormatter(PostfixFormatter(ident, False))
     syslog.setLevel(settings["syslog"])

@@ -55,6 +55,17 @@ def test_mq_send_enqueue_imports_only_its_list(cli: Cli, tmp_path: Path) -> None
     assert found & (NEVER | {"logging", "sqlite3", "flufl"}) == set()
 
 
+def test_mq_send_logging_to_syslog_still_does_not_load_logging(cli: Cli, tmp_path: Path) -> None:
+    # The enqueue line goes to the syslog socket (here a file that is not one: said once on stderr).
+    config = tmp_path / "syslog.toml"
+    config.write_text(f'[log]\nsyslog = true\nsocket = "{tmp_path}/no-log"\n')
+    env = dict(cli.env, MAILTOOLS_CONFIG=str(config))
+    found = imported(["-c", "from mailtools.cli.mq_send import main; main()", "-f", "app@example.org",
+                      "bob@example.net"], message(), env, tmp_path)
+    assert found - MQ_SEND_MAY_IMPORT - {"syslog", "socket", "select", "selectors", "array"} == set()
+    assert "logging" not in found
+
+
 def test_the_pipe_imports_only_its_list(cli: Cli, smtp, tmp_path: Path) -> None:  # noqa: ANN001
     assert cli("mq-send", "-f", "app@example.org", "bob@example.net", input=message()).returncode == 0
     assert cli("mq-flush").returncode == 0
