@@ -211,19 +211,30 @@ def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
     return config
 
 
-def _parse_toml(raw: bytes, source: str) -> dict[str, Any]:
+def _parse_toml(raw: bytes, source: str, lean: bool = False) -> dict[str, Any]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    if lean:  # mq-send and the alias pipe: the usual plain file without tomllib's import
+        from .tomlsubset import loads
+
+        quick = loads(text)
+        if quick is not None:
+            return quick
     import tomllib
 
     try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
 
 
-def load_config(path: str | None = None, spool: str | None = None) -> Config:
+def load_config(path: str | None = None, spool: str | None = None, lean: bool = False) -> Config:
     """Read the configuration with the documented precedence.
 
     ``path``/``spool`` are the command-line flags (None when not given).
+    ``lean``: for the two entry points with a start-up budget (mailtools.tomlsubset).
     """
     explicit = path or os.environ.get("MAILTOOLS_CONFIG")
     candidate = explicit or DEFAULT_CONFIG
@@ -234,7 +245,7 @@ def load_config(path: str | None = None, spool: str | None = None) -> Config:
                 raw = handle.read()
         except OSError as exc:
             raise ConfigError(f"cannot read config file {candidate}: {exc.strerror}") from None
-        data = _parse_toml(raw, candidate)
+        data = _parse_toml(raw, candidate, lean)
     config = parse_config(data, candidate if data or explicit else None)
     if spool:
         config.spool = spool

@@ -77,8 +77,17 @@ def test_any_toml_is_read_by_the_standard_library(tmp_path):
     assert (config.log.syslog, config.log.socket) == (True, "/run/systemd/journal/dev-log")
 
 
+@pytest.mark.parametrize("text", ['spool = "/s"\n[transport]\nport = 2525\n[senders."a@b.example"]\nhost = "h"\n',
+                                  "transport = { port = 2525 }\n", "[log]\nsyslog = true\n"])
+def test_the_lean_reading_of_mq_send_and_the_pipe_gives_the_same_config(tmp_path, text):
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    assert load_config(str(path), lean=True) == load_config(str(path))
+
+
 def test_a_toml_error_says_where(tmp_path):
     path = tmp_path / "dup.toml"
     path.write_text('[retry]\nmin_backoff = 60\nmin_backoff = 70\n')
-    with pytest.raises(ConfigError, match=rf"{path}: not valid TOML: .*line 3"):
-        load_config(str(path))
+    for lean in (False, True):
+        with pytest.raises(ConfigError, match=rf"{path}: not valid TOML: .*line 3"):
+            load_config(str(path), lean=lean)

@@ -17,11 +17,12 @@ from pathlib import Path
 
 from conftest import Cli, message, postfix_dsn_for
 
-# Beyond what ``python -c pass`` loads. tomllib brings typing, string, contextlib.
+# Beyond what ``python -c pass`` loads. Not tomllib (typing, string, contextlib: ~6 ms): a plain
+# config is read by mailtools.tomlsubset on these two paths.
 MQ_SEND_MAY_IMPORT = {
     "mailtools", "re", "enum", "functools", "operator", "keyword", "reprlib", "collections", "heapq",
     "itertools", "copyreg", "types", "json", "datetime", "math", "calendar", "locale", "email", "errno",
-    "tomllib", "typing", "string", "contextlib", "warnings", "__future__",
+    "__future__",
 }
 # The pipe stores first, then classifies (flufl.bounce, the email package) and records (sqlite3).
 PIPE_MAY_ALSO_IMPORT = {
@@ -29,7 +30,7 @@ PIPE_MAY_ALSO_IMPORT = {
     "socket", "select", "selectors", "ipaddress", "urllib",  # the email package
     "flufl", "public", "atpublic", "logging",  # flufl.bounce (and its logging), for what is not a standard DSN
     "threading", "weakref", "traceback", "linecache", "tokenize", "token", "atexit",  # logging's own
-    "sqlite3",  # the state database, once the bounce is stored
+    "sqlite3", "contextlib", "string", "warnings",  # the state database, once the bounce is stored
 }
 NEVER = {"click", "dataclasses", "dkim", "dns", "nacl", "aiosmtpd", "asyncio", "multiprocessing", "smtplib", "ssl"}
 
@@ -50,9 +51,9 @@ def imported(argv: list[str], data: bytes, env: dict[str, str], cwd: Path) -> se
 def test_mq_send_enqueue_imports_only_its_list(cli: Cli, tmp_path: Path) -> None:
     found = imported(["-c", "from mailtools.cli.mq_send import main; main()", "-f", "app@example.org",
                       "bob@example.net"], message(), cli.env, tmp_path)
-    assert "mailtools" in found and "tomllib" in found  # the measurement sees the imports
+    assert "mailtools" in found and "json" in found  # the measurement sees the imports
     assert found - MQ_SEND_MAY_IMPORT == set()
-    assert found & (NEVER | {"logging", "sqlite3", "flufl"}) == set()
+    assert found & (NEVER | {"logging", "sqlite3", "flufl", "tomllib", "typing"}) == set()
 
 
 def test_mq_send_logging_to_syslog_still_does_not_load_logging(cli: Cli, tmp_path: Path) -> None:

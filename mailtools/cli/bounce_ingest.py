@@ -102,7 +102,7 @@ def run_pipe(spool: str | None = None, config_file: str | None = None, verbose: 
         from .exits import setup_logging
 
         setup_logging(verbose, quiet)
-        config = load_config(config_file, spool)
+        config = load_config(config_file, spool, lean=True)
         setup_logging(verbose, quiet, config.log)
         # Read before anything is written: a bad MAILTOOLS_NOW must answer 75 with
         # nothing stored, not after the bounce is in incoming/ (one copy per retry).

@@ -43,7 +43,7 @@ def run(args: SendArgs) -> int:
     from ..outbound.spool import Spool
     from ..outbound.submit import submit
 
-    config = load_config(args.config, args.spool)
+    config = load_config(args.config, args.spool, lean=True)
     setup_logging(args.verbose, args.quiet, config.log)
     raw = sys.stdin.buffer.read(MAX_MESSAGE + 1)
     if len(raw) > MAX_MESSAGE:
