@@ -90,8 +90,22 @@ class Log(Section):
 
 
 class Package(Section):
-    def __init__(self, *, key: str = "", on_bounce: str = "", on_disable: str = "", on_enable: str = "") -> None:
+    def __init__(self, *, key: str = "", on_bounce: str = "", on_disable: str = "", on_enable: str = "",
+                 on_complaint: str = "", on_unsubscribe: str = "", unsubscribe: bool = False) -> None:
         self.key, self.on_bounce, self.on_disable, self.on_enable = key, on_bounce, on_disable, on_enable
+        self.on_complaint, self.on_unsubscribe = on_complaint, on_unsubscribe
+        self.unsubscribe = unsubscribe  # its mail carries one-click List-Unsubscribe (as mq-send --unsubscribe)
+
+
+class Unsubscribe(Section):
+    def __init__(self, *, url: str = "", mailto: bool = True) -> None:
+        self.url = url  # "https://example.org/mail/unsubscribe?token={token}"; empty: no one-click headers
+        self.mailto = mailto  # also a mailto: address that reaches bounce-ingest
+
+
+class Web(Section):
+    def __init__(self, *, listen: str = "127.0.0.1:8025", language: str = "en") -> None:
+        self.listen, self.language = listen, language
 
 
 class Platform(Section):
@@ -107,13 +121,15 @@ class SenderAccount(Section):
 
 
 class Config(Section):
-    def __init__(self, *, spool: str = DEFAULT_SPOOL, send_immediately: bool = False,
+    def __init__(self, *, spool: str = DEFAULT_SPOOL, send_immediately: bool = False, myorigin: str = "",
                  transport: Transport | None = None, retry: Retry | None = None, bounce: Bounce | None = None,
                  retention: Retention | None = None, database: Database | None = None,
-                 dkim: Dkim | None = None, log: Log | None = None,
+                 dkim: Dkim | None = None, log: Log | None = None, unsubscribe: Unsubscribe | None = None,
+                 web: Web | None = None,
                  packages: dict[str, Package] | None = None, platforms: dict[str, Platform] | None = None,
                  senders: dict[str, SenderAccount] | None = None) -> None:
         self.spool, self.send_immediately = spool, send_immediately
+        self.myorigin = myorigin  # the domain bare names get; default the host's FQDN
         self.transport = transport or Transport()
         self.retry = retry or Retry()
         self.bounce = bounce or Bounce()
@@ -121,6 +137,8 @@ class Config(Section):
         self.database = database or Database()
         self.dkim = dkim or Dkim()
         self.log = log or Log()
+        self.unsubscribe = unsubscribe or Unsubscribe()
+        self.web = web or Web()
         self.packages: dict[str, Package] = packages or {}
         self.platforms: dict[str, Platform] = platforms or {}
         self.senders: dict[str, SenderAccount] = senders or {}
@@ -136,7 +154,8 @@ def keys(cls: type) -> dict[str, str]:
 
 _TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
 _SECTIONS = {"transport": Transport, "retry": Retry, "bounce": Bounce,
-             "retention": Retention, "database": Database, "dkim": Dkim, "log": Log}
+             "retention": Retention, "database": Database, "dkim": Dkim, "log": Log,
+             "unsubscribe": Unsubscribe, "web": Web}
 _TABLES = {"packages": Package, "platforms": Platform, "senders": SenderAccount}
 _CHOICES = {"transport.kind": ("smtp", "sendmail"),
             "transport.starttls": ("auto", "always", "never"),
@@ -185,9 +204,9 @@ def _fill(obj: Any, data: Any, prefix: str) -> Any:
         if key not in known:
             raise ConfigError(f"unknown config key {name!r}")
         kind = _TYPES.get(known[key], str)
-        if key in _SECTIONS:
+        if key in _SECTIONS and not prefix:  # [packages.7] unsubscribe = true is a key, not the section
             _fill(getattr(obj, key), value, name)
-        elif key in _TABLES:
+        elif key in _TABLES and not prefix:
             if not isinstance(value, dict):
                 raise ConfigError(f"config key {name!r}: expected a table")
             table = getattr(obj, key)
