@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv test lint typecheck demo bench soak install-postfix-example clean
+.PHONY: all venv test lint demo bench soak install-postfix-example clean
 
 all: test
 
@@ -27,6 +27,10 @@ test: $(STAMP)
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/demo.py
 
+# Static types of the library (to join `make test` once every module is clean).
+typecheck: $(STAMP)
+	$(BIN)/mypy mailtools
+
 # Measurements (not tests): prints a table, writes bench/results.json.
 bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py
@@ -34,10 +38,6 @@ bench: $(STAMP)
 # Long crash/fuzz runs, kept out of make test.
 soak: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider -m slow
-
-# Static types of the library (to join `make test` once every module is clean).
-typecheck: $(STAMP)
-	$(BIN)/mypy mailtools
 
 # The administrator's set-up (as root): service user, spool, alias map, Postfix's
 # alias_maps and recipient_delimiter. SETUP_ARGS passes options (--spool, --prefix...).

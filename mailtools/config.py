@@ -172,6 +172,25 @@ _RANGES = {"transport.port": (1, 65535), "senders.port": (0, 65535), "transport.
            "retention.drop_days": (0, None), "retention.bounce_days": (0, None)}
 
 
+def describe() -> list[tuple[str, str, str, object]]:
+    """(table, key, type, default) of every key read, in order: what mailtools.toml(5) documents."""
+    top: list[tuple[str, str, str, object]] = []
+    tables = []
+    for name, kind in keys(Config).items():
+        section = _SECTIONS.get(name) or _TABLES.get(name)
+        if section is None:
+            top.append(("", name, kind, _default(Config, name)))
+        else:
+            tables.append((f"{name}.*" if name in _TABLES else name, section))
+    for table, section in tables:
+        top += [(table, key, kind, _default(section, key)) for key, kind in keys(section).items()]
+    return top
+
+
+def _default(cls: type, key: str) -> object:
+    return vars(cls)["__init__"].__kwdefaults__[key]
+
+
 def _coerce(name: str, value: Any, kind: type, rule: str) -> Any:
     # bool is an int in Python; a config saying port = true is still wrong.
     if kind is bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailtools.config import load_config, parse_config
+from mailtools.config import describe, load_config, parse_config
 from mailtools.errors import ConfigError
 
 
@@ -83,6 +83,21 @@ def test_the_lean_reading_of_mq_send_and_the_pipe_gives_the_same_config(tmp_path
     path = tmp_path / "c.toml"
     path.write_text(text)
     assert load_config(str(path), lean=True) == load_config(str(path))
+
+
+def test_describe_lists_every_key_with_its_type_and_default():
+    described = describe()
+    assert described[0] == ("", "spool", "str", "/var/spool/mailtools")
+    assert ("transport", "port", "int", 25) in described and ("retry", "max_age_days", "float", 5) in described
+    assert ("packages.*", "on_bounce", "str", "") in described and ("log", "socket", "str", "/dev/log") in described
+    for table, key, kind, _ in described:  # each one is a key parse_config takes
+        value = {"str": "x", "int": 1, "float": 1.0, "bool": True}[kind]
+        data = {key: value} if not table else {table.rstrip(".*"): {"t": {key: value}} if table.endswith("*")
+                                               else {key: value}}
+        try:
+            parse_config(data)
+        except ConfigError as exc:
+            assert "unknown" not in str(exc) and "expected" not in str(exc), exc
 
 
 def test_a_toml_error_says_where(tmp_path):
