@@ -48,6 +48,17 @@ def smtp_config(path: Path, port: int, more: str = "") -> Path:
     return write_config(path, f'[transport]\nhost = "127.0.0.1"\nport = {port}\nstarttls = "never"\n{more}')
 
 
+def postfix_dsn_for(received: smtpserver.Received, recipient: str) -> bytes:
+    """A real Postfix "user unknown" DSN bouncing ``received`` (a message mq-flush delivered
+    to the test server) for ``recipient``: sent to its VERP address, quoting its Message-ID."""
+    import email
+
+    template = (ROOT / "tests" / "data" / "bounces" / "postfix" / "bounce_userunknown.eml").read_text()
+    text = template.replace("nosuchuser@localhost", recipient).replace("dsnsink@localhost", received.mail_from)
+    message_id = email.message_from_bytes(received.data)["Message-ID"]
+    return text.replace("<userunknown.1795316926@pfx.test>", message_id).encode()
+
+
 @pytest.fixture
 def config_file(tmp_path: Path, smtp: SmtpServer) -> Path:
     return smtp_config(tmp_path / "mailtools.toml", smtp.port, """
@@ -91,13 +102,3 @@ def message(subject: str = "hello", body: str = "Hello there.\n", **headers: str
     lines = [f"{k.replace('_', '-')}: {v}" for k, v in headers.items()] + [f"Subject: {subject}"]
     return ("\n".join(lines) + "\n\n" + body).encode()
 
-
-def postfix_dsn_for(received: smtpserver.Received, recipient: str) -> bytes:
-    """A real Postfix "user unknown" DSN bouncing ``received`` (a message mq-flush delivered
-    to the test server) for ``recipient``: sent to its VERP address, quoting its Message-ID."""
-    import email
-
-    template = (ROOT / "tests" / "data" / "bounces" / "postfix" / "bounce_userunknown.eml").read_text()
-    text = template.replace("nosuchuser@localhost", recipient).replace("dsnsink@localhost", received.mail_from)
-    message_id = email.message_from_bytes(received.data)["Message-ID"]
-    return text.replace("<userunknown.1795316926@pfx.test>", message_id).encode()
