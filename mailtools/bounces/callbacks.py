@@ -23,11 +23,15 @@ from ..state.base import CallbackTarget
 
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
+    import logging
     from typing import Any
 
     from ..state.base import BounceEvent, StateStore
 
-log = get_logger("mailtools.callbacks")
+def _log() -> logging.Logger:
+    """Asked for when a line is written: the alias pipe (one process per bounce) does not pay
+    ``logging``'s import when its callbacks have nothing to say."""
+    return get_logger("mailtools.callbacks")
 
 HOOKS = {"bounce": "on_bounce", "disable": "on_disable", "enable": "on_enable",
          "complaint": "on_complaint", "unsubscribe": "on_unsubscribe"}
@@ -147,12 +151,12 @@ def run_pending(state: StateStore, config: Config, now: float, budget_seconds: f
     try:
         due = state.due_callbacks(now)
     except MailtoolsError as exc:
-        log.warning("callbacks: cannot read the queue: %s", exc)
+        _log().warning("callbacks: cannot read the queue: %s", exc)
         return 0
     for number, callback in enumerate(due):
         left = budget_seconds - (time.monotonic() - started)
         if number and left <= 0:
-            log.info("callbacks: time budget spent; %d wait for the next run", len(due) - number)
+            _log().info("callbacks: time budget spent; %d wait for the next run", len(due) - number)
             break
         try:
             # The claim: a lease past the timeout, so two runners (ingest and sweep) never run one twice,
@@ -161,7 +165,7 @@ def run_pending(state: StateStore, config: Config, now: float, budget_seconds: f
                 continue
             what = _resolve(config, callback.kind, callback.target, callback.package_id, callback.sending_domain)
             if not what:
-                log.warning("callbacks: no %s configured any more for %s %s; dropping the %s callback for %s",
+                _log().warning("callbacks: no %s configured any more for %s %s; dropping the %s callback for %s",
                             HOOKS[callback.kind] if callback.target == "command" else "webhook",
                             "package" if callback.package_id else "platform",
                             callback.package_id or callback.sending_domain, callback.kind, callback.address)
@@ -175,14 +179,14 @@ def run_pending(state: StateStore, config: Config, now: float, budget_seconds: f
                     _post(what, callback.address, callback.payload, this_timeout)
             except Exception as exc:  # any failure of the hook is logged and retried, never raised
                 delay = min(MAX_BACKOFF, MIN_BACKOFF * 2 ** min(callback.attempts, 20))
-                log.warning("callbacks: %s %s for %s failed (attempt %d, retry in %ds): %s",
+                _log().warning("callbacks: %s %s for %s failed (attempt %d, retry in %ds): %s",
                             callback.kind, callback.target, callback.address, callback.attempts + 1, delay, exc)
                 state.callback_failed(callback.id, now + delay, str(exc))
                 continue
             state.callback_done(callback.id)
             done += 1
         except MailtoolsError as exc:
-            log.warning("callbacks: database error, stopping this run: %s", exc)
+            _log().warning("callbacks: database error, stopping this run: %s", exc)
             break
     return done
 

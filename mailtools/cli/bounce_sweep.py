@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..bounces.sweep import sweep
@@ -59,7 +61,7 @@ def cli(dry_run: bool, as_json: bool, spool: str | None, config_file: str | None
     summary = sweep(context.config, context.spool, now(), dry_run=dry_run)
     if as_json:
         print_json(summary)
-    elif not quiet or dry_run:
+    elif (not quiet and sys.stdout.isatty()) or dry_run:  # cron (no -q) mails only warnings
         prefix = "would have " if dry_run else ""
         click.echo(f"{prefix}reset {summary['reset']}, disabled {summary['disabled']}, "
                    f"notified {summary['notified']}, purged {summary['purged']}")
