@@ -31,6 +31,7 @@ PIPE_MAY_ALSO_IMPORT = {
     "flufl", "public", "atpublic", "logging",  # flufl.bounce (and its logging), for what is not a standard DSN
     "threading", "weakref", "traceback", "linecache", "tokenize", "token", "atexit",  # logging's own
     "sqlite3", "contextlib", "string", "warnings",  # the state database, once the bounce is stored
+    "typing",  # the state layer's rows are NamedTuples (cheaper than dataclasses)
 }
 NEVER = {"click", "dataclasses", "dkim", "dns", "nacl", "aiosmtpd", "asyncio", "multiprocessing", "smtplib", "ssl"}
 

@@ -188,7 +188,7 @@ class Ingester:
         if analysis.kind in ("feedback", "unsubscribe"):
             from . import complaints  # issue 14
 
-            return complaints.record(self, analysis)
+            return complaints.record(self, analysis, now)
         return False
 
     def _decide(self, analysis: Analysis) -> tuple[str, str | None]:

@@ -89,17 +89,17 @@ def open_ingester(config: Config, store: BounceStore) -> Ingester:
 
 
 def read_only_ingester(config: Config) -> Ingester:
-    """An Ingester for --dry-run: the database opened only if it exists, the secret only read.
+    """An Ingester for --dry-run: the database opened read-only if it exists, the secret only read.
 
-    A dry run on a fresh machine creates nothing.
+    A dry run on a fresh machine creates nothing (and still classifies: nothing verifies).
     """
     from ..secret import load_secret, secret_path
-    from ..state import connect, db_path
+    from ..state import exists, open_state
     from .ingest import Ingester
 
-    conn = connect(config.spool, readonly=True) if os.path.exists(db_path(config.spool)) else None
+    state = open_state(config, readonly=True) if exists(config) else None
     secret = load_secret(config.spool, create=False) if os.path.exists(secret_path(config.spool)) else None
-    return Ingester(config, conn, secret)
+    return Ingester(config, state, secret)
 
 
 def process_incoming(config: Config, store: BounceStore, names: list[str], now: float,

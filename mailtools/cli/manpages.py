@@ -81,6 +81,7 @@ KEY_HELP = {
     "log.syslog": "Also log to syslog (/dev/log).",
     "log.facility": "Syslog facility.",
     "log.level": "Lowest level logged: debug, info, warning, error.",
+    "log.socket": "The local syslog socket (journald's or rsyslog's /dev/log).",
     "packages.*.key": "The package's name, for people.",
     "packages.*.on_bounce": "Command run for every recorded bounce: the event as JSON on stdin, the address "
                             "as its argument.",
