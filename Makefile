@@ -30,6 +30,10 @@ test: $(STAMP)
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/demo.py
 
+# Static types of the library (to join `make test` once every module is clean).
+typecheck: $(STAMP)
+	$(BIN)/mypy mailtools
+
 # Measurements (not tests): prints a table, writes bench/results.json.
 bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py

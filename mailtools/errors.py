@@ -37,6 +37,12 @@ class DataError(MailtoolsError):
     exit_code = EX_DATAERR
 
 
+class Unavailable(MailtoolsError):
+    """A service we need cannot be had: a port already in use, a server that refuses us."""
+
+    exit_code = EX_UNAVAILABLE
+
+
 class TempFailure(MailtoolsError):
     """Try again later: a full disk, an unwritable spool, a server down."""
 
@@ -44,6 +50,8 @@ class TempFailure(MailtoolsError):
 
 
 class PermissionDenied(MailtoolsError):
+    """A path this user may not read or write; the message names it."""
+
     exit_code = EX_NOPERM
 
 

@@ -49,7 +49,7 @@ class Record:
         return {name: _plain(getattr(self, name)) for name in self._fields}
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.to_dict() == other.to_dict()  # type: ignore[attr-defined]
+        return type(other) is type(self) and self.to_dict() == other.to_dict()
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass
 

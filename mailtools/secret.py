@@ -16,9 +16,7 @@ import stat
 
 from .errors import ConfigError, PermissionDenied
 from .fsutil import spool_error
-from .log import get_logger
 
-log = get_logger("mailtools.secret")
 _cache: dict[str, bytes] = {}
 
 
@@ -47,7 +45,10 @@ def load_secret(spool_root: str, create: bool = True, secret_file: str = "") -> 
         mode = os.fstat(fd).st_mode
         if stat.S_IMODE(mode) & 0o077:
             os.fchmod(fd, 0o600)
-            log.warning("spool secret %s had mode %o; changed it to 0600", path, stat.S_IMODE(mode))
+            from .log import get_logger  # not at import: the alias pipe reads the secret once per bounce
+
+            get_logger("mailtools.secret").warning("spool secret %s had mode %o; changed it to 0600", path,
+                                                   stat.S_IMODE(mode))
         value = os.read(fd, 4096).strip()
     finally:
         os.close(fd)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
+import smtpserver  # noqa: E402
 from smtpserver import SmtpServer  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -54,6 +55,17 @@ def smtp_config(path: Path, port: int, more: str = "") -> Path:
     """A config that delivers to a test SMTP server on loopback, in the clear; ``more``
     continues the [transport] table (more keys, then other tables)."""
     return write_config(path, f'[transport]\nhost = "127.0.0.1"\nport = {port}\nstarttls = "never"\n{more}')
+
+
+def postfix_dsn_for(received: smtpserver.Received, recipient: str) -> bytes:
+    """A real Postfix "user unknown" DSN bouncing ``received`` (a message mq-flush delivered
+    to the test server) for ``recipient``: sent to its VERP address, quoting its Message-ID."""
+    import email
+
+    template = (ROOT / "tests" / "data" / "bounces" / "postfix" / "bounce_userunknown.eml").read_text()
+    text = template.replace("nosuchuser@localhost", recipient).replace("dsnsink@localhost", received.mail_from)
+    message_id = email.message_from_bytes(received.data)["Message-ID"]
+    return text.replace("<userunknown.1795316926@pfx.test>", message_id).encode()
 
 
 @pytest.fixture

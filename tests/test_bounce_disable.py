@@ -94,6 +94,7 @@ def test_bad_arguments_are_64(cli: Cli, args: list[str], code: int) -> None:
 
 
 def test_without_a_database_it_is_75_and_creates_none(tmp_path: Path) -> None:
+    (tmp_path / "nowhere").mkdir()  # a spool without a database (a missing spool: tests/test_cli_common.py)
     cli = Cli(tmp_path / "nowhere", None)
     done = cli("bounce-disable", "a@example.org", now=T0)
     assert done.returncode == 75 and "state database" in done.stderr.decode()

@@ -58,17 +58,23 @@ def lines(done: subprocess.CompletedProcess) -> list[dict]:
 
 def test_status_without_a_database_is_75_naming_it_not_no_record(admin: Admin) -> None:
     """Issue 10 item 4: a mistyped --spool must not look like "no addresses with bounces"."""
+    admin.spool.mkdir()  # a missing spool is its own 75 (tests/test_cli_common.py)
     for args in (["--json", "nobody@example.org"], []):
         done = admin("bounce-status", *args)
         assert (done.returncode, done.stdout) == (75, b""), done.stderr
         assert str(admin.spool / "db" / "state.sqlite").encode() in done.stderr
-    assert not admin.spool.exists()  # looking does not create a spool
+    assert os.listdir(admin.spool) == []  # looking does not create a database
     done = admin("bounce-enable", "a@example.org")
     assert done.returncode == 75 and b"no state database" in done.stderr
     assert not (admin.spool / "db" / "state.sqlite").exists()
 
 
 def test_status_of_an_unknown_address_prints_nothing(admin: Admin) -> None:
+    admin.bounces("a@example.org", 1)
+    done = admin("bounce-status", "--json", "nobody@example.org")
+    assert (done.returncode, done.stdout) == (0, b"")
+    done = admin("bounce-status", "nobody@example.org")
+    assert done.returncode == 0 and b"no record" in done.stdout
     admin.bounces("a@example.org", 1)
     done = admin("bounce-status", "--json", "nobody@example.org")
     assert (done.returncode, done.stdout) == (0, b"")
@@ -168,6 +174,7 @@ def test_on_enable_runs_when_bounce_enable_runs(admin: Admin, tmp_path: Path) ->
 
 @pytest.mark.parametrize("args", [[], ["a@example.org", "--token", "t"], ["not-an-address"]])
 def test_enable_usage_errors_exit_64(admin: Admin, args: list[str]) -> None:
+    admin.spool.mkdir()
     done = admin("bounce-enable", *args)
     assert done.returncode == 64, done.stderr
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 
 import pytest
 from conftest import BOTH_BACKENDS
@@ -132,7 +135,8 @@ def test_many_files_in_parallel_workers(spool, tmp_path):
         path = tmp_path / f"{i}.eml"
         path.write_bytes(make_dsn("bounce_mailboxfull.eml", sent))
         paths.append(str(path))
-    assert run_files(load_config(str(spool.config)), paths, workers=2) == 0
+    result = run_files(load_config(str(spool.config)), paths, time.time(), workers=2)
+    assert (result.handled, result.recorded, result.failed) == (8, 8, 0)
     assert all(spool.counts(s.recipient) == (0, 1) for s in sends)
 
 
@@ -140,3 +144,13 @@ def test_a_wrong_flag_on_the_alias_line_is_75_so_postfix_keeps_the_bounce(spool)
     done = run_cli(spool, "--no-such-flag", stdin=b"From: x\n\nbody\n")
     assert done.returncode == 75, done.stderr
     assert b"No such option" in done.stderr and b"Postfix keeps the bounce" in done.stderr
+
+
+def test_a_bad_clock_in_the_pipe_is_75_and_stores_nothing(spool):
+    # Read before anything is written: a 75 with the bounce already in incoming/ left one copy per retry.
+    env = dict(spool.env(), MAILTOOLS_NOW="not a time")
+    done = subprocess.run([sys.executable, "-c", "from mailtools.cli.bounce_ingest import main; main()"],
+                          input=b"Subject: x\n\nx\n", env=env, capture_output=True, timeout=60)
+    assert done.returncode == 75 and b"MAILTOOLS_NOW" in done.stderr
+    incoming = spool.root / "bounces" / "incoming"
+    assert not incoming.exists() or os.listdir(incoming) == []

@@ -163,8 +163,8 @@ def test_now_failing_on_config_still_exits_0_with_the_id(cli, smtp, spool_dir, t
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["sent"] is False
-    # The attempt failed on the config: deferred with the reason, retried by mq-flush.
-    assert os.listdir(spool_dir / "deferred") == [out["id"]]
+    # The attempt failed on the config before claiming it: still queued, for mq-flush.
+    assert os.listdir(spool_dir / "queued") == [out["id"]]
     assert b"password_file" in done.stderr
 
 

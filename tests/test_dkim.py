@@ -59,3 +59,22 @@ def test_an_unreadable_key_is_a_config_error(spool_dir, tmp_path):
                                       '[dkim]\nselector="m"\ndomain="example.org"\nkey_file="/nonexistent"\n'))
     done = cli("mq-send", "-f", "app@example.org", "a@example.net", input=message())
     assert done.returncode == 78 and "dkim.key_file" in done.stderr.decode()
+
+
+NOT_KEYS = [b"garbage\n", b"", b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            b"-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY-----\n"]
+
+
+@pytest.mark.parametrize("content", NOT_KEYS)
+def test_a_key_that_is_not_one_refuses_with_78_naming_the_key(spool_dir, tmp_path, content):
+    key_file = tmp_path / "dkim.key"
+    key_file.write_bytes(content)
+    key_file.chmod(0o600)
+    cli = Cli(spool_dir, write_config(tmp_path / "dkim.toml",
+                                      f'[dkim]\nselector="m"\ndomain="example.org"\nkey_file="{key_file}"\n'))
+    done = cli("mq-send", "-f", "app@example.org", "a@example.net", input=message())
+    stderr = done.stderr.decode()
+    assert done.returncode == 78, stderr
+    assert "dkim.key_file" in stderr and str(key_file) in stderr and "Traceback" not in stderr
+    queued = spool_dir / "queued"
+    assert not queued.exists() or not list(queued.iterdir())  # refused, not queued unsigned

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 
@@ -290,20 +291,20 @@ starttls = "{mode}"
         server.stop()
 
 
-def test_one_broken_sender_account_defers_its_own_mail_and_nothing_is_sent_twice(smtp, spool_dir, tmp_path):
+def test_a_sender_account_without_its_password_file_stops_the_run_with_78(smtp, spool_dir, tmp_path):
+    # Checked at start, before anything is claimed: not a deferral with exit 0 nobody notices.
+    password = tmp_path / "bad.pass"
     cli = Cli(spool_dir, smtp_config(tmp_path / "acct.toml", smtp.port, f"""
 [senders."bad@example.org"]
 host = "127.0.0.1"
 port = {smtp.port}
 username = "bad"
-password_file = "{tmp_path}/missing.pass"
+password_file = "{password}"
 """))
     for i in range(3):
         send(cli, f"good{i}@example.net")
-    bad = send(cli, "x@example.net", sender="bad@example.org")
-    for run in range(3):
-        assert flush(cli, now=T0 + run * 5000)["sent"] == (3 if run == 0 else 0)
-    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == ["good0@example.net", "good1@example.net",
-                                                            "good2@example.net"]
-    [row] = [r for r in rows(cli) if r["id"] == bad]
-    assert row["state"] == "deferred" and "password_file" in row["last_error"]
+    send(cli, "x@example.net", sender="bad@example.org")
+    done = cli("mq-flush", now=T0)
+    assert done.returncode == 78
+    assert f'senders."bad@example.org".password_file\': cannot read {password}' in done.stderr.decode()
+    assert smtp.messages == [] and len(os.listdir(spool_dir / "queued")) == 4  # nothing claimed, nothing lost

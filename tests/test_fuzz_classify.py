@@ -26,7 +26,7 @@ from test_reliability_crash import _reliability_summary, tally  # noqa: F401 - t
 from mailtools.bounces.classify import Verdict, classify
 from mailtools.bounces.ingest import Ingester
 from mailtools.bounces.reasons import HARD_REASONS, REASONS, decide
-from mailtools.bounces.store import split_envelope, top_headers
+from mailtools.bounces.store import split_envelope
 from mailtools.config import load_config
 from mailtools.outbound import verp
 
@@ -154,7 +154,6 @@ def readers_any(raw: bytes) -> None:
     def read() -> None:
         fields, message = split_envelope(raw)
         assert isinstance(fields, dict) and raw.endswith(message)
-        top_headers(message, ("message-id", "to", "delivered-to"))
         for text in (raw.decode("latin-1"), raw.decode("utf-8", "replace")):
             verp.parse(text, "bounce")
             verp.parse(text)

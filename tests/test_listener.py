@@ -14,6 +14,7 @@ import pytest
 from test_ingest_support import REPO, TestSpool, make_dsn
 
 from mailtools.bounces.listener import parse_hostport
+from mailtools.errors import UsageError
 
 
 def _free_port():
@@ -84,5 +85,5 @@ def test_parse_hostport():
     assert parse_hostport("127.0.0.1:2525") == ("127.0.0.1", 2525)
     assert parse_hostport("[::1]:25") == ("::1", 25)
     for bad in ("localhost", "host:port", "host:0", "host:70000"):
-        with pytest.raises(ValueError):
+        with pytest.raises(UsageError, match="HOST:PORT"):
             parse_hostport(bad)

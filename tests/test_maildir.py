@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from test_ingest_support import DATA, TestSpool, make_dsn, run_cli
@@ -82,7 +83,8 @@ def test_maildir_in_parallel_workers_counts_each_once(spool, tmp_path):
     messages = [make_dsn("bounce_userunknown.eml", s) for s in sends]
     maildir = _maildir(tmp_path / "Maildir", messages + messages[:3])  # three delivered twice
     config = load_config(str(spool.config))
-    assert run_maildir(config, str(maildir), workers=3) == 0
+    result = run_maildir(config, str(maildir), time.time(), workers=3)
+    assert (result.handled, result.recorded, result.failed) == (15, 12, 0)
     assert os.listdir(maildir / "new") == [] and len(os.listdir(maildir / "cur")) == 15
     assert all(spool.counts(s.recipient) == (1, 0) for s in sends)
     assert len(spool.events()) == 12

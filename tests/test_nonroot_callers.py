@@ -138,8 +138,8 @@ def test_nobody_and_a_crontab_user_queue_through_maildrop_and_mq_flush_delivers(
     assert json.loads(flushed.stdout.decode().splitlines()[-1])["sent"] == 2
     uid_nobody, uid_user = pwd.getpwnam("nobody").pw_uid, pwd.getpwnam(login_user).pw_uid
     log = flushed.stderr.decode()
-    assert f"{php_id}: uid={uid_nobody} from=<shop@example.org>" in log
-    assert f"{cron_id}: uid={uid_user} from=<root@{ORIGIN}>" in log
+    assert f"{php_id}: uid={uid_nobody}, from=<shop@example.org>" in log
+    assert f"{cron_id}: uid={uid_user}, from=<root@{ORIGIN}>" in log
 
     received = {tuple(m.rcpt_tos): m for m in smtp.wait_for(2)}
     assert set(received) == {("alice@example.net",), (f"someone@{ORIGIN}",)}

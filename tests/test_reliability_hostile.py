@@ -29,6 +29,7 @@ from test_ingest_support import POSTFIX, REPO, TestSpool, make_dsn, postfix_env,
 from test_reliability_crash import _reliability_summary, enqueue, flush_env, tally  # noqa: F401 - the figures summary
 
 from mailtools.bounces.store import split_envelope
+from mailtools.outbound.spool import Spool
 
 FROM_LINE = b"From MAILER-DAEMON  Sun Nov 22 03:08:46 2026\n"
 MAX_SECONDS = 20.0   # one hostile message through the pipe, on a slow CI machine
@@ -262,7 +263,8 @@ def test_a_dkim_key_open_to_everyone_is_fixed_and_said(cli, spool_dir, tmp_path)
 
 
 @pytest.mark.parametrize("bad", ["../../etc/passwd", "..", "0660D4E0CC45D44ADE607B/../x", "/etc/passwd"])
-def test_mq_flush_id_refuses_paths(cli, bad):
+def test_mq_flush_id_refuses_paths(cli, spool_dir, bad):
+    Spool(str(spool_dir)).ensure()
     done = cli("mq-flush", "--id", bad)
     assert done.returncode == 65 and "not a queue id" in done.stderr.decode()
 

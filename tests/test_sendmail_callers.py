@@ -133,7 +133,7 @@ def test_verbose_is_not_ignored_with_t(cli):
     loud = cli("mq-send", "-v", "-t", input=b"From: a@example.org\nTo: b@example.net\n\nx\n")
     assert quiet.returncode == loud.returncode == 0
     assert b"uid=" not in quiet.stderr
-    assert b"uid=%d from=<a@example.org>" % os.getuid() in loud.stderr
+    assert b"uid=%d, from=<a@example.org>" % os.getuid() in loud.stderr
 
 
 def test_help_is_rendered_from_the_one_declaration(cli):

@@ -108,7 +108,8 @@ def test_symlinks_in_the_spool_are_never_followed(cli, smtp, spool_dir, tmp_path
 
 
 @pytest.mark.parametrize("bad", ["../../etc/passwd", "..", "0660D4E0CC45D44ADE607B/../x", "abc"])
-def test_mq_ctl_refuses_ids_that_are_not_ids(cli, bad):
+def test_mq_ctl_refuses_ids_that_are_not_ids(cli, spool_dir, bad):
+    Spool(str(spool_dir)).ensure()
     done = cli("mq-ctl", "delete", bad)
     assert done.returncode == 65
     assert "not a queue id" in done.stderr.decode()

@@ -28,11 +28,15 @@ from ..state.base import CallbackTarget
 
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
+    import logging
     from typing import Any
 
     from ..state.base import BounceEvent, Callback, StateStore
 
-log = get_logger("mailtools.callbacks")
+def _log() -> logging.Logger:
+    """Asked for when a line is written: the alias pipe (one process per bounce) does not pay
+    ``logging``'s import when its callbacks have nothing to say."""
+    return get_logger("mailtools.callbacks")
 
 HOOKS = {"bounce": "on_bounce", "disable": "on_disable", "enable": "on_enable",
          "complaint": "on_complaint", "unsubscribe": "on_unsubscribe"}
@@ -137,12 +141,12 @@ def run_pending(state: StateStore, config: Config, now: float, budget_seconds: f
     try:
         due = state.due_callbacks(now)
     except MailtoolsError as exc:
-        log.warning("callbacks: cannot read the queue: %s", exc)
+        _log().warning("callbacks: cannot read the queue: %s", exc)
         return 0
     for number, callback in enumerate(due):
         left = budget_seconds - (time.monotonic() - started)
         if number and left <= 0:
-            log.info("callbacks: time budget spent; %d wait for the next run", len(due) - number)
+            _log().info("callbacks: time budget spent; %d wait for the next run", len(due) - number)
             break
         try:
             # The claim: a lease past the timeout, so two runners (ingest and sweep) never run one twice,
@@ -172,11 +176,11 @@ def run_pending(state: StateStore, config: Config, now: float, budget_seconds: f
                 _failed(state, callback, now, exc)
                 continue
             state.callback_done(callback.id)
-            log.info("callback=%s target=%s to=%s attempts=%d status=done", callback.kind, callback.target,
+            _log().info("callback=%s target=%s to=%s attempts=%d status=done", callback.kind, callback.target,
                      callback.address, callback.attempts + 1)
             done += 1
         except MailtoolsError as exc:
-            log.warning("callbacks: database error, stopping this run: %s", exc)
+            _log().warning("callbacks: database error, stopping this run: %s", exc)
             break
     return done
 
@@ -188,13 +192,13 @@ def _failed(state: StateStore, callback: Callback, now: float, exc: Exception) -
         _give_up(state, callback, now, f"{exc} (gave up after {attempts} attempts)")
         return
     delay = min(MAX_BACKOFF, max(MIN_BACKOFF * 2 ** min(callback.attempts, 20), getattr(exc, "retry_after", 0)))
-    log.warning("callback=%s target=%s to=%s attempts=%d status=deferred retry_in=%ds error=%s",
+    _log().warning("callback=%s target=%s to=%s attempts=%d status=deferred retry_in=%ds error=%s",
                 callback.kind, callback.target, callback.address, attempts, delay, exc)
     state.callback_failed(callback.id, now + delay, str(exc))
 
 
 def _give_up(state: StateStore, callback: Callback, now: float, error: str) -> None:
-    log.warning("callback=%s target=%s to=%s attempts=%d status=dead id=%d error=%s (kept: bounce-status"
+    _log().warning("callback=%s target=%s to=%s attempts=%d status=dead id=%d error=%s (kept: bounce-status"
                 " --outbox lists it, bounce-sweep --replay %d retries it)", callback.kind, callback.target,
                 callback.address, callback.attempts + 1, callback.id, error, callback.id)
     state.give_up_callback(callback.id, now, error)

@@ -13,7 +13,6 @@ unrecognized with why (the ingester's ``why``).
 
 from __future__ import annotations
 
-from ..clock import now
 from ..log import get_logger
 from . import unsubscribe
 
@@ -75,7 +74,7 @@ def _by_message_id(ingester: Ingester, analysis: Analysis) -> str | None:
     return None
 
 
-def record(ingester: Ingester, analysis: Analysis) -> bool:
+def record(ingester: Ingester, analysis: Analysis, now: float) -> bool:
     """Suppress the recipient of a verified complaint or mailto unsubscribe; False if it changed nothing."""
     from .suppression import record as suppression
 
@@ -86,7 +85,7 @@ def record(ingester: Ingester, analysis: Analysis) -> bool:
     complaint = analysis.kind == "feedback"
     row = suppression(
         ingester.config, send["recipient"], "complaint" if complaint else "unsubscribe",
-        "arf" if complaint else "mailto", now(),
+        "arf" if complaint else "mailto", now,
         # A complaint stops all mail; an unsubscribe that package's (all mail when the mail had none).
         scope=None if complaint else package, package_id=package, user_id=send.get("user_id"),
         message_id=send.get("message_id"), sending_domain=sender.rpartition("@")[2] or None,

@@ -10,15 +10,13 @@ record changes.
 
 from __future__ import annotations
 
-import re
+import os
 
-from ..clock import now
 from ..config import Config
-from ..log import get_logger
+from ..log import WARNING, event
 from ..outbound import verp as verpmod
-from ..record import Record
 from .classify import RecipientVerdict, Verdict, classify
-from .store import BounceStore, split_envelope, top_headers
+from .store import BounceStore, split_envelope
 
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up (one process per bounce); only checkers need it
 if TYPE_CHECKING:
@@ -26,33 +24,41 @@ if TYPE_CHECKING:
 
     from ..state.base import StateStore
 
-log = get_logger("mailtools.bounces.ingest")
+LOGGER = "mailtools.bounces.ingest"  # a name: the alias pipe imports logging only when a line is wanted
 NOT_FAILED = ("delayed", "delivered", "relayed", "expanded")
-_ADDR = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
+DRY_RUN_FIELDS = ("address", "action", "status", "reply_code", "reason", "hard")  # DESIGN.md's schema
 
 
-class Analysis(Record):
+# Plain classes, not dataclasses: this module is on the alias pipe's path (one
+# process per bounce, a 50 ms budget), where ``dataclasses`` costs ~8 ms.
+class Analysis:
     """What one message is and whose it is (nothing written yet)."""
 
-    verdict: Verdict
-    verp: verpmod.VerpAddress | None = None
-    valid: bool = False
-    send: dict[str, Any] | None = None  # the send-log row, when valid
-    why: str | None = None  # why it is unrecognized (None: it is ours)
-    dsn_key_base: str = ""  # the DSN's Message-ID, or sha256 of its bytes
+    def __init__(self, verdict: Verdict) -> None:
+        self.verdict = verdict
+        self.verp: verpmod.VerpAddress | None = None
+        self.valid = False
+        self.send: dict[str, Any] | None = None  # the send-log row, when valid
+        self.why: str | None = None  # why it is unrecognized (None: it is ours)
 
     @property
     def kind(self) -> str:
         return self.verdict.kind
 
 
-class Outcome(Record):
-    name: str
-    state: str  # processed | unrecognized
-    kind: str
-    recorded: bool = False
-    why: str | None = None
-    path: str = ""
+class Outcome:
+    def __init__(self, name: str, state: str, kind: str, recorded: bool = False, why: str | None = None,
+                 path: str = "") -> None:
+        self.name, self.kind, self.recorded, self.why, self.path = name, kind, recorded, why, path
+        self.state = state  # processed | unrecognized
+
+    def __repr__(self) -> str:
+        return f"Outcome({vars(self)!r})"
+
+
+def _bounce_id(path: str) -> str:
+    """The stored bounce's id (its file name without the kind), the log line's id."""
+    return os.path.basename(path).partition(".")[0]
 
 
 def _norm_id(value: str | None) -> str:
@@ -71,14 +77,11 @@ class Ingester:
         self.prefix = config.bounce.prefix
 
     # -- reading ---------------------------------------------------------
-    def candidates(self, envelope: dict[str, list[str]], headers: dict[str, list[str]],
-                   verdict: Verdict) -> list[str]:
+    def candidates(self, envelope: dict[str, list[str]], verdict: Verdict) -> list[str]:
         """Addresses that may be our VERP address, most trusted first: the envelope
-        Postfix or SMTP gave us, the DSN's own headers, the quoted Return-Path."""
+        Postfix or SMTP gave us, the DSN's own Delivered-To/X-Original-To/To (as the
+        classifier read them), the quoted Return-Path."""
         found: list[str] = list(envelope.get("rcpt", []))
-        for name in ("delivered-to", "x-original-to", "to"):
-            for value in headers.get(name, []):
-                found += _ADDR.findall(value)
         found += verdict.delivered_to
         if verdict.original_return_path:
             found.append(verdict.original_return_path)
@@ -87,18 +90,8 @@ class Ingester:
     def analyse(self, stored: bytes) -> Analysis:
         envelope, message = split_envelope(stored)
         verdict = classify(message)
-        headers = top_headers(message, ("message-id", "delivered-to", "x-original-to", "to"))
-        ids = headers.get("message-id")
-        dsn_id = ids[0].strip() if ids and ids[0].strip() else None
-        # A redelivered DSN has the same Message-ID (or, lacking one, the same bytes).
-        if dsn_id is None:
-            import hashlib
-
-            base = "sha256:" + hashlib.sha256(message).hexdigest()
-        else:
-            base = dsn_id
-        result = Analysis(verdict, dsn_key_base=base)
-        candidates = self.candidates(envelope, headers, verdict)
+        result = Analysis(verdict)
+        candidates = self.candidates(envelope, verdict)
         for address in candidates:
             parsed = verpmod.parse(address, self.prefix)
             if parsed is not None:
@@ -158,7 +151,7 @@ class Ingester:
             return rcpts[0]
         return None
 
-    def record(self, analysis: Analysis, bounce_file: str) -> bool:
+    def record(self, analysis: Analysis, bounce_file: str, now: float) -> bool:
         """Record a bounce of ours; False when it was already counted (a redelivery)."""
         from .records import BounceEvent, record_bounce
 
@@ -167,35 +160,36 @@ class Ingester:
         rv = self.recipient_verdict(analysis)
         if rv is not None and rv.action in NOT_FAILED:
             # A DSN that failed someone else but only delays (or delivered to) ours.
-            log.info("DSN for %s: %s for this recipient, nothing recorded", send["recipient"], rv.action)
+            event(LOGGER, _bounce_id(bounce_file), to=send["recipient"], action=rv.action, status="not recorded")
             return False
         if rv is None:
-            log.warning("bounce for %s names %d recipients, none of them ours: recorded as undefined, soft",
-                        send["recipient"], len(analysis.verdict.recipients))
+            event(LOGGER, _bounce_id(bounce_file), WARNING, to=send["recipient"],
+                  recipients=len(analysis.verdict.recipients), detail="none of them ours: recorded as undefined, soft")
         sender = send.get("sender") or ""
-        event = BounceEvent(
+        bounce = BounceEvent(
             address=send["recipient"], user_id=send.get("user_id"), package_id=send.get("package_id"),
             sending_domain=sender.rpartition("@")[2].lower() if "@" in sender else "",
             reason=rv.reason if rv else "undefined", status=rv.status if rv else None,
-            hard=bool(rv.hard) if rv else False, time=now(), message_id=send.get("message_id"),
+            hard=bool(rv.hard) if rv else False, time=now, message_id=send.get("message_id"),
             # One sent message can bounce once for one recipient: keyed by its VERP
             # hash, a DSN Postfix redelivers after a 75 and a replay of forged
             # DSNs with fresh Message-IDs about the same message count once.
             dsn_key=f"verp:{send['hash']}", bounce_file=bounce_file,
             diagnostic=(rv.diagnostic or "")[:1000] or None if rv else None)
-        recorded = record_bounce(self.state, event, self.config)
-        log.info("%s bounce for %s (user %s): %s %s%s", "hard" if event.hard else "soft", event.address,
-                 event.user_id, event.reason, event.status or "", "" if recorded else " (already counted)")
+        recorded = record_bounce(self.state, bounce, self.config)
+        event(LOGGER, _bounce_id(bounce_file), to=bounce.address, reason=bounce.reason, hard=bounce.hard,
+              dsn=bounce.status, verp="verified", user=bounce.user_id, package=bounce.package_id,
+              status="recorded" if recorded else "already counted")
         return recorded
 
-    def act(self, analysis: Analysis, bounce_file: str) -> bool:
+    def act(self, analysis: Analysis, bounce_file: str, now: float) -> bool:
         """Record what a processed message says: a bounce, a complaint, an unsubscribe."""
         if analysis.kind == "bounce":
-            return self.record(analysis, bounce_file)
+            return self.record(analysis, bounce_file, now)
         if analysis.kind in ("feedback", "unsubscribe"):
             from . import complaints  # issue 14
 
-            return complaints.record(self, analysis)
+            return complaints.record(self, analysis, now)
         return False
 
     def _decide(self, analysis: Analysis) -> tuple[str, str | None]:
@@ -211,7 +205,7 @@ class Ingester:
         return "processed", None
 
     # -- doing -----------------------------------------------------------
-    def handle_incoming(self, name: str, sync: bool = False) -> Outcome:
+    def handle_incoming(self, name: str, now: float, sync: bool = False) -> Outcome:
         """Process ``incoming/<name>`` (pipe, SMTP, a retry) and move it on.
 
         The move need not be fsynced: if a crash undoes it, the bounce is
@@ -224,11 +218,11 @@ class Ingester:
         final = self.store.path(state, f"{name}.{kind}" if kind else name)
         # Record before moving: a crash in between leaves it in incoming/
         # to be processed again, and the dsn_key makes that count once.
-        recorded = self.act(analysis, final) if state == "processed" else False
-        self.store.move(name, state, kind=kind, why=why, sync=sync)
+        recorded = self.act(analysis, final, now) if state == "processed" else False
+        self.store.move(name, state, now, kind=kind, why=why, sync=sync)
         return self._outcome(name, state, analysis, recorded, why, final)
 
-    def handle_bytes(self, raw: bytes, name: str, envelope: bytes = b"", sync: bool = False) -> Outcome:
+    def handle_bytes(self, raw: bytes, name: str, now: float, envelope: bytes = b"", sync: bool = False) -> Outcome:
         """Process a message whose source keeps it (a file, a Maildir): store a copy where it ends."""
         assert self.store is not None
         from .store import with_envelope
@@ -239,18 +233,19 @@ class Ingester:
         kind = analysis.kind if state == "processed" else None
         final_name = f"{name}.{kind}" if kind else name
         final = self.store.path(state, final_name)
-        recorded = self.act(analysis, final) if state == "processed" else False
+        recorded = self.act(analysis, final, now) if state == "processed" else False
         if why:
-            self.store.note(state, name, why)
-        self.store.put(state, stored, name=final_name, sync=sync)
+            self.store.note(state, name, why, now)
+        self.store.put(state, stored, now, name=final_name, sync=sync)
         return self._outcome(name, state, analysis, recorded, why, final)
 
     def _outcome(self, name: str, state: str, analysis: Analysis, recorded: bool, why: str | None,
                  path: str) -> Outcome:
         if state == "unrecognized":
-            log.warning("bounce %s kept as unrecognized: %s", name, why)
-        elif analysis.kind != "bounce" and not recorded:
-            log.info("bounce %s: %s for %s, nothing recorded", name, analysis.kind, analysis.send["recipient"])
+            event(LOGGER, name, level=WARNING, kind=analysis.kind,
+                  verp="none" if analysis.verp is None else "not verified", status="unrecognized", detail=why)
+        elif analysis.kind != "bounce" and not recorded and analysis.send is not None:
+            event(LOGGER, name, kind=analysis.kind, to=analysis.send["recipient"], status="not recorded")
         return Outcome(name, state, analysis.kind, recorded, why, path)
 
 
@@ -263,7 +258,5 @@ def dry_run_json(analysis: Analysis, source: str) -> dict[str, Any]:
         "verp": None if analysis.verp is None else {
             "user_id": analysis.verp.user_id, "package_id": analysis.verp.package_id, "valid": analysis.valid},
         "message_id": verdict.message_id,
-        "recipients": [{"address": r.address, "action": r.action, "status": r.status,
-                        "reply_code": r.reply_code, "reason": r.reason, "hard": r.hard}
-                       for r in verdict.recipients],
+        "recipients": [{k: v for k, v in r.to_json().items() if k in DRY_RUN_FIELDS} for r in verdict.recipients],
     }

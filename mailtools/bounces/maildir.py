@@ -13,18 +13,15 @@ fsynced one by one: after a crash the message is either still in ``new/``
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
-from ..errors import EX_IOERR, UsageError
+from ..config import Config
+from ..errors import UsageError
 from ..fsutil import fsync_dir, read_file
 from ..ids import new_id
 from ..log import get_logger
-from ..record import Record
 from .ingest import Ingester
-from .store import MAX_SIZE, envelope_lines, with_envelope
-
-TYPE_CHECKING = False  # typing costs ~3 ms of start-up (one process per bounce); only checkers need it
-if TYPE_CHECKING:
-    from typing import Any
+from .store import MAX_SIZE, envelope_lines
 
 log = get_logger("mailtools.bounces.maildir")
 BATCH = 500
@@ -32,15 +29,18 @@ PARALLEL_FROM = 200  # below this many messages a second process costs more than
 MAX_WORKERS = 4
 
 
-class BatchResult(Record):
+@dataclass
+class BatchResult:
     handled: int = 0
     recorded: int = 0
     unrecognized: int = 0
     failed: int = 0  # could not be read: left where it was
 
     def add(self, other: BatchResult) -> None:
-        for name in ("handled", "recorded", "unrecognized", "failed"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.handled += other.handled
+        self.recorded += other.recorded
+        self.unrecognized += other.unrecognized
+        self.failed += other.failed
 
 
 def seen_name(name: str) -> str:
@@ -77,7 +77,8 @@ def _read(path: str, result: BatchResult) -> bytes | None:
         return None
 
 
-def process(ingester: Ingester, items: list[str], maildir: str | None = None, batch: int = BATCH) -> BatchResult:
+def process(ingester: Ingester, items: list[str], now: float, maildir: str | None = None,
+            batch: int = BATCH) -> BatchResult:
     """Handle ``items``: names in ``maildir/new`` (moved to cur/ once handled) or file paths.
 
     Not caught here: a spool that cannot take the copy (TempFailure) stops
@@ -100,7 +101,7 @@ def process(ingester: Ingester, items: list[str], maildir: str | None = None, ba
                 continue
             if raw is None:
                 continue
-            outcome = ingester.handle_bytes(raw, new_id(), envelope, sync=False)
+            outcome = ingester.handle_bytes(raw, new_id(), now, envelope, sync=False)
             if maildir:
                 os.rename(source, os.path.join(cur_dir, seen_name(item)))
                 moved = True
@@ -113,16 +114,17 @@ def process(ingester: Ingester, items: list[str], maildir: str | None = None, ba
     return result
 
 
-def _worker(config: Any, items: list[str], maildir: str | None) -> BatchResult:
+def _worker(config: Config, items: list[str], now: float, maildir: str | None) -> BatchResult:
     """One process's share of a large batch (with its own database connection)."""
     from .pipe import open_ingester
     from .store import BounceStore
 
     ingester = open_ingester(config, BounceStore(config.spool))
     try:
-        return process(ingester, items, maildir)
+        return process(ingester, items, now, maildir)
     finally:
-        ingester.state.close()
+        if ingester.state is not None:
+            ingester.state.close()
 
 
 def workers_for(count: int) -> int:
@@ -133,7 +135,8 @@ def workers_for(count: int) -> int:
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1, count // PARALLEL_FROM))
 
 
-def run_batch(config: Any, items: list[str], maildir: str | None = None, workers: int | None = None) -> int:
+def run_batch(config: Config, items: list[str], now: float, maildir: str | None = None,
+              workers: int | None = None) -> BatchResult:
     """``bounce-ingest --maildir DIR`` (items: names in new/) or ``FILE...``; callbacks after."""
     from .pipe import BATCH_CALLBACK_BUDGET, open_ingester, run_callbacks
     from .store import BounceStore
@@ -143,40 +146,27 @@ def run_batch(config: Any, items: list[str], maildir: str | None = None, workers
     workers = workers or workers_for(len(items))
     result = BatchResult()
     if workers <= 1:
-        result = process(open_ingester(config, store), items, maildir)
+        result = process(open_ingester(config, store), items, now, maildir)
     else:
         import multiprocessing
 
         # Fork before this process opens SQLite: a connection must not cross a fork.
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for part in pool.starmap(_worker, [(config, items[i::workers], maildir) for i in range(workers)]):
+            for part in pool.starmap(_worker, [(config, items[i::workers], now, maildir)
+                                                 for i in range(workers)]):
                 result.add(part)
     log.info("%s: %d handled, %d bounces recorded, %d unrecognized, %d unreadable", maildir or "files",
              result.handled, result.recorded, result.unrecognized, result.failed)
-    run_callbacks(open_ingester(config, store).state, config, BATCH_CALLBACK_BUDGET)
-    return EX_IOERR if result.failed else 0
+    run_callbacks(open_ingester(config, store).state, config, BATCH_CALLBACK_BUDGET, now)
+    return result
 
 
-def run_maildir(config: Any, maildir: str, workers: int | None = None) -> int:
+def run_maildir(config: Config, maildir: str, now: float, workers: int | None = None) -> BatchResult:
     """``bounce-ingest --maildir DIR``: everything in ``DIR/new``."""
     check_maildir(maildir)
-    return run_batch(config, pending(maildir), maildir, workers)
+    return run_batch(config, pending(maildir), now, maildir, workers)
 
 
-def run_files(config: Any, paths: list[str], workers: int | None = None) -> int:
-    """``bounce-ingest FILE...``: each file like one pipe message; ``-`` is stdin, stored first."""
-    if "-" in paths:
-        import sys
-
-        from .pipe import open_ingester
-        from .store import BounceStore, read_capped
-
-        store = BounceStore(config.spool)
-        store.ensure()
-        # stdin has no other copy: durable in incoming/ first, as the pipe does.
-        raw, _ = read_capped(sys.stdin.buffer)
-        name = store.put("incoming", with_envelope(raw, envelope_lines([], None, "stdin")))
-        ingester = open_ingester(config, store)
-        ingester.handle_incoming(name)
-        ingester.state.close()
-    return run_batch(config, [p for p in paths if p != "-"], None, workers)
+def run_files(config: Config, paths: list[str], now: float, workers: int | None = None) -> BatchResult:
+    """``bounce-ingest FILE...``: each file like one pipe message (standard input is the command's)."""
+    return run_batch(config, paths, now, None, workers)

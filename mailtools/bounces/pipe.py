@@ -1,13 +1,15 @@
-"""The alias-pipe entry: one bounce on stdin, exit 0 or 75 and nothing else.
+"""The alias pipe's library side: store one bounce durably, then process it.
 
-Postfix's local(8) starts one process per bounce and reads our exit code:
+Postfix's local(8) starts one process per bounce and reads its exit code:
 75 means "keep it, try again later"; anything else but 0 is a permanent
 failure, and a permanently failed bounce (null sender) is silently discarded.
-So: store the bytes durably first (75 if that fails), then exit 0 whatever
-happens next. What fails after storing is logged in one line and left in
-``bounces/incoming/``; ``bounce-ingest --retry-incoming`` (run it from cron,
-next to the sweep) processes what was left there. The pipe itself does not
-pick up leftovers: that would put other processes' work on the hot path.
+So the command (cli/bounce_ingest.py) reads standard input, has the bytes
+stored here first (``store_incoming``: any exception means 75), then calls
+``process_incoming``, which never raises: what fails after storing is logged
+in one line and left in ``bounces/incoming/``; ``bounce-ingest
+--retry-incoming`` (run it from cron, next to the sweep) processes what was
+left there. The pipe itself does not pick up leftovers: that would put other
+processes' work on the hot path.
 
 Start-up is the hot path (one Python process per bounce), so this module
 imports only what storing needs; the classifier, SQLite and the records are
@@ -17,18 +19,19 @@ imported after the message is safe.
 from __future__ import annotations
 
 import os
-import sys
 
-from ..errors import EX_OK, EX_TEMPFAIL
-from ..log import DEBUG, get_logger
-from .store import MAX_SIZE, BounceStore, envelope_lines, read_capped, with_envelope
+from ..log import DEBUG, ERROR, WARNING, event, wanted
+from .store import MAX_SIZE, BounceStore, envelope_lines, with_envelope
 
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up (one process per bounce); only checkers need it
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import IO, Any
+    from typing import Any
 
-log = get_logger("mailtools.bounces")
+    from ..config import Config
+    from .ingest import Ingester, Outcome
+
+LOGGER = "mailtools.bounces"  # a name: logging is imported only when a line is wanted
 CALLBACK_BUDGET = 5.0  # seconds of due callbacks a pipe run may spend after its bounce
 STALE_TMP = 24 * 3600  # a file in bounces/tmp this old was left by a killed writer
 BATCH_CALLBACK_BUDGET = 30.0  # the same for cron runs (--maildir, files, --retry-incoming)
@@ -46,48 +49,32 @@ def envelope_recipients(environ: Mapping[str, str], prefix: str) -> list[str]:
     return [a for a in dict.fromkeys(found) if a]
 
 
-def run(spool: str | None = None, config_file: str | None = None, verbose: int = 0, quiet: bool = False,
-        stdin: IO[bytes] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    """The whole pipe mode; returns 0 or 75, never raises."""
-    environ = os.environ if environ is None else environ
-    try:
-        from ..cli.exits import setup_logging
-        from ..config import load_config
-
-        setup_logging(verbose, quiet)
-        config = load_config(config_file, spool)
-        if config.log.syslog:
-            setup_logging(verbose, quiet, True, config.log.facility, config.log.level)
-        raw, total = read_capped(stdin if stdin is not None else sys.stdin.buffer)
-        note = None
-        if total > len(raw):
-            note = f"truncated: kept the first {MAX_SIZE} of {total} bytes"
-            log.warning("message of %d bytes: %s", total, note)
-        envelope = envelope_lines(envelope_recipients(environ, config.bounce.prefix),
-                                  environ.get("SENDER"), "pipe", note)
-        store = BounceStore(config.spool)
-        store.ensure()
-        name = store.put("incoming", with_envelope(raw, envelope))
-    except BaseException as exc:  # noqa: B036 - anything before storing is "try again later"
-        _log_error("not stored, Postfix will retry (exit 75)", exc)
-        return EX_TEMPFAIL
-    try:
-        process_incoming(config, store, [name])
-    except BaseException as exc:  # noqa: B036 - stored is stored: exit 0 whatever happens now
-        _log_error(f"stored as bounces/incoming/{name} but not processed "
-                   "(bounce-ingest --retry-incoming will)", exc)
-    return EX_OK
+def pipe_envelope(environ: Mapping[str, str], prefix: str, kept: int, total: int) -> bytes:
+    """The envelope lines of a piped bounce: Postfix's variables, and a note if it was cut."""
+    note = None
+    if total > kept:
+        note = f"truncated: kept the first {MAX_SIZE} of {total} bytes"
+        event(LOGGER, None, WARNING, size=total, status="truncated", detail=note)
+    return envelope_lines(envelope_recipients(environ, prefix), environ.get("SENDER"), "pipe", note)
 
 
-def _log_error(what: str, exc: BaseException) -> None:
+def store_incoming(config: Config, raw: bytes, envelope: bytes, now: float) -> tuple[BounceStore, str]:
+    """Store ``raw`` durably in ``bounces/incoming/`` (fsynced); raises when it could not be."""
+    store = BounceStore(config.spool)
+    store.ensure()
+    return store, store.put("incoming", with_envelope(raw, envelope), now)
+
+
+def log_failure(what: str, exc: BaseException) -> None:
+    """One line for a failure the caller survives (a traceback only with -vv)."""
     text = f"{what}: {exc}" if str(exc) else f"{what}: {type(exc).__name__}"
     try:
-        log.error(text.replace("\n", " "), exc_info=log.isEnabledFor(DEBUG))
+        event(LOGGER, None, ERROR, detail=text, exc_info=wanted(DEBUG))
     except Exception:  # noqa: BLE001 - logging must not turn a 0 or 75 into a traceback
         pass
 
 
-def open_ingester(config: Any, store: BounceStore) -> Any:
+def open_ingester(config: Config, store: BounceStore) -> Ingester:
     """An Ingester with the spool's database and secret (writes allowed)."""
     from ..secret import load_secret, secret_path
     from ..state import open_state
@@ -102,51 +89,69 @@ def open_ingester(config: Any, store: BounceStore) -> Any:
     return Ingester(config, state, secret, store)
 
 
-def process_incoming(config: Any, store: BounceStore, names: list[str], ingester: Any = None,
-                     callbacks_budget: float = CALLBACK_BUDGET, always_callbacks: bool = False) -> list[Any]:
-    """Process ``incoming/<name>`` for each name, then give due callbacks a moment.
+def read_only_ingester(config: Config) -> Ingester:
+    """An Ingester for --dry-run: the database opened read-only if it exists, the secret only read.
+
+    A dry run on a fresh machine creates nothing (and still classifies: nothing verifies).
+    """
+    from ..secret import load_secret, secret_path
+    from ..state import exists, open_state
+    from .ingest import Ingester
+
+    state = open_state(config, readonly=True) if exists(config) else None
+    path = secret_path(config.spool, config.secret_file)
+    secret = load_secret(config.spool, create=False, secret_file=config.secret_file) if os.path.exists(path) else None
+    return Ingester(config, state, secret)
+
+
+def process_incoming(config: Config, store: BounceStore, names: list[str], now: float,
+                     ingester: Ingester | None = None,
+                     callbacks_budget: float = CALLBACK_BUDGET, always_callbacks: bool = False) -> list[Outcome]:
+    """Process ``incoming/<name>`` for each name, then give due callbacks a moment; never raises.
 
     A message that fails is logged and left in incoming/; the others go on.
     Callbacks run when this call recorded a bounce (the pipe: importing them
     costs start-up otherwise) or with ``always_callbacks`` (cron runs, which
     also retry the callbacks that failed before).
     """
-    ingester = ingester or open_ingester(config, store)
+    try:
+        ingester = ingester or open_ingester(config, store)
+    except Exception as exc:  # noqa: BLE001 - stored is stored; --retry-incoming finishes it
+        log_failure(f"stored as bounces/incoming/{' '.join(names)} but not processed "
+                   "(bounce-ingest --retry-incoming will)", exc)
+        return []
     outcomes = []
     for name in names:
         try:
-            outcomes.append(ingester.handle_incoming(name))
+            outcomes.append(ingester.handle_incoming(name, now))
         except FileNotFoundError:
-            log.info("bounce %s was taken by another run", name)
+            event(LOGGER, name, status="taken by another run")
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop the rest
-            _log_error(f"bounce {name} left in incoming/", exc)
+            log_failure(f"bounce {name} left in incoming/", exc)
     if always_callbacks or any(o.recorded for o in outcomes):
-        run_callbacks(ingester.state, config, callbacks_budget)
+        run_callbacks(ingester.state, config, callbacks_budget, now)
     return outcomes
 
 
-def run_callbacks(state: Any, config: Any, budget: float) -> None:
+def run_callbacks(state: Any, config: Config, budget: float, now: float) -> None:
     """Run due callbacks for a while; their failure is theirs, never our exit code."""
     try:
-        from ..clock import now
         from . import callbacks
 
-        callbacks.run_pending(state, config, now(), budget_seconds=budget)
+        callbacks.run_pending(state, config, now, budget_seconds=budget)
     except Exception as exc:  # noqa: BLE001
-        _log_error("callbacks not run (a later run will)", exc)
+        log_failure("callbacks not run (a later run will)", exc)
 
 
-def retry_incoming(config: Any, min_age: float) -> int:
-    """Process what a crash or an error left in ``incoming/`` (older than ``min_age`` s)."""
+def retry_incoming(config: Config, min_age: float, now: float) -> tuple[int, int]:
+    """Process what a crash or an error left in ``incoming/`` (older than ``min_age`` s): (left, processed)."""
     import time
 
     store = BounceStore(config.spool)
     store.ensure()
-    from ..clock import now
-
     store.clean_tmp(time.time() - STALE_TMP)  # tmp files carry the real time
-    names = store.incoming(older_than=now() - min_age)  # stored bounces carry the clock's
-    outcomes = process_incoming(config, store, names, callbacks_budget=BATCH_CALLBACK_BUDGET,
+    names = store.incoming(older_than=now - min_age)  # stored bounces carry the clock's
+    outcomes = process_incoming(config, store, names, now, callbacks_budget=BATCH_CALLBACK_BUDGET,
                                 always_callbacks=True)
-    log.info("retried %d bounces left in incoming/, %d processed", len(names), len(outcomes))
-    return EX_OK
+    event(LOGGER, None, left_in_incoming=len(names), processed=len(outcomes), status="retried")
+    return len(names), len(outcomes)

@@ -12,10 +12,12 @@ from collections.abc import Callable
 
 from ..config import Config
 from ..errors import UsageError
+from ..log import event as log_event
 from ..state import open_state
 from ..state.base import AddressStatus, BounceEvent, CallbackTarget, EnableResult, Event, StateStore
 from . import callbacks
 
+LOGGER = "mailtools.bounces.records"
 ENABLE_CALLBACK_BUDGET = 30.0  # seconds bounce-enable may spend on the hooks it just queued
 
 __all__ = ["BounceEvent", "address_status", "enable_addresses", "enable_by_token", "record_bounce"]
@@ -75,6 +77,9 @@ def _enable_and_run(config: Config, now: float,
     state = open_state(config, create=False)
     try:
         results = enable(state, callbacks.targets(config, "enable"))
+        for result in results:  # one line per suppression lifted, once committed
+            if result.was_disabled:
+                log_event(LOGGER, "enabled", to=result.address)
         if any(r.was_disabled for r in results):
             callbacks.run_pending(state, config, now, ENABLE_CALLBACK_BUDGET)
         return results

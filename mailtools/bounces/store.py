@@ -21,17 +21,18 @@ later exactly as it would have been at once.
 from __future__ import annotations
 
 import os
-import re
 
-from ..clock import now as clock_now
 from ..errors import TempFailure
 from ..fsutil import ensure_real_dir, fsync_dir, read_file, remove_stale_files, spool_error, write_new
 from ..ids import new_id
 
+TYPE_CHECKING = False  # typing costs ~3 ms of start-up (one process per bounce); only checkers need it
+if TYPE_CHECKING:
+    from typing import BinaryIO
+
 STATES = ("tmp", "incoming", "processed", "unrecognized")
 MAX_SIZE = 20 * 1024 * 1024  # what we keep of one message; the rest is read and dropped
 ENVELOPE_PREFIX = b"X-Mailtools-"
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 def envelope_lines(recipients: list[str], sender: str | None = None, via: str = "pipe",
@@ -80,31 +81,6 @@ def split_envelope(stored: bytes) -> tuple[dict[str, list[str]], bytes]:
     return fields, stored[pos:]
 
 
-def top_headers(message: bytes, names: tuple[str, ...]) -> dict[str, list[str]]:
-    """Values of ``names`` (lower-case) in the top-level header block only, unfolded.
-
-    A few lines of bytes scanning instead of the email package: the envelope
-    address is all we need from the headers, and the quoted original's
-    headers (further down) must not be mistaken for the bounce's own.
-    """
-    match = _HEADER_END.search(message)
-    block = message[:match.start()] if match else message
-    out: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    for line in block.decode("latin-1").splitlines():
-        if line[:1] in (" ", "\t"):
-            if current is not None:
-                current[-1] += " " + line.strip()
-            continue
-        name, colon, value = line.partition(":")
-        key = name.strip().lower()
-        current = None
-        if colon and key in names:
-            current = out.setdefault(key, [])
-            current.append(value.strip())
-    return out
-
-
 class BounceStore:
     def __init__(self, spool_root: str) -> None:
         self.root = os.path.abspath(spool_root)
@@ -132,8 +108,8 @@ class BounceStore:
         except OSError as exc:
             raise spool_error(exc, self.base) from None
 
-    def put(self, state: str, data: bytes, name: str | None = None, sync: bool = True) -> str:
-        """Write ``data`` as a new file in ``state``; returns its name.
+    def put(self, state: str, data: bytes, arrived: float, name: str | None = None, sync: bool = True) -> str:
+        """Write ``data`` as a new file in ``state``, arrived at ``arrived`` (Unix s); returns its name.
 
         ``sync=False`` is for batch modes whose source (a Maildir, a file)
         still holds the message: they fsync the directories once per batch.
@@ -141,9 +117,6 @@ class BounceStore:
         name = name or new_id()
         tmp = self.path("tmp", f"{name}.{os.getpid()}")
         final = self.path(state, name)
-        # Read before anything is written: a bad MAILTOOLS_NOW raised after the link, so
-        # the pipe answered 75 with the bounce already in incoming/, one copy per retry.
-        arrived = clock_now()
         try:
             write_new(tmp, data, sync=sync)
             try:
@@ -162,7 +135,7 @@ class BounceStore:
             raise spool_error(exc, final) from None
         return name
 
-    def move(self, name: str, state: str, kind: str | None = None, why: str | None = None,
+    def move(self, name: str, state: str, now: float, kind: str | None = None, why: str | None = None,
              sync: bool = True) -> str:
         """incoming/<name> -> <state>/<name>[.<kind>], with a ``.why`` sidecar; returns the new path.
 
@@ -172,13 +145,13 @@ class BounceStore:
         final_name = f"{name}.{kind}" if kind else name
         final = self.path(state, final_name)
         if why:
-            self.note(state, name, why)
+            self.note(state, name, why, now)
         os.rename(self.path("incoming", name), final)
         if sync:
             fsync_dir(self.dir(state))
         return final
 
-    def note(self, state: str, name: str, why: str) -> None:
+    def note(self, state: str, name: str, why: str, arrived: float) -> None:
         """The .why sidecar: written whole (tmp, rename), mode and age like the bounce it explains.
 
         The sweep purges by mtime: with the real clock's mtime under a
@@ -186,7 +159,6 @@ class BounceStore:
         """
         tmp = self.path("tmp", f"{name}.why.{os.getpid()}")
         write_new(tmp, (why.rstrip("\n") + "\n").encode("utf-8"), sync=False)
-        arrived = clock_now()
         os.utime(tmp, (arrived, arrived))
         os.rename(tmp, self.path(state, f"{name}.why"))
 
@@ -212,7 +184,7 @@ class BounceStore:
         return remove_stale_files(self.dir("tmp"), older_than, by="st_mtime")
 
 
-def read_capped(stream, limit: int = MAX_SIZE) -> tuple[bytes, int]:
+def read_capped(stream: BinaryIO, limit: int = MAX_SIZE) -> tuple[bytes, int]:
     """Read a whole binary stream; keep the first ``limit`` bytes, return (kept, total size).
 
     The rest is still read: a pipe writer (Postfix's local) that sees us stop

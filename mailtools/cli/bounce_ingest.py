@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ..errors import EX_TEMPFAIL, EX_USAGE
+from ..errors import EX_IOERR, EX_OK, EX_TEMPFAIL, EX_USAGE
 
 TYPE_CHECKING = False  # typing costs ~3 ms of start-up (one process per bounce); only checkers need it
 if TYPE_CHECKING:
@@ -54,9 +54,10 @@ def _pipe_options(argv: list[str]) -> dict[str, Any] | None:
         name, eq, value = arg.partition("=")
         if name in ("--spool", "--config") and arg.startswith("--"):
             if not eq:
-                value = next(args, None)
-                if value is None:
+                following = next(args, None)
+                if following is None:
                     return None
+                value = following
             opts["spool" if name == "--spool" else "config_file"] = value
         elif arg == "--verbose" or (arg.startswith("-v") and set(arg[1:]) == {"v"}):
             opts["verbose"] += 1 if arg == "--verbose" else len(arg) - 1
@@ -70,12 +71,7 @@ def _pipe_options(argv: list[str]) -> dict[str, Any] | None:
 def main() -> None:
     opts = _pipe_options(sys.argv[1:])
     if opts is not None and not _stdin_is_tty():
-        try:
-            from ..bounces.pipe import run
-        except BaseException:  # noqa: B036 - even a broken install must answer 0 or 75
-            sys.stderr.write("bounce-ingest: cannot load mailtools; Postfix will retry\n")
-            os._exit(75)
-        code = run(**opts)
+        code = run_pipe(**opts)
         # Leave at once: 0 or 75 is decided and everything is committed. Skipping
         # the interpreter's teardown saves milliseconds per bounce, and a failing
         # flush of a closed stdout at exit would otherwise turn into exit 120.
@@ -93,6 +89,42 @@ def main() -> None:
         sys.stderr.write("bounce-ingest: exit 75 instead of 64 so that Postfix keeps the bounce\n")
         code = EX_TEMPFAIL
     sys.exit(code)
+
+
+def run_pipe(spool: str | None = None, config_file: str | None = None, verbose: int = 0,
+             quiet: bool = False) -> int:
+    """The alias pipe: 0 once the bounce on stdin is stored, 75 when it is not; nothing else, never raises."""
+    try:
+        from ..bounces.pipe import pipe_envelope, process_incoming, store_incoming
+        from ..bounces.store import read_capped
+        from ..clock import now as clock_now
+        from ..config import load_config
+        from .exits import setup_logging
+
+        setup_logging(verbose, quiet)
+        config = load_config(config_file, spool, lean=True)
+        setup_logging(verbose, quiet, config.log)
+        # Read before anything is written: a bad MAILTOOLS_NOW must answer 75 with
+        # nothing stored, not after the bounce is in incoming/ (one copy per retry).
+        now = clock_now()
+        raw, total = read_capped(sys.stdin.buffer)
+        envelope = pipe_envelope(os.environ, config.bounce.prefix, len(raw), total)
+        store, name = store_incoming(config, raw, envelope, now)
+    except BaseException as exc:  # noqa: B036 - anything before storing is "try again later"
+        _say_failure("not stored, Postfix will retry (exit 75)", exc)
+        return EX_TEMPFAIL
+    process_incoming(config, store, [name], now)  # stored is stored: exit 0 whatever happens now
+    return EX_OK
+
+
+def _say_failure(what: str, exc: BaseException) -> None:
+    """A failure on stderr (and in the log), even from an install too broken to log."""
+    try:
+        from ..bounces.pipe import log_failure
+
+        log_failure(what, exc)
+    except BaseException:  # noqa: B036 - the answer must stay 75
+        sys.stderr.write(f"bounce-ingest: {what}: {exc!r}\n")
 
 
 def _looks_like_a_pipe(argv: list[str]) -> bool:
@@ -140,40 +172,56 @@ def build_command() -> Any:
             raise UsageError("nothing to read: give FILE..., --maildir DIR, --smtp HOST:PORT "
                              "or a message on standard input (see --help)")
         if not any(sources) and not dry_run:
-            from ..bounces.pipe import run
-
-            return run(spool, config_file, verbose, quiet)
+            return run_pipe(spool, config_file, verbose, quiet)
         from .common import open_context
 
-        ctx = open_context(spool, config_file, verbose, quiet, as_json)
+        # A dry run creates and changes nothing, so it also classifies without a spool.
+        ctx = open_context(spool, config_file, verbose, quiet, as_json, must_exist=not dry_run)
         if dry_run:
-            return print_dry_run(ctx.config, list(files) or _maildir_files(maildir) or ["-"], as_json)
+            # An empty --maildir is nothing to do, not a reason to read standard input.
+            paths = _maildir_files(maildir) if maildir else list(files) or ["-"]
+            return print_dry_run(ctx.config, paths, as_json)
+        from ..clock import now as clock_now
+
         if smtp:
             from ..bounces.listener import serve
             from ..bounces.store import BounceStore
 
-            try:
-                return serve(ctx.config, BounceStore(ctx.config.spool), smtp)
-            except ValueError as exc:
-                raise UsageError(str(exc)) from None
-        if maildir:
-            from ..bounces.maildir import run_maildir
-
-            return run_maildir(ctx.config, maildir)
+            serve(ctx.config, BounceStore(ctx.config.spool), smtp, clock_now)
+            return EX_OK
         if retry_incoming:
             from ..bounces.pipe import retry_incoming as retry
 
-            return retry(ctx.config, RETRY_MIN_AGE)
-        from ..bounces.maildir import run_files
+            retry(ctx.config, RETRY_MIN_AGE, clock_now())
+            return EX_OK
+        from ..bounces.maildir import run_files, run_maildir
 
-        return run_files(ctx.config, list(files))
+        now = clock_now()
+        if maildir:
+            return _batch_code(run_maildir(ctx.config, maildir, now).failed)
+        if "-" in files:
+            _store_stdin(ctx.config, now)
+        return _batch_code(run_files(ctx.config, [f for f in files if f != "-"], now).failed)
 
     return command
 
 
-def _maildir_files(maildir: str | None) -> list[str]:
-    if not maildir:
-        return []
+def _batch_code(unreadable: int) -> int:
+    """74 when some files could not be read (they are left where they were)."""
+    return EX_IOERR if unreadable else EX_OK
+
+
+def _store_stdin(config: Any, now: float) -> None:
+    """``-`` among the files: standard input has no other copy, so durable in incoming/ first."""
+    from ..bounces.pipe import process_incoming, store_incoming
+    from ..bounces.store import envelope_lines, read_capped
+
+    raw, _ = read_capped(sys.stdin.buffer)
+    store, name = store_incoming(config, raw, envelope_lines([], None, "stdin"), now)
+    process_incoming(config, store, [name], now)
+
+
+def _maildir_files(maildir: str) -> list[str]:
     from ..bounces.maildir import check_maildir, pending
 
     check_maildir(maildir)
@@ -181,32 +229,22 @@ def _maildir_files(maildir: str | None) -> list[str]:
 
 
 def print_dry_run(config: Any, sources: list[str], as_json: bool) -> int:
-    """Classify and verify ``sources`` (paths, ``-`` for stdin); print one line each.
-
-    Read-only: the database is opened only if it exists and the secret only
-    read, so a dry run on a fresh machine creates nothing.
-    """
+    """Classify and verify ``sources`` (paths, ``-`` for stdin); print one line each, change nothing."""
     import json
 
-    from ..bounces.ingest import Ingester, dry_run_json
+    from ..bounces.ingest import dry_run_json
+    from ..bounces.pipe import read_only_ingester
     from ..bounces.store import MAX_SIZE
-    from ..errors import EX_IOERR
     from ..fsutil import read_file
-    from ..log import get_logger
-    from ..secret import load_secret, secret_path
-    from ..state import exists, open_state
+    from .exits import error
 
-    # A dry run on a spool that never sent anything still classifies (nothing verifies).
-    state = open_state(config, readonly=True) if exists(config) else None
-    path = secret_path(config.spool, config.secret_file)
-    secret = load_secret(config.spool, create=False, secret_file=config.secret_file) if os.path.exists(path) else None
-    ingester = Ingester(config, state, secret)
-    code = 0
+    ingester = read_only_ingester(config)
+    code = EX_OK
     for source in sources:
         try:
             raw = sys.stdin.buffer.read(MAX_SIZE) if source == "-" else read_file(source)[:MAX_SIZE]
         except OSError as exc:
-            get_logger("mailtools.bounces").error("cannot read %s: %s", source, exc.strerror or exc)
+            error(f"cannot read {source}: {exc.strerror or exc}")
             code = EX_IOERR
             continue
         line = dry_run_json(ingester.analyse(raw), source)

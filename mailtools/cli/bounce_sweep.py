@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..bounces.outbox import replay
@@ -85,7 +87,7 @@ def cli(ids: tuple[str, ...], dry_run: bool, replay_ids: bool, as_json: bool, sp
     summary = sweep(context.config, context.spool, now(), dry_run=dry_run)
     if as_json:
         print_json(summary)
-    elif not quiet or dry_run:
+    elif (not quiet and sys.stdout.isatty()) or dry_run:  # cron (no -q) mails only warnings
         prefix = "would have " if dry_run else ""
         click.echo(f"{prefix}reset {summary['reset']}, disabled {summary['disabled']}, "
                    f"notified {summary['notified']}, purged {summary['purged']}")

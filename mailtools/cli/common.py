@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import click
 
+from .. import state
 from ..config import Config, load_config
-from ..errors import EX_SOFTWARE, EX_TEMPFAIL, EX_USAGE
+from ..errors import EX_SOFTWARE, EX_TEMPFAIL, EX_USAGE, PermissionDenied, TempFailure
 from ..outbound.spool import Spool
-from ..record import Record
 from .exits import error, run_mapped, setup_logging
 
 
@@ -46,7 +48,8 @@ class Command(click.Command):
         return code
 
 
-class Context(Record):
+@dataclass
+class Context:
     config: Config
     spool: Spool
     json: bool = False
@@ -59,8 +62,9 @@ def common_options(func: Callable) -> Callable:
                      help="Spool directory [env MAILTOOLS_SPOOL; config 'spool'; default /var/spool/mailtools]."),
         click.option("--config", "config_file", metavar="FILE",
                      help="TOML config [env MAILTOOLS_CONFIG; default /etc/mailtools/mailtools.toml if present]."),
-        click.option("-v", "--verbose", count=True, help="More log lines on stderr (-vv: debug, with tracebacks)."),
-        click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr (for cron)."),
+        click.option("-v", "--verbose", count=True,
+                     help="Info lines on stderr even when it is not a terminal (-vv: debug, with tracebacks)."),
+        click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors, on stderr and in syslog."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -73,10 +77,42 @@ def json_option(func: Callable) -> Callable:
 
 
 def open_context(spool: str | None, config_file: str | None, verbose: int = 0, quiet: bool = False,
-                 as_json: bool = False) -> Context:
+                 as_json: bool = False, must_exist: bool = True) -> Context:
+    """Config, logging and the spool of a command.
+
+    ``must_exist``: the spool must be there already (every command but the
+    ones that create it), so a mistyped --spool is an error (75) naming the
+    path, never an empty queue nor a new spool where nobody will look.
+    """
     config = load_config(config_file, spool)
-    setup_logging(verbose, quiet, config.log.syslog, config.log.facility, config.log.level)
+    setup_logging(verbose, quiet, config.log)
+    if must_exist:
+        check_spool(config.spool)
     return Context(config, Spool(config.spool), as_json)
+
+
+def check_spool(root: str) -> None:
+    """TempFailure (75) when the spool is missing; PermissionDenied (77) when this user cannot enter it."""
+    if not os.path.isdir(root):
+        what = "is not a directory" if os.path.exists(root) else "does not exist"
+        raise TempFailure(f"spool {root} {what} (mistyped --spool or MAILTOOLS_SPOOL? "
+                          "mq-send or mailtools-setup creates it)")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise PermissionDenied(f"cannot read the spool {root}: permission denied (run as its owner or root)")
+    # os.path.exists() says False for a file it may not look at: a database this
+    # user cannot read must be an error, never "no record".
+    database = state.db_path(root)
+    try:
+        os.stat(database)
+    except FileNotFoundError:
+        return
+    except PermissionError:
+        pass
+    else:
+        if os.access(database, os.R_OK):
+            return
+    raise PermissionDenied(f"cannot read the state database {database}: permission denied "
+                           "(run as the spool's owner or root)")
 
 
 def print_json(obj: Any) -> None:

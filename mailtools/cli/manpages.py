@@ -28,7 +28,7 @@ from typing import Any
 import click
 
 from .. import __version__, config
-from ..record import Factory, Record
+from ..record import Factory
 
 DISTRIBUTION = "mailtools"
 # How a command module that keeps click off its fast path builds its command on demand.
@@ -81,6 +81,7 @@ KEY_HELP = {
     "log.syslog": "Also log to syslog (/dev/log).",
     "log.facility": "Syslog facility.",
     "log.level": "Lowest level logged: debug, info, warning, error.",
+    "log.socket": "The local syslog socket (journald's or rsyslog's /dev/log).",
     "packages.*.key": "The package's name, for people.",
     "packages.*.on_bounce": "Command run for every recorded bounce: the event as JSON on stdin, the address "
                             "as its argument.",
@@ -206,28 +207,9 @@ def command_page(name: str, command: click.Command, others: list[tuple[str, int]
 
 # -- section 5: mailtools.toml ----------------------------------------------------------
 
-def record_class(type_name: str) -> type | None:
-    """The config record a field's type names ("Transport", "dict[str, Package]"), or None."""
-    inner = re.fullmatch(r"(?:dict\[str, )?(\w+)\]?", type_name)
-    found = getattr(config, inner.group(1), None) if inner else None
-    return found if isinstance(found, type) and issubclass(found, Record) else None
-
-
 def config_keys() -> list[tuple[str, str, str, Any]]:
     """(table, key, type, default) for every key mailtools.config reads, in its order."""
-    keys = []
-    tables = []
-    for name in config.Config._fields:
-        kind = config.Config._types[name]
-        record = record_class(kind)
-        if record is None:
-            if name != "source":  # where the config was read from, not a key
-                keys.append(("", name, kind, getattr(config.Config, name)))
-        else:
-            tables.append((f"{name}.*" if kind.startswith("dict[") else name, record))
-    for table, record in tables:
-        keys += [(table, key, record._types[key], getattr(record, key)) for key in record._fields]
-    return keys
+    return config.describe()
 
 
 def toml_value(value: Any) -> str:

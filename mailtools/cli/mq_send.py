@@ -62,8 +62,8 @@ def run(args: SendArgs) -> int:
     from ..outbound.spool import Spool
     from ..outbound.submit import submit
 
-    config = load_config(args.config, args.spool)
-    setup_logging(args.verbose, args.quiet, config.log.syslog, config.log.facility, config.log.level)
+    config = load_config(args.config, args.spool, lean=True)
+    setup_logging(args.verbose, args.quiet, config.log)
     raw = sys.stdin.buffer.read(MAX_MESSAGE + 1)
     if len(raw) > MAX_MESSAGE:
         from ..errors import DataError

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..config import Config
 from ..errors import DataError, MailtoolsError, UsageError
 from ..fsutil import unlink_quietly
-from ..log import get_logger
+from ..log import dsn, event, get_logger
 from ..secret import load_secret
 from ..state import open_state
 from ..state.base import SendRecord
@@ -29,6 +29,7 @@ from .transport.smtp import SmtpTransport
 
 log = get_logger("mailtools.outbound.flush")
 DISK_MARGIN = 256 * 1024  # room kept for SQLite's journal and the directories
+DELIVERY_STATUS = {"sent": "sent", "deferred": "deferred", "dropped": "bounced"}  # Postfix's words in the log
 SUPPRESSED = "suppressed: address disabled after repeated hard bounces (bounce-enable re-enables it)"
 
 
@@ -237,6 +238,7 @@ class Deliverer:
             if reason is not None:
                 why = SUPPRESSED if reason == "bounce" else f"suppressed: {reason} (bounce-enable lifts it)"
                 self._outcome(recipient, DROPPED, why, now)
+                event(log, envelope.id, to=recipient.address, status="suppressed", detail=why)
                 self.summary.suppressed += 1
         return [r for r in waiting if r.state not in (DROPPED, SENT)]
 
@@ -275,8 +277,11 @@ class Deliverer:
 
     def _record(self, job: Job, now: float) -> None:
         envelope = job.envelope
-        for (recipient, _), reply in zip(job.work, job.replies, strict=False):  # fewer replies after a stop
+        for (recipient, address), reply in zip(job.work, job.replies, strict=False):  # fewer replies after a stop
             self._record_reply(envelope, recipient, reply, now)
+            event(log, envelope.id, to=recipient.address, relay=self.transports.relay(envelope.sender),
+                  from_=address.address, delay=now - envelope.created, dsn=dsn(reply.code, reply.text),
+                  status=DELIVERY_STATUS[reply.kind], detail=str(reply))
         if job.work:
             envelope.attempts += 1
         job.target = self._settle_state(envelope, now)
@@ -311,7 +316,6 @@ class Deliverer:
             self.summary.dropped += 1
         else:
             self._outcome(recipient, DEFERRED, str(reply), now)
-        log.info("%s: to=<%s> status=%s reply=%s", envelope.id, recipient.address, kind, reply)
 
     @staticmethod
     def _outcome(recipient: Recipient, new_state: str, error: str | None, now: float) -> None:
@@ -327,6 +331,7 @@ class Deliverer:
                 return "deferred"
             for recipient in deferred:
                 self._outcome(recipient, DROPPED, f"{give_up}; last error: {recipient.error}", now)
+                event(log, envelope.id, to=recipient.address, status="bounced", detail=recipient.error)
                 self.summary.dropped += 1
         envelope.next_attempt = None
         envelope.done_at = now

@@ -62,6 +62,10 @@ def sign(dkim_config: Dkim, message: bytes) -> bytes:
         signer.should_sign.add(b"list-unsubscribe-post")
         signature = signer.sign(dkim_config.selector.encode(), dkim_config.domain.encode(), key,
                                 signature_algorithm=_algorithm(key))
-    except dkim.DKIMException as exc:
-        raise ConfigError(f"DKIM signing failed (check dkim.key_file/selector/domain): {exc}") from None
+    except (dkim.DKIMException, ValueError, TypeError) as exc:
+        # A key that is not one (truncated, another format: binascii, nacl and dkimpy
+        # each raise their own) is the configuration's fault, not a bug (70).
+        raise ConfigError(f"config key 'dkim.key_file': {dkim_config.key_file} is not a usable DKIM private key "
+                          f"(RSA PEM or base64 ed25519) for selector {dkim_config.selector!r}, domain "
+                          f"{dkim_config.domain!r}: {exc or type(exc).__name__}") from None
     return signature.replace(b"\r\n", b"\n") + message

@@ -94,7 +94,7 @@ def at_enqueue(config: Config, envelope: Envelope, message: bytes) -> bytes:
         try:
             from ..secret import load_secret
 
-            secret = load_secret(config.spool, create=False)
+            secret = load_secret(config.spool, create=False, secret_file=config.secret_file)
             recipient = envelope.recipients[0].address
             address = verp.make(secret, config.bounce.prefix, "", envelope.user_id, envelope.package_id,
                                 envelope.message_id or "", recipient)

@@ -7,7 +7,7 @@ import os
 from ..clock import now as clock_now
 from ..config import Config
 from ..errors import UsageError
-from ..log import get_logger
+from ..log import event
 from . import message as msg
 from .envelope import UNSUBSCRIBE_PER_RECIPIENT as PER_RECIPIENT
 from .envelope import Envelope, Recipient
@@ -15,7 +15,7 @@ from .origin import myorigin
 from .spool import Spool
 from .verp import hash_length
 
-log = get_logger("mailtools.outbound.submit")
+LOGGER = "mailtools.outbound.submit"  # a name: mq-send imports logging only when a line goes somewhere
 MAX_RECIPIENTS = 10_000
 
 
@@ -49,8 +49,8 @@ def submit(config: Config, spool: Spool, raw: bytes, sender: str | None, recipie
 
 def log_queued(envelope: Envelope, size: int, where: str) -> None:
     """Postfix's pickup/qmgr line: "ID: uid=N from=<a> size=N nrcpt=N"."""
-    log.info("%s: uid=%s from=<%s> size=%d nrcpt=%d source=%s queue=%s", envelope.id, envelope.uid,
-             envelope.sender, size, len(envelope.recipients), envelope.source, where)
+    event(LOGGER, envelope.id, uid=envelope.uid, from_=envelope.sender, size=size, nrcpt=len(envelope.recipients),
+          source=envelope.source, queue=where)
 
 
 def build(config: Config, raw: bytes, sender: str | None, recipients: list[str], *, queue_id: str,

@@ -37,7 +37,7 @@ class StateActions:
 
     def _secret(self) -> bytes:
         # Read per request (it is cached): a server started before the first mail was sent works once it was.
-        return load_secret(self.config.spool, create=False)
+        return load_secret(self.config.spool, create=False, secret_file=self.config.secret_file)
 
     def unsubscribe_address(self, token: str) -> str:
         return unsubscribe.read_token(self._secret(), token).address

@@ -11,13 +11,14 @@ import threading
 
 from ...config import Config, SenderAccount
 from .sendmail import SendmailTransport
-from .smtp import SmtpTransport
+from .smtp import SmtpTransport, read_password
 
 Transport = SmtpTransport | SendmailTransport
 
 
 class TransportPool:
     def __init__(self, config: Config) -> None:
+        check_passwords(config)
         self.config = config
         self._local = threading.local()
         self._all: list[Transport] = []
@@ -36,6 +37,14 @@ class TransportPool:
                 self._all.append(transports[key])
         return transports[key]
 
+    def relay(self, sender: str) -> str:
+        """Where ``sender``'s mail goes, for the log's ``relay=``: host:port, or the sendmail binary."""
+        account = self.config.senders.get(sender) or self.config.senders.get(sender.lower())
+        base = self.config.transport
+        if account and account.host:
+            return f"{account.host}:{account.port or base.port}"
+        return base.sendmail_path if base.kind == "sendmail" else f"{base.host}:{base.port}"
+
     def _make(self, account: SenderAccount | None) -> Transport:
         base = self.config.transport
         if account and account.host:
@@ -49,3 +58,17 @@ class TransportPool:
     def close(self) -> None:
         for transport in self._all:
             transport.close()
+
+
+def check_passwords(config: Config) -> None:
+    """Every account's password file can be read, before any message is claimed.
+
+    A missing one is a configuration error (78) naming its key, not a deferral
+    of that sender's mail with exit 0 that nobody notices.
+    """
+    base = config.transport
+    if base.kind == "smtp" and base.username:
+        read_password(base.password_file, "transport.password_file")
+    for address, account in config.senders.items():
+        if account.host and account.username:
+            read_password(account.password_file, f'senders."{address}".password_file')

@@ -29,8 +29,7 @@ class SmtpTransport:
         self.down: Reply | None = None  # set when the server cannot be reached in this run
 
     def _password(self) -> str:
-        raw = read_private(self.password_file, "password_file")
-        return raw.decode("utf-8", "replace").partition("\n")[0].strip()
+        return read_password(self.password_file, "password_file")
 
     def _connect(self, try_tls: bool = True) -> smtplib.SMTP:
         """Connect, EHLO, STARTTLS as configured, AUTH.
@@ -176,6 +175,11 @@ class SmtpTransport:
                 except OSError:
                     pass
             self.conn = None
+
+
+def read_password(path: str, key: str) -> str:
+    """The first line of a password file; ConfigError (78) naming ``key`` when it cannot be read."""
+    return read_private(path, key).decode("utf-8", "replace").partition("\n")[0].strip()
 
 
 def _describe(exc: BaseException) -> str:
