@@ -146,7 +146,7 @@ def test_disable_and_enable_hooks_reach_every_package_with_one(conn, tmp_path: P
     for i in range(11):
         record_bounce(conn, bounce("a@example.org", f"k{i}"), config)
     assert callbacks.targets(config, "disable") == [CallbackTarget("command", "7"), CallbackTarget("command", "8")]
-    assert conn.sweep_disable(T0, 10, callbacks.targets(config, "disable")) == 1
+    assert len(conn.sweep_disable(T0, 10, callbacks.targets(config, "disable"))) == 1
     assert callbacks.run_pending(conn, config, T0) == 2
     assert len(log.read_text().splitlines()) == 2
 

@@ -95,7 +95,7 @@ def test_status_json_fields_and_table(admin: Admin) -> None:
     table = admin("bounce-status").stdout.decode()
     assert table.splitlines()[0].split()[:4] == ["Address", "User", "Hard", "Soft"]
     assert "a@example.org" in table and "soft/domain shop.example: 3" in table
-    assert table.rstrip().endswith("-- 2 addresses, 0 disabled")
+    assert table.rstrip().endswith("-- 2 addresses, 0 disabled by bounces, 0 suppressed")
     assert lines(admin("bounce-status", "--json", "--disabled")) == []
     assert admin("bounce-status", "--disabled").stdout == b"No disabled addresses.\n"
 

@@ -124,7 +124,7 @@ def test_a_bounce_its_suppression_and_the_lifting_are_logged(logged: Cli, smtp, 
     assert re.search(r"bounce-sweep\[\d+\]: suppressed: to=<bob@example.net>, reason=bounce, hard_bounces=1$",
                      only(syslog.lines(), "suppressed:"))
     assert logged("bounce-enable", "bob@example.net").returncode == 0
-    assert re.search(r"bounce-enable\[\d+\]: enabled: to=<bob@example.net>, reason=bounce, by=bounce-enable$",
+    assert re.search(r"bounce-enable\[\d+\]: enabled: to=<bob@example.net>, by=address$",
                      only(syslog.lines(), "enabled:"))
 
 

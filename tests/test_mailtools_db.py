@@ -37,7 +37,7 @@ def _installation(url: str) -> None:
     for i in range(3):
         db.record_bounce(_bounce("full@example.org", f"f{i}", False, T0 + i), [], {})
     db.mark_sent(["full@example.org"], T0 + 100)
-    assert db.sweep_disable(T0 + 200, 10, HOOK) == 1
+    assert len(db.sweep_disable(T0 + 200, 10, HOOK)) == 1
     db.suppress("angry@example.org", "complaint", "bounce-ingest", T0 + 5)
     db.suppress("left@example.org", "unsubscribe", "mailtools-web", T0 + 6, package_id="forums")
     db.record_bounce(_bounce("again@example.org", "a1", True, T0), [], {})

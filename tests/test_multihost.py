@@ -43,6 +43,7 @@ class Installation:
         for n in range(3):
             config = smtp_config(root / f"host{n}.toml", smtp.port, f'timeout = 10\nconnections = 2\n{common}')
             config.write_text(f'secret_file = "{self.secret}"\n' + config.read_text())
+            (root / f"host{n}" / "spool").mkdir(parents=True)  # as mailtools-setup makes it on each host
             self.hosts.append(Cli(root / f"host{n}" / "spool", config))
         (root / "mx" / "spool").mkdir(parents=True)  # the set-up made it (mailtools-setup): only bounces land here
         self.mx_config = root / "mx.toml"

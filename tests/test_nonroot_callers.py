@@ -186,3 +186,29 @@ def test_a_forged_envelope_in_maildrop_is_believed_only_for_addresses(installati
     assert sorted(m.rcpt_tos[0] for m in smtp.wait_for(2)) == ["other@example.net", "victim@example.net"]
     queue_file = load(next((inst.spool / "sent").glob(by_rcpt["other@example.net"]["id"])).read_bytes())
     assert queue_file.envelope.bypass_suppression is False
+
+
+def test_root_works_in_the_spool_as_its_owner(installation, smtp):
+    """Root's mail goes through maildrop/ (uid 0 kept); root's mq-flush and bounce-sweep act as the
+    service user, so nothing they create (secret, database, sweep lock) locks the service user out."""
+    inst = installation
+    sent = inst.run("root", "mq-send", "-f", "root@example.org", "bob@example.net", input=b"Subject: hi\n\nhello\n")
+    assert sent.returncode == 0, sent.stderr.decode()
+    queue_id = sent.stdout.decode().strip()
+    assert [p.stat().st_uid for p in (inst.spool / "maildrop").iterdir()] == [0]
+    flushed = inst.run("root", "mq-flush", "--json")
+    assert flushed.returncode == 0, flushed.stderr.decode()
+    assert json.loads(flushed.stdout.decode().splitlines()[-1])["sent"] == 1
+    assert [m.rcpt_tos for m in smtp.wait_for(1)] == [["bob@example.net"]]
+    swept = inst.run("root", "bounce-sweep", "--json")
+    assert swept.returncode == 0, swept.stderr.decode()
+    service = pwd.getpwnam(inst.service).pw_uid
+    made = [inst.spool / "secret", inst.spool / "db", *(inst.spool / "db").iterdir()]
+    assert {str(p): p.stat().st_uid for p in made} == {str(p): service for p in made}
+    # The service user's own runs go on: its cron jobs are not locked out by what root did.
+    for command in (["mq-flush", "--json"], ["bounce-sweep", "--json"], ["bounce-status", "--json"]):
+        done = inst.run(inst.service, *command)
+        assert done.returncode == 0, (command, done.stderr.decode())
+    listed = inst.run(inst.service, "mq-list", "--state", "all", "--json", queue_id)
+    assert listed.returncode == 0, listed.stderr.decode()
+    assert {row["uid"] for row in map(json.loads, listed.stdout.decode().splitlines())} == {0}

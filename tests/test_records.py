@@ -91,7 +91,7 @@ def test_listing_without_names_skips_addresses_only_mailed(conn, config) -> None
 def test_enable_clears_counts_and_rejects_non_addresses(conn, config) -> None:
     for i in range(11):
         record_bounce(conn, event(key=f"k{i}"), config)
-    assert conn.sweep_disable(T0, 10, []) == 1
+    assert len(conn.sweep_disable(T0, 10, [])) == 1
     with pytest.raises(UsageError):
         enable_addresses(config, ["a@example.org", "not-an-address"], T0)
     assert address_status(config, ["a@example.org"])[0].disabled is True  # nothing changed

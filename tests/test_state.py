@@ -120,8 +120,8 @@ def test_record_bounce_counts_once_and_queues_its_callbacks(store) -> None:
 def test_disable_suppresses_with_reason_bounce_and_enable_lifts_it(store) -> None:
     for i in range(11):
         store.record_bounce(bounce(key=f"k{i}", at=T0 + i), [], {})
-    assert store.sweep_disable(T0 + 100, 10, [CallbackTarget("command", "7")]) == 1
-    assert store.sweep_disable(T0 + 100, 10, []) == 0  # idempotent
+    assert len(store.sweep_disable(T0 + 100, 10, [CallbackTarget("command", "7")])) == 1
+    assert store.sweep_disable(T0 + 100, 10, []) == []  # idempotent
     assert store.is_suppressed(["a@example.org"]) == {"a@example.org": "bounce"}
     [row] = store.address_status(None, disabled_only=True)
     assert (row.disabled, row.disabled_at, row.suppressed, row.suppressed_since) == (True, T0 + 100, "bounce",
@@ -154,7 +154,7 @@ def test_a_dry_run_rolls_every_step_back(store) -> None:
     for i in range(11):
         store.record_bounce(bounce(key=f"k{i}", at=T0 + i), [], {})
     with store.dry_run():
-        assert store.sweep_disable(T0 + 100, 10, []) == 1
+        assert len(store.sweep_disable(T0 + 100, 10, [])) == 1
         assert store.is_suppressed(["a@example.org"]) == {"a@example.org": "bounce"}
     assert store.is_suppressed(["a@example.org"]) == {}
     assert store.address_status(["a@example.org"])[0].disabled is False

@@ -40,7 +40,7 @@ def _disabled(conn, config: Config, address: str = "a@example.org") -> None:
     for i in range(11):
         record_bounce(conn, BounceEvent(address, None, None, None, "userunknown", "5.1.1", True, T0 - 100 + i,
                                         None, f"k{i}", None), config)
-    assert conn.sweep_disable(T0, 10, []) == 1
+    assert len(conn.sweep_disable(T0, 10, [])) == 1
 
 
 def test_round_trip_and_url_safe() -> None:

@@ -97,7 +97,7 @@ def test_get_shows_one_button_and_changes_nothing(site: Site) -> None:
     assert answer.status == 200
     assert "<strong>ann@example.net</strong>" in message_of(answer)
     assert answer.text.count("<button") == 1 and 'method="post"' in answer.text and "<script" not in answer.text
-    assert f'action="/unsubscribe?token={token}"' in answer.text
+    assert f'action="?token={token}"' in answer.text  # relative: works under any proxy prefix
     assert answer.headers["Cache-Control"] == "no-store" and answer.headers["Referrer-Policy"] == "no-referrer"
     assert site.suppressions() == [] and site.state.events("ann@example.net") == []
 

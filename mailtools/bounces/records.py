@@ -67,7 +67,7 @@ def _check_address(raw: str) -> str:
     return address
 
 
-def _enable_and_run(config: Config, now: float,
+def _enable_and_run(config: Config, now: float, by: str,
                     enable: Callable[[StateStore, list[CallbackTarget]], list[EnableResult]]) -> list[EnableResult]:
     """Enable in the database, then run the on_enable hooks now (DESIGN: when bounce-enable runs).
 
@@ -79,7 +79,7 @@ def _enable_and_run(config: Config, now: float,
         results = enable(state, callbacks.targets(config, "enable"))
         for result in results:  # one line per suppression lifted, once committed
             if result.was_disabled:
-                log_event(LOGGER, "enabled", to=result.address)
+                log_event(LOGGER, "enabled", to=result.address, by=by)
         if any(r.was_disabled for r in results):
             callbacks.run_pending(state, config, now, ENABLE_CALLBACK_BUDGET)
         return results
@@ -94,7 +94,7 @@ def enable_addresses(config: Config, addresses: list[str], now: float) -> list[E
     changes. Returns, per address, ``known``, ``was_disabled``, ``enabled``.
     """
     wanted = [_check_address(a) for a in addresses]
-    return _enable_and_run(config, now, lambda state, targets: state.enable(wanted, now, targets))
+    return _enable_and_run(config, now, "address", lambda state, targets: state.enable(wanted, now, targets))
 
 
 def enable_by_token(config: Config, token: str, now: float) -> EnableResult:
@@ -106,5 +106,5 @@ def enable_by_token(config: Config, token: str, now: float) -> EnableResult:
     from . import tokens
 
     checked = tokens.check_token(load_secret(config.spool, create=False, secret_file=config.secret_file), token, now)
-    return _enable_and_run(config, now, lambda state, targets: [state.enable_by_token(
+    return _enable_and_run(config, now, "token", lambda state, targets: [state.enable_by_token(
         checked.mac, checked.address, checked.expires, checked.episode, now, targets)])[0]

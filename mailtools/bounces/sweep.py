@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 from ..config import Config
 from ..errors import SweepElsewhere
+from ..log import event
 from ..metrics import LAST_SWEEP
 from ..outbound.envelope import parse_envelope
 from ..outbound.spool import Spool
@@ -77,7 +78,10 @@ def escalate(state: StateStore, config: Config, now: float) -> int:
 def disable(state: StateStore, config: Config, now: float) -> int:
     """Disable (suppress, reason bounce) addresses with more than max_bounce_count hard bounces; queue on_disable."""
     with _timed("disable"):
-        return state.sweep_disable(now, config.bounce.max_bounce_count, callbacks.targets(config, "disable"))
+        disabled = state.sweep_disable(now, config.bounce.max_bounce_count, callbacks.targets(config, "disable"))
+    for address, hard in disabled:
+        event(log, "suppressed", to=address, reason="bounce", hard_bounces=hard)
+    return len(disabled)
 
 
 def _done_at(path: str) -> float:

@@ -35,7 +35,8 @@ Unix seconds or null), and last_notice, disabled_at, last_sent,
 soft_by_domain, suppressed (null or bounce, complaint, unsubscribe, manual),
 suppressed_since, origin (who suppressed it: bounce-sweep, arf, mailto,
 one-click, web, bounce-disable, import), unsubscribed_packages. --disabled
-lists every address no mail reaches, whatever the reason; bounce-disable
+lists every suppressed address, whatever the reason, and those that left
+some packages' mail (suppressed null, unsubscribed_packages set); bounce-disable
 re-imports that list (bounce-status --disabled --json | bounce-disable). An address with no record prints
 nothing and exits 0.
 --events lists every recorded event of each ADDRESS, oldest first: time,
@@ -82,7 +83,9 @@ def _table(rows: list[AddressStatus], named: list[str], disabled_only: bool) -> 
             click.echo(f"{address}: no record" + (" of a disabled address" if disabled_only else ""))
     if not named:
         disabled = sum(1 for r in rows if r.disabled)
-        click.echo(f"-- {len(rows)} address{'es' if len(rows) != 1 else ''}, {disabled} disabled")
+        suppressed = sum(1 for r in rows if r.suppressed or r.unsubscribed_packages)
+        click.echo(f"-- {len(rows)} address{'es' if len(rows) != 1 else ''}, {disabled} disabled by bounces,"
+                   f" {suppressed} suppressed")
 
 
 def _events(address: str, rows: list[Event], as_json: bool) -> None:
@@ -120,7 +123,8 @@ def _outbox(rows: list[dict], as_json: bool) -> None:
 
 @click.command(cls=Command, help=HELP)
 @click.argument("addresses", nargs=-1, metavar="[ADDRESS]...")
-@click.option("--disabled", "disabled_only", is_flag=True, help="Only disabled addresses.")
+@click.option("--disabled", "disabled_only", is_flag=True,
+              help="Only suppressed addresses (any reason; also unsubscribed from some packages' mail).")
 @click.option("--outbox", is_flag=True, help="The callback and webhook outbox: waiting and given up.")
 @click.option("--events", is_flag=True, help="Every recorded event of each ADDRESS, with its diagnostic.")
 @json_option

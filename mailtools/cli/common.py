@@ -16,6 +16,7 @@ from ..config import Config, load_config
 from ..errors import EX_SOFTWARE, EX_TEMPFAIL, EX_USAGE, PermissionDenied, TempFailure
 from ..outbound.spool import Spool
 from .exits import error, run_mapped, setup_logging
+from .owner import become_spool_owner
 
 
 class Command(click.Command):
@@ -88,6 +89,7 @@ def open_context(spool: str | None, config_file: str | None, verbose: int = 0, q
     setup_logging(verbose, quiet, config.log)
     if must_exist:
         check_spool(config.spool)
+    become_spool_owner(config.spool)
     return Context(config, Spool(config.spool), as_json)
 
 

@@ -64,7 +64,7 @@ def cli(action: str, urls: tuple[str, ...], as_json: bool, spool: str | None, co
         verbose: int, quiet: bool) -> None:
     if (action == "copy") != bool(urls) or (urls and len(urls) != 2):
         raise UsageError("give 'copy FROM_URL TO_URL', or 'init' or 'migrate' alone (see --help)")
-    context = open_context(spool, config_file, verbose, quiet, as_json)
+    context = open_context(spool, config_file, verbose, quiet, as_json, must_exist=False)
     if action == "copy":
         report = manage.copy(urls[0], urls[1])
         for row in report:

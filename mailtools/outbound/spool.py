@@ -87,7 +87,15 @@ class Spool:
         return self.write("queued", envelope, message)
 
     def can_queue(self) -> bool:
-        """Whether this process may write tmp/ and queued/ (root and the service user may)."""
+        """Whether this process may write tmp/ and queued/: the spool's owner may.
+
+        Root may too, but in a spool another user owns it goes through
+        maildrop/ like any other caller (as Postfix's sendmail does through
+        postdrop): a queue file root wrote would be unreadable to the
+        service user's flusher, and the maildrop file keeps uid 0.
+        """
+        if os.geteuid() == 0 and os.stat(self.root).st_uid != 0:
+            return False
         return all(os.access(self.dir(name), os.W_OK | os.X_OK) for name in ("tmp", "queued"))
 
     def drop(self, envelope: env.Envelope, message: bytes) -> str:

@@ -125,6 +125,9 @@ ADDED_COLUMNS = (("addresses", "quiet_since", "DOUBLE PRECISION"),
                  ("events", "kind", "TEXT NOT NULL DEFAULT 'bounce'"),
                  ("callbacks", "given_up", "DOUBLE PRECISION"),
                  ("events", "diagnostic", "TEXT"))
+# Where a complaint or unsubscribe came from when a person made it now (mailtools_bounces_total
+# counts these; a list imported with bounce-disable is no event of today).
+LIVE_ORIGINS = ("arf", "mailto", "one-click", "web")
 # Addresses the daily policy disabled before suppressions had their own table.
 BACKFILL_SUPPRESSIONS = (
     "INSERT INTO suppressions(address, scope, reason, origin, since)"
@@ -395,10 +398,11 @@ class SQLState:
         may since have been forgotten or cleared: that is worth seeing), or a
         suppression. One that was only mailed (the flusher keeps its last_sent)
         has none. A listing without names shows only addresses with bounces
-        counted, disabled, notified or suppressed; ``disabled_only`` those
-        no mail reaches (suppressed for all mail, for any reason).
+        counted, disabled, notified or suppressed; ``disabled_only`` the
+        suppressed ones (for all mail, for any reason, or for some packages'
+        mail: the whole list, so an export re-imports without losing anyone).
         """
-        where = "(disabled = 1 OR address IN (SELECT address FROM suppressions WHERE scope = ''))" \
+        where = "(disabled = 1 OR address IN (SELECT address FROM suppressions))" \
             if disabled_only else ("(disabled = 1 OR hard_bounces > 0 OR soft_bounces > 0 OR notices_sent > 0"
                                    " OR address IN (SELECT address FROM suppressions))")
         if addresses is not None and not disabled_only:
@@ -519,6 +523,8 @@ class SQLState:
                     results.append(False)
                     continue
                 self._queue(row.reason, address, row.payload or {}, list(row.callbacks), row.time)
+                if row.origin in LIVE_ORIGINS:  # a person's complaint or unsubscribe, not an imported list
+                    self._add_count("bounces", {"kind": row.reason, "hard": "false"}, 1)
                 results.append(new)
         return results
 
@@ -610,8 +616,12 @@ class SQLState:
             return added
 
     @translated
-    def sweep_disable(self, now: float, max_bounce_count: int, callbacks: list[CallbackTarget]) -> int:
-        """Disable (suppress, reason bounce) addresses with more than ``max_bounce_count`` hard bounces."""
+    def sweep_disable(self, now: float, max_bounce_count: int,
+                      callbacks: list[CallbackTarget]) -> list[tuple[str, int]]:
+        """Disable (suppress, reason bounce) addresses with more than ``max_bounce_count`` hard bounces.
+
+        Returns (address, hard bounces) of each, for the log line every suppression gets.
+        """
         with self._write():
             rows = self.execute(
                 "UPDATE addresses SET disabled = 1, disabled_at = ?, notices_sent = 0, last_notice = NULL"
@@ -622,7 +632,7 @@ class SQLState:
                 event = {"event": "disable", "address": address, "user_id": user_id, "hard_bounces": hard,
                          "time": now}
                 self._queue("disable", address, event, callbacks, now)
-            return len(rows)
+            return [(address, hard) for address, _, hard in rows]
 
     _DUE = ("FROM addresses WHERE disabled = 1 AND notices_sent < ? AND (last_notice IS NULL OR last_notice <= ?)"
             " AND EXISTS (SELECT 1 FROM suppressions s WHERE s.address = addresses.address AND s.scope = ''"

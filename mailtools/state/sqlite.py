@@ -16,7 +16,6 @@ the file, so no caller needs to know sqlite3.
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import sqlite3
 from collections.abc import Iterable
@@ -111,6 +110,8 @@ class SQLiteState(SQLState):
         except OSError as exc:
             raise TempFailure(f"cannot open the sweep lock {path}: {exc.strerror}") from None
         try:
+            import fcntl  # only bounce-sweep locks: not on the pipe's path
+
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             os.close(fd)

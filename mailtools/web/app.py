@@ -114,7 +114,8 @@ class WebApp:
         return self._say(200, "reenable.done", address)
 
     def _ask(self, kind: str, address: str, environ: dict, token: str, fields: list[tuple[str, str]]) -> Response:
-        action = f"{environ.get('SCRIPT_NAME', '')}/{kind}?token={quote(token, safe='')}"
+        # Relative: the same path with the token, however a proxy mounts the app (location /mail/ ...).
+        action = f"?token={quote(token, safe='')}"
         body = pages.ask(self.lang, self.words[f"{kind}.title"], self.words[f"{kind}.ask"], address,
                          self.words[f"{kind}.button"], action, fields)
         return Response(_STATUS[200], body)
