@@ -68,7 +68,7 @@ def test_verdicts_are_the_same_with_and_without_the_pre_test(sample):
     finally:
         for rx, hints in saved:
             rx.hints = hints
-    assert fast.to_dict() == slow.to_dict()
+    assert fast.to_json() == slow.to_json()
 
 
 words = st.sampled_from(["relay", "denied", "access", "mailbox", "full", "quota", "over", "user", "unknown",

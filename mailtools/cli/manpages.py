@@ -28,7 +28,6 @@ from typing import Any
 import click
 
 from .. import __version__, config
-from ..record import Factory
 
 DISTRIBUTION = "mailtools"
 # How a command module that keeps click off its fast path builds its command on demand.
@@ -244,7 +243,7 @@ def toml_page(commands: list[tuple[str, int]]) -> str:
             else:
                 heading = f"[{table}]" if table else "top level"
             lines.append(f".SH {escape(heading.upper() if not table else heading)}")
-        shown = "" if isinstance(default, Factory) else f" = {toml_value(default)}"
+        shown = "" if default is None else f" = {toml_value(default)}"  # a table's own default is its keys
         lines += [".TP", f"\\fB{escape(key)}\\fP{escape(shown)}  ({escape(TOML_TYPES.get(kind, kind))})"]
         described = KEY_HELP.get(f"{table}.{key}" if table else key)
         lines.append(escape(described) if described else "")
