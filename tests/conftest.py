@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import subprocess
@@ -261,3 +262,88 @@ def database_toml() -> str:
 def database_table() -> dict:
     """The same as a parse_config table: {"database": {"url": ...}} on PostgreSQL, else {}."""
     return {"database": {"url": DATABASE_URL}} if DATABASE_URL else {}
+
+
+# -- helpers the test modules share (one place, not imported from one test module into another) ----
+T0 = 1_800_000_000  # a fixed "now" (2027-01-15) for the commands, through MAILTOOLS_NOW
+
+
+def send(cli: Cli, *rcpts: str, sender: str = "app@example.org", now: float = T0, extra=()) -> str:
+    """``mq-send -f SENDER RCPT...`` of a small message; its queue id."""
+    done = cli("mq-send", "-f", sender, *extra, *rcpts, input=message(), now=now)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.decode().strip()
+
+
+def flush(cli: Cli, *args: str, now: float = T0) -> dict:
+    """``mq-flush --json``: its one summary line."""
+    [summary] = cli.json_lines("mq-flush", *args, now=now)
+    return summary
+
+
+def rows(cli: Cli, *args: str) -> list[dict]:
+    """``mq-list --state all --json``: one row per message and state."""
+    return cli.json_lines("mq-list", "--state", "all", *args)
+
+
+def enqueue(spool_dir: Path, config_file: Path, count: int) -> dict[str, str]:
+    """``count`` one-recipient messages queued in-process (mq-send's own code, without 600 start-ups)."""
+    from mailtools.config import load_config
+    from mailtools.outbound.spool import Spool
+    from mailtools.outbound.submit import submit
+
+    config = load_config(str(config_file), str(spool_dir))
+    spool = Spool(str(spool_dir))
+    ids = {}
+    for i in range(count):
+        raw = f"From: app@example.org\nTo: r{i}@example.net\nSubject: {i}\n\nmessage {i}\n".encode()
+        envelope = submit(config, spool, raw, "app@example.org", [f"r{i}@example.net"])
+        ids[envelope.id] = f"r{i}@example.net"
+    return ids
+
+
+def assert_no_half_file(spool_dir: Path) -> None:
+    """Every file in a state directory parses as a complete queue file."""
+    from mailtools.outbound.envelope import load
+    from mailtools.outbound.spool import STATES
+
+    for state in STATES:
+        for name in os.listdir(spool_dir / state):
+            data = (spool_dir / state / name).read_bytes()
+            queue_file = load(data)  # raises on a truncated envelope
+            assert queue_file.message.endswith(b"\n"), f"{state}/{name} is cut short"
+
+
+def flush_env(cli: Cli) -> dict[str, str]:
+    """The command's environment with the real clock (a flusher that waits must see time pass)."""
+    return {k: v for k, v in cli.env.items() if k != "MAILTOOLS_NOW"}
+
+
+def ed25519_keys(tmp_path: Path) -> tuple[bytes, bytes]:
+    """A DKIM ed25519 key: (private key file content, the DNS record's text)."""
+    import base64
+
+    import nacl.signing
+
+    signing = nacl.signing.SigningKey.generate()
+    return (base64.b64encode(bytes(signing)),
+            b"v=DKIM1; k=ed25519; p=" + base64.b64encode(bytes(signing.verify_key)))
+
+
+# -- the figures the reliability tests report, printed at the end of the run ------------------------
+FIGURES: collections.Counter = collections.Counter()
+
+
+def tally(key: str, amount: float = 1, quiet: bool = False) -> None:
+    """Add to one of the figures pytest's terminal summary prints ("reliability figures")."""
+    FIGURES[key] += amount
+    if not quiet:
+        print(f"[reliability] {key} += {amount}")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest's TerminalReporter
+    if FIGURES:
+        terminalreporter.section("reliability figures")
+        for key in sorted(FIGURES):
+            value = FIGURES[key]
+            terminalreporter.write_line(f"{key}: {value:.1f}" if isinstance(value, float) else f"{key}: {value}")

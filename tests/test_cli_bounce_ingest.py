@@ -10,7 +10,7 @@ import time
 
 import pytest
 from conftest import BOTH_BACKENDS
-from test_ingest_support import POSTFIX, TestSpool, make_dsn, run_cli
+from ingest_support import POSTFIX, TestSpool, make_dsn, run_cli
 
 from mailtools.cli.bounce_ingest import _pipe_options
 

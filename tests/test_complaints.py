@@ -15,10 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Cli, message, spool_state, write_config
+from conftest import Cli, flush, message, spool_state, write_config
 from httpreceiver import Receiver
-from test_flush import flush
-from test_ingest_support import DOMAIN, REPO, Sent, TestSpool, run_cli, run_pipe
+from ingest_support import DOMAIN, REPO, Sent, TestSpool, run_cli, run_pipe
 
 ARF = REPO / "tests" / "data" / "bounces" / "synthetic" / "arf_abuse.eml"
 FBL = f"bounce@{DOMAIN}"  # where the receiver's feedback loop sends its reports (aliased to the pipe)

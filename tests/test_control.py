@@ -45,8 +45,7 @@ def test_mq_ctl_exits_with_the_code_of_the_error(tmp_path, monkeypatch) -> None:
 
 
 def test_requeue_of_a_message_given_up_gives_it_a_fresh_budget_and_reaches_sent_files(smtp, spool_dir, tmp_path):
-    from conftest import Cli, smtp_config
-    from test_flush import T0, flush, rows, send
+    from conftest import T0, Cli, flush, rows, send, smtp_config
 
     cli = Cli(spool_dir, smtp_config(tmp_path / "m.toml", smtp.port, """
 [retry]
@@ -67,7 +66,7 @@ max_attempts = 2
 
 # -- ALL, as postsuper's (issue 10, 9) ----------------------------------------------------------------
 def test_all_with_a_state_acts_on_that_state_only(cli, smtp, spool_dir):
-    from test_flush import T0, flush, rows, send
+    from conftest import T0, flush, rows, send
 
     smtp.behaviour.rules["later@example.net"] = "451 4.3.0 later"
     deferred = {send(cli, "later@example.net") for _ in range(3)}
@@ -82,7 +81,7 @@ def test_all_with_a_state_acts_on_that_state_only(cli, smtp, spool_dir):
 
 
 def test_hold_release_requeue_all(cli, smtp):
-    from test_flush import T0, flush, rows, send
+    from conftest import T0, flush, rows, send
 
     smtp.behaviour.rules["gone@example.net"] = "550 5.1.1 no such user"
     dropped = send(cli, "gone@example.net")
@@ -99,7 +98,7 @@ def test_hold_release_requeue_all(cli, smtp):
 
 
 def test_all_refuses_what_does_not_fit(cli, smtp):
-    from test_flush import send
+    from conftest import send
 
     queue_id = send(cli, "a@example.net")
     assert cli("mq-ctl", "hold", queue_id, "--state", "queued").returncode == 64  # --state goes with ALL

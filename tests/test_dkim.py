@@ -7,8 +7,7 @@ import subprocess
 
 import dkim
 import pytest
-from conftest import Cli, message, smtp_config, write_config
-from test_flush import flush
+from conftest import Cli, ed25519_keys, flush, message, smtp_config, write_config
 
 
 def rsa_keys(tmp_path):
@@ -16,14 +15,6 @@ def rsa_keys(tmp_path):
     public = subprocess.run(["openssl", "rsa", "-pubout", "-outform", "DER"], input=private,
                             capture_output=True, check=True).stdout
     return private, b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
-
-
-def ed25519_keys(tmp_path):
-    import nacl.signing
-
-    signing = nacl.signing.SigningKey.generate()
-    return (base64.b64encode(bytes(signing)),
-            b"v=DKIM1; k=ed25519; p=" + base64.b64encode(bytes(signing.verify_key)))
 
 
 @pytest.mark.parametrize("make_keys", [rsa_keys, ed25519_keys])

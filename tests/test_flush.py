@@ -8,30 +8,14 @@ import subprocess
 import time
 
 import pytest
-from conftest import BOTH_BACKENDS, Cli, command_path, message, smtp_config, spool_state, write_config
+from conftest import BOTH_BACKENDS, T0, Cli, command_path, flush, rows, send, smtp_config, spool_state, write_config
 from smtpserver import SmtpServer
 
 from mailtools.outbound import verp
 from mailtools.secret import load_secret
 
-T0 = 1_800_000_000
 BACKENDS = BOTH_BACKENDS
 pytestmark = pytest.mark.usefixtures("state_url")  # every test here on SQLite and on PostgreSQL
-
-
-def send(cli: Cli, *rcpts: str, sender: str = "app@example.org", now: float = T0, extra=()) -> str:
-    done = cli("mq-send", "-f", sender, *extra, *rcpts, input=message(), now=now)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.decode().strip()
-
-
-def flush(cli: Cli, *args: str, now: float = T0) -> dict:
-    [summary] = cli.json_lines("mq-flush", *args, now=now)
-    return summary
-
-
-def rows(cli: Cli, *args: str) -> list[dict]:
-    return cli.json_lines("mq-list", "--state", "all", *args)
 
 
 def test_each_message_is_delivered_once_with_its_own_verp_address(cli, smtp, spool_dir):

@@ -18,10 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import prose_bounce
+from conftest import prose_bounce, tally
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_reliability_crash import _reliability_summary, tally  # noqa: F401 - the figures summary
 
 from mailtools.bounces.classify import Verdict, classify
 from mailtools.bounces.ingest import Ingester

@@ -11,7 +11,7 @@ import time
 
 import pytest
 from conftest import BOTH_BACKENDS, spool_state, write_config
-from test_ingest_support import DATA, TestSpool, make_dsn, run_pipe
+from ingest_support import DATA, TestSpool, make_dsn, run_pipe
 
 BACKENDS = BOTH_BACKENDS
 

@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from test_ingest_support import REPO, TestSpool, make_dsn, postfix_env, run_cli, run_pipe
+from ingest_support import REPO, TestSpool, make_dsn, postfix_env, run_cli, run_pipe
 
 ROOT = os.geteuid() == 0
 

@@ -6,7 +6,7 @@ import re
 import subprocess
 
 from conftest import command_path, message
-from test_ingest_support import Sent, make_dsn
+from ingest_support import Sent, make_dsn
 
 from mailtools.outbound import verp
 

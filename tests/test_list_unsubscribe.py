@@ -8,9 +8,7 @@ from urllib.parse import unquote
 
 import dkim
 import pytest
-from conftest import Cli, message, smtp_config
-from test_dkim import ed25519_keys
-from test_flush import flush
+from conftest import Cli, ed25519_keys, flush, message, smtp_config
 
 from mailtools.bounces.unsubscribe import mailto_valid, parse_mailto, read_token
 from mailtools.outbound.spool import Spool

@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from test_ingest_support import REPO, TestSpool, make_dsn
+from ingest_support import REPO, TestSpool, make_dsn
 
 from mailtools.bounces.listener import parse_hostport
 from mailtools.errors import UsageError

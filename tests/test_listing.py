@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from test_flush import T0, flush, rows, send
+from conftest import T0, flush, rows, send
 
 from mailtools.outbound.spool import Spool
 

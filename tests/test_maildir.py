@@ -6,7 +6,7 @@ import os
 import time
 
 import pytest
-from test_ingest_support import DATA, TestSpool, make_dsn, run_cli
+from ingest_support import DATA, TestSpool, make_dsn, run_cli
 
 from mailtools.bounces.maildir import seen_name
 

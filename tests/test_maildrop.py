@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 
-from conftest import message
-from test_flush import T0, flush, rows
+from conftest import T0, flush, message, rows
 
 from mailtools.config import Config
 from mailtools.outbound.maildrop import intake

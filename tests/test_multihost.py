@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 from conftest import Cli, command_path, message, smtp_config
+from ingest_support import Sent, make_dsn
 from smtpserver import SmtpServer
-from test_ingest_support import Sent, make_dsn
 
 from mailtools.bounces.sweep import sweep_lock
 from mailtools.outbound import verp

@@ -19,9 +19,9 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import Cli, command_path, message, pg_admin, smtp_config
+from ingest_support import TestSpool, make_dsn, postfix_env, run_pipe
 from pgcluster import PgCluster
 from smtpserver import SmtpServer
-from test_ingest_support import TestSpool, make_dsn, postfix_env, run_pipe
 
 from mailtools.errors import TempFailure
 from mailtools.state import open_state

@@ -14,9 +14,8 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import command_path
-from test_ingest_support import REPO, TestSpool, make_dsn, postfix_env
-from test_reliability_crash import _reliability_summary, assert_no_half_file, enqueue, flush_env, tally  # noqa: F401 - the figures summary
+from conftest import assert_no_half_file, command_path, enqueue, flush_env, tally
+from ingest_support import REPO, TestSpool, make_dsn, postfix_env
 
 
 def run_flushers(cli, smtp, spool_dir, config_file, count: int, flushers: int) -> None:  # noqa: ANN001

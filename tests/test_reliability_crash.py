@@ -26,72 +26,15 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import command_path, spool_state
-from test_ingest_support import REPO, TestSpool, make_dsn, postfix_env, run_cli
+from conftest import assert_no_half_file, command_path, enqueue, flush_env, spool_state, tally
+from ingest_support import REPO, TestSpool, make_dsn, postfix_env, run_cli
 
 from mailtools.bounces.store import split_envelope
-from mailtools.config import load_config
-from mailtools.outbound.envelope import load
-from mailtools.outbound.spool import STATES, Spool
-from mailtools.outbound.submit import submit
-
-# -- the figures every reliability file reports --------------------------------------------------
-FIGURES: collections.Counter = collections.Counter()
-_REPORTED: set[int] = set()
-
-
-class _Summary:
-    def pytest_terminal_summary(self, terminalreporter) -> None:  # noqa: ANN001
-        if FIGURES:
-            terminalreporter.section("reliability figures")
-            for key in sorted(FIGURES):
-                value = FIGURES[key]
-                terminalreporter.write_line(f"{key}: {value:.1f}" if isinstance(value, float) else f"{key}: {value}")
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _reliability_summary(request):
-    """Registers the terminal-summary section once per session (each reliability file uses it)."""
-    if id(request.config) not in _REPORTED:
-        _REPORTED.add(id(request.config))
-        request.config.pluginmanager.register(_Summary(), "reliability-figures")
-    yield
-
-
-def tally(key: str, amount: float = 1, quiet: bool = False) -> None:
-    FIGURES[key] += amount
-    if not quiet:
-        print(f"[reliability] {key} += {amount}")
-
-
-# -- helpers ------------------------------------------------------------------------------------
-def enqueue(spool_dir: Path, config_file: Path, count: int) -> dict[str, str]:
-    """``count`` one-recipient messages queued in-process (mq-send's own code, without 600 start-ups)."""
-    config = load_config(str(config_file), str(spool_dir))
-    spool = Spool(str(spool_dir))
-    ids = {}
-    for i in range(count):
-        raw = f"From: app@example.org\nTo: r{i}@example.net\nSubject: {i}\n\nmessage {i}\n".encode()
-        envelope = submit(config, spool, raw, "app@example.org", [f"r{i}@example.net"])
-        ids[envelope.id] = f"r{i}@example.net"
-    return ids
+from mailtools.outbound.spool import Spool
 
 
 def claimed_ids(spool_dir: Path) -> set[str]:
     return {name.split("~", 1)[0] for name in os.listdir(spool_dir / "active")}
-
-
-def assert_no_half_file(spool_dir: Path) -> None:
-    """Every file in a state directory parses as a complete queue file."""
-    for state in STATES:
-        for name in os.listdir(spool_dir / state):
-            data = (spool_dir / state / name).read_bytes()
-            queue_file = load(data)  # raises on a truncated envelope
-            assert queue_file.message.endswith(b"\n"), f"{state}/{name} is cut short"
-
-
-def flush_env(cli) -> dict[str, str]:  # noqa: ANN001
-    return {k: v for k, v in cli.env.items() if k != "MAILTOOLS_NOW"}
 
 
 def kill_flush_repeatedly(cli, smtp, spool_dir: Path, kills: int, rng: random.Random,  # noqa: ANN001

@@ -15,9 +15,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Cli, message, smtp_config, spool_state
-from test_ingest_support import TestSpool, make_dsn, run_pipe
-from test_reliability_crash import _reliability_summary, assert_no_half_file, tally  # noqa: F401 - the figures summary
+from conftest import Cli, assert_no_half_file, message, smtp_config, spool_state, tally
+from ingest_support import TestSpool, make_dsn, run_pipe
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
 

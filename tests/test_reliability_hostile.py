@@ -23,10 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import Cli, command_path, message, smtp_config, write_config
-from test_flush import flush, rows, send
-from test_ingest_support import POSTFIX, REPO, TestSpool, make_dsn, postfix_env, run_cli
-from test_reliability_crash import _reliability_summary, enqueue, flush_env, tally  # noqa: F401 - the figures summary
+from conftest import Cli, command_path, enqueue, flush, flush_env, message, rows, send, smtp_config, tally, write_config
+from ingest_support import POSTFIX, REPO, TestSpool, make_dsn, postfix_env, run_cli
 
 from mailtools.bounces.store import split_envelope
 from mailtools.outbound.spool import Spool

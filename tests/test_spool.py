@@ -8,8 +8,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import command_path, message
-from test_flush import T0, flush, rows, send
+from conftest import T0, command_path, flush, message, rows, send
 
 from mailtools.outbound.envelope import Envelope, Recipient
 from mailtools.outbound.spool import ClaimName, Spool

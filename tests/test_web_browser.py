@@ -19,9 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Cli, command_path, message, smtp_config, spool_state
-from test_flush import flush
-from test_ingest_support import Sent, make_dsn
+from conftest import Cli, command_path, flush, message, smtp_config, spool_state
+from ingest_support import Sent, make_dsn
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),

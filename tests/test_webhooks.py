@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import WEBHOOK_DOMAIN, record_hard_bounce, spool_state, webhook_config, webhook_key_file
-from test_ingest_support import TestSpool, make_dsn, run_pipe
+from ingest_support import TestSpool, make_dsn, run_pipe
 
 from mailtools.bounces import callbacks, webhooks
 from mailtools.bounces.records import BounceEvent, record_bounce
