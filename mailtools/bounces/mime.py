@@ -99,7 +99,9 @@ def original_headers(parts: list[tuple[Message, bool]]) -> Message | None:
 def addresses(msg: Message | None, names: tuple[str, ...]) -> list[str]:
     """The addresses in header fields *names* of *msg*, lower-cased, in order."""
     out: list[str] = []
-    for name in names if msg is not None else ():
+    if msg is None:
+        return out
+    for name in names:
         for value in (msg.get_all(name) or [])[:10]:
             for piece in fold(value).split(","):
                 addr = addr_spec(piece)

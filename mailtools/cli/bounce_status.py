@@ -82,10 +82,10 @@ def _table(rows: list[AddressStatus], named: list[str], disabled_only: bool) -> 
         if address not in known:
             click.echo(f"{address}: no record" + (" of a disabled address" if disabled_only else ""))
     if not named:
-        disabled = sum(1 for r in rows if r.disabled)
-        suppressed = sum(1 for r in rows if r.suppressed or r.unsubscribed_packages)
-        click.echo(f"-- {len(rows)} address{'es' if len(rows) != 1 else ''}, {disabled} disabled by bounces,"
-                   f" {suppressed} suppressed")
+        n_disabled = sum(1 for r in rows if r.disabled)
+        n_suppressed = sum(1 for r in rows if r.suppressed or r.unsubscribed_packages)
+        click.echo(f"-- {len(rows)} address{'es' if len(rows) != 1 else ''}, {n_disabled} disabled by bounces,"
+                   f" {n_suppressed} suppressed")
 
 
 def _events(address: str, rows: list[Event], as_json: bool) -> None:

@@ -80,8 +80,8 @@ def cli(ids: tuple[str, ...], dry_run: bool, replay_ids: bool, as_json: bool, sp
         if as_json:
             print_json(done)
         elif not quiet:
-            ids = " ".join(map(str, done["replayed"])) or "-"
-            click.echo(f"replayed {len(done['replayed'])} dead letter(s): {ids}; "
+            shown = " ".join(map(str, done["replayed"])) or "-"
+            click.echo(f"replayed {len(done['replayed'])} dead letter(s): {shown}; "
                        f"delivered {done['delivered']} callback(s) now")
         return
     summary = sweep(context.config, context.spool, now(), dry_run=dry_run)

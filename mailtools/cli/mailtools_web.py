@@ -65,6 +65,7 @@ def cli(listen: str | None, as_json: bool, spool: str | None, config_file: str |
         raise UsageError(f"--listen: {exc}") from None
     server = make_web_server(make_app(context.config), listen)
     host, port = server.server_address[:2]
+    assert isinstance(host, str)  # bound: getsockname() names the host as a str, never bytes
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     if as_json:
         print_json({"listen": where})

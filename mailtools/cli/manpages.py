@@ -137,7 +137,7 @@ def title(name: str, section: int) -> str:
     return f'.TH "{escape(name.upper())}" "{section}" "{date}" "mailtools {__version__}" "mailtools manual"'
 
 
-def see_also(names: list[str], own: str) -> list[str]:
+def see_also(names: list[tuple[str, int]], own: str) -> list[str]:
     refs = [f"\\fB{escape(n)}\\fP({s})" for n, s in names if n != own]
     return [".SH SEE ALSO", ",\n".join(refs)]
 
@@ -190,6 +190,7 @@ def command_page(name: str, command: click.Command, others: list[tuple[str, int]
         lines.append(".SH COMMANDS")
         for sub_name in command.list_commands(ctx):
             sub = command.get_command(ctx, sub_name)
+            assert sub is not None  # list_commands() names only commands the group has
             sub_ctx = click.Context(sub, info_name=sub_name, parent=ctx, **sub.context_settings)
             lines += [f".SS {escape(sub_name)}", synopsis(f"{name} {sub_name}", sub, sub_ctx),
                       *roff_help(sub.help or ""), *options_section(sub_ctx, sub)]

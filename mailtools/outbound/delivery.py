@@ -27,6 +27,10 @@ from .transport.base import Reply
 from .transport.pool import TransportPool
 from .transport.smtp import SmtpTransport
 
+TYPE_CHECKING = False  # concurrent.futures is imported only when a run sends over several connections
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
 log = get_logger("mailtools.outbound.flush")
 DISK_MARGIN = 256 * 1024  # room kept for SQLite's journal and the directories
 DELIVERY_STATUS = {"sent": "sent", "deferred": "deferred", "dropped": "bounced"}  # Postfix's words in the log
@@ -79,7 +83,7 @@ class Deliverer:
         self.db = open_state(config)
         self.connections = max(1, config.transport.connections)
         self.transports = TransportPool(config)
-        self._pool = None
+        self._pool: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
         if self._pool is not None:
@@ -131,6 +135,7 @@ class Deliverer:
         free = stat.f_bavail * stat.f_frsize - DISK_MARGIN
         fits = []
         for job in jobs:
+            assert job.envelope is not None  # the caller passes only loaded jobs
             need = len(job.message) + 4096 * (1 + len(job.envelope.recipients) // 16)
             if need <= free:
                 free -= need
@@ -167,9 +172,13 @@ class Deliverer:
                 log.error("%s: could not give back its claim (%s); the next run recovers it", claim.id, exc)
 
     def _send_all(self, live: list[Job], now: float) -> None:
-        rows = [SendRecord(a.hash, r.address.lower(), j.envelope.message_id, j.envelope.user_id,
-                           j.envelope.package_id, j.envelope.sender, j.envelope.id, now)
-                for j in live for r, a in j.work if a.hash]
+        rows: list[SendRecord] = []
+        for j in live:
+            envelope = j.envelope
+            assert envelope is not None  # live jobs are loaded ones
+            rows += [SendRecord(a.hash, r.address.lower(), envelope.message_id, envelope.user_id,
+                                envelope.package_id, envelope.sender, envelope.id, now)
+                     for r, a in j.work if a.hash]
         if rows:
             # The send log is committed before the first byte leaves: a bounce
             # can come back within a second and must find its row.
@@ -251,6 +260,7 @@ class Deliverer:
         delivered, are recorded as usual instead of being given back and sent
         again by the next run.
         """
+        assert job.envelope is not None  # only loaded jobs are sent
         try:
             transport = self.transports.for_sender(job.envelope.sender)
             data = job.message.replace(b"\n", b"\r\n") if isinstance(transport, SmtpTransport) else job.message
@@ -272,11 +282,13 @@ class Deliverer:
     def _personal(self, job: Job, recipient: str, verp_hash: str, transport: object) -> bytes:
         from .list_unsubscribe import for_recipient
 
+        assert job.envelope is not None  # only loaded jobs are sent
         data = for_recipient(self.config, self.secret, job.envelope, job.message, recipient, verp_hash)
         return data.replace(b"\n", b"\r\n") if isinstance(transport, SmtpTransport) else data
 
     def _record(self, job: Job, now: float) -> None:
         envelope = job.envelope
+        assert envelope is not None  # only loaded jobs are recorded
         for (recipient, address), reply in zip(job.work, job.replies, strict=False):  # fewer replies after a stop
             self._record_reply(envelope, recipient, reply, now)
             event(log, envelope.id, to=recipient.address, relay=self.transports.relay(envelope.sender),
@@ -293,6 +305,7 @@ class Deliverer:
         staged: list[tuple[Job, str]] = []
         try:
             for job in jobs:
+                assert job.envelope is not None  # only loaded jobs are written
                 staged.append((job, self.spool.stage(job.envelope, job.message)))
             if staged:
                 self.spool.sync()

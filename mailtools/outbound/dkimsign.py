@@ -37,7 +37,7 @@ def _import_dkim():  # noqa: ANN202 - the dkim module
             return sys.modules["dkim"]
         block = "dns" not in sys.modules
         if block:
-            sys.modules["dns"] = None  # type: ignore[assignment]  # makes "import dns" fail at once
+            sys.modules["dns"] = None  # makes "import dns" fail at once
         try:
             import dkim
         finally:

@@ -41,8 +41,8 @@ def split_headers(raw: bytes) -> tuple[list[tuple[str, str]], int]:
         if not line:
             continue
         if line[:1] in (b" ", b"\t") and headers:
-            name, value = headers[-1]
-            headers[-1] = (name, value + " " + line.strip().decode("utf-8", "replace"))
+            last_name, last_value = headers[-1]
+            headers[-1] = (last_name, last_value + " " + line.strip().decode("utf-8", "replace"))
         elif _HEADER_LINE.match(line):
             name, _, value = line.partition(b":")
             headers.append((name.decode("ascii"), value.strip().decode("utf-8", "replace")))

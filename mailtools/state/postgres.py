@@ -88,7 +88,7 @@ class PostgresState(SQLState):
 
     # -- the connection ------------------------------------------------------
     def _connect(self) -> Any:
-        extra = {} if "connect_timeout" in self.url else {"connect_timeout": CONNECT_TIMEOUT}
+        extra: dict[str, Any] = {} if "connect_timeout" in self.url else {"connect_timeout": CONNECT_TIMEOUT}
         return psycopg.connect(self.url, autocommit=True, application_name="mailtools", **extra)
 
     def _check_schema(self) -> None:

@@ -433,7 +433,8 @@ class SQLState:
                 else:
                     packages.setdefault(address, []).append(scope)
         none = (None, None, None)
-        return [AddressStatus(*r[:4], bool(r[4]), *r[5:], soft_by_domain=soft.get(r[0], {}),
+        return [AddressStatus(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8], r[9], r[10],
+                              soft_by_domain=soft.get(r[0], {}),
                               suppressed=suppressed.get(r[0], none)[0],
                               suppressed_since=suppressed.get(r[0], none)[1],
                               unsubscribed_packages=packages.get(r[0], []),

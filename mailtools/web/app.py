@@ -159,6 +159,7 @@ def _multipart_fields(content_type: str, body: bytes) -> dict[str, list[str]]:
     for part in message.iter_parts() if message.is_multipart() else ():
         name = part.get_param("name", header="content-disposition")
         if isinstance(name, str):
-            payload = part.get_payload(decode=True) or b""
-            fields.setdefault(name, []).append(payload.decode("utf-8", "replace").strip())
+            payload = part.get_payload(decode=True)  # bytes; None for a nested multipart
+            text = payload.decode("utf-8", "replace").strip() if isinstance(payload, bytes) else ""
+            fields.setdefault(name, []).append(text)
     return fields
