@@ -100,10 +100,12 @@ def run_pipe(spool: str | None = None, config_file: str | None = None, verbose: 
         from ..clock import now as clock_now
         from ..config import load_config
         from .exits import setup_logging
+        from .owner import become_spool_owner
 
         setup_logging(verbose, quiet)
         config = load_config(config_file, spool, lean=True)
         setup_logging(verbose, quiet, config.log)
+        become_spool_owner(config.spool)  # root by hand: store what the service user can read
         # Read before anything is written: a bad MAILTOOLS_NOW must answer 75 with
         # nothing stored, not after the bounce is in incoming/ (one copy per retry).
         now = clock_now()

@@ -47,8 +47,10 @@ message a server accepted is sent again by the next run.
 \b
 Exit codes: 0 done (even if some mail was deferred: it will be retried);
 65 an --id that is not a queue id or not in the spool; 75 stopped by a
-signal, the spool could not be written, or the disk is too full to record
-a delivery (what fitted was delivered); 78 bad configuration.
+signal, the spool does not exist or could not be written, or the disk is
+too full to record a delivery (what fitted was delivered); 77 this user
+may not read the spool (run it as the spool's owner or root); 78 bad
+configuration (also a missing password_file or a bad DKIM key).
 
 \b
 Config keys read: spool, [transport], [senders."ADDR"], [retry], [bounce]

@@ -40,7 +40,9 @@ the envelope, recipients (objects as in recipient_status), headers (and
 body with --body).
 
 \b
-Exit codes: 0 listed; 65 an id not in the spool (the others are shown).
+Exit codes: 0 listed; 65 an id not in the spool (the others are shown);
+75 the spool does not exist (a mistyped --spool is no empty queue); 77
+this user may not read the spool (run it as the spool's owner or root).
 """
 
 

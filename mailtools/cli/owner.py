@@ -9,12 +9,13 @@ someone fixed the ownership by hand. So, as Postfix's commands become
 mail_owner, root becomes the spool's owner before it touches anything.
 (mq-send is the exception: root's message goes through maildrop/, as any
 caller's that is not the owner, so the flusher reads it and keeps uid 0.)
+The alias pipe does it too: Postfix runs it as the alias map's owner, but an
+admin may pipe a bounce in by hand as root.
 """
 
 from __future__ import annotations
 
 import os
-import pwd
 
 from ..errors import PermissionDenied
 
@@ -29,6 +30,8 @@ def become_spool_owner(spool_root: str) -> None:
         return  # no spool yet: whoever creates it owns it
     if owner == 0:
         return
+    import pwd  # only root in another user's spool gets here: not on the pipe's usual path
+
     try:
         entry = pwd.getpwuid(owner)
         name, group = entry.pw_name, entry.pw_gid

@@ -40,7 +40,7 @@ OPTIONS = (
            "-q<interval> is ignored, as in Postfix. (Not --quiet: sendmail's -q.)"),
     Option(("-I",), "newaliases", False, None),
     Option(("-v", "--verbose"), "verbose", False, "More log lines on stderr (-vv: debug)."),
-    Option(("--quiet",), "quiet", False, "Only errors on stderr."),
+    Option(("--quiet",), "quiet", False, "Only warnings and errors on stderr."),
     Option(("--user-id",), "user_id", True, "Application user id, carried in the bounce address.", "ID"),
     Option(("--package-id",), "package_id", True, "Application package id, carried in the bounce address.", "ID"),
     Option(("--now",), "now", False, "Try delivery before returning; on failure it stays queued."),
