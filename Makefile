@@ -24,6 +24,7 @@ lint: $(STAMP)
 test: $(STAMP)
 	scripts/test-deps
 	$(BIN)/ruff check mailtools bin tests
+	$(BIN)/mypy mailtools
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider
 
 # The whole outbound and bounce path on an embedded default: ./demo/
