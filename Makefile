@@ -31,7 +31,7 @@ test: $(STAMP)
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/demo.py
 
-# Static types of the library (to join `make test` once every module is clean).
+# Static types of the library alone (make test runs it too).
 typecheck: $(STAMP)
 	$(BIN)/mypy mailtools
 
