@@ -28,8 +28,11 @@ _USERUNKNOWN_PLAIN = (
     r"user(?:name)? (?:unknown|not found|not known|does not exist|doesn'?t exist)",
     r"unknown (?:user|recipient|mailbox|local[- ]part|e-?mail address|address)",
     r"no such (?:user|mailbox|recipient|person|address|local user)",
-    r"(?:mailbox|recipient|address|account) "
-    r"(?:does not exist|doesn'?t exist|not found|unknown|not present|invalid)",
+    # One alternative per noun, not "(?:mailbox|recipient|...) ...": each top-level
+    # alternative needs a literal of its own for the pre-test (mailtools.bounces.lazyrx),
+    # or the whole rule is compiled for every bounce (~2.5 ms of the pipe's start-up).
+    *(rf"{noun} (?:does not exist|doesn'?t exist|not found|unknown|not present|invalid)"
+      for noun in ("mailbox", "recipient", "address", "account")),
     r"invalid (?:recipient|mailbox|address|user)", r"recipient not (?:found|ok|exist)",
     r"not a (?:valid|known) (?:user|mailbox|recipient)",
     r"is not a known user", r"non[- ]?existent (?:user|account|address)", r"bad[-_ ]recipient",
