@@ -74,11 +74,7 @@ def _take_over(spool: Spool, name: str, now: float) -> str | None:
     """
     queue_id, original = name.split("~", 1)[0], name.rsplit("~", 1)[1]
     taken = f"{claim_name(queue_id, now)}~{original}"
-    try:
-        os.rename(spool.path("intake", name), spool.path("intake", taken))
-    except FileNotFoundError:
-        return None  # another flusher took it over first
-    return taken
+    return taken if spool.take_over("intake", name, taken) else None  # None: another flusher won
 
 
 def _claim(spool: Spool, name: str, now: float) -> str | None:

@@ -10,7 +10,6 @@ the flusher is the one held after MAX_CRASHES, not its whole batch.
 
 from __future__ import annotations
 
-import os
 import time
 
 from ..errors import DataError, TempFailure
@@ -72,13 +71,10 @@ def recover(spool: Spool, now: float) -> list[str]:
 
 
 def _take_over(spool: Spool, name: str, owner: ClaimName, now: float) -> Claim | None:
-    # Re-claiming by rename means two recovering processes cannot both win.
-    target = spool.path("active", claim_name(owner.id, now))
-    try:
-        os.rename(spool.path("active", name), target)
-    except FileNotFoundError:
+    taken = claim_name(owner.id, now)
+    if not spool.take_over("active", name, taken):
         return None
-    return Claim(owner.id, target, "active")
+    return Claim(owner.id, spool.path("active", taken), "active")
 
 
 

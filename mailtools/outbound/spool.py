@@ -37,6 +37,18 @@ class Spool:
     def dir(self, state: str) -> str:
         return os.path.join(self.root, state)
 
+    def take_over(self, state: str, name: str, new_name: str) -> bool:
+        """Re-claim a dead process's file in ``state``/ by renaming it; False when another process won.
+
+        Of two processes recovering the same file at once, exactly one rename
+        succeeds: the other finds the name gone and leaves the file to the winner.
+        """
+        try:
+            os.rename(self.path(state, name), self.path(state, new_name))
+        except FileNotFoundError:
+            return False
+        return True
+
     def path(self, state: str, name: str) -> str:
         return os.path.join(self.root, state, name)
 
