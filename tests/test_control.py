@@ -97,6 +97,24 @@ def test_hold_release_requeue_all(cli, smtp):
     assert flush(cli, now=T0 + 4)["sent"] == 3
 
 
+def test_all_leaves_what_is_being_delivered_alone_and_says_so(cli, smtp, spool_dir):
+    """mq-ctl hold ALL while a flusher holds a message: that one is reported, not touched (the help's words)."""
+    from conftest import T0, send
+
+    busy, idle = send(cli, "busy@example.net"), send(cli, "idle@example.net")
+    claim = f"{busy}~{os.uname().nodename}~{os.getpid()}.1~{T0:.0f}"  # a live flusher's claim
+    os.rename(spool_dir / "queued" / busy, spool_dir / "active" / claim)
+    done = cli("mq-ctl", "hold", "ALL", now=T0 + 1)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.decode().splitlines()
+    assert f"{idle}: held" in lines and f"{busy}: being delivered right now, left alone" in lines
+    assert lines[-1] == "Placed on hold: 1 message (1 being delivered, left alone)"
+    assert os.listdir(spool_dir / "active") == [claim]
+    as_json = [json.loads(line) for line in cli("mq-ctl", "delete", "ALL", "--json", now=T0 + 2).stdout.splitlines()]
+    assert {"id": busy, "action": "delete", "ok": False, "error": "being delivered right now"} in as_json
+    assert os.listdir(spool_dir / "active") == [claim]
+
+
 def test_all_refuses_what_does_not_fit(cli, smtp):
     from conftest import send
 

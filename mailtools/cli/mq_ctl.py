@@ -8,7 +8,7 @@ import click
 
 from ..clock import now as clock_now
 from ..errors import MailtoolsError, NotFound
-from ..outbound.control import NothingToRequeue, act, select_all
+from ..outbound.control import NothingToRequeue, act, being_delivered, select_all
 from .common import Command, common_options, json_option, open_context, print_json
 from .exits import error
 
@@ -80,8 +80,15 @@ def command(action, ids, state, as_json, spool, config_file, verbose, quiet):
             print_json({"id": queue_id, "action": action, "ok": True, "state": result})
         elif not quiet:
             click.echo(f"{queue_id}: {result}")
+    busy = being_delivered(ctx.spool) if every and state is None else []
+    for queue_id in busy:  # a flusher holds them: left alone, and said so (exit 0, as postsuper)
+        if as_json:
+            print_json({"id": queue_id, "action": action, "ok": False, "error": "being delivered right now"})
+        elif not quiet:
+            click.echo(f"{queue_id}: being delivered right now, left alone")
     if every and not as_json and not quiet:
-        click.echo(f"{PAST[action]}: {count} message{'' if count == 1 else 's'}")  # postsuper's last line
+        left = f" ({len(busy)} being delivered, left alone)" if busy else ""
+        click.echo(f"{PAST[action]}: {count} message{'' if count == 1 else 's'}{left}")  # postsuper's last line
     return code
 
 

@@ -10,6 +10,7 @@ import os
 
 from ..errors import DataError, TempFailure, UsageError
 from ..log import get_logger
+from .claims import ClaimName
 from .envelope import DROPPED, PENDING, SENT
 from .spool import Claim, Spool
 
@@ -36,6 +37,11 @@ def select_all(spool: Spool, action: str, state: str | None = None) -> list[str]
     if state is not None and state not in sources:
         raise UsageError(f"{action} ALL --state {state}: {action} applies to {', '.join(sources)} messages")
     return [queue_id for name in ((state,) if state else sources) for queue_id in spool.names(name)]
+
+
+def being_delivered(spool: Spool) -> list[str]:
+    """The ids of the messages a flusher holds right now (claimed in active/): ALL leaves them alone."""
+    return sorted({claim.id for claim in map(ClaimName.parse, spool.names("active")) if claim is not None})
 
 
 def act(spool: Spool, action: str, queue_id: str, now: float) -> str:
