@@ -91,3 +91,21 @@ def test_token_used_and_a_used_token_is_gone(store) -> None:
     with pytest.raises(GoneToken) as raised:
         store.enable_by_token("mac1", "a@example.org", T0 + 100, 0, T0 + 1, [])
     assert raised.value.used is True and isinstance(raised.value, DataError)  # still 65 for bounce-enable
+
+
+def test_a_persons_complaint_or_unsubscribe_counts_in_the_figures_an_imported_list_does_not(store) -> None:
+    """mailtools_bounces_total{kind=complaint|unsubscribe}: what people did, not lists moved in."""
+    store.record_suppressions([row("a@example.org", key="complaint:a")])
+    imported = row("b@example.org", key=None)._replace(origin="import")
+    unsubscribed = row("c@example.org", reason="unsubscribe", key=None)._replace(origin="one-click", scope="7")
+    store.record_suppressions([imported, unsubscribed])
+    counted = {(name, labels["kind"]): value for name, labels, value in store.figures().stored if name == "bounces"}
+    assert counted == {("bounces", "complaint"): 1, ("bounces", "unsubscribe"): 1}
+
+
+def test_the_disabled_listing_includes_who_left_only_some_packages_mail(store) -> None:
+    """bounce-status --disabled --json is the export bounce-disable re-imports: nobody may drop out of it."""
+    store.record_suppressions([row("c@example.org", reason="unsubscribe", key=None, scope="7")])
+    store.record_suppressions([row("d@example.org", key="complaint:d")])
+    listed = {r.address: (r.suppressed, r.unsubscribed_packages) for r in store.address_status(None, True)}
+    assert listed == {"c@example.org": (None, ["7"]), "d@example.org": ("complaint", [])}
