@@ -81,7 +81,35 @@ words = st.sampled_from(["relay", "denied", "access", "mailbox", "full", "quota"
 def test_pre_test_never_hides_a_match(text):
     for _, rx in textrules.RULES:
         compiled = re.compile(rx.pattern, rx.flags)
-        assert bool(rx.search(text)) == bool(compiled.search(text)), (rx.pattern, text)
+        assert _span(rx.search(text)) == _span(compiled.search(text)), (rx.pattern, text)
+
+
+def _span(match: re.Match[str] | None) -> tuple[int, int, str] | None:
+    return (match.start(), match.end(), match.group()) if match else None
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_subset_of_alternatives_finds_the_match_the_whole_rule_finds(sample):
+    # Only the alternatives whose literal is in the text are compiled: the match
+    # (where, how long, what) must be the one the whole rule finds.
+    text = sample.read_text(errors="replace")
+    for _, rx in textrules.RULES:
+        fresh = LazyRx(rx.pattern, rx.flags)
+        assert _span(fresh.search(text)) == _span(re.compile(rx.pattern, rx.flags).search(text)), rx.pattern
+
+
+def test_only_the_alternatives_present_are_compiled():
+    rx = LazyRx(r"user unknown|mailbox (?:is )?full|no such (?:user|mailbox)")
+    assert rx.search("550 5.1.1 <a@b>: User unknown").group() == "User unknown"
+    assert rx._rx is None  # the whole rule was never compiled
+    assert rx.search("mailbox full; no such user").group() == "mailbox full"  # leftmost, as the whole rule
+
+
+def test_a_rule_with_capturing_groups_is_compiled_whole():
+    rx = LazyRx(r"(user) unknown|mailbox (full)")
+    match = rx.search("mailbox full")
+    assert match.group(2) == "full"  # the group keeps its number: the whole rule ran
+    assert rx._rx is not None
 
 
 def test_non_ascii_text_skips_the_pre_test():

@@ -8,17 +8,27 @@ tests (tests/test_state.py) run against each.
 Addresses are stored lower-cased; every method lower-cases what it is given.
 Times are Unix seconds, always passed in (``now``), never read here.
 
-The rows are ``typing.NamedTuple``s, not dataclasses: the bounce-ingest pipe
-(one process per bounce, a 50 ms budget) reads and writes them, and
-importing ``dataclasses`` costs it 5 ms or more. ``row._asdict()`` gives
-the JSON fields.
+The rows are ``Row`` classes: fields declared once, as in a dataclass, and
+``row._asdict()`` for the JSON fields. Not dataclasses nor ``typing.NamedTuple``:
+the bounce-ingest pipe (one process per bounce, a 50 ms budget) reads and
+writes them, and ``dataclasses`` costs it 5 ms of imports, ``typing`` and
+NamedTuple's class building 5 ms more. Type checkers see each row's
+constructor through ``dataclass_transform`` (PEP 681), and ``StateStore`` as
+a Protocol; at run time both are plain classes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
-from typing import Any, NamedTuple, Protocol
+TYPE_CHECKING = False  # typing costs the pipe ~3 ms of start-up; only checkers need it
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from contextlib import AbstractContextManager
+    from typing import Any, ClassVar, Protocol, Self, dataclass_transform
+else:
+    Protocol = object
+
+    def dataclass_transform(**_: object) -> object:
+        return lambda cls: cls
 
 SCHEMA_VERSION = 7  # 1, 2: PRAGMA user_version before this package; 4: figures; 5: sendlog_message_id;
 # 6: events.diagnostic; 7: sweep_runner
@@ -26,7 +36,64 @@ REASONS = ("bounce", "complaint", "unsubscribe", "manual")  # DESIGN "Suppressio
 ALL_MAIL = ""  # the scope of a suppression that covers all mail (else a package id)
 
 
-class SendRecord(NamedTuple):
+@dataclass_transform()
+class Row:
+    """A record of the state layer: its fields are the annotated names of the class, in order.
+
+    Built by position or keyword, with the class attribute of a field as its
+    default; compared by value; ``_asdict()`` and ``_replace()`` as a
+    NamedTuple's; iterable and indexable, so a row unpacks like one.
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ()
+    _defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init_subclass__(cls) -> None:
+        cls._fields = tuple(cls.__dict__.get("__annotations__", ()))
+        cls._defaults = {name: cls.__dict__[name] for name in cls._fields if name in cls.__dict__}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        fields = self._fields
+        if len(args) > len(fields):
+            raise TypeError(f"{type(self).__name__} takes {len(fields)} fields, not {len(args)}")
+        values = dict(zip(fields, args, strict=False))  # the rest from keywords or defaults
+        for name in kwargs:
+            if name not in fields or name in values:
+                raise TypeError(f"{type(self).__name__}: unexpected or repeated field {name!r}")
+        values.update(kwargs)
+        for name in fields:
+            if name not in values:
+                if name not in self._defaults:
+                    raise TypeError(f"{type(self).__name__}: missing field {name!r}")
+                values[name] = self._defaults[name]
+        self.__dict__.update(values)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {name: self.__dict__[name] for name in self._fields}
+
+    def _replace(self, **changes: Any) -> Self:
+        return type(self)(**{**self._asdict(), **changes})
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self.__dict__[name] for name in self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        return tuple(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._asdict() == other._asdict()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._asdict().items())})"
+
+
+class SendRecord(Row):
     """One recipient of one sent message: what a bounce's VERP hash is verified against."""
 
     hash: str
@@ -39,7 +106,7 @@ class SendRecord(NamedTuple):
     time: float
 
 
-class BounceEvent(NamedTuple):
+class BounceEvent(Row):
     address: str
     user_id: str | None
     package_id: str | None
@@ -54,7 +121,7 @@ class BounceEvent(NamedTuple):
     diagnostic: str | None = None  # the reply or text the reason was read from (bounce-status --events)
 
 
-class CallbackTarget(NamedTuple):
+class CallbackTarget(Row):
     """Who hears of an event: a package's hook command or a platform's webhook."""
 
     target: str  # "command" | "webhook"
@@ -62,7 +129,7 @@ class CallbackTarget(NamedTuple):
     sending_domain: str | None = None
 
 
-class Callback(NamedTuple):
+class Callback(Row):
     """One row of the callback/webhook outbox."""
 
     id: int
@@ -79,7 +146,7 @@ class Callback(NamedTuple):
     given_up: float | None = None  # when it became a dead letter (None: still tried)
 
 
-class AddressStatus(NamedTuple):
+class AddressStatus(Row):
     """What bounce-status shows of one address."""
 
     address: str
@@ -100,7 +167,7 @@ class AddressStatus(NamedTuple):
     origin: str | None = None  # who suppressed it for all mail (an export re-imports with it)
 
 
-class Event(NamedTuple):
+class Event(Row):
     """One recorded event of an address (bounce-status --events)."""
 
     time: float
@@ -113,7 +180,7 @@ class Event(NamedTuple):
     diagnostic: str | None = None
 
 
-class Suppression(NamedTuple):
+class Suppression(Row):
     address: str
     reason: str
     origin: str
@@ -121,14 +188,14 @@ class Suppression(NamedTuple):
     package_id: str | None = None  # None: all mail
 
 
-class EnableResult(NamedTuple):
+class EnableResult(Row):
     address: str
     known: bool  # the database had a record or a suppression of it
     was_disabled: bool  # it was suppressed (for any reason)
     enabled: bool
 
 
-class NoticeDue(NamedTuple):
+class NoticeDue(Row):
     address: str
     user_id: str | None
     hard_bounces: int
@@ -136,7 +203,7 @@ class NoticeDue(NamedTuple):
     disabled_at: float | None
 
 
-class NoticeIntent(NamedTuple):
+class NoticeIntent(Row):
     """A notice written down before it was queued (so a killed sweep neither loses nor repeats it)."""
 
     address: str
@@ -146,7 +213,7 @@ class NoticeIntent(NamedTuple):
 
 
 # -- complaints and unsubscribes (issue 14) ---------------------------------------
-class SuppressionRecord(NamedTuple):
+class SuppressionRecord(Row):
     """One suppression to record with its event and callbacks (a complaint, an unsubscribe, an import)."""
 
     address: str
@@ -165,7 +232,7 @@ class SuppressionRecord(NamedTuple):
 # -- end of complaints and unsubscribes (issue 14) ----------------------------------
 
 
-class Figures(NamedTuple):
+class Figures(Row):
     """What mailtools-metrics reads from the database (issue 15), each a bounded set of rows."""
 
     stored: list[tuple[str, dict[str, str], float]]  # (name, labels, value): persistent counters, last sweep
