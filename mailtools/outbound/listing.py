@@ -5,7 +5,10 @@ once per state, each time with the recipients in that state and their
 errors (DESIGN.md); ``recipient_status`` gives each recipient its own
 attempts and last error (as ``postqueue -j`` gives each its delay_reason).
 Waiting recipients take the state of the file's directory (queued, active,
-deferred, held). ``show`` is ``postcat -q``: one message, envelope and all.
+deferred, held). Mail in maildrop/ (left by a caller who cannot write
+queued/, taken in by the next mq-flush) is listed as its own state,
+"maildrop", with what its envelope says, as Postfix's mailq lists its
+maildrop. ``show`` is ``postcat -q``: one message, envelope and all.
 """
 
 from __future__ import annotations
@@ -18,25 +21,37 @@ from ..fsutil import read_file
 from .envelope import DROPPED, SENT, Envelope, Recipient, load, parse_envelope, split
 from .spool import STATES, Spool
 
-DEFAULT_STATES = ("queued", "active", "deferred", "held")
+MAILDROP = "maildrop"
+LISTED = (MAILDROP, *STATES)  # the states mq-list knows: maildrop/ first, where mail starts
+DEFAULT_STATES = (MAILDROP, "queued", "active", "deferred", "held")
 
 
 def rows(spool: Spool, state: str | None = None, sender: str | None = None) -> Iterator[dict[str, Any]]:
     """Yield the mq-list JSON objects, oldest message first within each state directory."""
-    if state not in (None, "all") and state not in STATES:
-        raise DataError(f"unknown state {state!r}; one of {', '.join(STATES)} or all")
-    wanted = STATES if state == "all" else (state,) if state else DEFAULT_STATES
+    if state not in (None, "all") and state not in LISTED:
+        raise DataError(f"unknown state {state!r}; one of {', '.join(LISTED)} or all")
+    wanted = LISTED if state == "all" else (state,) if state else DEFAULT_STATES
     # A waiting recipient lives in the file's directory, a finished one can be
     # in any file: sent/dropped rows need every directory read.
-    directories = STATES if state in ("all", SENT, DROPPED) else wanted
+    directories = STATES if state in (SENT, DROPPED) else LISTED if state == "all" else wanted
     for directory in directories:
-        for name in spool.names(directory):
-            envelope, size = _envelope(spool, directory, name)
+        for envelope, size in _envelopes(spool, directory):
             if sender and envelope.sender.lower() != sender.lower():
                 continue
             for row in message_rows(envelope, directory, size):
                 if row["state"] in wanted:
                     yield row
+
+
+def _envelopes(spool: Spool, directory: str) -> Iterator[tuple[Envelope, int]]:
+    if directory == MAILDROP:
+        from .maildrop import peek
+
+        for name in spool.drops():
+            yield from peek(spool, name)
+        return
+    for name in spool.names(directory):
+        yield _envelope(spool, directory, name)
 
 
 def _envelope(spool: Spool, directory: str, name: str) -> tuple[Envelope, int]:

@@ -225,6 +225,16 @@ class Spool:
         except FileNotFoundError:
             return
 
+    def drops(self) -> list[str]:
+        """The files in maildrop/ that their writers finished (not a ".name" still being written),
+        by name: what the next mq-flush takes in. Any name: a plain drop need not be a queue id."""
+        try:
+            with os.scandir(self.dir("maildrop")) as entries:
+                return sorted(e.name for e in entries
+                              if not e.name.startswith(".") and e.is_file(follow_symlinks=False))
+        except FileNotFoundError:
+            return []
+
     def due(self, now: float, window: int = DUE_WINDOW) -> Iterator[tuple[str, str]]:
         """(state, id) of what mq-flush should try: queued oldest first, then deferred now due.
 
