@@ -106,9 +106,21 @@ class Spool:
         postdrop): a queue file root wrote would be unreadable to the
         service user's flusher, and the maildrop file keeps uid 0.
         """
-        if os.geteuid() == 0 and os.stat(self.root).st_uid != 0:
-            return False
-        return all(os.access(self.dir(name), os.W_OK | os.X_OK) for name in ("tmp", "queued"))
+        return self.queue_refusal() is None
+
+    def queue_refusal(self) -> str | None:
+        """Why this process may not write the queue itself (None: it may), for a person:
+        mq-send --now says it when the message went to maildrop/ instead."""
+        if os.geteuid() == 0:
+            owner = os.stat(self.root).st_uid
+            if owner != 0:
+                return (f"root does not deliver from a spool that {_user_name(owner)} owns; that user's mq-flush"
+                        " does (root's mail goes through maildrop/, as Postfix's sendmail uses postdrop)")
+        for name in ("tmp", "queued"):
+            if not os.access(self.dir(name), os.W_OK | os.X_OK):
+                return (f"{_user_name(os.getuid())} is not the spool's owner and may not write {self.dir(name)};"
+                        " the owner's mq-flush delivers")
+        return None
 
     def drop(self, envelope: env.Envelope, message: bytes) -> str:
         """Leave a message with its envelope in maildrop/ (1733), for a caller who cannot queue.
@@ -284,6 +296,16 @@ class Spool:
     def clean_tmp(self, older_than: float) -> int:
         """Remove what killed writers left in ``tmp/`` (changed before ``older_than``, real time)."""
         return remove_stale_files(self.dir("tmp"), older_than)
+
+
+def _user_name(uid: int) -> str:
+    """"www-data (uid 33)", or the bare uid without a passwd entry (only when refusing: not on the fast path)."""
+    import pwd
+
+    try:
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except KeyError:
+        return f"uid {uid}"
 
 
 _libc = None
