@@ -120,3 +120,32 @@ def test_root_works_in_the_spool_as_its_owner(installation, smtp):
     listed = inst.run(inst.service, "mq-list", "--state", "all", "--json", queue_id)
     assert listed.returncode == 0, listed.stderr.decode()
     assert {row["uid"] for row in map(json.loads, listed.stdout.decode().splitlines())} == {0}
+
+
+def test_what_waits_in_maildrop_is_seen_by_mq_list_and_the_metrics_before_the_flush(installation, smtp):
+    """The service user's mq-list (table, --json, summary) and mailtools-metrics show nobody's message in
+    maildrop/ with its envelope and nobody's uid; after the flush it is queued and sent, listed once."""
+    inst = installation
+    assert inst.run(inst.service, "mailtools-db", "init").returncode == 0  # the metrics read the database
+    php = inst.run("nobody", "mq-send", "-t", "-i", "--user-id", "42", input=PHP_MESSAGE)
+    assert php.returncode == 0, php.stderr.decode()
+    php_id = php.stdout.decode().strip()
+    listed = inst.run(inst.service, "mq-list", "--json")
+    assert listed.returncode == 0, listed.stderr.decode()
+    [row] = map(json.loads, listed.stdout.decode().splitlines())
+    assert (row["id"], row["state"], row["sender"], row["recipients"], row["uid"]) == (
+        php_id, "maildrop", "shop@example.org", ["alice@example.net"], pwd.getpwnam("nobody").pw_uid)
+    table = inst.run(inst.service, "mq-list").stdout.decode().splitlines()
+    assert table[0].startswith(f"{php_id}: (shop@example.org => alice@example.net) maildrop ")
+    assert table[-1] == "-- 1 Kbytes in 1 Request."
+    metrics = inst.run(inst.service, "mailtools-metrics")
+    assert metrics.returncode == 0, metrics.stderr.decode()
+    assert 'mailtools_queue_messages{state="maildrop"} 1.0' in metrics.stdout.decode()
+
+    assert inst.run(inst.service, "mq-flush").returncode == 0
+    smtp.wait_for(1)
+    after = [json.loads(line) for line in inst.run(inst.service, "mq-list", "--state", "all", "--json")
+             .stdout.decode().splitlines()]
+    assert [(r["id"], r["state"]) for r in after] == [(php_id, "sent")]
+    assert 'mailtools_queue_messages{state="maildrop"} 0.0' in inst.run(inst.service, "mailtools-metrics") \
+        .stdout.decode()
