@@ -41,7 +41,8 @@ Examples:
 
 \b
 Exit codes: 0 queued (also when --now could not deliver yet: it stays
-queued); 64 bad arguments (an option Postfix refuses too, a line break, a
+queued; a user who may not deliver, its message in maildrop/, is told on
+stderr that the next mq-flush delivers it, and why); 64 bad arguments (an option Postfix refuses too, a line break, a
 recipient starting with '-', an address that does not parse); 65 empty or
 header-less message; 75 the spool is full or unwritable (try again); 78
 bad configuration.
