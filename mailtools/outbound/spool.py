@@ -106,21 +106,32 @@ class Spool:
         postdrop): a queue file root wrote would be unreadable to the
         service user's flusher, and the maildrop file keeps uid 0.
         """
-        return self.queue_refusal() is None
+        return self._blocked() is None
+
+    def _blocked(self) -> tuple[int, str] | None:
+        """None when this process may queue; else (the uid it is about, the directory it may not
+        write, "" for root in another user's spool). No name looked up: mq-send's fast path."""
+        if os.geteuid() == 0:
+            owner = os.stat(self.root).st_uid
+            if owner != 0:
+                return owner, ""
+        for name in ("tmp", "queued"):
+            if not os.access(self.dir(name), os.W_OK | os.X_OK):
+                return os.getuid(), self.dir(name)
+        return None
 
     def queue_refusal(self) -> str | None:
         """Why this process may not write the queue itself (None: it may), for a person:
         mq-send --now says it when the message went to maildrop/ instead."""
-        if os.geteuid() == 0:
-            owner = os.stat(self.root).st_uid
-            if owner != 0:
-                return (f"root does not deliver from a spool that {_user_name(owner)} owns; that user's mq-flush"
-                        " does (root's mail goes through maildrop/, as Postfix's sendmail uses postdrop)")
-        for name in ("tmp", "queued"):
-            if not os.access(self.dir(name), os.W_OK | os.X_OK):
-                return (f"{_user_name(os.getuid())} is not the spool's owner and may not write {self.dir(name)};"
-                        " the owner's mq-flush delivers")
-        return None
+        blocked = self._blocked()
+        if blocked is None:
+            return None
+        uid, directory = blocked
+        if not directory:
+            return (f"root does not deliver from a spool that {_user_name(uid)} owns; that user's mq-flush"
+                    " does (root's mail goes through maildrop/, as Postfix's sendmail uses postdrop)")
+        return (f"{_user_name(uid)} is not the spool's owner and may not write {directory};"
+                " the owner's mq-flush delivers")
 
     def drop(self, envelope: env.Envelope, message: bytes) -> str:
         """Leave a message with its envelope in maildrop/ (1733), for a caller who cannot queue.
