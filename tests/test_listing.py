@@ -143,3 +143,8 @@ def test_a_mq_send_drop_is_listed_with_its_envelope_and_the_id_mq_send_printed(c
     assert (row["id"], row["state"], row["sender"], row["recipients"], row["created"], row["uid"]) == (
         queue_id, "maildrop", "app@example.org", ["r@example.net"], T0, os.getuid())
     assert json.loads(cli("mq-list", "--json", "--state", "maildrop").stdout)["id"] == queue_id
+    shown = cli("mq-list", "--json", queue_id)  # postcat -q finds it too
+    assert shown.returncode == 0, shown.stderr.decode()
+    whole = json.loads(shown.stdout)
+    assert (whole["state"], whole["user_id"], whole["uid"], whole["headers"]) == (
+        "maildrop", "42", os.getuid(), "Subject: x\n")

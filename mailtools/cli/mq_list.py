@@ -25,7 +25,8 @@ limits it to one envelope sender (the -f address). It ends like Postfix's
 \b
 With ids: each message's envelope (sender, uid, ids, attempts, next try),
 every recipient with its own state, attempts and last error, and the
-headers; --body adds the body.
+headers; --body adds the body. An id mq-send printed for mail still in
+maildrop/ shows it too (state maildrop).
 
 \b
 Examples:

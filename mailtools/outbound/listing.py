@@ -13,6 +13,7 @@ maildrop. ``show`` is ``postcat -q``: one message, envelope and all.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -102,10 +103,22 @@ def summary_line(messages: int, size: int) -> str:
 
 
 def show(spool: Spool, queue_id: str, body: bool = False) -> dict[str, Any]:
-    """One message whole, like ``postcat -q``: envelope, each recipient's outcome, headers (and body)."""
-    state, path = spool.find(queue_id)
+    """One message whole, like ``postcat -q``: envelope, each recipient's outcome, headers (and body).
+
+    Also one mq-send left in maildrop/ (by the id it printed), its uid the file owner's, as intake takes it.
+    """
+    try:
+        state, path = spool.find(queue_id)
+    except NotFound:
+        state, path = MAILDROP, spool.path(MAILDROP, queue_id)
+        if not os.path.isfile(path) or os.path.islink(path):
+            raise
     try:
         queue_file = load(read_file(path))
+        if state == MAILDROP:
+            queue_file.envelope.uid = os.lstat(path).st_uid
+    except FileNotFoundError:
+        raise NotFound(f"no message {queue_id} in the spool (taken in meanwhile? try again)") from None
     except OSError as exc:
         raise NotFound(f"{queue_id}: {exc.strerror}") from None
     envelope, message = queue_file.envelope, queue_file.message
