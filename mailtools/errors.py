@@ -70,6 +70,13 @@ class SweepElsewhere(MailtoolsError):
     exit_code = EX_OK
 
 
+class LeftForFlush(MailtoolsError):
+    """mq-send --now could not deliver from this process (the message went to maildrop/): it is safe
+    and the next mq-flush delivers it. Not a failure: exit 0, and the message says why."""
+
+    exit_code = EX_OK
+
+
 class NotFound(DataError):
     """A queue id or address that the spool does not know."""
 

@@ -30,14 +30,19 @@ from .state.base import REASONS, Figures, StateStore
 DELIVERIES = "deliveries"  # figures' names in the state database
 BOUNCES = "bounces"
 LAST_SWEEP = "last_sweep"
+MAILDROP = "maildrop"  # mail not yet taken in by mq-flush: a queue state of its own, as in mq-list
 RESULTS = ("sent", "deferred", "dropped", "suppressed")  # mq-flush's summary
 OUTBOX_STATES = ("pending", "retrying", "dead")
 KNOWN_BOUNCES = ({"kind": "bounce", "hard": "true"}, {"kind": "bounce", "hard": "false"})
 
 
 def queue_figures(spool: Spool, now: float) -> dict[str, tuple[int, float]]:
-    """{state: (messages, age in seconds of the oldest)} for every spool state; age 0 when empty."""
-    figures = {}
+    """{state: (messages, age in seconds of the oldest)} for every spool state; age 0 when empty.
+
+    maildrop/ counts as a state of its own (mq-list's "maildrop"): one message per
+    finished file; a plain drop's name is no queue id, so its age is its file's.
+    """
+    figures = {MAILDROP: _maildrop_figures(spool, now)}
     for state in STATES:
         count, oldest = 0, None
         try:
@@ -51,6 +56,20 @@ def queue_figures(spool: Spool, now: float) -> dict[str, tuple[int, float]]:
                                    "(run as the spool's owner or root)") from None
         figures[state] = (count, max(0.0, now - id_time(oldest)) if oldest else 0.0)
     return figures
+
+
+def _maildrop_figures(spool: Spool, now: float) -> tuple[int, float]:
+    born = []
+    try:
+        for name in spool.drops():
+            try:
+                born.append(id_time(name) if is_valid(name) else os.lstat(spool.path(MAILDROP, name)).st_mtime)
+            except FileNotFoundError:
+                continue  # taken in while it was counted
+    except PermissionError:
+        raise PermissionDenied(f"cannot read {spool.dir(MAILDROP)}: permission denied "
+                               "(run as the spool's owner or root)") from None
+    return len(born), max(0.0, now - min(born)) if born else 0.0
 
 
 def count_deliveries(state: StateStore, summary: dict[str, int]) -> None:

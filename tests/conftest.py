@@ -5,8 +5,10 @@ from __future__ import annotations
 import collections
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -347,3 +349,98 @@ def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest'
         for key in sorted(FIGURES):
             value = FIGURES[key]
             terminalreporter.write_line(f"{key}: {value:.1f}" if isinstance(value, float) else f"{key}: {value}")
+
+
+# -- real other users (tests/test_nonroot_callers.py and every test that needs a caller who is not the
+#    spool's owner): a spool made by the real scripts/mailtools-setup, commands run with runuser ---------
+needs_other_users = pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("runuser") or not shutil.which("useradd"),
+    reason="needs root, runuser and useradd to create and become other users")
+NONROOT_ORIGIN = "host.example.org"
+
+
+@pytest.fixture(scope="session")
+def system_venv() -> Iterator[Path]:
+    """mailtools installed into a venv of Debian's python3, as a deployment has it.
+
+    The Python running the tests may live under /root (pyenv), which no other
+    user can enter: the commands that nobody and the service user run need an
+    install of their own. The source is copied first so pip builds nothing in
+    the work tree. About 7 s, once per test run.
+    """
+    python = Path("/usr/bin/python3")
+    if not python.exists() or subprocess.run([python, "-c", "import venv, ensurepip"]).returncode:
+        pytest.skip("needs Debian's python3 with venv (apt-get install python3-venv)")
+    base = Path(tempfile.mkdtemp(prefix="mailtools-venv-", dir="/var/tmp"))
+    base.chmod(0o755)
+    try:
+        src = base / "src"
+        shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "__pycache__", "*.egg-info", "build", "dist", ".pytest_cache", ".ruff_cache",
+            ".hypothesis", "demo", "bench"))
+        umask = lambda: os.umask(0o022)  # noqa: E731 - every user must read the install
+        subprocess.run([python, "-m", "venv", base / "venv"], check=True, preexec_fn=umask, capture_output=True)
+        pip = subprocess.run([base / "venv" / "bin" / "pip", "install", "--quiet", "--disable-pip-version-check",
+                              src], preexec_fn=umask, capture_output=True, timeout=600)
+        assert pip.returncode == 0, pip.stderr.decode()[-2000:]
+        yield base / "venv" / "bin"
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+class Installation:
+    """A spool as mailtools-setup makes it, a config every user can read, and who runs what."""
+
+    def __init__(self, base: Path, service: str, port: int, bindir: Path) -> None:
+        self.base, self.service, self.bindir = base, service, bindir
+        self.spool = base / "spool"
+        self.config = base / "mailtools.toml"
+        self.config.write_text(f'myorigin = "{NONROOT_ORIGIN}"\n\n[transport]\nhost = "127.0.0.1"\nport = {port}\n'
+                               'starttls = "never"\ntimeout = 5\n\n[bounce]\ndomain = "bounces.example.org"\n')
+        self.config.chmod(0o644)
+
+    def run(self, user: str, name: str, *args: str, input: bytes = b"", umask: str = "022"
+            ) -> subprocess.CompletedProcess:
+        """The installed command as ``user``, in a clean environment as cron or PHP-FPM gives one."""
+        script = f'umask {umask}; exec "$@"'
+        argv = ["runuser", "-u", user, "--", "env", "-i", "PATH=/usr/bin:/bin", f"MAILTOOLS_SPOOL={self.spool}",
+                f"MAILTOOLS_CONFIG={self.config}", "sh", "-c", script, "sh", str(self.bindir / name), *args]
+        return subprocess.run(argv, input=input, capture_output=True, timeout=60, cwd="/")
+
+
+def _new_user(prefix: str) -> str:
+    name = f"{prefix}{os.urandom(3).hex()}"
+    subprocess.run(["useradd", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
+                    name], check=True, capture_output=True)
+    return name
+
+
+@pytest.fixture
+def installation(smtp, system_venv: Path) -> Iterator[Installation]:  # noqa: ANN001 - the smtp fixture
+    # Under /var/tmp, not pytest's tmp_path: /tmp/pytest-of-root is 0700, which no other user can pass.
+    base = Path(tempfile.mkdtemp(prefix="mailtools-nonroot-", dir="/var/tmp"))
+    base.chmod(0o755)
+    service = f"mts{os.urandom(3).hex()}"
+    made: list[str] = []
+    try:
+        setup = subprocess.run([str(ROOT / "scripts" / "mailtools-setup"), "--user", service,
+                                "--home", str(base / "home"), "--spool", str(base / "spool"),
+                                "--ingest", str(system_venv / "bounce-ingest")], capture_output=True, timeout=120)
+        assert setup.returncode == 0, setup.stderr.decode()
+        made.append(service)
+        yield Installation(base, service, smtp.port, system_venv)
+    finally:
+        for user in made:
+            subprocess.run(["userdel", user], capture_output=True)
+        subprocess.run(["groupdel", service], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def login_user() -> Iterator[str]:
+    """A user with a crontab: no business in the spool, umask 077."""
+    name = _new_user("mtu")
+    yield name
+    subprocess.run(["userdel", name], capture_output=True)
+
+

@@ -110,10 +110,11 @@ def test_the_export_re_imports_losslessly(cli: Cli, tmp_path: Path) -> None:
         db.suppress("m@example.org", "manual", "bounce-disable", T0 - 10)
         db.suppress("m@example.org", "unsubscribe", "one-click", T0 - 5, package_id="7")
         db.suppress("u@example.org", "unsubscribe", "mailto", T0 - 1)
+        db.suppress("p@example.org", "unsubscribe", "web", T0 - 3, package_id="forums")  # that package only
     finally:
         db.close()
     exported = cli("bounce-status", "--disabled", "--json")
-    assert exported.returncode == 0 and len(exported.stdout.splitlines()) == 4
+    assert exported.returncode == 0 and len(exported.stdout.splitlines()) == 5
     other_spool = tmp_path / "other"
     Spool(str(other_spool)).ensure()
     spool_state(other_spool).close()
@@ -124,7 +125,12 @@ def test_the_export_re_imports_losslessly(cli: Cli, tmp_path: Path) -> None:
         ("b@example.org", "bounce", "bounce-sweep", T0 - 30, []),
         ("c@example.org", "complaint", "arf", T0 - 20, []),
         ("m@example.org", "manual", "bounce-disable", T0 - 10, ["7"]),
+        ("p@example.org", None, None, None, ["forums"]),
         ("u@example.org", "unsubscribe", "mailto", T0 - 1, [])]
+    # each package unsubscribe keeps its own origin and time, not the all-mail one's (nor "import", now)
+    assert [r["package_unsubscribes"] for r in status(other)] == [r["package_unsubscribes"] for r in status(cli)] == [
+        [], [], [{"package_id": "7", "origin": "one-click", "since": T0 - 5}],
+        [{"package_id": "forums", "origin": "web", "since": T0 - 3}], []]
     db = spool_state(other_spool)
     try:
         assert db.due_callbacks(T0 + 10**6) == []  # an import is not news for the hooks

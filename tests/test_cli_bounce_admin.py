@@ -214,3 +214,42 @@ def test_help_teaches(admin: Admin, command: str, words: list[str]) -> None:
     assert done.returncode == 0
     for word in words:
         assert word in done.stdout.decode(), word
+
+
+def test_a_one_click_package_unsubscribe_shows_its_package_origin_and_time(tmp_path: Path) -> None:
+    """A real one-click POST to the installed mailtools-web, then the installed bounce-status: the package
+    unsubscribe says which package, who (one-click) and since when, as an all-mail suppression does."""
+    import http.client
+    import re
+
+    from conftest import Cli, command_path, spool_state
+
+    from mailtools.bounces.unsubscribe import make_token
+    from mailtools.outbound.spool import Spool
+    from mailtools.secret import load_secret
+
+    spool = tmp_path / "spool"
+    Spool(str(spool)).ensure()
+    spool_state(spool).close()
+    cli = Cli(spool, None)
+    web = subprocess.Popen([command_path("mailtools-web"), "--listen", "127.0.0.1:0", "--json"],
+                           env=dict(cli.env, MAILTOOLS_NOW=str(T0)), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        port = int(re.search(r":(\d+)\"", web.stdout.readline().decode()).group(1))
+        token = make_token(load_secret(str(spool)), "ann@example.net", "forums", "shop.example")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("POST", f"/unsubscribe?token={token}", body="List-Unsubscribe=One-Click",
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert conn.getresponse().status == 200
+        conn.close()
+    finally:
+        web.kill()
+        web.wait()
+        web.stdout.close()
+        web.stderr.close()
+    [row] = cli.json_lines("bounce-status", "ann@example.net")
+    assert (row["suppressed"], row["origin"], row["unsubscribed_packages"]) == (None, None, ["forums"])
+    assert row["package_unsubscribes"] == [{"package_id": "forums", "origin": "one-click", "since": T0}]
+    table = cli("bounce-status", "ann@example.net")
+    assert table.returncode == 0, table.stderr.decode()
+    assert "unsubscribed from package forums: origin one-click, since 2023-11-14 22:13" in table.stdout.decode()

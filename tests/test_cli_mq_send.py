@@ -7,7 +7,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import message, smtp_config
+from conftest import message, needs_other_users, smtp_config
 
 from mailtools.outbound.envelope import load
 
@@ -231,3 +231,36 @@ def test_now_stopped_by_sigterm_records_the_reply_in_flight(cli, smtp, spool_dir
     assert len(list((spool_dir / "sent").iterdir())) == 1
     again = cli("mq-flush", "--json")
     assert json.loads(again.stdout)["sent"] == 0 and len(smtp.messages) == 1
+
+
+@needs_other_users
+def test_now_by_a_user_who_cannot_deliver_queues_in_maildrop_says_why_and_exits_0(installation, smtp):
+    """mq-send --now as nobody (PHP as www-data) and as root in the service user's spool: neither may
+    deliver, so the message waits in maildrop/ for the next mq-flush, stderr says so and why, exit 0;
+    the flush delivers each message once."""
+    import pwd
+
+    inst = installation
+    done = inst.run("nobody", "mq-send", "--now", "--json", "-f", "shop@example.org", "alice@example.net",
+                    input=message())
+    assert done.returncode == 0, done.stderr.decode()
+    out = json.loads(done.stdout)
+    assert out["sent"] is False
+    said = done.stderr.decode()
+    uid = pwd.getpwnam("nobody").pw_uid
+    assert f"{out['id']}: queued in maildrop/ for the next mq-flush, not delivered now" in said
+    assert f"nobody (uid {uid}) is not the spool's owner and may not write {inst.spool}/tmp" in said
+    assert "queued/" not in said.replace("maildrop/", "") and "Permission denied" not in said
+    assert os.listdir(inst.spool / "maildrop") == [out["id"]]
+
+    as_root = inst.run("root", "mq-send", "--now", "-f", "root@example.org", "bob@example.net", input=message())
+    assert as_root.returncode == 0, as_root.stderr.decode()
+    owner = pwd.getpwnam(inst.service).pw_uid
+    assert (f"root does not deliver from a spool that {inst.service} (uid {owner}) owns"
+            in as_root.stderr.decode())
+    assert smtp.messages == []  # nothing went out from either caller
+
+    flushed = inst.run(inst.service, "mq-flush", "--json")
+    assert flushed.returncode == 0, flushed.stderr.decode()
+    assert sorted(m.rcpt_tos[0] for m in smtp.wait_for(2)) == ["alice@example.net", "bob@example.net"]
+    assert os.listdir(inst.spool / "maildrop") == []

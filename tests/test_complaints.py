@@ -212,6 +212,35 @@ def test_a_forged_mailto_address_changes_nothing_and_is_kept_with_why(spool, tmp
     assert "does not verify" in text
 
 
+def test_the_dry_run_of_a_mailto_unsubscribe_shows_whom_it_would_unsubscribe(spool, tmp_path, smtp) -> None:
+    """The installed bounce-ingest --dry-run: the address a verified mailto unsubscribe names (table and
+    --json, as a bounce's recipients), nothing for a forged one, and nothing changed."""
+    import subprocess
+
+    from conftest import command_path
+
+    with_hooks(spool, tmp_path)
+    mailto = queued_and_delivered(tmp_path, smtp, spool, "--package-id", "7")
+    local, _, domain = mailto.partition("@")
+    head, mac = local.rsplit(".", 1)
+    forged = f"{head}.{'a' if mac[0] != 'a' else 'b'}{mac[1:]}@{domain}"
+
+    def dry(to: str, *args: str) -> str:
+        done = subprocess.run([command_path("bounce-ingest"), "--dry-run", *args], input=unsubscribe_mail(to),
+                              env=spool.env(), capture_output=True, timeout=60)
+        assert done.returncode == 0, done.stderr.decode()
+        return done.stdout.decode()
+
+    line = json.loads(dry(mailto, "--json"))
+    assert (line["kind"], line["verp"]) == ("unsubscribe", None)
+    assert line["recipients"] == [{"address": "ann@mailbox.example", "action": None, "status": None,
+                                   "reply_code": None, "reason": "unsubscribe", "hard": False}]
+    assert dry(mailto) == "-: unsubscribe, mailto address verified: ann@mailbox.example - - unsubscribe\n"
+    assert json.loads(dry(forged, "--json"))["recipients"] == []
+    assert dry(forged) == "-: unsubscribe, mailto address NOT verified\n"
+    assert suppressed(spool) == [] and events(spool) == []  # a dry run changes nothing
+
+
 # ../shared beside the checkout (a worktree one level deeper finds it one further up)
 SISIMAI = next((p / "shared" / "corpora" / "sisimai-dev" / "messages" for p in (REPO.parent, REPO.parent.parent)
                 if (p / "shared" / "corpora" / "sisimai-dev" / "messages").is_dir()), Path("/nonexistent"))

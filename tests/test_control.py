@@ -124,3 +124,34 @@ def test_all_refuses_what_does_not_fit(cli, smtp):
     assert wrong.returncode == 64 and "release applies to held" in wrong.stderr.decode()
     nothing = cli("mq-ctl", "release", "ALL")
     assert nothing.returncode == 0 and nothing.stdout.decode() == "Released from hold: 0 messages\n"
+
+
+def test_requeue_all_dropped_takes_what_mq_list_shows_dropped_and_only_those_recipients(cli, smtp, spool_dir):
+    """A message sent to some recipients with others dropped is in sent/ (another with one dropped and one
+    deferred in deferred/): requeue ALL --state dropped takes both, as mq-list --state dropped shows them,
+    and requeues only the dropped recipients; the delivered one is not sent again."""
+    from conftest import T0, flush, rows, send
+
+    smtp.behaviour.rules["gone@example.net"] = "550 5.1.1 no such user"
+    smtp.behaviour.rules["gone2@example.net"] = "550 5.1.1 no such user"
+    smtp.behaviour.rules["later@example.net"] = "451 4.3.0 try later"
+    partly = send(cli, "ok@example.net", "gone@example.net")
+    mixed = send(cli, "later@example.net", "gone2@example.net")
+    flush(cli)
+    assert (spool_dir / "sent" / partly).exists() and (spool_dir / "deferred" / mixed).exists()
+    shown = {row["id"] for row in rows(cli, "--state", "dropped")}
+    assert shown == {partly, mixed}
+    done = cli("mq-ctl", "requeue", "ALL", "--state", "dropped", now=T0 + 1)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode().splitlines()[-1] == "Requeued: 2 messages"
+    assert rows(cli, "--state", "dropped") == []
+    status = {r["address"]: r for row in rows(cli, "--state", "all") for r in row["recipient_status"]}
+    assert {a: (r["state"], r["attempts"]) for a, r in status.items()} == {
+        "ok@example.net": ("sent", 1), "gone@example.net": ("pending", 0),
+        "later@example.net": ("deferred", 1), "gone2@example.net": ("pending", 0)}  # the deferred one kept its own
+    assert status["later@example.net"]["last_error"] == "451 4.3.0 try later"
+    smtp.behaviour.rules.clear()
+    smtp.messages.clear()
+    assert flush(cli, now=T0 + 2)["sent"] == 3
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == ["gone2@example.net", "gone@example.net",
+                                                            "later@example.net"]  # ok@ not twice

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from conftest import T0, flush, rows, send
 
@@ -89,3 +90,61 @@ def test_an_unknown_id_is_65_and_the_others_are_shown(cli, smtp):
     assert done.returncode == 65
     assert "no message 0000000000000000000000" in done.stderr.decode()
     assert f"*** ENVELOPE queued/{queue_id} ***" in done.stdout.decode()
+
+
+def drop(spool_dir, name: str, raw: bytes) -> None:
+    """As an application that cannot run a command: write ".name" in maildrop/, then rename it."""
+    part = spool_dir / "maildrop" / f".{name}"
+    part.write_bytes(raw)
+    part.rename(spool_dir / "maildrop" / name)
+
+
+def test_mail_waiting_in_maildrop_is_listed_as_its_own_state_until_mq_flush_takes_it_in(cli, smtp, spool_dir):
+    """Postfix's mailq shows maildrop mail: mq-list too (table, --json, summary, --state maildrop and all),
+    with what the file says; a file still being written (".name") is not listed."""
+    Spool(str(spool_dir)).ensure()
+    queued = send(cli, "q@example.net")
+    drop(spool_dir, "order-17.eml", b"From: Shop <shop@example.org>\nTo: ann@example.net\nCc: bob@example.net\n"
+                                    b"Message-ID: <o17@example.org>\nSubject: order\n\nThanks.\n")
+    drop(spool_dir, "garbage", b"\x00 not a message at all")
+    (spool_dir / "maildrop" / ".half-written").write_bytes(b"From: x@example.org\n")
+    listed = {row["id"]: row for row in rows(cli)}  # the default: every state but sent and dropped
+    assert {i: r["state"] for i, r in listed.items()} == {"order-17.eml": "maildrop", "garbage": "maildrop",
+                                                          queued: "queued"}
+    order = listed["order-17.eml"]
+    assert (order["sender"], order["recipients"], order["uid"], order["attempts"], order["next_attempt"]) == (
+        "shop@example.org", ["ann@example.net", "bob@example.net"], os.getuid(), 0, None)
+    assert order["size"] > 0 and order["last_error"] is None
+    assert "the next mq-flush drops it" in listed["garbage"]["last_error"]
+    assert [r["id"] for r in rows(cli, "--state", "maildrop")] == ["garbage", "order-17.eml"]
+    assert {r["id"] for r in rows(cli, "--state", "all")} == set(listed)
+    table = cli("mq-list").stdout.decode().splitlines()
+    assert "order-17.eml: (shop@example.org => ann@example.net, bob@example.net) maildrop attempts=0 next=-" \
+        in table
+    assert table[-1] == "-- 1 Kbytes in 3 Requests."
+
+    flush(cli)
+    assert rows(cli, "--state", "maildrop") == []
+    states = {tuple(r["recipients"]): r["state"] for r in rows(cli, "--state", "all")}
+    assert states == {("ann@example.net", "bob@example.net"): "sent", (): "dropped", ("q@example.net",): "sent"}
+
+
+def test_a_mq_send_drop_is_listed_with_its_envelope_and_the_id_mq_send_printed(cli, smtp, spool_dir):
+    """What mq-send leaves in maildrop/ for a caller who cannot queue (written here as it writes it):
+    its envelope's sender, recipients and ids; the uid is the file's owner's, whatever the file says."""
+    from mailtools.outbound.envelope import Envelope, Recipient
+
+    spool = Spool(str(spool_dir))
+    spool.ensure()
+    queue_id = spool.new_id(T0)
+    spool.drop(Envelope(id=queue_id, sender="app@example.org", recipients=[Recipient("r@example.net")],
+                        user_id="42", created=T0, uid=12345, source="mq-send"), b"Subject: x\n\nbody\n")
+    [row] = rows(cli)
+    assert (row["id"], row["state"], row["sender"], row["recipients"], row["created"], row["uid"]) == (
+        queue_id, "maildrop", "app@example.org", ["r@example.net"], T0, os.getuid())
+    assert json.loads(cli("mq-list", "--json", "--state", "maildrop").stdout)["id"] == queue_id
+    shown = cli("mq-list", "--json", queue_id)  # postcat -q finds it too
+    assert shown.returncode == 0, shown.stderr.decode()
+    whole = json.loads(shown.stdout)
+    assert (whole["state"], whole["user_id"], whole["uid"], whole["headers"]) == (
+        "maildrop", "42", os.getuid(), "Subject: x\n")

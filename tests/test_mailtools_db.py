@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import command_path, pg_admin
+from conftest import command_path, needs_other_users, pg_admin
 
 from mailtools.errors import DataError
 from mailtools.state import open_state
@@ -155,3 +155,48 @@ def test_an_unreachable_server_is_75_naming_the_host_never_the_password(sqlite_u
     done = mailtools_db("copy", sqlite_url, "postgresql://mailtools:s3cret@127.0.0.1:1/mailtools")
     assert done.returncode == 75
     assert "127.0.0.1:1/mailtools" in done.stderr and "s3cret" not in done.stderr
+
+
+def test_init_creates_the_database_not_the_spool(tmp_path: Path) -> None:
+    """DESIGN: mq-send and mailtools-setup make spools; mailtools-db init makes the database. A mistyped
+    --spool is 75 naming it and leaves nothing behind; a database of its own url needs no spool."""
+    missing = tmp_path / "mistyped"
+    for action in ("init", "migrate"):
+        done = subprocess.run([command_path("mailtools-db"), action, "--spool", str(missing), "--config", "/dev/null"],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 75 and f"spool {missing} does not exist" in done.stderr, done.stderr
+        assert not missing.exists()
+    config = tmp_path / "m.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/state/state.sqlite"\n')
+    done = subprocess.run([command_path("mailtools-db"), "init", "--spool", str(missing), "--config", str(config)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "state" / "state.sqlite").exists() and not missing.exists()
+
+
+@needs_other_users
+def test_a_database_this_user_may_not_read_or_write_is_77_naming_the_path(installation) -> None:
+    """The service user (and root, who becomes it) against a database file root made 0600, then a db/
+    directory it may not write (SQLite's journal goes there): 77 naming the path, nothing changed."""
+    import os
+
+    inst = installation
+    db = inst.spool / "db" / "state.sqlite"
+    assert inst.run(inst.service, "mailtools-db", "init").returncode == 0
+    owner = db.stat().st_uid
+    os.chown(db, 0, 0)
+    db.chmod(0o600)
+    for user in (inst.service, "root"):
+        for action in ("init", "migrate"):
+            done = inst.run(user, "mailtools-db", action)
+            assert done.returncode == 77, (user, action, done.stderr.decode())
+            assert str(db) in done.stderr.decode()
+    os.chown(db, owner, -1)
+    db.chmod(0o640)
+    os.chown(db.parent, 0, -1)
+    db.parent.chmod(0o755)
+    done = inst.run(inst.service, "mailtools-db", "init")
+    assert done.returncode == 77 and f"cannot write in {db.parent}" in done.stderr.decode(), done.stderr.decode()
+    copied = inst.run(inst.service, "mailtools-db", "copy", f"sqlite:///{db}", f"sqlite:///{db.parent}/new.sqlite")
+    assert copied.returncode == 77 and str(db.parent) in copied.stderr.decode(), copied.stderr.decode()
+    assert sorted(p.name for p in db.parent.iterdir()) == ["state.sqlite"]

@@ -94,15 +94,21 @@ def test_the_figures_after_real_work(cli: Cli, smtp, spool_dir: Path) -> None:
     db.give_up_callback(second.id, t0, "HTTP 410")
     db.close()
 
+    # An application's plain message waiting in maildrop/ for the next mq-flush (".name", then renamed).
+    (spool_dir / "maildrop" / ".app-1").write_bytes(b"From: app@shop.example\nTo: x@example.net\n\nhi\n")
+    (spool_dir / "maildrop" / ".app-1").rename(spool_dir / "maildrop" / "app-1")
+    (spool_dir / "maildrop" / ".app-2").write_bytes(b"being written")  # not finished: not counted
+
     now = t0 + 1000
     samples = scrape(cli, now)
     messages = by(samples, "mailtools_queue_messages", "state")
-    assert messages == {"queued": 1, "active": 1, "deferred": 1, "held": 1, "sent": 2, "dropped": 2}
+    assert messages == {"maildrop": 1, "queued": 1, "active": 1, "deferred": 1, "held": 1, "sent": 2, "dropped": 2}
     # ... as mq-list --state all counts them (here every message's recipients ended alike).
     listed = Counter(row["state"] for row in cli.json_lines("mq-list", "--state", "all"))
     assert listed == {state: n for state, n in messages.items() if n}
     ages = by(samples, "mailtools_queue_oldest_age_seconds", "state")
     assert ages["queued"] == pytest.approx(now - id_time(ids["queued"]))
+    assert ages["maildrop"] == pytest.approx(now - (spool_dir / "maildrop" / "app-1").stat().st_mtime)
     assert ages["active"] == pytest.approx(now - id_time(ids["claimed"]))
     assert ages["held"] == pytest.approx(now - id_time(ids["hold"]))
     assert ages["sent"] == pytest.approx(now - id_time(ids["ok"]))  # older than the --now one

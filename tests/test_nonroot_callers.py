@@ -12,105 +12,13 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from conftest import ROOT
+from conftest import NONROOT_ORIGIN as ORIGIN
+from conftest import needs_other_users
 
 from mailtools.outbound.envelope import dump, load
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("runuser") or not shutil.which("useradd"),
-                                reason="needs root, runuser and useradd to create and become other users")
-ORIGIN = "host.example.org"
-
-
-@pytest.fixture(scope="module")
-def system_venv() -> Iterator[Path]:
-    """mailtools installed into a venv of Debian's python3, as a deployment has it.
-
-    The Python running the tests may live under /root (pyenv), which no other
-    user can enter: the commands that nobody and the service user run need an
-    install of their own. The source is copied first so pip builds nothing in
-    the work tree. About 7 s, once for this module.
-    """
-    python = Path("/usr/bin/python3")
-    if not python.exists() or subprocess.run([python, "-c", "import venv, ensurepip"]).returncode:
-        pytest.skip("needs Debian's python3 with venv (apt-get install python3-venv)")
-    base = Path(tempfile.mkdtemp(prefix="mailtools-venv-", dir="/var/tmp"))
-    base.chmod(0o755)
-    try:
-        src = base / "src"
-        shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
-            ".git", ".venv", "__pycache__", "*.egg-info", "build", "dist", ".pytest_cache", ".ruff_cache",
-            ".hypothesis", "demo", "bench"))
-        umask = lambda: os.umask(0o022)  # noqa: E731 - every user must read the install
-        subprocess.run([python, "-m", "venv", base / "venv"], check=True, preexec_fn=umask, capture_output=True)
-        pip = subprocess.run([base / "venv" / "bin" / "pip", "install", "--quiet", "--disable-pip-version-check",
-                              src], preexec_fn=umask, capture_output=True, timeout=600)
-        assert pip.returncode == 0, pip.stderr.decode()[-2000:]
-        yield base / "venv" / "bin"
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
-
-
-class Installation:
-    """A spool as mailtools-setup makes it, a config every user can read, and who runs what."""
-
-    def __init__(self, base: Path, service: str, port: int, bindir: Path) -> None:
-        self.base, self.service, self.bindir = base, service, bindir
-        self.spool = base / "spool"
-        self.config = base / "mailtools.toml"
-        self.config.write_text(f'myorigin = "{ORIGIN}"\n\n[transport]\nhost = "127.0.0.1"\nport = {port}\n'
-                               'starttls = "never"\ntimeout = 5\n\n[bounce]\ndomain = "bounces.example.org"\n')
-        self.config.chmod(0o644)
-
-    def run(self, user: str, name: str, *args: str, input: bytes = b"", umask: str = "022"
-            ) -> subprocess.CompletedProcess:
-        """The installed command as ``user``, in a clean environment as cron or PHP-FPM gives one."""
-        script = f'umask {umask}; exec "$@"'
-        argv = ["runuser", "-u", user, "--", "env", "-i", "PATH=/usr/bin:/bin", f"MAILTOOLS_SPOOL={self.spool}",
-                f"MAILTOOLS_CONFIG={self.config}", "sh", "-c", script, "sh", str(self.bindir / name), *args]
-        return subprocess.run(argv, input=input, capture_output=True, timeout=60, cwd="/")
-
-
-def _new_user(prefix: str) -> str:
-    name = f"{prefix}{os.urandom(3).hex()}"
-    subprocess.run(["useradd", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
-                    name], check=True, capture_output=True)
-    return name
-
-
-@pytest.fixture
-def installation(smtp, system_venv: Path) -> Iterator[Installation]:  # noqa: ANN001 - the smtp fixture
-    # Under /var/tmp, not pytest's tmp_path: /tmp/pytest-of-root is 0700, which no other user can pass.
-    base = Path(tempfile.mkdtemp(prefix="mailtools-nonroot-", dir="/var/tmp"))
-    base.chmod(0o755)
-    service = f"mts{os.urandom(3).hex()}"
-    made: list[str] = []
-    try:
-        setup = subprocess.run([str(ROOT / "scripts" / "mailtools-setup"), "--user", service,
-                                "--home", str(base / "home"), "--spool", str(base / "spool"),
-                                "--ingest", str(system_venv / "bounce-ingest")], capture_output=True, timeout=120)
-        assert setup.returncode == 0, setup.stderr.decode()
-        made.append(service)
-        yield Installation(base, service, smtp.port, system_venv)
-    finally:
-        for user in made:
-            subprocess.run(["userdel", user], capture_output=True)
-        subprocess.run(["groupdel", service], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
-
-
-@pytest.fixture
-def login_user() -> Iterator[str]:
-    """A user with a crontab: no business in the spool, umask 077."""
-    name = _new_user("mtu")
-    yield name
-    subprocess.run(["userdel", name], capture_output=True)
+pytestmark = needs_other_users
 
 
 PHP_MESSAGE = (b"To: alice@example.net\nSubject: Your order\nFrom: Shop <shop@example.org>\n"
@@ -212,3 +120,32 @@ def test_root_works_in_the_spool_as_its_owner(installation, smtp):
     listed = inst.run(inst.service, "mq-list", "--state", "all", "--json", queue_id)
     assert listed.returncode == 0, listed.stderr.decode()
     assert {row["uid"] for row in map(json.loads, listed.stdout.decode().splitlines())} == {0}
+
+
+def test_what_waits_in_maildrop_is_seen_by_mq_list_and_the_metrics_before_the_flush(installation, smtp):
+    """The service user's mq-list (table, --json, summary) and mailtools-metrics show nobody's message in
+    maildrop/ with its envelope and nobody's uid; after the flush it is queued and sent, listed once."""
+    inst = installation
+    assert inst.run(inst.service, "mailtools-db", "init").returncode == 0  # the metrics read the database
+    php = inst.run("nobody", "mq-send", "-t", "-i", "--user-id", "42", input=PHP_MESSAGE)
+    assert php.returncode == 0, php.stderr.decode()
+    php_id = php.stdout.decode().strip()
+    listed = inst.run(inst.service, "mq-list", "--json")
+    assert listed.returncode == 0, listed.stderr.decode()
+    [row] = map(json.loads, listed.stdout.decode().splitlines())
+    assert (row["id"], row["state"], row["sender"], row["recipients"], row["uid"]) == (
+        php_id, "maildrop", "shop@example.org", ["alice@example.net"], pwd.getpwnam("nobody").pw_uid)
+    table = inst.run(inst.service, "mq-list").stdout.decode().splitlines()
+    assert table[0].startswith(f"{php_id}: (shop@example.org => alice@example.net) maildrop ")
+    assert table[-1] == "-- 1 Kbytes in 1 Request."
+    metrics = inst.run(inst.service, "mailtools-metrics")
+    assert metrics.returncode == 0, metrics.stderr.decode()
+    assert 'mailtools_queue_messages{state="maildrop"} 1.0' in metrics.stdout.decode()
+
+    assert inst.run(inst.service, "mq-flush").returncode == 0
+    smtp.wait_for(1)
+    after = [json.loads(line) for line in inst.run(inst.service, "mq-list", "--state", "all", "--json")
+             .stdout.decode().splitlines()]
+    assert [(r["id"], r["state"]) for r in after] == [(php_id, "sent")]
+    assert 'mailtools_queue_messages{state="maildrop"} 0.0' in inst.run(inst.service, "mailtools-metrics") \
+        .stdout.decode()

@@ -258,5 +258,15 @@ def dry_run_json(analysis: Analysis, source: str) -> dict[str, Any]:
         "verp": None if analysis.verp is None else {
             "user_id": analysis.verp.user_id, "package_id": analysis.verp.package_id, "valid": analysis.valid},
         "message_id": verdict.message_id,
-        "recipients": [{k: v for k, v in r.to_json().items() if k in DRY_RUN_FIELDS} for r in verdict.recipients],
+        "recipients": [{k: v for k, v in r.to_json().items() if k in DRY_RUN_FIELDS} for r in verdict.recipients]
+        + _unsubscribed(analysis),
     }
+
+
+def _unsubscribed(analysis: Analysis) -> list[dict[str, Any]]:
+    """A verified mailto unsubscribe: the address it would unsubscribe (the send log's recipient of that
+    message), as a bounce's dry run shows its recipients; nothing for one that does not verify."""
+    if analysis.kind != "unsubscribe" or not analysis.valid or analysis.send is None:
+        return []
+    return [{"address": analysis.send["recipient"], "action": None, "status": None, "reply_code": None,
+             "reason": "unsubscribe", "hard": False}]

@@ -53,6 +53,7 @@ class Entry(NamedTuple):
     origin: str
     since: float | None = None  # kept from an export; None: now
     packages: tuple[str, ...] = ()  # unsubscribed from these packages' mail only
+    package_origins: dict[str, tuple[str, float | None]] = {}  # noqa: RUF012 - per package: (origin, since)
 
 
 class Skipped(NamedTuple):
@@ -132,15 +133,35 @@ def _json_entry(line: str) -> Entry:
         raise ValueError(f"suppressed_since is not a number: {since!r}")
     if not isinstance(packages, list) or not all(isinstance(p, str) and p for p in packages):
         raise ValueError("unsubscribed_packages is not a list of package ids")
-    return Entry(address, reason or "", str(data.get("origin") or "import"), since, tuple(packages))
+    return Entry(address, reason or "", str(data.get("origin") or "import"), since, tuple(packages),
+                 _package_origins(data.get("package_unsubscribes")))
+
+
+def _package_origins(details: Any) -> dict[str, tuple[str, float | None]]:
+    """bounce-status's package_unsubscribes: each package's own origin and time, so an export keeps them."""
+    if details is None:
+        return {}
+    if not isinstance(details, list) or not all(isinstance(d, dict) and isinstance(d.get("package_id"), str)
+                                                for d in details):
+        raise ValueError("package_unsubscribes is not a list of {package_id, origin, since} objects")
+    found = {}
+    for d in details:
+        since = d.get("since")
+        if since is not None and not isinstance(since, (int, float)):
+            raise ValueError(f"package_unsubscribes: since is not a number: {since!r}")
+        found[d["package_id"]] = (str(d.get("origin") or "import"), since)
+    return found
 
 
 def _rows(config: Config, entry: Entry, now: float) -> list[SuppressionRecord]:
     """One row for all mail (when it has a reason), one per package it left."""
     at = now if entry.since is None else float(entry.since)
     rows = [record(config, entry.address, entry.reason, entry.origin, at, hooks=False)] if entry.reason else []
-    return rows + [record(config, entry.address, "unsubscribe", entry.origin, at, scope=package,
-                          package_id=package, hooks=False) for package in entry.packages]
+    for package in entry.packages:
+        origin, since = entry.package_origins.get(package, (entry.origin, entry.since))
+        rows.append(record(config, entry.address, "unsubscribe", origin, now if since is None else float(since),
+                           scope=package, package_id=package, hooks=False))
+    return rows
 
 
 def disable(config: Config, entries: list[Entry], now: float) -> list[bool]:

@@ -256,8 +256,12 @@ def print_dry_run(config: Any, sources: list[str], as_json: bool) -> int:
 
 def _human(line: dict[str, Any]) -> str:
     verp = line["verp"]
-    whose = "no VERP address" if verp is None else (
-        f"user {verp['user_id']} package {verp['package_id']} " + ("verified" if verp["valid"] else "NOT verified"))
+    if line["kind"] == "unsubscribe":  # a mailto address: it names its recipient only when it verifies
+        whose = "mailto address " + ("verified" if line["recipients"] else "NOT verified")
+    else:
+        whose = "no VERP address" if verp is None else (
+            f"user {verp['user_id']} package {verp['package_id']} "
+            + ("verified" if verp["valid"] else "NOT verified"))
     rcpts = "; ".join(f"{r['address']} {r['action'] or '-'} {r['status'] or '-'} {r['reason']}"
                       f"{' hard' if r['hard'] else ''}" for r in line["recipients"])
     return f"{line['source']}: {line['kind']}, {whose}" + (f": {rcpts}" if rcpts else "")

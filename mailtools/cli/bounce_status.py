@@ -34,7 +34,8 @@ soft_bounces, disabled, first_bounce, last_bounce, notices_sent (times in
 Unix seconds or null), and last_notice, disabled_at, last_sent,
 soft_by_domain, suppressed (null or bounce, complaint, unsubscribe, manual),
 suppressed_since, origin (who suppressed it: bounce-sweep, arf, mailto,
-one-click, web, bounce-disable, import), unsubscribed_packages. --disabled
+one-click, web, bounce-disable, import), unsubscribed_packages (the ids) and
+package_unsubscribes (per package: package_id, origin, since). --disabled
 lists every suppressed address, whatever the reason, and those that left
 some packages' mail (suppressed null, unsubscribed_packages set); bounce-disable
 re-imports that list (bounce-status --disabled --json | bounce-disable). An address with no record prints
@@ -77,6 +78,9 @@ def _table(rows: list[AddressStatus], named: list[str], disabled_only: bool) -> 
         if r.soft_by_domain:
             counts = ", ".join(f"{d or '(none)'}: {n}" for d, n in sorted(r.soft_by_domain.items()))
             click.echo(f"{'':<{width}}   soft/domain {counts}")
+        for left in r.package_unsubscribes:
+            click.echo(f"{'':<{width}}   unsubscribed from package {left['package_id']}: origin {left['origin']},"
+                       f" since {_when(left['since'])}")
     known = {r.address for r in rows}
     for address in dict.fromkeys(a.strip().lower() for a in named):
         if address not in known:

@@ -6,7 +6,7 @@ import click
 
 from ..errors import UsageError
 from ..state import database_url, manage
-from .common import Command, common_options, json_option, open_context, print_json
+from .common import Command, check_spool, common_options, json_option, open_context, print_json
 
 HELP = """Set up the state database (send log, bounce records and events,
 suppressions, used tokens, the callback and webhook outbox) that
@@ -17,6 +17,9 @@ suppressions, used tokens, the callback and webhook outbox) that
                         configured database, or upgrade older ones; a current
                         database is left as it is. Run it once per database,
                         as the database's owner, before the hosts start.
+                        The spool's own database (no [database] url) needs
+                        the spool: one that does not exist is 75 (make it
+                        with mailtools-setup), never created here.
   migrate               upgrade the tables of the configured database to this
                         program's schema version; a database that does not
                         exist is an error (75), not a new empty one.
@@ -50,7 +53,9 @@ Examples:
 
 --json prints {"database", "found", "version"} for init and migrate, one
 {"table", "source", "added", "target"} per table for copy. Exit 0; 64 for
-a wrong call; 75 when a database cannot be reached (try again); 78 for a
+a wrong call; 75 when a database cannot be reached (try again) or the
+spool does not exist; 77 when this user may not read or write the
+database file or its directory (the message names the path); 78 for a
 schema newer than this program or a url it cannot open.
 """
 
@@ -65,6 +70,10 @@ def cli(action: str, urls: tuple[str, ...], as_json: bool, spool: str | None, co
     if (action == "copy") != bool(urls) or (urls and len(urls) != 2):
         raise UsageError("give 'copy FROM_URL TO_URL', or 'init' or 'migrate' alone (see --help)")
     context = open_context(spool, config_file, verbose, quiet, as_json, must_exist=False)
+    if action != "copy" and not context.config.database.url:
+        # The spool's own database: init creates the database, not the spool (DESIGN: mq-send and
+        # mailtools-setup make spools), so a mistyped --spool is 75, never a stray new spool.
+        check_spool(context.config.spool)
     if action == "copy":
         report = manage.copy(urls[0], urls[1])
         for row in report:

@@ -20,7 +20,10 @@ HELP = """Act on messages by queue id, or on ALL of them; '-' reads ids from std
            after repeated crashes)
   requeue  deferred, held, dropped (or sent with dropped recipients) ->
            queued: every recipient not yet delivered is tried again at the
-           next mq-flush, with a fresh retry budget
+           next mq-flush, with a fresh retry budget. "requeue ALL --state
+           dropped" takes what "mq-list --state dropped" shows (also a
+           message in sent/ or deferred/ with some recipients dropped) and
+           requeues only the dropped recipients
   delete   remove the message from the spool (logged)
 
 \b
@@ -64,9 +67,11 @@ def command(action, ids, state, as_json, spool, config_file, verbose, quiet):
     skipped = (NotFound, NothingToRequeue) if every else ()  # gone meanwhile, or nothing to do: as postsuper
     code, count = 0, 0
     now = clock_now()
+    # requeue ALL --state dropped: the dropped recipients, wherever their message is (as mq-list shows them)
+    only = "dropped" if every and action == "requeue" and state == "dropped" else None
     for queue_id in wanted:
         try:
-            result = act(ctx.spool, action, queue_id, now)
+            result = act(ctx.spool, action, queue_id, now, only)
         except skipped:
             continue
         except MailtoolsError as exc:

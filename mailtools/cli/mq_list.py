@@ -15,14 +15,18 @@ HELP = """List the queue (like mailq); with queue ids, show those messages whole
 \b
 A listing has one line per message and recipient state: without --state
 everything but sent and dropped; --state all shows every state, and a
-message whose recipients ended differently shows once per state. SENDER
+message whose recipients ended differently shows once per state. Mail in
+maildrop/ (from a user who cannot write the queue; the next mq-flush takes
+it in) shows as state maildrop, with what its envelope (or, for a plain
+file, its From/To/Cc/Bcc) says and the uid of the file's owner. SENDER
 limits it to one envelope sender (the -f address). It ends like Postfix's
 "-- 3 Kbytes in 2 Requests."; an empty queue says "Mail queue is empty".
 
 \b
 With ids: each message's envelope (sender, uid, ids, attempts, next try),
 every recipient with its own state, attempts and last error, and the
-headers; --body adds the body.
+headers; --body adds the body. An id mq-send printed for mail still in
+maildrop/ shows it too (state maildrop).
 
 \b
 Examples:
@@ -32,7 +36,8 @@ Examples:
   mq-list 0006441A2B3C4D5E6F7A8B9C --body
 
 \b
-JSON fields (listing): id, state (queued|active|deferred|held|sent|dropped),
+JSON fields (listing): id, state (maildrop|queued|active|deferred|held|sent|
+dropped),
 sender, recipients, attempts, next_attempt (Unix seconds or null),
 last_error, created, uid, size, recipient_status (per recipient: address,
 state, attempts, last_error, time). With ids: one object per message with
@@ -48,7 +53,7 @@ this user may not read the spool (run it as the spool's owner or root).
 
 @click.command(cls=Command, help=HELP)
 @click.option("--state", metavar="S",
-              type=click.Choice(["queued", "active", "deferred", "held", "sent", "dropped", "all"]),
+              type=click.Choice(["maildrop", "queued", "active", "deferred", "held", "sent", "dropped", "all"]),
               help="Only this state (or all).")
 @click.option("--body", is_flag=True, help="With ids: also print the message body.")
 @click.argument("what", nargs=-1, metavar="[SENDER | ID...]")

@@ -41,7 +41,8 @@ Examples:
 
 \b
 Exit codes: 0 queued (also when --now could not deliver yet: it stays
-queued); 64 bad arguments (an option Postfix refuses too, a line break, a
+queued; a user who may not deliver, its message in maildrop/, is told on
+stderr that the next mq-flush delivers it, and why); 64 bad arguments (an option Postfix refuses too, a line break, a
 recipient starting with '-', an address that does not parse); 65 empty or
 header-less message; 75 the spool is full or unwritable (try again); 78
 bad configuration.
@@ -77,7 +78,7 @@ def run(args: SendArgs) -> int:
                       unsubscribe=args.unsubscribe)
     sent = False
     if args.now or config.send_immediately:
-        sent = _try_now(config, spool, envelope.id)
+        sent = _try_now(config, spool, envelope.id, asked=args.now)
     if args.as_json:
         import json
 
@@ -88,15 +89,22 @@ def run(args: SendArgs) -> int:
     return 0
 
 
-def _try_now(config: Any, spool: Any, queue_id: str) -> bool:
+def _try_now(config: Any, spool: Any, queue_id: str, asked: bool = True) -> bool:
     """--now: one delivery attempt. The message is already durably queued, so whatever
     goes wrong here is logged and mq-send still exits 0 with the id: a caller told 75 or
-    78 would queue it again, and both copies would go out."""
+    78 would queue it again, and both copies would go out. A caller who cannot deliver
+    (its message went to maildrop/) is told so on stderr, with why; with send_immediately
+    from the config rather than --now it is an info line (PHP's mail() would log each)."""
+    from ..errors import LeftForFlush
+    from ..log import INFO, WARNING, event
     from ..outbound.flush import deliver_now
     from .mq_flush import stop_on_signals  # a signal mid-delivery: record the reply, as mq-flush does
 
     try:
         return deliver_now(config, spool, queue_id, stop_on_signals())
+    except LeftForFlush as exc:
+        event("mailtools.outbound.submit", level=WARNING if asked else INFO, detail=str(exc))
+        return False
     except Exception as exc:  # noqa: BLE001 - see the docstring; mq-flush reports it again
         from ..log import get_logger
 

@@ -36,7 +36,18 @@ def select_all(spool: Spool, action: str, state: str | None = None) -> list[str]
     sources = ACTIONS[action][0] if action in ACTIONS else ()
     if state is not None and state not in sources:
         raise UsageError(f"{action} ALL --state {state}: {action} applies to {', '.join(sources)} messages")
+    if action == "requeue" and state == DROPPED:
+        return _with_dropped(spool)
     return [queue_id for name in ((state,) if state else sources) for queue_id in spool.names(name)]
+
+
+def _with_dropped(spool: Spool) -> list[str]:
+    """What ``mq-list --state dropped`` shows: messages in dropped/, and those elsewhere (sent/,
+    deferred/...) with a dropped recipient; not one a flusher holds right now."""
+    from .listing import rows
+
+    busy = set(being_delivered(spool))
+    return list(dict.fromkeys(row["id"] for row in rows(spool, DROPPED) if row["id"] not in busy))
 
 
 def being_delivered(spool: Spool) -> list[str]:
@@ -44,8 +55,12 @@ def being_delivered(spool: Spool) -> list[str]:
     return sorted({claim.id for claim in map(ClaimName.parse, spool.names("active")) if claim is not None})
 
 
-def act(spool: Spool, action: str, queue_id: str, now: float) -> str:
-    """Apply ``action`` to one message; return its new state ("deleted" for delete)."""
+def act(spool: Spool, action: str, queue_id: str, now: float, only: str | None = None) -> str:
+    """Apply ``action`` to one message; return its new state ("deleted" for delete).
+
+    ``only`` (requeue ALL --state dropped): requeue only the recipients in that
+    state; the others keep theirs (a deferred one its attempts and error).
+    """
     if action not in ACTIONS:
         raise DataError(f"unknown action {action!r}")
     sources, target = ACTIONS[action]
@@ -62,7 +77,7 @@ def act(spool: Spool, action: str, queue_id: str, now: float) -> str:
         log.warning("%s: deleted by an administrator (was %s)", queue_id, state)
         return "deleted"
     try:
-        target = _apply(spool, claim, action, target, now)
+        target = _apply(spool, claim, action, target, now, only)
     except BaseException:
         # A damaged file or a full disk: the message goes back as it was. Left in
         # active/, it would look "being delivered" to mq-ctl until a flush recovered
@@ -73,7 +88,7 @@ def act(spool: Spool, action: str, queue_id: str, now: float) -> str:
     return target
 
 
-def _apply(spool: Spool, claim: Claim, action: str, target: str, now: float) -> str:
+def _apply(spool: Spool, claim: Claim, action: str, target: str, now: float, only: str | None = None) -> str:
     """Rewrite the claimed file for ``action`` and move it to its new state; return that state."""
     queue_file = spool.load(claim.path)
     envelope = queue_file.envelope
@@ -82,9 +97,10 @@ def _apply(spool: Spool, claim: Claim, action: str, target: str, now: float) -> 
     else:
         envelope.held_reason, envelope.crashes, envelope.next_attempt = None, 0, None
     if action == "requeue":
-        again = [r for r in envelope.recipients if r.state != SENT]
+        again = [r for r in envelope.recipients if r.state != SENT and (only is None or r.state == only)]
         if not again:
-            raise NothingToRequeue(f"{claim.id}: every recipient was delivered; nothing to requeue")
+            raise NothingToRequeue(f"{claim.id}: every recipient was delivered; nothing to requeue" if only is None
+                                   else f"{claim.id}: no {only} recipient; nothing to requeue")
         for recipient in again:
             # The old error belongs to the old budget: a requeued recipient starts clean.
             recipient.state, recipient.error, recipient.attempts = PENDING, None, 0

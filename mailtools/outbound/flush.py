@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from ..clock import now as clock_now
 from ..config import Config
-from ..errors import DataError, TempFailure
+from ..errors import DataError, LeftForFlush, TempFailure
 from ..fsutil import read_file
 from ..log import get_logger
 from ..metrics import count_deliveries
@@ -135,8 +135,13 @@ def deliver_now(config: Config, spool: Spool, queue_id: str, stop: threading.Eve
     """mq-send --now: one delivery attempt for one message; True if every recipient got it.
 
     A failure leaves the message queued or deferred, as OpenACS Mail Lite's
-    send_immediately did: the caller still gets exit 0.
+    send_immediately did: the caller still gets exit 0. A caller who may not
+    write the queue (its message is in maildrop/) cannot deliver it either:
+    LeftForFlush says why, and the next mq-flush delivers it.
     """
+    refusal = spool.queue_refusal()
+    if refusal is not None:
+        raise LeftForFlush(f"{queue_id}: queued in maildrop/ for the next mq-flush, not delivered now: {refusal}")
     now = clock_now()
     claim = spool.claim("queued", queue_id, now)
     if claim is None:

@@ -5,11 +5,15 @@ once per state, each time with the recipients in that state and their
 errors (DESIGN.md); ``recipient_status`` gives each recipient its own
 attempts and last error (as ``postqueue -j`` gives each its delay_reason).
 Waiting recipients take the state of the file's directory (queued, active,
-deferred, held). ``show`` is ``postcat -q``: one message, envelope and all.
+deferred, held). Mail in maildrop/ (left by a caller who cannot write
+queued/, taken in by the next mq-flush) is listed as its own state,
+"maildrop", with what its envelope says, as Postfix's mailq lists its
+maildrop. ``show`` is ``postcat -q``: one message, envelope and all.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,25 +22,37 @@ from ..fsutil import read_file
 from .envelope import DROPPED, SENT, Envelope, Recipient, load, parse_envelope, split
 from .spool import STATES, Spool
 
-DEFAULT_STATES = ("queued", "active", "deferred", "held")
+MAILDROP = "maildrop"
+LISTED = (MAILDROP, *STATES)  # the states mq-list knows: maildrop/ first, where mail starts
+DEFAULT_STATES = (MAILDROP, "queued", "active", "deferred", "held")
 
 
 def rows(spool: Spool, state: str | None = None, sender: str | None = None) -> Iterator[dict[str, Any]]:
     """Yield the mq-list JSON objects, oldest message first within each state directory."""
-    if state not in (None, "all") and state not in STATES:
-        raise DataError(f"unknown state {state!r}; one of {', '.join(STATES)} or all")
-    wanted = STATES if state == "all" else (state,) if state else DEFAULT_STATES
+    if state not in (None, "all") and state not in LISTED:
+        raise DataError(f"unknown state {state!r}; one of {', '.join(LISTED)} or all")
+    wanted = LISTED if state == "all" else (state,) if state else DEFAULT_STATES
     # A waiting recipient lives in the file's directory, a finished one can be
     # in any file: sent/dropped rows need every directory read.
-    directories = STATES if state in ("all", SENT, DROPPED) else wanted
+    directories = STATES if state in (SENT, DROPPED) else LISTED if state == "all" else wanted
     for directory in directories:
-        for name in spool.names(directory):
-            envelope, size = _envelope(spool, directory, name)
+        for envelope, size in _envelopes(spool, directory):
             if sender and envelope.sender.lower() != sender.lower():
                 continue
             for row in message_rows(envelope, directory, size):
                 if row["state"] in wanted:
                     yield row
+
+
+def _envelopes(spool: Spool, directory: str) -> Iterator[tuple[Envelope, int]]:
+    if directory == MAILDROP:
+        from .maildrop import peek
+
+        for name in spool.drops():
+            yield from peek(spool, name)
+        return
+    for name in spool.names(directory):
+        yield _envelope(spool, directory, name)
 
 
 def _envelope(spool: Spool, directory: str, name: str) -> tuple[Envelope, int]:
@@ -87,10 +103,22 @@ def summary_line(messages: int, size: int) -> str:
 
 
 def show(spool: Spool, queue_id: str, body: bool = False) -> dict[str, Any]:
-    """One message whole, like ``postcat -q``: envelope, each recipient's outcome, headers (and body)."""
-    state, path = spool.find(queue_id)
+    """One message whole, like ``postcat -q``: envelope, each recipient's outcome, headers (and body).
+
+    Also one mq-send left in maildrop/ (by the id it printed), its uid the file owner's, as intake takes it.
+    """
+    try:
+        state, path = spool.find(queue_id)
+    except NotFound:
+        state, path = MAILDROP, spool.path(MAILDROP, queue_id)
+        if not os.path.isfile(path) or os.path.islink(path):
+            raise
     try:
         queue_file = load(read_file(path))
+        if state == MAILDROP:
+            queue_file.envelope.uid = os.lstat(path).st_uid
+    except FileNotFoundError:
+        raise NotFound(f"no message {queue_id} in the spool (taken in meanwhile? try again)") from None
     except OSError as exc:
         raise NotFound(f"{queue_id}: {exc.strerror}") from None
     envelope, message = queue_file.envelope, queue_file.message

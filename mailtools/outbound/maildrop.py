@@ -20,7 +20,7 @@ from ..fsutil import read_file, unlink_quietly
 from ..ids import is_valid
 from ..log import get_logger
 from .claims import ClaimName, claim_name
-from .envelope import Envelope, load
+from .envelope import Envelope, Recipient, load
 from .spool import Spool
 from .submit import build, log_queued
 
@@ -175,6 +175,48 @@ def parse_requests(raw: bytes) -> list[Request]:
         return [Request(queue_file.message, envelope.sender, [r.address for r in envelope.recipients],
                         envelope.user_id, envelope.package_id, bool(envelope.unsubscribe))]
     return [Request(item) for item in parse_items(raw)]
+
+
+def peek(spool: Spool, name: str) -> list[tuple[Envelope, int]]:
+    """What one maildrop file says, before mq-flush takes it in (mq-list): an envelope per message
+    it holds, and the message's size. Nothing is claimed, changed or qualified with myorigin.
+
+    mq-send's drop gives its envelope (the uid is the file's owner's, as intake will take it);
+    a plain message its From and To/Cc/Bcc, as ``mq-send -t`` will read them; a smailer list one
+    envelope per item. Its id is the file's name (the id mq-send printed, for its drops). What
+    cannot be read or parsed is one envelope whose ``error`` says why: the next mq-flush drops it.
+    """
+    path = spool.path("maildrop", name)
+    source = f"maildrop:{name}"
+    try:
+        info = os.lstat(path)
+        raw = read_file(path)
+    except FileNotFoundError:
+        return []  # taken in meanwhile
+    except OSError as exc:
+        return [(Envelope(id=name, sender="", recipients=[], error=f"unreadable maildrop file: {exc.strerror}",
+                          source=source), 0)]
+    uid, created = info.st_uid, info.st_mtime
+    try:
+        if raw.startswith(b"{"):
+            queue_file = load(raw)
+            envelope = queue_file.envelope
+            envelope.id, envelope.uid, envelope.source = name, uid, envelope.source or source
+            return [(envelope, len(queue_file.message))]
+        found = []
+        for item in parse_items(raw):
+            from . import message as msg  # only plain drops need the header parser
+
+            headers, _ = msg.split_headers(msg.normalise_newlines(item))
+            senders = msg.header_addresses(headers, ("from",))
+            rcpts = msg.header_addresses(headers, ("to", "cc", "bcc"))
+            envelope = Envelope(id=name, sender=senders[0] if senders else "", recipients=list(map(Recipient, rcpts)),
+                                message_id=msg.header(headers, "message-id"), created=created, source=source, uid=uid)
+            found.append((envelope, len(item)))
+        return found
+    except (DataError, UsageError) as exc:
+        return [(Envelope(id=name, sender="", recipients=[], created=created, uid=uid, source=source,
+                          error=f"cannot be parsed, the next mq-flush drops it: {exc}"), len(raw))]
 
 
 def parse_items(raw: bytes) -> list[bytes]:

@@ -106,9 +106,32 @@ class Spool:
         postdrop): a queue file root wrote would be unreadable to the
         service user's flusher, and the maildrop file keeps uid 0.
         """
-        if os.geteuid() == 0 and os.stat(self.root).st_uid != 0:
-            return False
-        return all(os.access(self.dir(name), os.W_OK | os.X_OK) for name in ("tmp", "queued"))
+        return self._blocked() is None
+
+    def _blocked(self) -> tuple[int, str] | None:
+        """None when this process may queue; else (the uid it is about, the directory it may not
+        write, "" for root in another user's spool). No name looked up: mq-send's fast path."""
+        if os.geteuid() == 0:
+            owner = os.stat(self.root).st_uid
+            if owner != 0:
+                return owner, ""
+        for name in ("tmp", "queued"):
+            if not os.access(self.dir(name), os.W_OK | os.X_OK):
+                return os.getuid(), self.dir(name)
+        return None
+
+    def queue_refusal(self) -> str | None:
+        """Why this process may not write the queue itself (None: it may), for a person:
+        mq-send --now says it when the message went to maildrop/ instead."""
+        blocked = self._blocked()
+        if blocked is None:
+            return None
+        uid, directory = blocked
+        if not directory:
+            return (f"root does not deliver from a spool that {_user_name(uid)} owns; that user's mq-flush"
+                    " does (root's mail goes through maildrop/, as Postfix's sendmail uses postdrop)")
+        return (f"{_user_name(uid)} is not the spool's owner and may not write {directory};"
+                " the owner's mq-flush delivers")
 
     def drop(self, envelope: env.Envelope, message: bytes) -> str:
         """Leave a message with its envelope in maildrop/ (1733), for a caller who cannot queue.
@@ -225,6 +248,16 @@ class Spool:
         except FileNotFoundError:
             return
 
+    def drops(self) -> list[str]:
+        """The files in maildrop/ that their writers finished (not a ".name" still being written),
+        by name: what the next mq-flush takes in. Any name: a plain drop need not be a queue id."""
+        try:
+            with os.scandir(self.dir("maildrop")) as entries:
+                return sorted(e.name for e in entries
+                              if not e.name.startswith(".") and e.is_file(follow_symlinks=False))
+        except FileNotFoundError:
+            return []
+
     def due(self, now: float, window: int = DUE_WINDOW) -> Iterator[tuple[str, str]]:
         """(state, id) of what mq-flush should try: queued oldest first, then deferred now due.
 
@@ -274,6 +307,16 @@ class Spool:
     def clean_tmp(self, older_than: float) -> int:
         """Remove what killed writers left in ``tmp/`` (changed before ``older_than``, real time)."""
         return remove_stale_files(self.dir("tmp"), older_than)
+
+
+def _user_name(uid: int) -> str:
+    """"www-data (uid 33)", or the bare uid without a passwd entry (only when refusing: not on the fast path)."""
+    import pwd
+
+    try:
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except KeyError:
+        return f"uid {uid}"
 
 
 _libc = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import ConfigError
+from ..errors import ConfigError, PermissionDenied
 
 TYPE_CHECKING = False  # typing costs the pipe ~3 ms of start-up; only checkers need it
 if TYPE_CHECKING:
@@ -42,6 +42,48 @@ def _sqlite_path(url: str) -> str:
     if not path.startswith("/"):
         raise ConfigError(f"database.url: {url!r}: give an absolute path, sqlite:////var/lib/.../state.sqlite")
     return "/" + path.lstrip("/")
+
+
+def check_access(url: str, write: bool = True, create: bool = True) -> None:
+    """PermissionDenied (77) naming the path when this user may not use a SQLite database as asked.
+
+    ``write``: read and write the file and what SQLite keeps beside it (its
+    -wal and -shm files, made in its directory), or, when it does not exist
+    and ``create``, make it. Checked before opening, because sqlite3 says only
+    "unable to open database file" (which would pass for a temporary failure,
+    75). A server's database is not checked here: the server says.
+    """
+    if not url.startswith("sqlite:"):
+        return
+    path = _sqlite_path(url)
+    directory = os.path.dirname(path)
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        if write and create:
+            _check_creatable(path, directory)
+        return
+    except PermissionError:
+        raise PermissionDenied(f"cannot reach the state database {path}: permission denied on {directory}"
+                               " (run as the database's owner, or root)") from None
+    need = os.R_OK | (os.W_OK if write else 0)
+    for file in (path, path + "-wal", path + "-shm"):
+        if os.path.exists(file) and not os.access(file, need):
+            raise PermissionDenied(f"cannot {'write' if write else 'read'} the state database file {file}:"
+                                   " permission denied (run as the database's owner, or root)")
+    if write and not os.access(directory, os.W_OK | os.X_OK):
+        raise PermissionDenied(f"cannot write in {directory}, the state database's directory (SQLite keeps its"
+                               " journal there): permission denied (run as the database's owner, or root)")
+
+
+def _check_creatable(path: str, directory: str) -> None:
+    """The nearest existing directory above a database to be made must be writable."""
+    parent = directory
+    while not os.path.isdir(parent) and os.path.dirname(parent) != parent:
+        parent = os.path.dirname(parent)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionDenied(f"cannot create the state database {path}: {parent} is not writable by this user"
+                               " (run as the owner of the spool or the directory, or root)")
 
 
 def open_state(config: Config | str, readonly: bool = False, create: bool = True) -> StateStore:

@@ -165,6 +165,8 @@ class AddressStatus(Row):
     suppressed_since: float | None = None
     unsubscribed_packages: list[str] = []  # noqa: RUF012 - packages whose mail it left (DESIGN "Suppression")
     origin: str | None = None  # who suppressed it for all mail (an export re-imports with it)
+    # per package whose mail it left: {"package_id", "origin", "since"} (unsubscribed_packages gives the ids)
+    package_unsubscribes: list[dict[str, Any]] = []  # noqa: RUF012 - a row is never changed in place
 
 
 class Event(Row):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..errors import UsageError
-from . import open_state
+from . import check_access, open_state
 from .base import SCHEMA_VERSION
 from .sql import COPIED
 
@@ -42,6 +42,7 @@ def migrate(url: str) -> SchemaChange:
 
 
 def _bring_up(url: str, create: bool) -> SchemaChange:
+    check_access(url, write=True, create=create)  # 77 naming the path, not sqlite3's "unable to open" (75)
     store = open_state(url, create=create)  # opening a writer creates or upgrades the tables
     try:
         return SchemaChange(store.where, store.found_version, SCHEMA_VERSION)
@@ -59,6 +60,8 @@ def copy(from_url: str, to_url: str, batch: int = 5000) -> list[TableCopy]:
     """
     if from_url == to_url:
         raise UsageError(f"copy: FROM_URL and TO_URL are the same database ({from_url})")
+    check_access(from_url, write=False)
+    check_access(to_url, write=True)
     source = open_state(from_url, readonly=True)
     try:
         target = open_state(to_url, create=True)

@@ -421,7 +421,7 @@ class SQLState:
             rows.sort(key=lambda r: order[r[0]])
         soft: dict[str, dict[str, int]] = {}
         suppressed: dict[str, tuple[str, float, str]] = {}
-        packages: dict[str, list[str]] = {}
+        packages: dict[str, list[dict[str, Any]]] = {}
         for chunk in chunks([r[0] for r in rows]):
             for address, domain, count in self.execute(
                     f"SELECT address, sending_domain, count FROM soft_counters WHERE address IN ({marks(chunk)})",
@@ -433,14 +433,15 @@ class SQLState:
                 if scope == ALL_MAIL:
                     suppressed[address] = (reason, since, origin)
                 else:
-                    packages.setdefault(address, []).append(scope)
+                    packages.setdefault(address, []).append({"package_id": scope, "origin": origin, "since": since})
         none = (None, None, None)
         return [AddressStatus(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8], r[9], r[10],
                               soft_by_domain=soft.get(r[0], {}),
                               suppressed=suppressed.get(r[0], none)[0],
                               suppressed_since=suppressed.get(r[0], none)[1],
-                              unsubscribed_packages=packages.get(r[0], []),
-                              origin=suppressed.get(r[0], none)[2]) for r in rows]
+                              unsubscribed_packages=[p["package_id"] for p in packages.get(r[0], [])],
+                              origin=suppressed.get(r[0], none)[2],
+                              package_unsubscribes=packages.get(r[0], [])) for r in rows]
 
     @translated
     def events(self, address: str) -> list[Event]:
