@@ -42,6 +42,9 @@ def install(settings: dict[str, Any], threshold: int) -> None:
     stream.setLevel(settings["stderr"])
     root.addHandler(stream)
     root.setLevel(threshold)
+    # flufl.bounce says "Running detector: ..." at info for each of its 17 detectors, per
+    # message: detail for -vv (debug), not for the one line per event -v promises.
+    logging.getLogger("flufl.bounce").setLevel(logging.NOTSET if settings["traceback"] else logging.WARNING)
     if settings["syslog"] is None:
         return
     syslog, why = syslog_handler(settings["socket"], settings["facility"])

@@ -163,6 +163,19 @@ def test_verbose_sends_info_lines_to_a_pipe(cli: Cli) -> None:
                         r"source=mq-send(, queue=queued)?\n", done.stderr.decode())
 
 
+def test_verbose_is_one_line_per_message_and_flufl_detectors_only_with_vv(cli: Cli, tmp_path: Path) -> None:
+    # A failure notice no reader knows goes through flufl.bounce's 17 detectors, each of which
+    # logs "Running detector" at info: -v must stay one line per event, -vv shows the detail.
+    assert cli("mq-send", "-f", "app@example.org", "bob@example.net", input=message()).returncode == 0  # a spool
+    odd = tmp_path / "odd.eml"
+    odd.write_bytes(b"From: MAILER-DAEMON@mx.example\nTo: app@example.org\nSubject: failure notice\n\n"
+                    b"Hi. This is a mail system no reader knows.\nCould not deliver to <x@example.net>.\n")
+    verbose = cli("bounce-ingest", "-v", str(odd)).stderr.decode()
+    assert "unrecognized" in verbose and "Running detector" not in verbose
+    very = cli("bounce-ingest", "-vv", str(odd)).stderr.decode()
+    assert very.count("Running detector") >= 10
+
+
 def test_syslog_without_a_socket_is_said_once_on_stderr(cli: Cli, tmp_path: Path, smtp) -> None:  # noqa: ANN001
     config = smtp_config(tmp_path / "nolog.toml", smtp.port, f'[log]\nsyslog = true\nsocket = "{tmp_path}/no/log"\n')
     env = {"MAILTOOLS_CONFIG": str(config)}
