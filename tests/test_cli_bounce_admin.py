@@ -143,7 +143,7 @@ def test_enable_by_address(admin: Admin) -> None:
     admin("bounce-sweep")
     done = admin("bounce-enable", "A@example.org", "x@example.org")
     assert done.returncode == 0
-    assert done.stdout.decode().splitlines() == ["a@example.org: enabled (was disabled); bounce counts cleared",
+    assert done.stdout.decode().splitlines() == ["a@example.org: enabled (its suppression lifted); bounce counts cleared",
                                                  "x@example.org: no record; nothing to do"]
     assert admin("bounce-status", "--json", "--disabled").stdout == b""
 

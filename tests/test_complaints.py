@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Cli, flush, message, spool_state, write_config
+from conftest import Cli, command_path, flush, message, spool_state, write_config
 from httpreceiver import Receiver
 from ingest_support import DOMAIN, REPO, Sent, TestSpool, run_cli, run_pipe
 
@@ -92,6 +93,12 @@ def test_arf_with_our_verp_suppresses_at_once_and_hook_and_webhook_hear(spool, t
     assert path == "/emails/ann%40mailbox.example/suspend" and body["type"] == "complaint" and body["id"]
     assert spool.files("processed")[0].endswith(".feedback")
     assert spool.counts("ann@mailbox.example") is None  # a complaint is no bounce: nothing counted
+    status = subprocess.run([str(command_path("bounce-status")), "--json", "ann@mailbox.example"],
+                            env=spool.env(), capture_output=True)
+    assert json.loads(status.stdout)["user_id"] == sent.user_id  # the verified VERP names the user
+    shown = subprocess.run([str(command_path("bounce-status")), "--events", "ann@mailbox.example"],
+                           env=spool.env(), capture_output=True).stdout.decode()
+    assert "kind=complaint, reason=arf, status=-" in shown  # neither hard nor soft: it is no bounce
     assert run_pipe(spool, arf(sent), FBL).returncode == 0  # the same report again
     assert len(events(spool)) == 1 and len(posts(webhook)) == 1
 

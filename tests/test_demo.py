@@ -37,7 +37,7 @@ def test_demo_disables_notifies_and_reenables_by_the_notices_link(tmp_path: Path
     assert link, notice
 
     # The token bounce-enable got is the one in the notice; it worked once, then not again.
-    assert f"bounce-enable --token {link.group(1)}\nalice@example.net: enabled (was disabled)" in out
+    assert f"bounce-enable --token {link.group(1)}\nalice@example.net: enabled (its suppression lifted)" in out
     assert re.search(r"^\$ bounce-enable --token \.\.\.\n.*\n  \(exit 65\)$", out, re.M), out
     # While disabled, mail to her was dropped as suppressed, not sent.
     assert re.search(r"\(app@example\.org => alice@example\.net\) dropped .*error='suppressed", out)

@@ -37,8 +37,8 @@ def _say(result: EnableResult) -> str:
     if not result.known:
         return f"{result.address}: no record; nothing to do"
     if result.was_disabled:
-        return f"{result.address}: enabled (was disabled); bounce counts cleared"
-    return f"{result.address}: was not disabled; bounce counts cleared"
+        return f"{result.address}: enabled (its suppression lifted); bounce counts cleared"
+    return f"{result.address}: was not suppressed; bounce counts cleared"
 
 
 @click.command(cls=Command, help=HELP)

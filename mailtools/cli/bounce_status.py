@@ -97,9 +97,10 @@ def _events(address: str, rows: list[Event], as_json: bool) -> None:
         if as_json:
             print_json({"address": address.strip().lower(), **event._asdict()})
             continue
-        hard = "hard" if event.hard else "soft"
+        # Hard or soft is a bounce's judgement; a complaint or an unsubscribe is neither.
+        hard = ("hard, " if event.hard else "soft, ") if event.kind == "bounce" else ""
         package = f" package={event.package_id}" if event.package_id else ""
-        click.echo(f"{_when(event.time)}  {address}: kind={event.kind}, reason={event.reason}, {hard}, "
+        click.echo(f"{_when(event.time)}  {address}: kind={event.kind}, reason={event.reason}, {hard}"
                    f"status={event.status or '-'}, message_id={event.message_id or '-'}{package}"
                    + (f", diagnostic={event.diagnostic!r}" if event.diagnostic else ""))
     if not rows and not as_json:

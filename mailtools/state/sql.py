@@ -515,7 +515,9 @@ class SQLState:
                 if row.key is not None and not self._suppression_event(row, address, row.key):
                     results.append(False)
                     continue
-                self.execute("INSERT INTO addresses(address) VALUES (?) ON CONFLICT(address) DO NOTHING", (address,))
+                # The user id a verified report names (its VERP or send log row), as a bounce's does.
+                self.execute("INSERT INTO addresses(address, user_id) VALUES (?, ?) ON CONFLICT(address) DO UPDATE"
+                             " SET user_id = COALESCE(excluded.user_id, addresses.user_id)", (address, row.user_id))
                 new = self.execute(
                     "INSERT INTO suppressions(address, scope, reason, origin, since) VALUES (?, ?, ?, ?, ?)"
                     " ON CONFLICT(address, scope) DO UPDATE SET reason = excluded.reason, origin = excluded.origin,"
