@@ -143,9 +143,19 @@ def test_enable_by_address(admin: Admin) -> None:
     admin("bounce-sweep")
     done = admin("bounce-enable", "A@example.org", "x@example.org")
     assert done.returncode == 0
-    assert done.stdout.decode().splitlines() == ["a@example.org: enabled (its suppression lifted); bounce counts cleared",
-                                                 "x@example.org: no record; nothing to do"]
+    assert done.stdout.decode().splitlines() == [
+        "a@example.org: enabled (its suppression lifted); bounce counts cleared",
+        "x@example.org: no record; nothing to do"]
     assert admin("bounce-status", "--json", "--disabled").stdout == b""
+    # The lift is an event: --events says why the address is mailed again.
+    listed = admin("bounce-status", "--events", "--json", "a@example.org").stdout
+    events = [json.loads(line) for line in listed.splitlines()]
+    assert [(e["kind"], e["reason"]) for e in events][-1] == ("enable", "bounce-enable")
+    assert [e["kind"] for e in events[:-1]] == ["bounce"] * 11
+    shown = admin("bounce-status", "--events", "a@example.org").stdout.decode().splitlines()
+    assert "kind=enable, reason=bounce-enable, status=-" in shown[-1]
+    assert admin("bounce-enable", "a@example.org").stdout.decode().startswith("a@example.org: was not suppressed")
+    assert len(admin("bounce-status", "--events", "a@example.org").stdout.splitlines()) == 12  # no lift, no event
 
 
 def test_on_enable_runs_when_bounce_enable_runs(admin: Admin, tmp_path: Path) -> None:

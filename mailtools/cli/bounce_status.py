@@ -41,10 +41,12 @@ some packages' mail (suppressed null, unsubscribed_packages set); bounce-disable
 re-imports that list (bounce-status --disabled --json | bounce-disable). An address with no record prints
 nothing and exits 0.
 --events lists every recorded event of each ADDRESS, oldest first: time,
-kind (bounce, complaint, unsubscribe), reason, hard, status, diagnostic
-(the reply or text the reason was read from), message_id, package_id. The
-events stay after the daily Forget clears the counts (until
-retention.bounce_days), so they say why an address was disabled.
+kind (bounce, complaint, unsubscribe, manual, enable), reason, hard, status,
+diagnostic (the reply or text the reason was read from), message_id,
+package_id. An enable event's reason says who lifted the suppression
+(bounce-enable, or token: the notice's link or --token). The events stay
+after the daily Forget clears the counts (until retention.bounce_days), so
+they say why an address was disabled and why it is mailed again.
 --outbox lists the callback and webhook outbox instead: each hook or
 webhook call that waits (pending: not tried yet; retrying: failed, with
 its next try) or was given up (dead: the receiver answered a 4xx other

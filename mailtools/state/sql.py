@@ -449,9 +449,13 @@ class SQLState:
                             " FROM events WHERE address = ? ORDER BY time, id", (address.strip().lower(),)).fetchall()
         return [Event(t, k, r, bool(h), s, m, p, d) for t, k, r, h, s, m, p, d in rows]
 
-    def _enable(self, address: str, now: float, callbacks: list[CallbackTarget],
+    def _enable(self, address: str, now: float, callbacks: list[CallbackTarget], origin: str,
                 reason: str | None = None) -> EnableResult:
-        """Clear the counts and lift the suppressions (only of ``reason`` when given) of one address."""
+        """Clear the counts and lift the suppressions (only of ``reason`` when given) of one address.
+
+        A lift is an event too (kind ``enable``, its reason who lifted it), so
+        ``bounce-status --events`` answers "why is this address mailed again?".
+        """
         found = self._one("SELECT disabled, user_id FROM addresses WHERE address = ?", (address,))
         lifted = self.execute("DELETE FROM suppressions WHERE address = ? AND (CAST(? AS TEXT) IS NULL OR reason = ?)",
                               (address, reason, reason)).rowcount
@@ -467,13 +471,16 @@ class SQLState:
         if was_disabled:
             event = {"event": "enable", "address": address, "user_id": found[1], "time": now}
             self._queue("enable", address, event, callbacks, now)
+            self.execute("INSERT INTO events(dsn_key, address, user_id, reason, hard, time, kind)"
+                         " VALUES (?, ?, ?, ?, 0, ?, 'enable') ON CONFLICT(dsn_key) DO NOTHING",
+                         (f"enable:{origin}:{address}:{now!r}", address, found[1], origin, now))
         return EnableResult(address, known=True, was_disabled=was_disabled, enabled=True)
 
     @translated
     def enable(self, addresses: list[str], now: float, callbacks: list[CallbackTarget]) -> list[EnableResult]:
         """Lift every suppression and clear every count, in one transaction; queue on_enable callbacks."""
         with self._write():
-            return [self._enable(address, now, callbacks) for address in lower(addresses)]
+            return [self._enable(address, now, callbacks, "bounce-enable") for address in lower(addresses)]
 
     @translated
     def enable_by_token(self, mac: str, address: str, expires: float, episode: int, now: float,
@@ -491,7 +498,7 @@ class SQLState:
                 raise GoneToken(f"this re-enable token for {address} belongs to an earlier notice: "
                                 "the address is not disabled by it (already re-enabled?)", used=True)
             # A notice's token lifts only the bounce suppression it was sent for (DESIGN "Suppression").
-            return self._enable(address, now, callbacks, reason="bounce")
+            return self._enable(address, now, callbacks, "token", reason="bounce")
 
     # -- complaints and unsubscribes (issue 14) ---------------------------
     @translated
@@ -658,7 +665,7 @@ class SQLState:
     @translated
     def last_bounce(self, address: str) -> tuple[str, str | None, float] | None:
         """(reason, status, time) that says best why mail stopped: the latest hard bounce, else the latest."""
-        row = self._one("SELECT reason, status, time FROM events WHERE address = ?"
+        row = self._one("SELECT reason, status, time FROM events WHERE address = ? AND kind <> 'enable'"
                         " ORDER BY hard DESC, time DESC LIMIT 1", (address.lower(),))
         return tuple(row) if row else None
 
