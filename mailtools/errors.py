@@ -38,7 +38,7 @@ class DataError(MailtoolsError):
 
 
 class Unavailable(MailtoolsError):
-    """A service we need cannot be had: a port already in use, a server that refuses us."""
+    """A service we need cannot be had: a port in use (bounce-ingest --smtp, mailtools-web), a server refusing us."""
 
     exit_code = EX_UNAVAILABLE
 
@@ -79,10 +79,3 @@ class LeftForFlush(MailtoolsError):
 
 class NotFound(DataError):
     """A queue id or address that the spool does not know."""
-
-
-
-class ServiceUnavailable(MailtoolsError):
-    """A service this command needs cannot be had (mailtools-web cannot listen on its address)."""
-
-    exit_code = EX_UNAVAILABLE

@@ -82,3 +82,13 @@ def test_the_pipe_imports_only_its_list(cli: Cli, smtp, tmp_path: Path) -> None:
     assert "logging" not in found and "flufl" not in found
     # The state layer's rows and interface are plain classes at run time (typing: ~3 ms).
     assert "typing" not in found
+
+
+def test_mq_send_now_delivers_without_loading_click(cli: Cli, smtp, tmp_path: Path) -> None:  # noqa: ANN001
+    # --now (or send_immediately) runs on every message of such a caller: the delivery code (no budget,
+    # so dataclasses and the rest are fine), not the click commands' (mq-flush's module once pulled
+    # click in, ~10 ms, for its signal handler).
+    found = imported(["-c", "from mailtools.cli.mq_send import main; main()", "--now", "-f", "app@example.org",
+                      "bob@example.net"], message(), cli.env, tmp_path)
+    assert [m.rcpt_tos for m in smtp.wait_for(1)] == [["bob@example.net"]]
+    assert "click" not in found

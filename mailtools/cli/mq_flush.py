@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 
 import click
 
@@ -13,6 +11,7 @@ from ..errors import EX_TEMPFAIL
 from ..outbound.flush import count_due, flush
 from .common import Command, common_options, json_option, open_context, print_json
 from .exits import error
+from .signals import stop_on_signals
 
 HELP = """Deliver the messages that are due, then exit.
 
@@ -87,28 +86,6 @@ def command(sender, ids, limit, max_time, as_json, spool, config_file, verbose, 
               "the rest waits for the next run")
         return EX_TEMPFAIL
     return 0
-
-
-class StopEvent(threading.Event):
-    signal_name = ""
-
-
-def stop_on_signals() -> StopEvent:
-    """SIGINT and SIGTERM ask the run to stop cleanly (see the help) instead of killing it mid-batch.
-
-    The handler only sets a flag: the main thread goes on waiting for the
-    transactions in flight, and a second signal changes nothing.
-    """
-    stop = StopEvent()
-
-    def handler(signum: int, frame: object) -> None:
-        if not stop.is_set():
-            stop.signal_name = signal.Signals(signum).name
-        stop.set()
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, handler)
-    return stop
 
 
 def main() -> None:

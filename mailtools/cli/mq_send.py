@@ -98,7 +98,7 @@ def _try_now(config: Any, spool: Any, queue_id: str, asked: bool = True) -> bool
     from ..errors import LeftForFlush
     from ..log import INFO, WARNING, event
     from ..outbound.flush import deliver_now
-    from .mq_flush import stop_on_signals  # a signal mid-delivery: record the reply, as mq-flush does
+    from .signals import stop_on_signals  # a signal mid-delivery: record the reply, as mq-flush does
 
     try:
         return deliver_now(config, spool, queue_id, stop_on_signals())

@@ -12,7 +12,7 @@ import socketserver
 from collections.abc import Callable
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from ..errors import ServiceUnavailable
+from ..errors import Unavailable
 
 log = logging.getLogger("mailtools.web")
 
@@ -42,9 +42,9 @@ def parse_listen(listen: str) -> tuple[str, int]:
 
 
 def make_web_server(app: Callable, listen: str) -> WSGIServer:
-    """Bind (ServiceUnavailable naming the address when that fails); serve with ``serve_forever()``."""
+    """Bind (Unavailable naming the address when that fails); serve with ``serve_forever()``."""
     host, port = parse_listen(listen)
     try:
         return make_server(host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
     except OSError as exc:
-        raise ServiceUnavailable(f"cannot listen on {listen}: {exc.strerror or exc}") from None
+        raise Unavailable(f"cannot listen on {listen}: {exc.strerror or exc}") from None
