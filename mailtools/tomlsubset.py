@@ -19,6 +19,8 @@ _KEY = r'(?:[A-Za-z0-9_-]+|"[^"\\\n]*")'
 _TABLE = re.compile(rf"\[\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*\]\s*(?:#.*)?")
 _PAIR = re.compile(rf"({_KEY})\s*=\s*(\"[^\"\\\n]*\"|'[^'\n]*'|true|false|[+-]?[0-9]+(?:\.[0-9]+)?)\s*(?:#.*)?")
 _INT = re.compile(r"[+-]?(?:0|[1-9][0-9]*)")
+# TOML allows no control character but tab, in strings and comments alike; nor a lone CR.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)")
 
 
 def _key(token: str) -> str:
@@ -30,15 +32,15 @@ def _value(token: str) -> object:
         return token[1:-1]
     if token in ("true", "false"):
         return token == "true"
-    if "." in token:
-        return float(token)
-    if not _INT.fullmatch(token):
-        raise ValueError(token)  # leading zeros are not TOML
-    return int(token)
+    if not _INT.fullmatch(token.split(".", 1)[0]):
+        raise ValueError(token)  # leading zeros are not TOML, in a float's integer part neither
+    return float(token) if "." in token else int(token)
 
 
 def loads(text: str) -> dict | None:
     """The parsed document, or None when it uses anything beyond the subset."""
+    if _CONTROL.search(text):
+        return None
     root: dict = {}
     table = root
     defined: set[tuple[str, ...]] = set()

@@ -35,9 +35,18 @@ def test_agrees_with_tomllib(doc):
     'a = [1, 2]\n', 'a = {b = 1}\n', 'a = "x\\ty"\n', 'a.b = 1\n', 'a = 1\na = 2\n', '[t]\n[t]\n',
     'a = 1979-05-27\n', 'a = """x"""\n', '[[t]]\n', 'a = 0x10\n', 'a = 1_000\n', 'a = 01\n', 'a = 1e3\n',
     'a = inf\n', '[transport\n', 'a = "unterminated\n',
+    # tomllib refuses these: so must the lean parser, or mq-send would run on a config other commands reject
+    'a = 01.5\n', 'a = -01.0\n', 'a = +01.5\n', 'a = "a\x01b"\n', "a = 'a\x7fb'\n", 'a = 1 # \x00\n',
+    'a = 1\rb = 2\n',
 ])
 def test_anything_else_goes_to_tomllib(doc):
     assert loads(doc) is None
+
+
+@pytest.mark.parametrize("doc", ['a = 01.5\n', 'a = "a\x01b"\n', 'a = 1\rb = 2\n'])
+def test_what_it_leaves_to_tomllib_tomllib_refuses(doc):
+    with pytest.raises(tomllib.TOMLDecodeError):
+        tomllib.loads(doc)
 
 
 keys = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
