@@ -42,7 +42,7 @@ def build_queue(spool_root: Path, count: int) -> float:
     config = parse_config({"spool": str(spool_root)})
     staged = []
     for i in range(count):
-        queue_id = spool.new_id()
+        queue_id = spool.new_id(time.time())
         envelope, raw = build(config, common.message(i), "app@example.org", [f"user{i}@example.com"],
                               queue_id=queue_id, now=time.time())
         staged.append((spool.stage(envelope, raw), queue_id))

@@ -1,21 +1,23 @@
 """Queue ids: sortable by time, unique across hosts and processes.
 
 14 hex digits of microseconds since the epoch, then 8 random hex digits:
-``ls`` lists the queue in arrival order, and two hosts sharing a spool over
-NFS cannot pick the same name (O_EXCL on the temporary file guards the rest).
+``ls`` lists the queue in arrival order, and two hosts cannot pick the same
+name (O_EXCL on the temporary file guards the rest). The time is the
+caller's ``now`` (mailtools.clock, the one clock): under ``MAILTOOLS_NOW`` a
+simulated queue's ids, ages (mailtools-metrics reads them from the id) and
+retry times agree.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import time
 
 ID_PATTERN = re.compile(r"^[0-9A-F]{22}$")
 
 
-def new_id(at: float | None = None) -> str:
-    micros = int((time.time() if at is None else at) * 1_000_000)
+def new_id(at: float) -> str:
+    micros = int(at * 1_000_000)
     return f"{micros:014X}{os.urandom(4).hex().upper()}"
 
 

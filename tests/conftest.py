@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -299,7 +300,7 @@ def enqueue(spool_dir: Path, config_file: Path, count: int) -> dict[str, str]:
     ids = {}
     for i in range(count):
         raw = f"From: app@example.org\nTo: r{i}@example.net\nSubject: {i}\n\nmessage {i}\n".encode()
-        envelope = submit(config, spool, raw, "app@example.org", [f"r{i}@example.net"])
+        envelope = submit(config, spool, raw, "app@example.org", [f"r{i}@example.net"], now=time.time())
         ids[envelope.id] = f"r{i}@example.net"
     return ids
 

@@ -76,7 +76,7 @@ def test_an_intake_interrupted_by_a_crash_is_finished_without_duplicates(spool_d
     spool.ensure()
     drop(spool_dir, "batch.xml", SMAILER)
     # Claim it as a process that then died, after it had queued the first item.
-    name = f"{spool.new_id()}~{os.uname().nodename}~999999.1~{T0}~batch.xml"
+    name = f"{spool.new_id(T0)}~{os.uname().nodename}~999999.1~{T0}~batch.xml"
     os.rename(spool_dir / "maildrop" / "batch.xml", spool_dir / "intake" / name)
     intake(Config(), spool, T0)
     first = spool.names("queued")
@@ -92,7 +92,7 @@ def test_an_intake_interrupted_by_a_crash_is_finished_without_duplicates(spool_d
 def test_a_dead_intake_is_taken_over_by_one_flusher_only(spool_dir, monkeypatch):
     spool = Spool(str(spool_dir))
     spool.ensure()
-    queue_id = spool.new_id()
+    queue_id = spool.new_id(T0)
     dead = f"{queue_id}~{os.uname().nodename}~999999.1~{T0}~mail.eml"
     (spool_dir / "intake" / dead).write_bytes(message(From="a@example.org", To="b@example.net"))
     # Flusher A lists the leftover; flusher B finishes it and starts delivering before A goes on.

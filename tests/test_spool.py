@@ -85,7 +85,7 @@ def test_a_claim_naming_another_host_is_judged_by_its_pid_at_once(cli, smtp, spo
 def test_a_claim_by_a_reused_pid_is_recognised_as_dead(spool_dir):
     spool = Spool(str(spool_dir))
     spool.ensure()
-    envelope = Envelope(id=spool.new_id(), sender="a@example.org", recipients=[Recipient("b@example.net")])
+    envelope = Envelope(id=spool.new_id(T0), sender="a@example.org", recipients=[Recipient("b@example.net")])
     spool.enqueue(envelope, message())
     # Our own pid is alive, but with another start time it is another process.
     _claim_as(spool, envelope.id, os.uname().nodename, T0)

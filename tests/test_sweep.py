@@ -59,7 +59,6 @@ class World:
         self.conn.mark_sent([address], at)
 
     def sweep(self, at: float, dry_run: bool = False) -> dict:
-        self.monkeypatch.setenv("MAILTOOLS_NOW", str(at))  # submit() reads the clock too
         return sweep(self.config, self.spool, at, dry_run=dry_run)
 
     def status(self, address: str) -> dict:
@@ -246,7 +245,7 @@ def test_dry_run_counts_and_changes_nothing(world: World) -> None:
 
 
 def _queue_file(spool: Spool, state_name: str, done_at: float | None) -> str:
-    envelope = Envelope(id=spool.new_id(), sender="app@shop.example", recipients=[Recipient("x@example.org")],
+    envelope = Envelope(id=spool.new_id(T0), sender="app@shop.example", recipients=[Recipient("x@example.org")],
                         created=(done_at or T0) - 60, done_at=done_at)
     return spool.write(state_name, envelope, b"Subject: x\n\nbody\n", sync=False)
 

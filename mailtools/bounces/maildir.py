@@ -101,7 +101,7 @@ def process(ingester: Ingester, items: list[str], now: float, maildir: str | Non
                 continue
             if raw is None:
                 continue
-            outcome = ingester.handle_bytes(raw, new_id(), now, envelope, sync=False)
+            outcome = ingester.handle_bytes(raw, new_id(now), now, envelope, sync=False)
             if maildir:
                 os.rename(source, os.path.join(cur_dir, seen_name(item)))
                 moved = True

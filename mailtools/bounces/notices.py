@@ -118,11 +118,11 @@ def notify(state: StateStore, config: Config, spool: Spool, now: float, dry_run:
         address = owed.address
         raw = build_notice(config, address, make_token(secret, address, expires, owed.disabled_at), expires,
                            owed.notices_sent + 1, state.last_bounce(address), owed.hard_bounces, now)
-        queue_id = spool.new_id()  # real time, like mq-send: arrival order even under MAILTOOLS_NOW
+        queue_id = spool.new_id(now)
         state.plan_notice(NoticeIntent(address, queue_id, owed.notices_sent, now))
         try:
             submit(config, spool, raw, notice_sender(config, address), [address], user_id=owed.user_id,
-                   bypass_suppression=True, source="bounce-sweep", queue_id=queue_id)
+                   bypass_suppression=True, source="bounce-sweep", queue_id=queue_id, now=now)
         except TempFailure as exc:
             state.drop_notice_intent(address)
             log.warning("notices: cannot queue (%s); the rest are tried on the next sweep", exc)

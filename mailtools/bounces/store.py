@@ -114,7 +114,7 @@ class BounceStore:
         ``sync=False`` is for batch modes whose source (a Maildir, a file)
         still holds the message: they fsync the directories once per batch.
         """
-        name = name or new_id()
+        name = name or new_id(arrived)
         tmp = self.path("tmp", f"{name}.{os.getpid()}")
         final = self.path(state, name)
         try:

@@ -72,9 +72,10 @@ def command(sender, ids, limit, max_time, as_json, spool, config_file, verbose, 
         total = len(ids) if ids else count_due(ctx.spool, clock_now())
         with click.progressbar(length=total, label="mq-flush", file=sys.stderr) as bar:
             summary = flush(ctx.config, ctx.spool, sender=sender, ids=ids, limit=limit, max_time=max_time,
-                            progress=bar.update, stop=stop)
+                            progress=bar.update, stop=stop, clock=clock_now)
     else:
-        summary = flush(ctx.config, ctx.spool, sender=sender, ids=ids, limit=limit, max_time=max_time, stop=stop)
+        summary = flush(ctx.config, ctx.spool, sender=sender, ids=ids, limit=limit, max_time=max_time, stop=stop,
+                        clock=clock_now)
     if as_json:
         print_json(summary.to_json())
     elif not quiet and (sys.stdout.isatty() or verbose):

@@ -95,13 +95,14 @@ def _try_now(config: Any, spool: Any, queue_id: str, asked: bool = True) -> bool
     78 would queue it again, and both copies would go out. A caller who cannot deliver
     (its message went to maildrop/) is told so on stderr, with why; with send_immediately
     from the config rather than --now it is an info line (PHP's mail() would log each)."""
+    from ..clock import now
     from ..errors import LeftForFlush
     from ..log import INFO, WARNING, event
     from ..outbound.flush import deliver_now
     from .signals import stop_on_signals  # a signal mid-delivery: record the reply, as mq-flush does
 
     try:
-        return deliver_now(config, spool, queue_id, stop_on_signals())
+        return deliver_now(config, spool, queue_id, now(), stop_on_signals())
     except LeftForFlush as exc:
         event("mailtools.outbound.submit", level=WARNING if asked else INFO, detail=str(exc))
         return False

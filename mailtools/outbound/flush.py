@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 
-from ..clock import now as clock_now
 from ..config import Config
 from ..errors import DataError, LeftForFlush, TempFailure
 from ..fsutil import read_file
@@ -32,14 +31,18 @@ BATCH_PER_CONNECTION = 4
 def flush(config: Config, spool: Spool, *, sender: str | None = None, ids: Iterable[str] = (),
           limit: int | None = None, max_time: float | None = None,
           progress: Callable[[int], None] | None = None, stop: threading.Event | None = None,
-          now: float | None = None) -> Summary:
+          clock: Callable[[], float]) -> Summary:
     """Deliver what is due; return counts of recipients sent, deferred, dropped, suppressed.
+
+    ``clock`` (mailtools.clock.now) is read once for the run's decisions, and
+    again as each message is claimed: a claim's lease starts when it is taken,
+    not when a long run started.
 
     ``stop`` (set by mq-flush on SIGINT/SIGTERM): no message is claimed and no
     transaction started after it is set; the replies of those in flight are
     recorded, untried messages go back, and ``summary.stopped`` says so.
     """
-    now = clock_now() if now is None else now
+    now = clock()
     stop = stop or threading.Event()
     spool.ensure()
     recovered = set(spool.recover(now))
@@ -58,7 +61,7 @@ def flush(config: Config, spool: Spool, *, sender: str | None = None, ids: Itera
             if max_time is not None and time.monotonic() - started >= max_time:
                 log.info("stopping after --max-time %gs; the rest waits for the next run", max_time)
                 break
-            claim = spool.claim(state, queue_id, clock_now())  # its lease starts now, not at the run's start
+            claim = spool.claim(state, queue_id, clock())
             if claim is None:
                 continue  # another flusher took it first
             claimed += 1
@@ -131,7 +134,7 @@ def _from_sender(spool: Spool, state: str, queue_id: str, sender: str) -> bool:
         return False
 
 
-def deliver_now(config: Config, spool: Spool, queue_id: str, stop: threading.Event | None = None) -> bool:
+def deliver_now(config: Config, spool: Spool, queue_id: str, now: float, stop: threading.Event | None = None) -> bool:
     """mq-send --now: one delivery attempt for one message; True if every recipient got it.
 
     A failure leaves the message queued or deferred, as OpenACS Mail Lite's
@@ -142,7 +145,6 @@ def deliver_now(config: Config, spool: Spool, queue_id: str, stop: threading.Eve
     refusal = spool.queue_refusal()
     if refusal is not None:
         raise LeftForFlush(f"{queue_id}: queued in maildrop/ for the next mq-flush, not delivered now: {refusal}")
-    now = clock_now()
     claim = spool.claim("queued", queue_id, now)
     if claim is None:
         return False  # a flusher got there first: it will deliver

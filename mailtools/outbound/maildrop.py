@@ -83,7 +83,7 @@ def _claim(spool: Spool, name: str, now: float) -> str | None:
     mq-send's drops are named by the id it printed: they keep it, unless the
     spool has that id already (a forged name must not replace a message).
     """
-    queue_id = name if is_valid(name) and not _exists(spool, name) else spool.new_id()
+    queue_id = name if is_valid(name) and not _exists(spool, name) else spool.new_id(now)
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:80]
     claimed = f"{claim_name(queue_id, now)}~{safe}"
     try:
@@ -124,7 +124,7 @@ def _stage(config: Config, spool: Spool, claimed: str, now: float, replay: bool)
     raw = read_file(path)
     uid = os.lstat(path).st_uid  # who dropped it: the file's owner, not what the file claims
     try:
-        requests = parse_requests(raw)
+        requests = parse_requests(raw, now)
     except (DataError, UsageError) as exc:
         return [_drop(spool, queue_id, raw, f"maildrop file {original!r} could not be parsed: {exc}", now, uid)]
     staged = []
@@ -159,7 +159,7 @@ class Request:
         self.unsubscribe = unsubscribe  # mq-send --unsubscribe: headers made here (the caller may lack the secret)
 
 
-def parse_requests(raw: bytes) -> list[Request]:
+def parse_requests(raw: bytes, now: float) -> list[Request]:
     """mq-send's envelope and message, one plain RFC 5322 message, or a smailer XML list.
 
     From mq-send's envelope only the sender, recipients and ids are taken: they
@@ -174,7 +174,7 @@ def parse_requests(raw: bytes) -> list[Request]:
         envelope = queue_file.envelope
         return [Request(queue_file.message, envelope.sender, [r.address for r in envelope.recipients],
                         envelope.user_id, envelope.package_id, bool(envelope.unsubscribe))]
-    return [Request(item) for item in parse_items(raw)]
+    return [Request(item) for item in parse_items(raw, now)]
 
 
 def peek(spool: Spool, name: str) -> list[tuple[Envelope, int]]:
@@ -204,7 +204,7 @@ def peek(spool: Spool, name: str) -> list[tuple[Envelope, int]]:
             envelope.id, envelope.uid, envelope.source = name, uid, envelope.source or source
             return [(envelope, len(queue_file.message))]
         found = []
-        for item in parse_items(raw):
+        for item in parse_items(raw, created):
             from . import message as msg  # only plain drops need the header parser
 
             headers, _ = msg.split_headers(msg.normalise_newlines(item))
@@ -219,12 +219,12 @@ def peek(spool: Spool, name: str) -> list[tuple[Envelope, int]]:
                           error=f"cannot be parsed, the next mq-flush drops it: {exc}"), len(raw))]
 
 
-def parse_items(raw: bytes) -> list[bytes]:
-    """One RFC 5322 message, or the messages an XML list describes."""
+def parse_items(raw: bytes, now: float) -> list[bytes]:
+    """One RFC 5322 message, or the messages an XML list describes (dated ``now`` when an item has no time)."""
     if raw.lstrip()[:5] in (b"<?xml", b"<list"):
         from .smailer import parse_smailer  # only XML drops need ElementTree
 
-        return parse_smailer(raw)
+        return parse_smailer(raw, now)
     return [raw]
 
 

@@ -8,8 +8,9 @@ from ..errors import DataError
 FIELDS = ("fld_time", "fld_sender", "fld_address", "fld_topic", "fld_content")
 
 
-def parse_smailer(raw: bytes) -> list[bytes]:
-    """Turn each item into an RFC 5322 message (UTF-8, headers encoded as needed)."""
+def parse_smailer(raw: bytes, now: float) -> list[bytes]:
+    """Turn each item into an RFC 5322 message (UTF-8, headers encoded as needed); ``now`` dates an item
+    whose fld_time is empty or not a number."""
     import xml.etree.ElementTree as ElementTree
     from email.message import EmailMessage
     from email.utils import formatdate
@@ -34,14 +35,14 @@ def parse_smailer(raw: bytes) -> list[bytes]:
         message["From"] = values["fld_sender"]
         message["To"] = values["fld_address"]
         message["Subject"] = values["fld_topic"]
-        message["Date"] = _date(values["fld_time"], formatdate)
+        message["Date"] = formatdate(_time(values["fld_time"], now), usegmt=True)
         message.set_content(values["fld_content"] + "\n")
         messages.append(message.as_bytes())
     return messages
 
 
-def _date(value: str, formatdate) -> str:
+def _time(value: str, now: float) -> float:
     try:
-        return formatdate(float(value), usegmt=True) if value else formatdate(usegmt=True)
+        return float(value) if value else now
     except ValueError:
-        return formatdate(usegmt=True)
+        return now

@@ -157,7 +157,7 @@ class Spool:
         return final
 
     @staticmethod
-    def new_id(at: float | None = None) -> str:
+    def new_id(at: float) -> str:
         return new_id(at)
 
     # -- claiming ------------------------------------------------------

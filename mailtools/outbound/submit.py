@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-from ..clock import now as clock_now
 from ..config import Config
 from ..errors import UsageError
 from ..log import event
@@ -22,7 +21,7 @@ MAX_RECIPIENTS = 10_000
 def submit(config: Config, spool: Spool, raw: bytes, sender: str | None, recipients: list[str], *,
            user_id: str | None = None, package_id: str | None = None, extract: bool = False,
            full_name: str | None = None, bypass_suppression: bool = False,
-           source: str = "mq-send", queue_id: str | None = None, now: float | None = None,
+           source: str = "mq-send", queue_id: str | None = None, now: float,
            unsubscribe: bool = False) -> Envelope:
     """Validate and enqueue one message; return its envelope once it is durable.
 
@@ -30,10 +29,9 @@ def submit(config: Config, spool: Spool, raw: bytes, sender: str | None, recipie
     gets its message into ``maildrop/`` instead, with its envelope: mq-flush
     takes it in, with the caller's uid (DESIGN spool rule 8).
     """
-    at = clock_now() if now is None else now
     envelope, raw = build(config, raw, sender, recipients, user_id=user_id, package_id=package_id,
                           extract=extract, full_name=full_name, bypass_suppression=bypass_suppression,
-                          source=source, queue_id=queue_id or spool.new_id(at), now=at, uid=os.getuid(),
+                          source=source, queue_id=queue_id or spool.new_id(now), now=now, uid=os.getuid(),
                           sign=False, unsubscribe=unsubscribe)
     spool.ensure()
     if not spool.can_queue():
