@@ -156,4 +156,4 @@ def test_an_unreadable_state_database_is_77_not_no_record(shared: Cli) -> None:
     (root_spool / "db" / "state.sqlite").chmod(0o600)
     done = run_as("nobody", shared, "bounce-status", "--json", "b@example.net")
     assert done.returncode == 77, done.stderr
-    assert f"cannot read the state database {root_spool}/db/state.sqlite" in done.stderr.decode()
+    assert f"cannot read the state database file {root_spool}/db/state.sqlite" in done.stderr.decode()

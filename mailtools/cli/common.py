@@ -88,33 +88,24 @@ def open_context(spool: str | None, config_file: str | None, verbose: int = 0, q
     config = load_config(config_file, spool)
     setup_logging(verbose, quiet, config.log)
     if must_exist:
-        check_spool(config.spool)
+        check_spool(config)
     become_spool_owner(config.spool)
     return Context(config, Spool(config.spool), as_json)
 
 
-def check_spool(root: str) -> None:
-    """TempFailure (75) when the spool is missing; PermissionDenied (77) when this user cannot enter it."""
+def check_spool(config: Config) -> None:
+    """TempFailure (75) when the spool is missing; PermissionDenied (77) when this user cannot enter it,
+    or cannot read the state database the config names."""
+    root = config.spool
     if not os.path.isdir(root):
         what = "is not a directory" if os.path.exists(root) else "does not exist"
         raise TempFailure(f"spool {root} {what} (mistyped --spool or MAILTOOLS_SPOOL? "
                           "mq-send or mailtools-setup creates it)")
     if not os.access(root, os.R_OK | os.X_OK):
         raise PermissionDenied(f"cannot read the spool {root}: permission denied (run as its owner or root)")
-    # os.path.exists() says False for a file it may not look at: a database this
-    # user cannot read must be an error, never "no record".
-    database = state.db_path(root)
-    try:
-        os.stat(database)
-    except FileNotFoundError:
-        return
-    except PermissionError:
-        pass
-    else:
-        if os.access(database, os.R_OK):
-            return
-    raise PermissionDenied(f"cannot read the state database {database}: permission denied "
-                           "(run as the spool's owner or root)")
+    # A database this user cannot read must be an error, never "no record" (the
+    # configured one: [database] url may name another file, or a server).
+    state.check_access(state.database_url(config), write=False, create=False)
 
 
 def print_json(obj: Any) -> None:

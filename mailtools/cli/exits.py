@@ -53,14 +53,8 @@ def run_mapped(func: Callable[[], int | None]) -> int:
     except BrokenPipeError:
         return EX_IOERR
     except Exception as exc:
-        if _is_sqlite_temporary(exc):
-            # The spool database could not be written: a full disk ("database or
-            # disk is full"), an I/O error, a read-only or locked file. Like any
-            # spool write that fails, that is "try again later", not a bug.
-            _trace(exc)
-            error(f"cannot use the state database: {exc}")
-            return EX_TEMPFAIL
-        # a bug: say so, keep the traceback for the log
+        # A bug: say so, keep the traceback for the log. (The state layer turns its
+        # driver's errors of the disk or the server into TempFailure itself.)
         if wanted(ERROR):
             from ..log import get_logger
 
@@ -70,25 +64,12 @@ def run_mapped(func: Callable[[], int | None]) -> int:
     return int(result or 0)
 
 
-# SQLite primary result codes that mean "the file cannot be written now":
-# BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN (a syntax error stays a bug).
-_SQLITE_TEMPORARY = {5, 6, 8, 10, 13, 14}
-
-
 def _trace(exc: BaseException) -> None:
     """The traceback of a handled failure, for -vv."""
     if wanted(DEBUG):
         from ..log import get_logger
 
         get_logger(LOGGER).debug("failed: %s", exc, exc_info=True)
-
-
-def _is_sqlite_temporary(exc: BaseException) -> bool:
-    """A sqlite3 error of the disk, not of the program; sqlite3 is not imported to ask."""
-    if type(exc).__module__ != "sqlite3":
-        return False
-    code = getattr(exc, "sqlite_errorcode", None)
-    return code is not None and (code & 0xFF) in _SQLITE_TEMPORARY
 
 
 def setup_logging(verbose: int = 0, quiet: bool = False, settings: Log | None = None) -> None:

@@ -73,7 +73,7 @@ def cli(action: str, urls: tuple[str, ...], as_json: bool, spool: str | None, co
     if action != "copy" and not context.config.database.url:
         # The spool's own database: init creates the database, not the spool (DESIGN: mq-send and
         # mailtools-setup make spools), so a mistyped --spool is 75, never a stray new spool.
-        check_spool(context.config.spool)
+        check_spool(context.config)
     if action == "copy":
         report = manage.copy(urls[0], urls[1])
         for row in report:

@@ -223,6 +223,7 @@ class SQLState:
         """The library's error for a driver's one (TempFailure for what a retry may mend), or None."""
         raise NotImplementedError
 
+    @translated
     def close(self) -> None:
         self.conn.close()
 
@@ -247,11 +248,11 @@ class SQLState:
     @contextmanager
     def dry_run(self) -> Iterator[None]:
         """Every write inside shares one transaction that is rolled back."""
-        self._begin()
+        translated(type(self)._begin)(self)
         try:
             yield
         finally:
-            self._end(commit=False)
+            translated(type(self)._end)(self, commit=False)
 
     def _one(self, sql: str, params: Any = ()) -> Any:
         return self.execute(sql, params).fetchone()
