@@ -53,7 +53,8 @@ message was being delivered (try again).
               help="With ALL: only the messages in this state.")
 @json_option
 @common_options
-def command(action, ids, state, as_json, spool, config_file, verbose, quiet):
+def command(action: str, ids: tuple[str, ...], state: str | None,
+            as_json: bool, spool: str | None, config_file: str | None, verbose: int, quiet: bool) -> int:
     ctx = open_context(spool, config_file, verbose, quiet, as_json)
     every = list(ids) == ["ALL"]
     if state and not every:

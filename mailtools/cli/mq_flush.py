@@ -64,7 +64,8 @@ prefix/domain.
 @click.option("--max-time", type=click.FloatRange(min=0), metavar="S", help="Stop starting new messages after S s.")
 @json_option
 @common_options
-def command(sender, ids, limit, max_time, as_json, spool, config_file, verbose, quiet):
+def command(sender: str | None, ids: tuple[str, ...], limit: int | None, max_time: float | None,
+            as_json: bool, spool: str | None, config_file: str | None, verbose: int, quiet: bool) -> int:
     stop = stop_on_signals()
     ctx = open_context(spool, config_file, verbose, quiet, as_json)
     show_bar = sys.stderr.isatty() and not quiet and not as_json

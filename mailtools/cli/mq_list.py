@@ -7,6 +7,7 @@ import click
 from ..errors import MailtoolsError
 from ..ids import is_valid
 from ..outbound.listing import format_message, format_row, rows, show, summary_line
+from ..outbound.spool import Spool
 from .common import Command, common_options, json_option, open_context, print_json
 from .exits import error
 
@@ -59,7 +60,8 @@ this user may not read the spool (run it as the spool's owner or root).
 @click.argument("what", nargs=-1, metavar="[SENDER | ID...]")
 @json_option
 @common_options
-def command(state, body, what, as_json, spool, config_file, verbose, quiet):
+def command(state: str | None, body: bool, what: tuple[str, ...],
+            as_json: bool, spool: str | None, config_file: str | None, verbose: int, quiet: bool) -> int:
     ctx = open_context(spool, config_file, verbose, quiet, as_json)
     if what and all(is_valid(item) for item in what):
         return _show(ctx.spool, what, body, as_json)
@@ -80,7 +82,7 @@ def command(state, body, what, as_json, spool, config_file, verbose, quiet):
     return 0
 
 
-def _show(spool, ids, body, as_json) -> int:  # noqa: ANN001 - a Spool, a tuple of ids
+def _show(spool: Spool, ids: tuple[str, ...], body: bool, as_json: bool) -> int:
     code = 0
     for queue_id in ids:
         try:

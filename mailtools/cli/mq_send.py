@@ -13,6 +13,8 @@ TYPE_CHECKING = False  # typing costs ~3 ms of start-up; only type checkers need
 if TYPE_CHECKING:
     from typing import Any
 
+    import click
+
 MAX_MESSAGE = 64 * 1024 * 1024
 
 HELP = """Queue one message read from standard input; print its queue id.
@@ -147,11 +149,11 @@ def _other_mode(args: SendArgs) -> int:
                             standalone_mode=False) or 0)
 
 
-def cli_command():  # noqa: ANN201 - a click.Command, built only for --help (click costs ~40 ms)
+def cli_command() -> click.Command:  # built only for --help (click costs ~25 ms of mq-send's start-up)
     """The --help page, from the one declaration of the options (sendmail_args.OPTIONS)."""
     import click
 
-    params = []
+    params: list[click.Parameter] = []
     for option in OPTIONS:
         if option.help is None:
             continue

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 from ..errors import UsageError
 
+TYPE_CHECKING = False  # typing and collections.abc cost mq-send's start-up; only checkers need them
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 # Modes: what one mq-send call does (sendmail's -b, -q, -I and its argv[0]).
 SEND, LIST, FLUSH, NEWALIASES, NOTHING, HELP = "send", "list", "flush", "newaliases", "nothing", "help"
 
@@ -100,7 +104,7 @@ def parse(argv: list[str], prog: str = "mq-send") -> SendArgs:
     return args
 
 
-def _long(args: SendArgs, arg: str, items) -> None:  # noqa: ANN001 - the argv iterator
+def _long(args: SendArgs, arg: str, items: Iterator[str]) -> None:
     name, eq, inline = arg.partition("=")
     if name == "--help":
         args.mode = HELP
@@ -119,7 +123,7 @@ def _long(args: SendArgs, arg: str, items) -> None:  # noqa: ANN001 - the argv i
         _set(args, option, None, name)
 
 
-def _short_cluster(args: SendArgs, arg: str, items) -> None:  # noqa: ANN001 - the argv iterator
+def _short_cluster(args: SendArgs, arg: str, items: Iterator[str]) -> None:
     """getopt: "-ti" is -t -i; "-fuser" and "-f user" give -f its value."""
     if arg == "-V":
         return  # Postfix: -V alone turns on its own VERP; ours is always on
