@@ -104,8 +104,8 @@ def read_private(path: str, key: str) -> bytes:
                                   f"refused (chmod o-rwx {path})") from None
             from .log import get_logger
 
-            get_logger("mailtools.secret").warning("%s (config key %r) had mode %04o, open to every user; "
-                                                   "changed it to %04o", path, key, mode, mode & 0o770)
+            get_logger(__name__).warning("%s (config key %r) had mode %04o, open to every user; "
+                                         "changed it to %04o", path, key, mode, mode & 0o770)
         return _read_all(fd)
     except OSError as exc:
         raise ConfigError(f"config key {key!r}: cannot read {path}: {exc.strerror}") from None

@@ -14,8 +14,8 @@ and ``logging`` with its syslog handler costs ~12 ms of it. Library modules
 on those paths log through ``event(name, ...)``: while ``logging`` is not
 loaded, a wanted line is written here directly (stderr, and one datagram to
 the syslog socket: the lean code the budget allows), in the same format.
-Every other module uses ``get_logger`` (a plain ``logging.Logger``, whose
-handlers ``loghandlers`` installs) and ``event(logger, ...)``.
+Every other module uses ``get_logger(__name__)`` (a plain ``logging.Logger``,
+whose handlers ``loghandlers`` installs) and ``event(logger, ...)``.
 """
 
 from __future__ import annotations

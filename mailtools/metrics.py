@@ -83,7 +83,7 @@ def count_deliveries(state: StateStore, summary: dict[str, int]) -> None:
     try:
         state.add_counts(DELIVERIES, counts)
     except MailtoolsError as exc:
-        get_logger("mailtools.metrics").warning("mailtools_deliveries_total not counted for this run: %s", exc)
+        get_logger(__name__).warning("mailtools_deliveries_total not counted for this run: %s", exc)
 
 
 class Collector:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 def _log() -> logging.Logger:
     """Asked for when a line is written: the alias pipe (one process per bounce) does not pay
     ``logging``'s import when its callbacks have nothing to say."""
-    return get_logger("mailtools.callbacks")
+    return get_logger(__name__)
 
 HOOKS = {"bounce": "on_bounce", "disable": "on_disable", "enable": "on_enable",
          "complaint": "on_complaint", "unsubscribe": "on_unsubscribe"}

@@ -10,7 +10,6 @@ loses the count nor sends the notice twice.
 
 from __future__ import annotations
 
-import logging
 import os
 import textwrap
 import time
@@ -19,13 +18,14 @@ from email.utils import format_datetime
 
 from ..config import Config
 from ..errors import DataError, MailtoolsError, TempFailure
+from ..log import get_logger
 from ..outbound.spool import Spool
 from ..outbound.submit import submit
 from ..secret import load_secret
 from ..state.base import NoticeIntent, StateStore
 from .tokens import make_token
 
-log = logging.getLogger("mailtools.notices")
+log = get_logger(__name__)
 DAY = 86400.0
 
 

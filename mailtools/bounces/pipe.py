@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ..config import Config
     from .ingest import Ingester, Outcome
 
-LOGGER = "mailtools.bounces"  # a name: logging is imported only when a line is wanted
+LOGGER = __name__  # a name: logging is imported only when a line is wanted
 CALLBACK_BUDGET = 5.0  # seconds of due callbacks a pipe run may spend after its bounce
 STALE_TMP = 24 * 3600  # a file in bounces/tmp this old was left by a killed writer
 BATCH_CALLBACK_BUDGET = 30.0  # the same for cron runs (--maildir, files, --retry-incoming)

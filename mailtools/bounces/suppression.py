@@ -18,7 +18,7 @@ from ..log import get_logger
 from ..state.base import REASONS, SuppressionRecord
 from . import callbacks
 
-log = get_logger("mailtools.suppression")
+log = get_logger(__name__)
 HOOKED = ("complaint", "unsubscribe")  # reasons whose hooks and webhook hear of them
 MAX_ADDRESS = 254  # RFC 5321's path limit less the brackets
 

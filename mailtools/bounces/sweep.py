@@ -10,7 +10,6 @@ the hosts that share it to one sweep at a time.
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from contextlib import contextmanager
 
 from ..config import Config
 from ..errors import SweepElsewhere
-from ..log import event
+from ..log import event, get_logger
 from ..metrics import LAST_SWEEP
 from ..outbound.envelope import parse_envelope
 from ..outbound.spool import Spool
@@ -26,7 +25,7 @@ from ..state import open_state
 from ..state.base import StateStore
 from . import callbacks, notices
 
-log = logging.getLogger("mailtools.sweep")
+log = get_logger(__name__)
 DAY = 86400.0
 HOST = os.uname().nodename  # who sweeps, in the second sweep's message
 BOUNCE_DIRS = ("processed", "unrecognized")

@@ -31,7 +31,7 @@ TYPE_CHECKING = False  # concurrent.futures is imported only when a run sends ov
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
-log = get_logger("mailtools.outbound.flush")
+log = get_logger(__name__)
 DISK_MARGIN = 256 * 1024  # room kept for SQLite's journal and the directories
 DELIVERY_STATUS = {"sent": "sent", "deferred": "deferred", "dropped": "bounced"}  # Postfix's words in the log
 SUPPRESSED = "suppressed: address disabled after repeated hard bounces (bounce-enable re-enables it)"

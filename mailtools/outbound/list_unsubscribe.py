@@ -32,7 +32,7 @@ TYPE_CHECKING = False  # typing costs ~3 ms of mq-send's start-up
 if TYPE_CHECKING:
     from .envelope import Envelope
 
-log = get_logger("mailtools.outbound.unsubscribe")
+log = get_logger(__name__)
 ADDED = "added"  # the headers are in the stored message (one recipient), signed with it
 PER_RECIPIENT = UNSUBSCRIBE_PER_RECIPIENT  # delivery adds them to each copy, and signs each
 POST = b"List-Unsubscribe-Post: List-Unsubscribe=One-Click"

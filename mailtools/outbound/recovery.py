@@ -20,7 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .spool import Spool
 
-log = get_logger("mailtools.outbound.spool")
+log = get_logger(__name__)
 MAX_CRASHES = 3
 STALE_TMP = 24 * 3600  # a file in tmp/ this old (by ctime) was left by a killed writer
 

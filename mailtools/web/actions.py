@@ -25,7 +25,7 @@ from ..secret import load_secret
 from ..signing import GoneToken
 from ..state import open_state
 
-log = get_logger("mailtools.web")
+log = get_logger(__name__)
 
 
 class StateActions:

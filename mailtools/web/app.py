@@ -9,7 +9,6 @@ that says nothing was changed. Tokens never reach a log line.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email import policy
@@ -18,10 +17,11 @@ from typing import Protocol
 from urllib.parse import parse_qs, quote
 
 from ..errors import MailtoolsError
+from ..log import get_logger
 from ..signing import ForgedToken, GoneToken
 from . import i18n, pages
 
-log = logging.getLogger("mailtools.web")
+log = get_logger(__name__)
 
 MAX_BODY = 64 * 1024
 ONE_CLICK = ("List-Unsubscribe", "One-Click")

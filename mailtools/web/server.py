@@ -7,14 +7,14 @@ token, and a token in a log file is a working unsubscribe link.
 
 from __future__ import annotations
 
-import logging
 import socketserver
 from collections.abc import Callable
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from ..errors import Unavailable
+from ..log import get_logger
 
-log = logging.getLogger("mailtools.web")
+log = get_logger(__name__)
 
 
 class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):

@@ -16,7 +16,7 @@ from ...fsutil import read_private
 from ...log import get_logger
 from .base import Reply
 
-log = get_logger("mailtools.smtp")
+log = get_logger(__name__)
 _DOT_LINE = re.compile(rb"(?m)^\.")  # dot-stuffing (RFC 5321 4.5.2)
 
 
