@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .. import addresses
 from ..config import Config
 from ..errors import UsageError
 from ..log import event as log_event
@@ -60,11 +61,10 @@ def address_events(config: Config, address: str) -> list[Event]:
 
 
 def _check_address(raw: str) -> str:
-    address = raw.strip().lower()
-    local, at, domain = address.rpartition("@")
-    if not at or not local or not domain or any(c.isspace() for c in address):
+    address = addresses.parse(raw)
+    if address is None:
         raise UsageError(f"not an address: {raw!r}")
-    return address
+    return address.lower()
 
 
 def _enable_and_run(config: Config, now: float, by: str,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
+from .. import addresses
 from ..config import Config
 from ..log import get_logger
 from ..state.base import REASONS, SuppressionRecord
@@ -20,7 +21,6 @@ from . import callbacks
 
 log = get_logger(__name__)
 HOOKED = ("complaint", "unsubscribe")  # reasons whose hooks and webhook hear of them
-MAX_ADDRESS = 254  # RFC 5321's path limit less the brackets
 
 
 def record(config: Config, address: str, reason: str, origin: str, now: float, *, scope: str | None = None,
@@ -64,12 +64,8 @@ class Skipped(NamedTuple):
 
 def check_address(raw: str) -> str | None:
     """The address lower-cased, or None when it is not one (a header, a blank, garbage)."""
-    address = raw.strip().strip("<>").strip().lower()
-    local, at, domain = address.rpartition("@")
-    if (not at or not local or "." not in domain or len(address) > MAX_ADDRESS or "@" in domain
-            or any(c.isspace() or c in ',;"<>()[]\\' or ord(c) < 32 for c in address)):
-        return None
-    return address
+    address = addresses.parse(raw)
+    return address.lower() if address is not None else None
 
 
 def parse_list(lines: list[str], default_reason: str = "manual", origin: str = "bounce-disable"

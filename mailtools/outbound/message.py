@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import re
 
+from .. import addresses
 from ..errors import DataError, UsageError
 
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:")  # field-name = printable US-ASCII except ':'
 # addr-spec: dot-atom or quoted local part (UTF-8 allowed, RFC 6531), then a domain.
-_ADDR = re.compile(r'^(?:[^\s"@<>(),;:\\\[\]]+|"(?:[^"\\\r\n]|\\.)+")@(?:[^\s@<>(),;:"\\\[\]]+|\[[^\]\s]+\])$')
 
 
 def normalise_newlines(raw: bytes) -> bytes:
@@ -66,14 +66,12 @@ def check_address(address: str, what: str = "address") -> str:
     """Validate one envelope address given on the command line or found in headers."""
     if any(c in address for c in "\r\n\0"):
         raise UsageError(f"{what} contains a line break or NUL: refused (header injection)")
-    address = address.strip()
-    if address.startswith("<") and address.endswith(">"):
-        address = address[1:-1].strip()
-    if address.startswith("-"):
-        raise UsageError(f"{what} {address!r} starts with '-': refused (it would read as an option)")
-    if not _ADDR.match(address):
-        raise UsageError(f"{what} {address!r} is not a valid address (want user@domain)")
-    return address
+    if address.strip().lstrip("<").lstrip().startswith("-"):
+        raise UsageError(f"{what} {address.strip()!r} starts with '-': refused (it would read as an option)")
+    found = addresses.parse(address)
+    if found is None:
+        raise UsageError(f"{what} {address.strip()!r} is not a valid address (want user@domain)")
+    return found
 
 
 def header_addresses(headers: list[tuple[str, str]], names: tuple[str, ...]) -> list[str]:
