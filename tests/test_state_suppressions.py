@@ -84,13 +84,23 @@ def test_sends_for_message_finds_every_recipient_with_or_without_brackets(store)
     assert store.sends_for_message("<none@x>") == []
 
 
-def test_token_used_and_a_used_token_is_gone(store) -> None:
-    assert store.token_used("mac1") is False
+def test_a_used_token_is_gone_before_and_when_it_acts(store) -> None:
+    store.check_reenable("mac1", "a@example.org", 0)  # unused, no episode: it may act
     store.enable_by_token("mac1", "a@example.org", T0 + 100, 0, T0, [])
-    assert store.token_used("mac1") is True
+    with pytest.raises(GoneToken, match="already been used"):
+        store.check_reenable("mac1", "a@example.org", 0)  # what the GET page asks
     with pytest.raises(GoneToken) as raised:
         store.enable_by_token("mac1", "a@example.org", T0 + 100, 0, T0 + 1, [])
     assert raised.value.used is True and isinstance(raised.value, DataError)  # still 65 for bounce-enable
+
+
+def test_a_token_of_an_earlier_notice_is_gone_for_the_page_and_the_click_alike(store) -> None:
+    with pytest.raises(GoneToken, match="earlier notice") as page:
+        store.check_reenable("mac2", "b@example.org", 1234)  # b is not disabled by that episode
+    with pytest.raises(GoneToken, match="earlier notice") as click:
+        store.enable_by_token("mac2", "b@example.org", T0 + 100, 1234, T0, [])
+    assert str(page.value) == str(click.value)
+    store.check_reenable("mac2", "b@example.org", 0)  # and the refused click spent nothing
 
 
 def test_a_persons_complaint_or_unsubscribe_counts_in_the_figures_an_imported_list_does_not(store) -> None:

@@ -169,6 +169,10 @@ def translated(method: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
+def _used(address: str) -> GoneToken:
+    return GoneToken(f"this re-enable token for {address} has already been used", used=True)
+
+
 def lower(addresses: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(a.strip().lower() for a in addresses))
 
@@ -492,12 +496,8 @@ class SQLState:
             spent = self.execute("INSERT INTO tokens_used(mac, address, expires, used_at) VALUES (?, ?, ?, ?)"
                                  " ON CONFLICT(mac) DO NOTHING", (mac, address, expires, now)).rowcount
             if not spent:
-                raise GoneToken(f"this re-enable token for {address} has already been used", used=True)
-            row = self._one("SELECT disabled, disabled_at FROM addresses WHERE address = ?", (address,))
-            if episode and (row is None or not row[0] or int(row[1] or 0) != episode):
-                # Raised inside the transaction: the token is not spent either.
-                raise GoneToken(f"this re-enable token for {address} belongs to an earlier notice: "
-                                "the address is not disabled by it (already re-enabled?)", used=True)
+                raise _used(address)
+            self._check_episode(address, episode)  # raised inside the transaction: the token is not spent either
             # A notice's token lifts only the bounce suppression it was sent for (DESIGN "Suppression").
             return self._enable(address, now, callbacks, "token", reason="bounce")
 
@@ -558,9 +558,20 @@ class SQLState:
         return [SendRecord(*row) for row in rows.fetchall()]
 
     @translated
-    def token_used(self, mac: str) -> bool:
-        """Whether a re-enable token was spent (its page answers 410 before anyone clicks)."""
-        return self._one("SELECT 1 FROM tokens_used WHERE mac = ?", (mac,)) is not None
+    def check_reenable(self, mac: str, address: str, episode: int) -> None:
+        """GoneToken when a re-enable token could not act now (its page answers 410 before anyone
+        clicks): spent already, or sent with an earlier notice than the address's disablement."""
+        address = address.strip().lower()
+        if self._one("SELECT 1 FROM tokens_used WHERE mac = ?", (mac,)) is not None:
+            raise _used(address)
+        self._check_episode(address, episode)
+
+    def _check_episode(self, address: str, episode: int) -> None:
+        """A notice's token names the disablement it was sent for (disabled_at); 0: any."""
+        row = self._one("SELECT disabled, disabled_at FROM addresses WHERE address = ?", (address,))
+        if episode and (row is None or not row[0] or int(row[1] or 0) != episode):
+            raise GoneToken(f"this re-enable token for {address} belongs to an earlier notice: "
+                            "the address is not disabled by it (already re-enabled?)", used=True)
 
     # -- the daily sweep -------------------------------------------------
     def _temp(self, table: str) -> None:

@@ -22,7 +22,6 @@ from ..clock import now as clock_now
 from ..config import Config
 from ..log import get_logger
 from ..secret import load_secret
-from ..signing import GoneToken
 from ..state import open_state
 
 log = get_logger(__name__)
@@ -60,13 +59,9 @@ class StateActions:
         checked = tokens.check_token(self._secret(), token, self.clock())
         state = open_state(self.config, readonly=True)
         try:
-            if state.token_used(checked.mac):
-                raise GoneToken(f"this re-enable token for {checked.address} has already been used", used=True)
-            rows = state.address_status([checked.address])
+            state.check_reenable(checked.mac, checked.address, checked.episode)
         finally:
             state.close()
-        if checked.episode and not (rows and rows[0].disabled and int(rows[0].disabled_at or 0) == checked.episode):
-            raise GoneToken(f"this re-enable token for {checked.address} belongs to an earlier notice", used=True)
         return checked.address
 
     def reenable(self, token: str) -> str:
