@@ -6,8 +6,6 @@ flusher: a message being delivered right now is refused with "try again".
 
 from __future__ import annotations
 
-import os
-
 from ..errors import DataError, TempFailure, UsageError
 from ..log import get_logger
 from .claims import ClaimName
@@ -73,7 +71,7 @@ def act(spool: Spool, action: str, queue_id: str, now: float, only: str | None =
     if claim is None:
         raise TempFailure(f"{queue_id} was taken by another process; try again")
     if target is None:
-        os.unlink(claim.path)
+        spool.remove(claim)
         log.warning("%s: deleted by an administrator (was %s)", queue_id, state)
         return "deleted"
     try:

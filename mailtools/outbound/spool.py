@@ -187,6 +187,14 @@ class Spool:
             unlink_quietly(tmp)
             raise spool_error(exc, claim.path) from None
 
+    def remove(self, claim: Claim) -> None:
+        """End a claim by deleting the message (mq-ctl delete): it leaves the queue undelivered."""
+        try:
+            os.unlink(claim.path)
+            fsync_dir(self.dir("active"))
+        except OSError as exc:
+            raise spool_error(exc, claim.path) from None
+
     def settle(self, claim: Claim, state: str, sync: bool = True) -> str:
         """End a claim: move the (already rewritten) file to ``state``."""
         final = self.path(state, claim.id)
