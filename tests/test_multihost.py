@@ -29,7 +29,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import Cli, command_path, message, pg_admin, smtp_config
+from conftest import Cli, command_path, message, pg_admin, smtp_config, tally
 from ingest_support import Sent, make_dsn
 from netns import Hosts, Unavailable
 from pgcluster import PgCluster
@@ -216,8 +216,9 @@ def test_three_hosts_and_an_mx_host_work_as_one_installation(installation: Insta
     network = installation.network
     assert {(m.rcpt_tos[0][:2], m.peer) for m in smtp.messages if m.rcpt_tos[0][0] == "h"} == {
         (f"h{n}", network.address_of(name)) for n, name in enumerate(SENDERS)}
-    print(f"[multihost:{'netns' if network.hosts else 'loopback'}] 3 flushers at once: "
-          f"{len(smtp.messages)} messages, each delivered {set(delivered.values())} time(s)")
+    where = "network namespaces" if network.hosts else "loopback"
+    tally(f"multihost ({where}): messages from 3 flushers at once", len(smtp.messages))
+    tally(f"multihost ({where}): duplicates", sum(n - 1 for n in delivered.values()))
 
     # The bounce of host 1's message arrives on the MX host, which never sent anything.
     [original] = [m for m in smtp.messages if m.rcpt_tos == ["victim@example.net"]]
