@@ -15,7 +15,7 @@ database. Figures:
   N: total msg/s; goal >= 1.5x on this 2-core machine (the flushers mostly
   wait on the sink and the server, so it grows with cores until the sink or
   the database is the limit).
-- cores: the same drains (1 host, then 3 hosts at once) with everything
+- cores: the same drains (1, 2, then 3 hosts at once) with everything
   they use (the flushers, smtp-sink, every PostgreSQL process) allowed on
   1 core, then on 2, ... up to the machine's: msg/s per core count, and
   how many times the rate on 1 core each count gives.
@@ -194,6 +194,9 @@ def on_cpus(cpus: set[int], pg: PgCluster) -> Iterator[None]:
                 os.sched_setaffinity(pid, allowed)
 
 
+HOSTS = (1, 2, 3)  # flushers at once, one per spool
+
+
 def measure_cores(pg: PgCluster, quick: bool) -> list[dict]:
     count, runs = (500, 1) if quick else (2000, 2)
     allowed = sorted(os.sched_getaffinity(0))
@@ -201,7 +204,7 @@ def measure_cores(pg: PgCluster, quick: bool) -> list[dict]:
     for i in range(runs):
         for cores in range(1, len(allowed) + 1):
             with on_cpus(set(allowed[:cores]), pg), common.smtp_sink() as port:
-                for hosts in (1, 3):
+                for hosts in HOSTS:
                     rates.setdefault((cores, hosts), []).append(drain(hosts, count, port, fresh_database(pg), pg))
                     last = rates[cores, hosts][-1]
                     print(f"backends cores run {i + 1}: {cores} core(s), {hosts} host(s): {last['rate']:.0f} msg/s,"
@@ -210,7 +213,7 @@ def measure_cores(pg: PgCluster, quick: bool) -> list[dict]:
     cmd = "python bench/backends.py --only cores"
     rows = []
     busy = {key: common.median(r["busy_cores"] for r in results) for key, results in rates.items()}
-    for hosts in (1, 3):
+    for hosts in HOSTS:
         one = rate[1, hosts]
         growth = "; ".join(f"{cores} cores {rate[cores, hosts]:.0f} msg/s ({rate[cores, hosts] / one:.2f}x,"
                            f" busy {busy[cores, hosts]:.2f})" for cores in range(2, len(allowed) + 1))
