@@ -15,6 +15,10 @@ database. Figures:
   N: total msg/s; goal >= 1.5x on this 2-core machine (the flushers mostly
   wait on the sink and the server, so it grows with cores until the sink or
   the database is the limit).
+- cores: the same drains (1, 2, then 3 hosts at once) with everything
+  they use (the flushers, smtp-sink, every PostgreSQL process) allowed on
+  1 core, then on 2, ... up to the machine's: msg/s per core count, and
+  how many times the rate on 1 core each count gives.
 - pipe: ``bounce-ingest`` as Postfix's alias pipe, median ms per call.
 - sweep: ``bounce-sweep`` over 1M tracked addresses (bench_sweep.py's
   spool); goal <= 10 s on each backend.
@@ -25,8 +29,10 @@ database. Figures:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -72,9 +78,11 @@ def database_toml(url: str) -> str:
     return f'\n[database]\nurl = "{url}"\n' if url else ""
 
 
-def _flushers(spools: list[Path], configs: list[Path], count: int) -> tuple[float, float]:
-    """Run one mq-flush per spool at once; return the wall seconds until the last exits."""
+def _flushers(spools: list[Path], configs: list[Path], count: int) -> tuple[float, float, float]:
+    """Run one mq-flush per spool at once; return the wall seconds until the last exits, the load
+    before, and the CPU seconds the flushers used."""
     load = common.load()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     procs = [subprocess.Popen([common.command("mq-flush"), "--config", str(c), "--json"], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, env=common.user_env()) for c in configs]
@@ -83,14 +91,30 @@ def _flushers(spools: list[Path], configs: list[Path], count: int) -> tuple[floa
         if proc.returncode != 0:
             raise RuntimeError(f"mq-flush exited {proc.returncode}: {err[-2000:]}")
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     for spool in spools:
         sent = common.count_files(spool / "sent")
         if sent != count:
             raise RuntimeError(f"mq-flush sent {sent} of {count} in {spool}")
-    return seconds, load
+    return seconds, load, cpu
 
 
-def drain(hosts: int, count: int, port: int, url: str) -> dict:
+def server_cpu(pg: PgCluster | None) -> float:
+    """CPU seconds the PostgreSQL server has used so far: the postmaster, the backends it reaped
+    (its children's times) and the processes still running under it."""
+    if pg is None:
+        return 0.0
+    postmaster = int((pg.data / "postmaster.pid").read_text().split()[0])
+    total = 0
+    for pid in _descendants(postmaster):
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+            total += sum(int(f) for f in fields[11:13] + (fields[13:15] if pid == postmaster else []))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def drain(hosts: int, count: int, port: int, url: str, pg: PgCluster | None = None) -> dict:
     """``hosts`` spools of ``count`` messages each, one flusher per spool at once."""
     from mailtools.outbound.spool import Spool
 
@@ -107,9 +131,12 @@ def drain(hosts: int, count: int, port: int, url: str) -> dict:
             config.write_text(f'secret_file = "{secret}"\n' + config.read_text())
             spools.append(spool)
             configs.append(config)
-        seconds, load = _flushers(spools, configs, count)
+        server = server_cpu(pg)
+        seconds, load, cpu = _flushers(spools, configs, count)
+        server = server_cpu(pg) - server
     return {"hosts": hosts, "messages": hosts * count, "seconds": seconds, "rate": hosts * count / seconds,
-            "load": load}
+            "load": load, "flusher_cpu_seconds": cpu, "server_cpu_seconds": server,
+            "busy_cores": (cpu + server) / seconds}
 
 
 def measure_drain(pg: PgCluster, quick: bool) -> list[dict]:
@@ -140,6 +167,65 @@ def measure_drain(pg: PgCluster, quick: bool) -> list[dict]:
     ]
 
 
+def _descendants(pid: int) -> list[int]:
+    """pid and every process below it (/proc's children lists)."""
+    found = [pid]
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{tid}/children") as children:
+            for child in children.read().split():
+                found += _descendants(int(child))
+    return found
+
+
+@contextmanager
+def on_cpus(cpus: set[int], pg: PgCluster) -> Iterator[None]:
+    """Run on ``cpus`` only: this process (so the flushers and the smtp-sink it starts next) and the
+    PostgreSQL server (the postmaster and its children; the backends it forks next inherit it)."""
+    postmaster = int((pg.data / "postmaster.pid").read_text().split()[0])
+    pids = [os.getpid(), *_descendants(postmaster)]
+    before = {pid: os.sched_getaffinity(pid) for pid in pids}
+    for pid in pids:
+        os.sched_setaffinity(pid, cpus)
+    try:
+        yield
+    finally:
+        for pid, allowed in before.items():
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setaffinity(pid, allowed)
+
+
+HOSTS = (1, 2, 3)  # flushers at once, one per spool
+
+
+def measure_cores(pg: PgCluster, quick: bool) -> list[dict]:
+    count, runs = (500, 1) if quick else (2000, 2)
+    allowed = sorted(os.sched_getaffinity(0))
+    rates: dict[tuple[int, int], list[dict]] = {}
+    for i in range(runs):
+        for cores in range(1, len(allowed) + 1):
+            with on_cpus(set(allowed[:cores]), pg), common.smtp_sink() as port:
+                for hosts in HOSTS:
+                    rates.setdefault((cores, hosts), []).append(drain(hosts, count, port, fresh_database(pg), pg))
+                    last = rates[cores, hosts][-1]
+                    print(f"backends cores run {i + 1}: {cores} core(s), {hosts} host(s): {last['rate']:.0f} msg/s,"
+                          f" flushers+server busy {last['busy_cores']:.2f} cores", file=sys.stderr)
+    rate = {key: common.median(r["rate"] for r in results) for key, results in rates.items()}
+    cmd = "python bench/backends.py --only cores"
+    rows = []
+    busy = {key: common.median(r["busy_cores"] for r in results) for key, results in rates.items()}
+    for hosts in HOSTS:
+        one = rate[1, hosts]
+        growth = "; ".join(f"{cores} cores {rate[cores, hosts]:.0f} msg/s ({rate[cores, hosts] / one:.2f}x,"
+                           f" busy {busy[cores, hosts]:.2f})" for cores in range(2, len(allowed) + 1))
+        rows.append(common.row(SECTION, f"drain {hosts} host(s) x {count} msgs on PostgreSQL, by cores"
+                               " (flushers, smtp-sink and server pinned; busy = CPU s of flushers and server"
+                               " per wall s)", f"1 core {one:.0f} msg/s (busy {busy[1, hosts]:.2f}); {growth}",
+                               command=cmd, load=rates[1, hosts][0]["load"],
+                               value={c: rate[c, hosts] for c in range(1, len(allowed) + 1)},
+                               runs={c: rates[c, hosts] for c in range(1, len(allowed) + 1)}))
+    return rows
+
+
 def pipe(calls: int, url: str) -> dict:
     import bench_ingest
 
@@ -158,14 +244,28 @@ def pipe(calls: int, url: str) -> dict:
     return result
 
 
+def import_ms(module: str, runs: int) -> float:
+    """Median wall ms of ``python -c 'import MODULE'`` (python -c pass included)."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True, env=common.user_env())
+        times.append((time.perf_counter() - started) * 1000)
+    return common.median(times)
+
+
 def measure_pipe(pg: PgCluster, quick: bool) -> list[dict]:
     calls = 20 if quick else 100
     rows = []
     for name, url in (("SQLite", ""), ("PostgreSQL", fresh_database(pg))):
         r = pipe(calls, url)
-        print(f"backends pipe {name}: {r['pipe_ms_median']:.1f} ms", file=sys.stderr)
+        # What the PostgreSQL pipe pays on top: psycopg's import (it brings asyncio, logging,
+        # importlib.metadata and typing_extensions), next to python's own start-up.
+        extra = f"; python -c 'import psycopg': {import_ms('psycopg', calls):.1f}" if url else ""
+        print(f"backends pipe {name}: {r['pipe_ms_median']:.1f} ms{extra}", file=sys.stderr)
         rows.append(common.row(SECTION, f"bounce-ingest pipe per call, {name} (median of {calls})",
-                               f"{r['pipe_ms_median']:.1f} ms (python -c pass: {r['python_pass_ms_median']:.1f})",
+                               f"{r['pipe_ms_median']:.1f} ms (python -c pass: {r['python_pass_ms_median']:.1f}"
+                               f"{extra})",
                                goal="<= 50 ms", ok=r["pipe_ms_median"] <= 50,
                                command="python bench/backends.py --only pipe", load=r["load"],
                                value=r["pipe_ms_median"], detail=r))
@@ -218,7 +318,8 @@ def measure_memory(pg: PgCluster, quick: bool) -> list[dict]:
                        load=large["load"], value=ratio, detail=results)]
 
 
-PARTS = {"drain": measure_drain, "pipe": measure_pipe, "sweep": measure_sweep, "memory": measure_memory}
+PARTS = {"drain": measure_drain, "cores": measure_cores, "pipe": measure_pipe, "sweep": measure_sweep,
+         "memory": measure_memory}
 
 
 def measure(quick: bool = False, only: list[str] | None = None) -> list[dict]:

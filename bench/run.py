@@ -10,7 +10,7 @@ Sections (each also runs alone: see the module named):
   dkim     bench/dkim_sign.py  ms per signature, RSA-2048 and ed25519
   classifier bench/classifier.py  bounce judgement on ../shared/corpora (issue 11), when it exists
   metrics  bench/bench_metrics.py  mailtools-metrics on 100,000 queued and 1M tracked addresses
-  backends bench/backends.py   SQLite and PostgreSQL side by side: drain, 3 hosts, pipe, 1M sweep, memory
+  backends bench/backends.py   SQLite and PostgreSQL side by side: drain, 3 hosts, by cores, pipe, 1M sweep, memory
 
 The Postfix comparisons need root (Postfix is installed if missing; they use the e2e
 suite's own Postfix instance and lock, never the machine's Postfix); without root they are

@@ -55,10 +55,10 @@ def write_config(path: Path, text: str) -> Path:
     return path
 
 
-def smtp_config(path: Path, port: int, more: str = "") -> Path:
-    """A config that delivers to a test SMTP server on loopback, in the clear; ``more``
-    continues the [transport] table (more keys, then other tables)."""
-    return write_config(path, f'[transport]\nhost = "127.0.0.1"\nport = {port}\nstarttls = "never"\n{more}')
+def smtp_config(path: Path, port: int, more: str = "", host: str = "127.0.0.1") -> Path:
+    """A config that delivers to a test SMTP server (on loopback unless ``host`` says), in the
+    clear; ``more`` continues the [transport] table (more keys, then other tables)."""
+    return write_config(path, f'[transport]\nhost = "{host}"\nport = {port}\nstarttls = "never"\n{more}')
 
 
 def postfix_dsn_for(received: smtpserver.Received, recipient: str) -> bytes:
@@ -83,9 +83,11 @@ domain = "bounces.example.org"
 
 
 class Cli:
-    """Runs the real commands as subprocesses against one spool and config."""
+    """Runs the real commands as subprocesses against one spool and config; ``prefix`` runs
+    them elsewhere (e.g. ``ip netns exec NS``: another host, tests/netns.py)."""
 
-    def __init__(self, spool: Path, config: Path | None) -> None:
+    def __init__(self, spool: Path, config: Path | None, prefix: list[str] | None = None) -> None:
+        self.prefix = prefix or []
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("MAILTOOLS_")}
         self.env["MAILTOOLS_SPOOL"] = str(spool)
         if config is not None:
@@ -97,7 +99,7 @@ class Cli:
         if now is not None:
             run_env["MAILTOOLS_NOW"] = str(now)
         data = input.encode() if isinstance(input, str) else input
-        return subprocess.run([command_path(name), *args], input=data, capture_output=True, env=run_env,
+        return subprocess.run([*self.prefix, command_path(name), *args], input=data, capture_output=True, env=run_env,
                               timeout=timeout)
 
     def json_lines(self, name: str, *args: str, **kwargs) -> list[dict]:

@@ -37,7 +37,8 @@ def free_port() -> int:
 class PgCluster:
     """One cluster: ``start()``, ``stop()`` (fast or immediate, as a crash), ``url(db)``."""
 
-    def __init__(self, root: Path | None = None, user: str = "postgres") -> None:
+    def __init__(self, root: Path | None = None, user: str = "postgres", host: str = "127.0.0.1",
+                 clients: str = "") -> None:
         bindir = pg_bindir()
         if bindir is None:
             raise RuntimeError("PostgreSQL server binaries not found: run scripts/test-deps (make test does)")
@@ -48,6 +49,10 @@ class PgCluster:
         self.data = self.root / "data"
         self.sockets = self.root / "run"
         self.log = self.root / "server.log"
+        # host: the address its urls name; it listens there and on 127.0.0.1, and trusts
+        # clients from the network ``clients`` (a CIDR of our own, e.g. the test hosts' bridge).
+        self.host = host
+        self.clients = clients
         self.port = free_port()
         # initdb and postgres refuse to run as root: run them as an unprivileged user.
         self.run_as = user if os.geteuid() == 0 else None
@@ -69,9 +74,13 @@ class PgCluster:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                   "--no-sync", "--locale=C")
         with open(self.data / "postgresql.conf", "a") as conf:
-            conf.write(f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\n"
+            listen = ",".join(dict.fromkeys(["127.0.0.1", self.host]))
+            conf.write(f"\nport = {self.port}\nlisten_addresses = '{listen}'\n"
                        f"unix_socket_directories = '{self.sockets}'\nfsync = off\n"
                        "max_connections = 200\nshared_buffers = 64MB\n")
+        if self.clients:
+            with open(self.data / "pg_hba.conf", "a") as hba:
+                hba.write(f"host all all {self.clients} trust\n")
         return self
 
     def start(self) -> None:
@@ -90,7 +99,7 @@ class PgCluster:
         return self.url(name)
 
     def url(self, name: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+        return f"postgresql://postgres@{self.host}:{self.port}/{name}"
 
     def destroy(self) -> None:
         self.stop("immediate")

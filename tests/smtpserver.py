@@ -22,6 +22,7 @@ class Received:
     rcpt_tos: list[str]
     data: bytes
     tls: bool = False  # the session had done STARTTLS
+    peer: str = ""  # the client's address
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Recorder:
             return behaviour.data_reply
         with self.lock:
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content,
-                                          tls=session.ssl is not None))
+                                          tls=session.ssl is not None, peer=session.peer[0]))
         return "250 2.0.0 Ok: queued"
 
 
@@ -73,15 +74,16 @@ class CountingSMTP(SMTP):
 
 
 class SmtpServer:
-    def __init__(self, tls_context=None) -> None:  # noqa: ANN001 - an ssl.SSLContext offers STARTTLS
-        self.tls_context = tls_context
+    def __init__(self, tls_context=None, host: str = "127.0.0.1") -> None:  # noqa: ANN001 - an ssl.SSLContext
+        self.tls_context = tls_context  # offers STARTTLS
+        self.host = host  # where it listens: loopback, or an address the test hosts' namespaces reach
         self.recorder = Recorder()
-        self.port = free_port()
+        self.port = free_port(host)
         self.controller: Controller | None = None
 
     def start(self) -> SmtpServer:
         # A stopped aiosmtpd controller cannot start again: make a new one on the same port.
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.recorder, hostname=self.host, port=self.port)
         self.controller.factory = lambda: CountingSMTP(self.recorder, enable_SMTPUTF8=True,
                                                        tls_context=self.tls_context)
         self.controller.start()
@@ -107,7 +109,7 @@ class SmtpServer:
         return self.messages
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return sock.getsockname()[1]

@@ -14,11 +14,12 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import Cli, command_path, message, pg_admin, smtp_config
+from conftest import Cli, command_path, message, pg_admin, smtp_config, tally
 from ingest_support import TestSpool, make_dsn, postfix_env, run_pipe
 from pgcluster import PgCluster
 from smtpserver import SmtpServer
@@ -73,6 +74,48 @@ url = "{db_url}"
     return Cli(tmp_path / "spool", config)
 
 
+def figures(what: str, count: int, duplicates: int, lost: int) -> None:
+    """The counts the note quotes: ``count`` of ``what`` went through a fault, so many twice, so many lost."""
+    tally(f"postgres: {what} through faults", count)
+    tally(f"postgres: {what} delivered or counted twice", duplicates)
+    tally(f"postgres: {what} lost", lost)
+
+
+def stopped(cluster: PgCluster, how: str) -> None:
+    cluster.stop("immediate")  # a crash: no checkpoint, every session cut
+    tally(f"postgres: faults injected: server {how}")
+
+
+@contextmanager
+def held(db_url: str, lock: str, *params: object) -> Iterator[None]:
+    """Another client's transaction holding ``lock`` (LOCK TABLE, SELECT ... FOR UPDATE) until the block ends."""
+    with psycopg.connect(db_url) as blocker:
+        blocker.execute(lock, params)
+        yield
+
+
+def cut_in_transaction(db_url: str, command: subprocess.Popen, wrote: str | None = None) -> int:
+    """Wait until ``command``'s session waits on a lock inside its transaction, then terminate it
+    (pg_terminate_backend: the connection dropped mid-transaction). ``wrote``: a table it must
+    already have written in that transaction (truly in the middle). Returns its pid."""
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        victim = None
+        deadline = time.monotonic() + 60
+        while victim is None and time.monotonic() < deadline:
+            assert command.poll() is None, f"it ended ({command.returncode}) before: {command.stderr.read()!r}"
+            victim = admin.execute("SELECT pid FROM pg_stat_activity WHERE application_name = 'mailtools'"
+                                   " AND wait_event_type = 'Lock' AND xact_start IS NOT NULL").fetchone()
+            time.sleep(0.02)
+        assert victim is not None, "no mailtools session ever waited inside its transaction"
+        if wrote:
+            inside = admin.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND relation = %s::regclass"
+                                   " AND granted", (victim[0], wrote)).fetchone()[0]
+            assert inside >= 1, f"it had not written {wrote} yet"
+        admin.execute("SELECT pg_terminate_backend(%s)", victim)
+    tally("postgres: faults injected: connection cut inside a transaction (pg_terminate_backend)")
+    return victim[0]
+
+
 def _send(cli: Cli, rcpt: str) -> str:
     done = cli("mq-send", "-f", "app@example.org", rcpt, input=message(), now=T0)
     assert done.returncode == 0, done.stderr
@@ -96,7 +139,7 @@ def test_a_stopped_server_is_75_naming_the_host_and_never_the_password(cluster: 
 def test_server_down_send_queues_flush_defers_75_then_delivers_each_once(cluster: PgCluster, host: Cli,
                                                                          smtp: SmtpServer) -> None:
     first = [_send(host, f"early{i}@example.net") for i in range(3)]
-    cluster.stop("immediate")
+    stopped(cluster, "down during mq-send and mq-flush")
     later = [_send(host, f"late{i}@example.net") for i in range(3)]  # mq-send needs no database
     done = host("mq-flush", now=T0)
     assert done.returncode == 75, done.stderr
@@ -106,7 +149,9 @@ def test_server_down_send_queues_flush_defers_75_then_delivers_each_once(cluster
     assert sorted(r["id"] for r in waiting) == sorted(first + later)
     cluster.start()
     assert host.json_lines("mq-flush", now=T0 + 1)[0]["sent"] == 6
-    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == sorted(
+    delivered = Counter(m.rcpt_tos[0] for m in smtp.messages)
+    figures("messages", 6, sum(n - 1 for n in delivered.values()), 6 - len(delivered))
+    assert sorted(delivered.elements()) == sorted(
         [f"early{i}@example.net" for i in range(3)] + [f"late{i}@example.net" for i in range(3)])
 
 
@@ -119,7 +164,7 @@ def test_server_restarted_in_the_middle_of_a_flush_loses_and_repeats_nothing(clu
     flusher = subprocess.Popen([command_path("mq-flush")], env=dict(host.env, MAILTOOLS_NOW=str(T0)),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     smtp.wait_for(8, timeout=30)
-    cluster.stop("immediate")  # a crash: no checkpoint, every session cut
+    stopped(cluster, "crashed in the middle of mq-flush")
     out, err = flusher.communicate(timeout=120)
     assert flusher.returncode == 75, err
     assert _active(host) == []  # every claim given back or settled
@@ -130,6 +175,7 @@ def test_server_restarted_in_the_middle_of_a_flush_loses_and_repeats_nothing(clu
     done = host("mq-flush", now=T0 + 1)
     assert done.returncode == 0, done.stderr
     delivered = Counter(m.rcpt_tos[0] for m in smtp.messages)
+    figures("messages", count, sum(n - 1 for n in delivered.values()), count - len(delivered))
     assert len(delivered) == count and set(delivered.values()) == {1}, delivered.most_common(3)
     assert {r["state"] for r in host.json_lines("mq-list", "--state", "all", now=T0 + 1)} == {"sent"}
     # and every sent message can be bounced: its send-log row survived the crash
@@ -156,8 +202,9 @@ def test_pipe_with_the_server_down_keeps_the_bounce_and_counts_it_once_after(clu
     spool.config.write_text(f'spool = "{spool.root}"\n[database]\nurl = "{db_url}"\n')
     sent = spool.send("gone@remote.test")
     dsn = make_dsn("bounce_userunknown.eml", sent)
-    cluster.stop("immediate")
+    stopped(cluster, "down during the pipe")
     down = run_pipe(spool, dsn, sent.address)
+    tally(f"postgres: pipe exits {down.returncode} with the server down")
     assert down.returncode in (0, 75), down.stderr  # never a code Postfix takes as a permanent failure
     assert f"127.0.0.1:{cluster.port}".encode() in down.stderr
     if down.returncode == 0:
@@ -167,6 +214,7 @@ def test_pipe_with_the_server_down_keeps_the_bounce_and_counts_it_once_after(clu
     assert again.returncode == 0, again.stderr
     assert _retry_incoming(spool).returncode == 0
     assert spool.files("incoming") == []
+    figures("bounces", 1, len(spool.events()) - 1, 1 - len(spool.events()))
     assert spool.counts(sent.recipient) == (1, 0) and len(spool.events()) == 1  # once, not twice
 
 
@@ -180,24 +228,12 @@ def test_a_connection_cut_in_the_middle_of_a_transaction_loses_nothing(db_url: s
     store = open_state(db_url)
     store.mark_sent([sent.recipient], 1.0)  # the row the blocker locks
     store.close()
-    with psycopg.connect(db_url) as blocker:  # a transaction, holding the row
-        blocker.execute("SELECT * FROM addresses WHERE address = %s FOR UPDATE", (sent.recipient,))
+    with held(db_url, "SELECT * FROM addresses WHERE address = %s FOR UPDATE", sent.recipient):
         pipe = subprocess.Popen([command_path("bounce-ingest")], env=postfix_env(spool, sent.address),
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         pipe.stdin.write(b"From MAILER-DAEMON  Sun Nov 22 03:08:46 2026\n" + make_dsn("bounce_userunknown.eml", sent))
         pipe.stdin.close()
-        with psycopg.connect(db_url, autocommit=True) as admin:
-            victim = None
-            deadline = time.monotonic() + 30
-            while victim is None and time.monotonic() < deadline:
-                victim = admin.execute("SELECT pid FROM pg_stat_activity WHERE application_name = 'mailtools'"
-                                       " AND wait_event_type = 'Lock'").fetchone()
-                time.sleep(0.02)
-            assert victim is not None, "the pipe never waited inside its transaction"
-            inside = admin.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND relation ="
-                                   " 'events'::regclass AND granted", victim).fetchone()[0]
-            assert inside >= 1  # it had written its event already: truly in the middle
-            admin.execute("SELECT pg_terminate_backend(%s)", victim)
+        cut_in_transaction(db_url, pipe, wrote="events")  # it had written its event already: truly in the middle
         assert pipe.wait(timeout=60) in (0, 75)
         err = pipe.stderr.read()
         pipe.stdout.close()
@@ -205,6 +241,7 @@ def test_a_connection_cut_in_the_middle_of_a_transaction_loses_nothing(db_url: s
         assert b"terminat" in err or b"connection" in err, err
     assert spool.events() == [] and spool.counts(sent.recipient) is None  # rolled back whole
     assert _retry_incoming(spool).returncode == 0
+    figures("bounces", 1, len(spool.events()) - 1, 1 - len(spool.events()))
     assert spool.counts(sent.recipient) == (1, 0) and len(spool.events()) == 1
 
 
@@ -246,3 +283,145 @@ def test_a_sweeper_whose_connection_is_cut_stops_rather_than_sweep_unlocked(db_u
     assert sweeper.try_lock_sweep("host-a", 1, T0 + 2) == ("host-b", 2, T0 + 1)
     other.close()
     sweeper.close()
+
+
+def _flush_cut_in(host: Cli, db_url: str, smtp: SmtpServer, lock: str, count: int) -> tuple[int, bytes]:
+    """Queue ``count``, run mq-flush while another client's ``lock`` makes one of its transactions
+    wait, cut that connection, then flush again. Returns (that flush's exit code, its stderr)."""
+    for i in range(count):
+        _send(host, f"cut{i}@example.net")
+    with held(db_url, lock):
+        flusher = subprocess.Popen([command_path("mq-flush")], env=dict(host.env, MAILTOOLS_NOW=str(T0)),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        cut_in_transaction(db_url, flusher)
+    out, err = flusher.communicate(timeout=60)  # the lock is free now: a second try may go through
+    assert b"terminat" in err or b"connection" in err, err
+    assert _active(host) == []  # no claim left behind
+    done = host("mq-flush", now=T0 + 1)
+    assert done.returncode == 0, done.stderr
+    delivered = Counter(m.rcpt_tos[0] for m in smtp.messages)
+    duplicates, lost = sum(n - 1 for n in delivered.values()), count - len(delivered)
+    figures("messages", count, duplicates, lost)
+    assert (duplicates, lost) == (0, 0), delivered.most_common(3)
+    assert {r["state"] for r in host.json_lines("mq-list", "--state", "all", now=T0 + 1)} == {"sent"}
+    db = open_state(db_url)
+    try:
+        assert db.execute("SELECT count(*) FROM sendlog").fetchone()[0] == count  # every one can be bounced
+    finally:
+        db.close()
+    return flusher.returncode, err
+
+
+def test_a_flush_cut_while_it_writes_the_send_log_sends_nothing_and_gives_every_claim_back(
+        db_url: str, host: Cli, smtp: SmtpServer) -> None:
+    """The send log is committed before the first byte leaves: cut in that transaction, nothing is sent
+    (every claim goes back, 75) until the next run."""
+    code, err = _flush_cut_in(host, db_url, smtp, "LOCK TABLE sendlog IN SHARE MODE", 40)
+    assert code == 75, err
+
+
+def test_a_flush_cut_while_it_marks_what_it_sent_sends_nothing_twice_and_forgets_no_send(
+        db_url: str, host: Cli, smtp: SmtpServer) -> None:
+    """Cut after a batch went out, while its recipients are marked sent (addresses.last_sent): the
+    mark is tried once more on a new connection, and the run goes on."""
+    count = 40
+    code, err = _flush_cut_in(host, db_url, smtp, "LOCK TABLE addresses IN SHARE MODE", count)
+    assert code == 0, err
+    assert b"trying once more" in err
+    db = open_state(db_url)
+    try:
+        marked = db.execute("SELECT count(*) FROM addresses WHERE last_sent IS NOT NULL").fetchone()[0]
+    finally:
+        db.close()
+    assert marked == count  # the batch sent before the cut is marked too
+
+
+def _sweeper(tmp_path: Path, db_url: str, notices: int) -> Cli:
+    """A host that sweeps: every hard bounce disables, ``notices`` notices per address at most."""
+    config = smtp_config(tmp_path / "sweep.toml", 25, f"""
+[bounce]
+domain = "bounces.example.org"
+max_bounce_count = 0
+max_notification_count = {notices}
+
+[database]
+url = "{db_url}"
+""")
+    (tmp_path / "spool").mkdir(exist_ok=True)  # as mailtools-setup makes it
+    return Cli(tmp_path / "spool", config)
+
+
+def _hard_bounces(db_url: str, addresses: list[str]) -> None:
+    from mailtools.bounces.records import BounceEvent, record_bounce
+    from mailtools.config import parse_config
+
+    db = open_state(db_url)
+    try:
+        for n, address in enumerate(addresses):
+            event = BounceEvent(address, "42", "7", "example.org", "userunknown", "5.1.1", True, T0 - 3600,
+                                f"<m{n}@example.org>", f"key{n}", "/spool/bounces/processed/x")
+            assert record_bounce(db, event, parse_config({}))
+    finally:
+        db.close()
+
+
+def _sweep(cli: Cli, now: float) -> subprocess.Popen:
+    return subprocess.Popen([command_path("bounce-sweep"), "--json"], env=dict(cli.env, MAILTOOLS_NOW=str(now)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _disabled(db_url: str) -> tuple[int, int, int]:
+    """(addresses disabled, bounce suppressions, notices counted)."""
+    db = open_state(db_url)
+    try:
+        return (db.execute("SELECT count(*) FROM addresses WHERE disabled = 1").fetchone()[0],
+                db.execute("SELECT count(*) FROM suppressions WHERE reason = 'bounce'").fetchone()[0],
+                db.execute("SELECT COALESCE(sum(notices_sent), 0) FROM addresses").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_a_sweep_cut_while_it_disables_changes_nothing_and_the_next_does_it_once(db_url: str,
+                                                                                 tmp_path: Path) -> None:
+    addresses = [f"gone{i}@example.net" for i in range(5)]
+    _hard_bounces(db_url, addresses)
+    sweeper = _sweeper(tmp_path, db_url, notices=0)
+    with held(db_url, "LOCK TABLE suppressions IN SHARE MODE"):
+        sweep = _sweep(sweeper, T0)
+        cut_in_transaction(db_url, sweep, wrote="addresses")  # it had marked them disabled: truly in the middle
+        out, err = sweep.communicate(timeout=60)
+    assert sweep.returncode == 75, err
+    assert _disabled(db_url) == (0, 0, 0)  # rolled back whole: no address disabled without its suppression
+    [summary] = sweeper.json_lines("bounce-sweep", now=T0 + 60)
+    assert summary["disabled"] == len(addresses)
+    assert _disabled(db_url) == (len(addresses), len(addresses), 0)
+    assert sweeper.json_lines("bounce-sweep", now=T0 + 120)[0]["disabled"] == 0  # once, not twice
+    disabled, suppressed, _ = _disabled(db_url)
+    figures("disabled addresses", len(addresses), max(disabled, suppressed) - len(addresses),
+            len(addresses) - min(disabled, suppressed))
+
+
+def test_a_sweep_cut_while_it_counts_a_notice_sends_no_second_one(db_url: str, tmp_path: Path) -> None:
+    addresses = sorted(f"gone{i}@example.net" for i in range(3))
+    _hard_bounces(db_url, addresses)
+    assert _sweeper(tmp_path, db_url, notices=0).json_lines("bounce-sweep", now=T0)[0]["disabled"] == 3
+    sweeper = _sweeper(tmp_path, db_url, notices=1)  # now notices are owed
+    # The first notice is queued, then its count waits on this row: the cut lands in count_notice.
+    with held(db_url, "SELECT * FROM addresses WHERE address = %s FOR UPDATE", addresses[0]):
+        sweep = _sweep(sweeper, T0 + 60)
+        cut_in_transaction(db_url, sweep)
+        out, err = sweep.communicate(timeout=60)
+    assert sweep.returncode == 75, err
+    queued = sweeper.json_lines("mq-list", now=T0 + 60)
+    assert [r["recipients"] for r in queued] == [[addresses[0]]]
+    assert _disabled(db_url)[2] == 0  # queued, not yet counted
+    [summary] = sweeper.json_lines("bounce-sweep", now=T0 + 120)
+    assert summary["notified"] == 3  # the one left counted, two more queued
+    queued = sweeper.json_lines("mq-list", now=T0 + 120)
+    notices = Counter(recipient for r in queued for recipient in r["recipients"])
+    duplicates, lost = sum(n - 1 for n in notices.values()), len(set(addresses) - set(notices))
+    figures("notices", len(addresses), duplicates, lost)
+    assert (duplicates, lost) == (0, 0), notices
+    assert _disabled(db_url)[2] == 3
+    assert sweeper.json_lines("bounce-sweep", now=T0 + 180)[0]["notified"] == 0
+

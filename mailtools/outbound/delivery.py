@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 
 from ..config import Config
-from ..errors import DataError, MailtoolsError, UsageError
+from ..errors import DataError, MailtoolsError, TempFailure, UsageError
 from ..fsutil import unlink_quietly
 from ..log import dsn, event, get_logger
 from ..secret import load_secret
@@ -117,9 +117,23 @@ class Deliverer:
             raise
         sent = [r.address for job in live for r, _ in job.work if r.state == SENT]
         if sent:
-            self.db.mark_sent(sent, now)
+            self._mark_sent(sent, now)
         self.summary.messages += len(jobs)
         return [job.target for job in jobs]
+
+    def _mark_sent(self, sent: list[str], now: float) -> None:
+        """Mark the recipients sent in the state database, once more if the connection was lost.
+
+        The mail has gone and its files say so: nothing sends it again, so a
+        mark lost here would stay lost. A connection dropped in the middle
+        (PostgreSQL restarted, the session terminated) is opened again for a
+        second try; the marks are idempotent. If that fails too, TempFailure.
+        """
+        try:
+            self.db.mark_sent(sent, now)
+        except TempFailure as exc:
+            log.warning("marking %d recipient(s) sent: %s; trying once more", len(sent), exc)
+            self.db.mark_sent(sent, now)
 
     def _room_for(self, jobs: list[Job]) -> list[Job]:
         """The jobs whose outcome the disk can still record; the others go back unsent.
