@@ -308,3 +308,51 @@ def test_other_non_dsn_bounces_fall_back_to_flufl_and_print_nothing() -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
     assert proc.stderr == ""
+
+
+# sendmail's queue-run notice as a local mailer hands it on: the MIME parts are
+# in the body, the top-level Content-Type is gone (HAND-WRITTEN after sendmail's layout).
+NO_TOP_CONTENT_TYPE = b"""From: Mail Delivery Subsystem <MAILER-DAEMON@host.example.org>
+To: news@example.org
+Subject: Returned mail: see transcript for details
+
+This is a MIME-encapsulated message
+
+--q1B2C3.1700000000/host.example.org
+
+   ----- The following addresses had permanent fatal errors -----
+gone
+
+--q1B2C3.1700000000/host.example.org
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; host.example.org
+
+Final-Recipient: RFC822; gone@mx.example.net
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: SMTP; 550 5.1.1 <gone@mx.example.net>... User unknown
+
+--q1B2C3.1700000000/host.example.org--
+"""
+
+
+def test_a_delivery_status_part_under_a_header_with_no_content_type_is_read():
+    v = classify(NO_TOP_CONTENT_TYPE)
+    assert v.kind == "bounce"
+    assert [(r.address, r.status, r.reason, r.hard) for r in v.recipients] == [
+        ("gone@mx.example.net", "5.1.1", "userunknown", True)]
+
+
+def test_a_prose_bounce_quoting_a_multipart_original_is_not_taken_for_mime():
+    # qmail-style text, then the original with its own "--boundary" lines: the
+    # prose must stay the bounce's text, not become an ignored preamble.
+    raw = (b"From: MAILER-DAEMON@mx.example.net\nTo: news@example.org\nSubject: failure notice\n\n"
+           b"Hi. This is the qmail-send program at mx.example.net.\n"
+           b"I'm afraid I wasn't able to deliver your message to the following addresses.\n\n"
+           b"<gone@example.net>:\nSorry, no mailbox here by that name. (#5.1.1)\n\n"
+           b"--- Below this line is a copy of the message.\n\n"
+           b"Content-Type: multipart/alternative; boundary=\"alt1\"\n\n--alt1\nContent-Type: text/plain\n\nhi\n"
+           b"--alt1--\n")
+    v = classify(raw)
+    assert [(r.address, r.reason, r.hard) for r in v.recipients] == [("gone@example.net", "userunknown", True)]

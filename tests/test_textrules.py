@@ -20,6 +20,9 @@ from mailtools.bounces.textrules import find_reply_code, match_text, smtp_comman
     ("192.0.2.1 failed after I sent the message.\nRemote host said: 554 spam", "DATA"),
     ("Connected to 192.0.2.1 but my name was rejected.", "HELO"),
     ("mx.b.example [192.0.2.1] did not like our RCPT TO:\n550 5.1.1 no", "RCPT"),             # dma
+    # Postfix: a server that refused the connection at its greeting.
+    ("delivery temporarily suspended: host mx.b.example[192.0.2.1] refused to talk to me: 421 Service not "
+     "available", "HELO"),
     ("550 5.1.1 user unknown", None),
     ("the data were lost", None),
     ("", None),

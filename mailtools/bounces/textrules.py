@@ -282,11 +282,12 @@ _COMMANDS = _LazyRx(
     r"|most progress was rcpt to|\bsmtp:rcpt\b|\[rcpt_to\])"
     r"|(?P<MAIL>(?:in reply to|after) mail from|>>> ?mail from|did not like our mail from|does not like sender)"
     r"|(?P<HELO>after initial connection|in reply to (?:the )?(?:initial greeting|helo|ehlo)|after (?:helo|ehlo)\b"
-    r"|>>> ?(?:helo|ehlo)\b|but my name was rejected|did not like our (?:helo|ehlo|greeting))")
+    r"|>>> ?(?:helo|ehlo)\b|but my name was rejected|did not like our (?:helo|ehlo|greeting)"
+    r"|refused to talk to me)")
 
 # One of these is in every text _COMMANDS can match (compiling it costs ~0.5 ms).
 _COMMAND_WORDS = ("in reply to", "after ", ">>>", "did not like", "does not like", "most progress",
-                  "smtp:rcpt", "[rcpt_to]", "name was rejected")
+                  "smtp:rcpt", "[rcpt_to]", "name was rejected", "refused to talk")
 
 MAX_RULE_TEXT = 8000
 _STATUS_RX = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")

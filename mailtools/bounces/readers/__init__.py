@@ -41,9 +41,9 @@ def read(bounce: Bounce) -> list[Failure]:
     original.read, the last resort, is not among them: the caller tries
     flufl.bounce's detectors before guessing from the quoted original.
     """
-    from . import fields, sections, ses
+    from . import fields, sections, ses, transcript
 
-    for reader in (ses.read, fields.read, sections.read):
+    for reader in (ses.read, fields.read, sections.read, transcript.read):
         found = reader(bounce)
         if found:
             return found

@@ -13,6 +13,7 @@ import re
 from .. import dsn
 from . import Bounce, Failure
 
+_FIELD_LINE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,76}:")
 _FIRST_FIELD = re.compile(r"^[ \t]*(?:final|original)-recipient:", re.IGNORECASE | re.MULTILINE)
 
 
@@ -22,7 +23,29 @@ def read(bounce: Bounce) -> list[Failure]:
         return []
     # Reporting-MTA and friends may come just before the first recipient block.
     start = bounce.full.rfind("\n\n", 0, m.start()) + 1
-    text = "\n".join(line.strip() for line in bounce.full[start:start + 64 * 1024].splitlines())
-    _, recipients = dsn.dsn_recipients(dsn.blocks_from_text(text))
+    _, recipients = dsn.dsn_recipients(dsn.blocks_from_text(_dedent(bounce.full[start:start + 64 * 1024])))
     return [Failure(r.address, r.diagnostic or "", r.action or "failed", r.status)
             for r in recipients if r.address not in bounce.ours]
+
+
+def _dedent(text: str) -> str:
+    """The fields flush left, as in a delivery-status part, their folded values still folded.
+
+    A pasted report is often indented as a whole; a line indented deeper than
+    the field before it continues that field's value ("Diagnostic-Code: smtp;
+    550 ...\n    mailbox unavailable"), even when it reads like "word: text".
+    """
+    lines: list[str] = []
+    field_indent = -1
+    for line in text.splitlines():
+        body = line.lstrip()
+        indent = len(line) - len(body)
+        if not body:
+            field_indent = -1
+            lines.append("")
+        elif field_indent >= 0 and indent > field_indent:
+            lines.append(" " + body)
+        else:
+            field_indent = indent if _FIELD_LINE.match(body) else -1
+            lines.append(body)
+    return "\n".join(lines)
