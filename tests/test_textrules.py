@@ -19,6 +19,10 @@ from mailtools.bounces.textrules import find_reply_code, match_text, smtp_comman
     ("192.0.2.1 does not like recipient.\nRemote host said: 550 no", "RCPT"),                  # qmail
     ("192.0.2.1 failed after I sent the message.\nRemote host said: 554 spam", "DATA"),
     ("Connected to 192.0.2.1 but my name was rejected.", "HELO"),
+    ("Connected to 192.0.2.1 but greeting failed.\nRemote host said: 554 no", "HELO"),       # qmail-remote
+    ("Connected to 192.0.2.1 but sender was rejected.\nRemote host said: 553 no", "MAIL"),
+    ("192.0.2.1 failed on DATA command.\nRemote host said: 554 no", "DATA"),
+    ("SMTP error from remote mail server after pipelined RCPT TO:<a@b.example>: 550 no", "RCPT"),  # Exim 4.9x
     ("mx.b.example [192.0.2.1] did not like our RCPT TO:\n550 5.1.1 no", "RCPT"),             # dma
     # Postfix: a server that refused the connection at its greeting.
     ("delivery temporarily suspended: host mx.b.example[192.0.2.1] refused to talk to me: 421 Service not "
@@ -50,6 +54,31 @@ def test_smtp_command(text, command):
      "policyviolation"),
     ("550 5.1.1 <a@b.example> - 192.0.2.1 has sent to too many recipients this hour", "speeding"),
     ("452 4.5.3 Too many recipients", "toomanyconn"),
+    # Providers' published reason codes decide over the words around them.
+    ("550 5.1.0 <s@us.example> sender rejected. Refer to Error Codes at https://isp.example/ AUP#CDRBL", "blocked"),
+    ("554 mx.isp.example AUP#IPBL0001 - listed", "blocked"),
+    ("554 message rejected AUP#URLBL1010", "spamdetected"),
+    ("554 rejected - no rDNS AUP#CXDNS", "requireptr"),
+    ("550 sender domain AUP#CXSNDR", "rejected"),
+    ("421 too many sessions AUP#CXCNCT", "toomanyconn"),
+    ("421 4.7.1 : (DYN:T1) http://postmaster.isp.example/errors/421dynt1.html", "blocked"),
+    ("554 RLY:IR http://postmaster.isp.example/errors/554rlyir.html", "requireptr"),
+    ("550 Ip frequency limited", "toomanyconn"),
+    # Our HELO name refused: about us, not the address, whatever "not found" says.
+    ("550 5.7.1 <b@b.example>: Helo command rejected: Host not found", "blocked"),
+    ("550 5.7.1 The IP you're using to send mail is not authorized to send email directly to our servers",
+     "blocked"),
+    ("550 5.1.1 <a@b.example>... Addressee unknown, relay=[192.0.2.1]", "userunknown"),
+    ("550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found", "userunknown"),
+    ("554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", "hostunknown"),
+    ("554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded",
+     "mailboxfull"),
+    ("552 5.3.4 RESOLVER.RST.RecipSizeLimit; message too large for this recipient", "mesgtoobig"),
+    ("all hosts for 'b.example' have been failing for a long time (and retry time not reached)", "expired"),
+    ("Child process of local_delivery transport returned 75 from command: /usr/libexec/deliver", "mailererror"),
+    ("This message is looping: it already has my Delivered-To line. (#5.4.6)", "networkerror"),
+    ("Sorry. Although I'm listed as a best-preference MX or A for that host, it isn't in my control/locals "
+     "file, so I don't treat it as local. (#5.4.6)", "systemerror"),
 ])
 def test_rule_order(text, reason):
     assert match_text(text) == reason

@@ -36,7 +36,7 @@ _USERUNKNOWN_PLAIN = (
     r"invalid (?:recipient|mailbox|address|user)", r"recipient not (?:found|ok|exist)",
     r"not a (?:valid|known) (?:user|mailbox|recipient)",
     r"is not a known user", r"non[- ]?existent (?:user|account|address)", r"bad[-_ ]recipient",
-    r"badrcptto", r"resolver\.adr\.recip(?:ient)?notfound",
+    r"badrcptto", r"resolver\.adr\.(?:ex)?recip(?:ient)?notfound", r"addressee unknown",
     r"there is no one at this address", r"email account that you tried to reach does not exist",
     r"no mailbox here by that name", r"address (?:does not exist|unknown)",
     r"unknown or illegal alias", r"no account by that name", r"user not local",
@@ -77,6 +77,18 @@ ACCOUNT_LOOKUP = _rx(r"doesn'?t have an? \S+ account")
 
 # (reason, pattern), tried in this order; the first match wins.
 RULES: list[tuple[str, _LazyRx]] = [
+    # Providers' own reason codes, published on their postmaster pages, say
+    # exactly what happened: Cox's and Charter/Spectrum's "AUP#CODE" (CXBL,
+    # CDRBL: our IP blocked; IPBLnnnn: on a DNS block list; URLBLnnnn: a link
+    # in the message listed; CXSNDR: the sender's domain; CXDNS: no reverse
+    # DNS; CXCNCT: too many connections; CXMXRT: too many messages), and AOL's
+    # "(DYN:T1)" (dynamic IP), "(RLY:B1)" (blocked IP), "(RLY:IR)"/"(DNS:NR)" (no rDNS).
+    ("blocked", _rx(r"aup#\w{0,4}(?:bl|rbl)\b", r"\bipbl\d{3,4}\b", r"\bdyn:t\d\b", r"\brly:b\d\b")),
+    ("spamdetected", _rx(r"\burlbl\d{3,4}\b", r"aup#\w{0,2}spam\b")),
+    ("requireptr", _rx(r"aup#\w{0,2}dns\b", r"\brly:ir\b", r"\bdns:nr\b")),
+    ("rejected", _rx(r"aup#\w{0,2}(?:sndr|mj)\b")),
+    ("toomanyconn", _rx(r"aup#\w{0,2}cnct\b")),
+    ("speeding", _rx(r"aup#\w{0,2}mxrt\b")),
     ("norelaying", _rx(
         r"relay(?:ing)? (?:access )?denied", r"relaying (?:is )?not (?:allowed|permitted)",
         r"not permitted to relay", r"unable to relay", r"we do not relay",
@@ -114,7 +126,7 @@ RULES: list[tuple[str, _LazyRx]] = [
     )),
     ("toomanyconn", _rx(
         r"too many (?:connections|concurrent|smtp sessions|errors)", r"too many recipients(?! (?:this|per|an) hour)",
-        r"connection (?:rate )?limit", r"trop de connexions",
+        r"connection (?:rate )?limit", r"trop de connexions", r"frequency limited",
     )),
     ("speeding", _rx(
         r"rate limit", r"rate-limit", r"try again slower", r"sending too fast",
@@ -130,7 +142,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"client host (?:\S+ )?(?:rejected|blocked)",
         r"not currently accepting mail from your ip", r"your (?:ip|network|server) (?:has been|is|was) ",
         r"connection (?:dropped|refused by|reset by peer)", r"dynamic ip", r"greylist",
-        r"banned sending ip", r"go away", r"smtp server of your isp",
+        r"banned sending ip", r"go away", r"smtp server of your isp", r"helo command rejected",
+        r"not authori[sz]ed to send (?:e-?mail |mail )?directly",
     )),
     ("virusdetected", _rx(
         r"\bvirus(?:es)?\b", r"malware", r"infected", r"\btrojan",
@@ -149,6 +162,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"size (?:limit|exceeds)", r"exceeds? (?:the )?(?:fixed )?maximum (?:message )?size",
         r"mail file size exceeds", r"email too large", r"line limit exceeded",
         r"max(?:imum)? message size exceeded", r"message file too big", r"exceeded maximum inbound message size",
+        r"recipsizelimit",
     )),
     ("mailboxfull", _rx(
         r"mailbox (?:is )?full", r"full mailbox", r"mailbox (?:size limit|quota|exceeded|over quota)",
@@ -159,7 +173,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"user is over (?:the )?quota", r"account is (?:temporarily )?over quota",
         r"space has been used up", r"boite du destinataire pleine", r"dis[ck] ?(?:space )?quota",
         r"exceeded storage allocation", r"too many messages on the server", r"too much mail data",
-        r"no space left on device",
+        r"no space left on device", r"quotaexceeded",
     )),
     ("suspend", _rx(
         r"account (?:has been |is )?(?:disabled|suspended|inactive|locked|deactivated|expired|closed)",
@@ -187,7 +201,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"retry time not reached for any host after a long failure period",
         r"failed to deliver to domain .{1,100} after \d+ tries", r"maximum delivery attempts",
         r"could not deliver for the last \d", r"envelope expired", r"cannot send message for \d",
-        r"all hosts have been failing", r"did not accept our requests to connect", r"\bhost not reachable",
+        r"all hosts (?:for \S{1,260} )?have been failing", r"did not accept our requests to connect",
+        r"\bhost not reachable",
     )),
     ("policyviolation", _rx(
         r"policy (?:violation|reasons)", r"denied by policy", r"administrative prohibition",
@@ -216,7 +231,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"name or service not known", r"recipient domain must exist",
         r"mail domain mentioned in email address is unknown", r"all relevant mx records point to non-existent hosts",
         r"domain name not found", r"couldn'?t find any host", r"no such host", r"host \S{1,255} not found",
-        r"domain (?:is )?not reachable", r"unknown mail domain", r"unroutable address",
+        r"domain (?:is )?not reachable", r"unknown mail domain", r"unroutable address", r"non-?existent ?domain",
     )),
     ("filtered", _rx(
         r"not accepting (?:any )?mail from", r"(?:is|are) not accepted by (?:the )?recipient",
@@ -240,11 +255,12 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"internal (?:server )?error", r"could not load drd", r"local error in processing", r"loops back to myself",
         r"mail system configuration error", r"timeout waiting for input", r"transaction failed",
         r"temporary (?:local )?problem", r"service (?:not available|unavailable)",
+        r"listed as a best-preference mx",
     )),
     ("networkerror", _rx(
         r"network (?:is )?unreachable", r"no route to host", r"host (?:is )?unreachable",
         r"dns records for the destination computer could not be found", r"hop count exceeded",
-        r"message looping", r"host name lookup failure", r"malformed (?:or unexpected )?name server reply",
+        r"message (?:is )?looping", r"host name lookup failure", r"malformed (?:or unexpected )?name server reply",
         r"unable to resolve route",
         r"mail (?:forwarding )?loop", r"too many hops", r"routing loop",
         r"name service error", r"dns (?:lookup )?(?:error|failure|problem)", r"temporary lookup failure",
@@ -260,7 +276,7 @@ RULES: list[tuple[str, _LazyRx]] = [
     )),
     ("mailererror", _rx(
         r"command (?:died|failed|output)", r"mail(?:er|box) delivery (?:program|command) failed",
-        r"procmail", r"exited with", r"x-unix;", r"pipe to \|",
+        r"procmail", r"exited with", r"x-unix;", r"pipe to \|", r"child process of \S+ transport returned",
     )),
 ]
 
@@ -276,18 +292,21 @@ WEAK_TEXT_REASONS = frozenset({"systemerror", "networkerror", "contenterror", "s
 # message", dma "did not like our RCPT TO". The last one named is the one
 # that failed (a transcript lists the commands that went well before it).
 _COMMANDS = _LazyRx(
-    r"(?P<DATA>(?:in reply to|after) (?:the )?end of data|(?:in reply to|after) data\b|>>> ?data\b"
-    r"|did not like our (?:final )?data|failed after i sent the message)"
-    r"|(?P<RCPT>(?:in reply to|after) rcpt(?: to)?\b|>>> ?rcpt to|did not like our rcpt to|does not like recipient"
+    r"(?P<DATA>(?:in reply to|after) (?:pipelined )?(?:the )?end of data|(?:in reply to|after) (?:pipelined )?data\b"
+    r"|>>> ?data\b|did not like our (?:final )?data|failed after i sent the message|failed on data command)"
+    r"|(?P<RCPT>(?:in reply to|after) (?:pipelined )?rcpt(?: to)?\b|>>> ?rcpt to|did not like our rcpt to"
+    r"|does not like recipient"
     r"|most progress was rcpt to|\bsmtp:rcpt\b|\[rcpt_to\])"
-    r"|(?P<MAIL>(?:in reply to|after) mail from|>>> ?mail from|did not like our mail from|does not like sender)"
+    r"|(?P<MAIL>(?:in reply to|after) (?:pipelined )?mail from|>>> ?mail from|did not like our mail from"
+    r"|does not like sender|but sender was rejected)"
     r"|(?P<HELO>after initial connection|in reply to (?:the )?(?:initial greeting|helo|ehlo)|after (?:helo|ehlo)\b"
     r"|>>> ?(?:helo|ehlo)\b|but my name was rejected|did not like our (?:helo|ehlo|greeting)"
-    r"|refused to talk to me)")
+    r"|refused to talk to me|but greeting failed)")
 
 # One of these is in every text _COMMANDS can match (compiling it costs ~0.5 ms).
 _COMMAND_WORDS = ("in reply to", "after ", ">>>", "did not like", "does not like", "most progress",
-                  "smtp:rcpt", "[rcpt_to]", "name was rejected", "refused to talk")
+                  "smtp:rcpt", "[rcpt_to]", "name was rejected", "refused to talk",
+                  "greeting failed", "sender was rejected", "failed on data")
 
 MAX_RULE_TEXT = 8000
 _STATUS_RX = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
