@@ -69,6 +69,17 @@ def test_smtp_command(text, command):
     ("550 5.7.1 The IP you're using to send mail is not authorized to send email directly to our servers",
      "blocked"),
     ("550 5.1.1 <a@b.example>... Addressee unknown, relay=[192.0.2.1]", "userunknown"),
+    # Gmail's and Microsoft's published reply texts.
+    ("421-4.7.0 [192.0.2.1] Our system has detected an unusual rate of unsolicited mail originating from your "
+     "IP address.", "blocked"),
+    ("550 5.7.708 Access denied, traffic not accepted from this IP", "blocked"),
+    ("550 5.7.512 Message must be RFC 5322 section 3.6.2 compliant", "notcompliantrfc"),
+    ("530 5.7.57 Client was not authenticated to send anonymous mail during MAIL FROM", "securityerror"),
+    ("550-5.7.1 The user or domain that you are sending to (or from) has a policy that prohibited the mail",
+     "policyviolation"),
+    ("421-4.3.0 Temporary System Problem. Try again later.", "systemerror"),
+    ("450-4.2.1 The user you are trying to contact is receiving mail too quickly", "speeding"),
+    ("554 CON:B1 http://postmaster.isp.example/errors/554conb1.html", "blocked"),
     ("550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found", "userunknown"),
     ("554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", "hostunknown"),
     ("554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded",

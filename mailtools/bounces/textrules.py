@@ -83,7 +83,8 @@ RULES: list[tuple[str, _LazyRx]] = [
     # in the message listed; CXSNDR: the sender's domain; CXDNS: no reverse
     # DNS; CXCNCT: too many connections; CXMXRT: too many messages), and AOL's
     # "(DYN:T1)" (dynamic IP), "(RLY:B1)" (blocked IP), "(RLY:IR)"/"(DNS:NR)" (no rDNS).
-    ("blocked", _rx(r"aup#\w{0,4}(?:bl|rbl)\b", r"\bipbl\d{3,4}\b", r"\bdyn:t\d\b", r"\brly:b\d\b")),
+    ("blocked", _rx(r"aup#\w{0,4}(?:bl|rbl)\b", r"\bipbl\d{3,4}\b", r"\bdyn:t\d\b", r"\brly:b\d\b",
+                    r"\bcon:b\d\b")),
     ("spamdetected", _rx(r"\burlbl\d{3,4}\b", r"aup#\w{0,2}spam\b")),
     ("requireptr", _rx(r"aup#\w{0,2}dns\b", r"\brly:ir\b", r"\bdns:nr\b")),
     ("rejected", _rx(r"aup#\w{0,2}(?:sndr|mj)\b")),
@@ -97,7 +98,8 @@ RULES: list[tuple[str, _LazyRx]] = [
     )),
     # The message breaks RFC 5322 (before the spam and DKIM rules, which the same texts mention).
     ("notcompliantrfc", _rx(
-        r"not rfc ?5322 compliant", r"duplicate header", r"multiple (?:addresses in from|\w+ headers)",
+        r"not rfc ?5322 compliant", r"rfc ?5322 section [\d.]+ compliant",
+        r"duplicate header", r"multiple (?:addresses in from|\w+ headers)",
         r"messages with multiple addresses",
     )),
     ("failedstarttls", _rx(
@@ -113,7 +115,7 @@ RULES: list[tuple[str, _LazyRx]] = [
     # SMTP AUTH and authorisation (RFC 3463 x.7.1 "delivery not authorized"), not SPF/DKIM/DMARC.
     ("securityerror", _rx(
         r"delivery not authori[sz]ed", r"authentication (?:is )?required", r"authrequired",
-        r"unauthenticated senders? not allowed", r"must be authenticated",
+        r"unauthenticated senders? not allowed", r"must be authenticated", r"not authenticated to send anonymous",
     )),
     ("requireptr", _rx(
         r"reverse dns", r"\brdns\b", r"\bptr[ -]record", r"no ptr", r"missing ptr",
@@ -130,7 +132,8 @@ RULES: list[tuple[str, _LazyRx]] = [
     )),
     ("speeding", _rx(
         r"rate limit", r"rate-limit", r"try again slower", r"sending too fast",
-        r"receiving mail at a rate", r"temporarily deferred due to", r"too many messages(?! on the server)",
+        r"receiving mail at a rate",
+        r"receiving mail too quickly", r"temporarily deferred due to", r"too many messages(?! on the server)",
         r"throttl", r"exceeded the max emails per hour", r"too many (?:recipients|messages) (?:this|per|an) hour",
     )),
     # A URI block list judges the links in the message, not our host.
@@ -143,6 +146,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"not currently accepting mail from your ip", r"your (?:ip|network|server) (?:has been|is|was) ",
         r"connection (?:dropped|refused by|reset by peer)", r"dynamic ip", r"greylist",
         r"banned sending ip", r"go away", r"smtp server of your isp", r"helo command rejected",
+        r"unsolicited mail originating from your ip", r"traffic not accepted from this ip",
         r"not authori[sz]ed to send (?:e-?mail |mail )?directly",
     )),
     ("virusdetected", _rx(
@@ -205,7 +209,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"\bhost not reachable",
     )),
     ("policyviolation", _rx(
-        r"policy (?:violation|reasons)", r"denied by policy", r"administrative prohibition",
+        r"policy (?:violation|reasons)", r"denied by policy", r"has a policy that prohibit",
+        r"administrative prohibition",
         r"not accepted for policy", r"protocol violation", r"closed mailing list",
         r"header error", r"illegal attachment",
     )),
@@ -254,7 +259,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"local configuration error", r"system (?:config(?:uration)? )?error", r"server configuration problem",
         r"internal (?:server )?error", r"could not load drd", r"local error in processing", r"loops back to myself",
         r"mail system configuration error", r"timeout waiting for input", r"transaction failed",
-        r"temporary (?:local )?problem", r"service (?:not available|unavailable)",
+        r"temporary (?:local |system )?problem", r"service (?:not available|unavailable)",
         r"listed as a best-preference mx",
     )),
     ("networkerror", _rx(
