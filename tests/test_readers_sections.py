@@ -273,6 +273,36 @@ SMTP module(domain example.com) reports:
  550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown
 """
 
+KERIO = """Could not deliver message to the following recipient(s):
+
+Failed Recipient: nobody@example.com
+Reason: Remote host said: 550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown
+
+Failed Recipient: busy@example.com
+Reason: Remote host said: 421 mx.example.com Too many connections, try later.
+
+   -- The header and top 20 lines of the message follows --
+
+Subject: News
+"""
+
+# 1&1's Exim-derived wording: the reason below the list, after "Reason:".
+EINS = """This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of
+its recipients. This is a permanent error. The following address(es)
+failed:
+
+<slow@example.es>
+<late@example.es>
+
+Reason:
+
+multiple delivery attempts failed
+
+--- The header of the original message is following. ---
+"""
+
 # (family, text, kind, [(address, reason, hard)])
 CASES = [
     ("qmail", QMAIL, "bounce", [("nobody@example.net", "userunknown", True),
@@ -301,6 +331,9 @@ CASES = [
     ("amavis", AMAVIS, "bounce", [("someone@example.org", "virusdetected", False)]),
     ("surfcontrol", SURFCONTROL, "bounce", [("nobody@example.com", "filtered", False)]),
     ("communigate", COMMUNIGATE, "bounce", [("nobody@example.com", "userunknown", True)]),
+    ("kerio", KERIO, "bounce", [("nobody@example.com", "userunknown", True),
+                                ("busy@example.com", "toomanyconn", False)]),
+    ("exim", EINS, "bounce", [("slow@example.es", "expired", False), ("late@example.es", "expired", False)]),
 ]
 
 

@@ -206,6 +206,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"failed to deliver to domain .{1,100} after \d+ tries", r"maximum delivery attempts",
         r"could not deliver for the last \d", r"envelope expired", r"cannot send message for \d",
         r"all hosts (?:for \S{1,260} )?have been failing", r"did not accept our requests to connect",
+        r"multiple delivery attempts failed",
         r"\bhost not reachable",
     )),
     ("policyviolation", _rx(
