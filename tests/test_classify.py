@@ -356,3 +356,24 @@ def test_a_prose_bounce_quoting_a_multipart_original_is_not_taken_for_mime():
            b"--alt1--\n")
     v = classify(raw)
     assert [(r.address, r.reason, r.hard) for r in v.recipients] == [("gone@example.net", "userunknown", True)]
+
+
+def test_a_provider_saying_it_has_no_such_account_is_userunknown_after_data_too():
+    # Yahoo answers the end of DATA with its account lookup ("dd This user doesn't
+    # have a ... account"): its own directory, not a content filter.
+    from conftest import prose_bounce
+    text = """The original message was received at Mon, 2 Dec 2024 10:00:00 +0100
+from localhost [127.0.0.1]
+
+   ----- The following addresses had permanent fatal errors -----
+<gone@yahoo.example>
+    (reason: 554 delivery error: dd This user doesn't have a yahoo.example account (gone@yahoo.example) [0])
+
+   ----- Transcript of session follows -----
+... while talking to mta.yahoo.example.:
+>>> DATA
+<<< 554 delivery error: dd This user doesn't have a yahoo.example account (gone@yahoo.example) [0]
+554 5.0.0 Service unavailable
+"""
+    [r] = classify(prose_bounce(text, subject="Returned mail: see transcript for details")).recipients
+    assert (r.address, r.reason, r.hard) == ("gone@yahoo.example", "userunknown", True)

@@ -27,6 +27,10 @@ from mailtools.bounces.textrules import find_reply_code, match_text, smtp_comman
     # Postfix: a server that refused the connection at its greeting.
     ("delivery temporarily suspended: host mx.b.example[192.0.2.1] refused to talk to me: 421 Service not "
      "available", "HELO"),
+    # DATA refused only because no recipient was left: the RCPT before it failed.
+    (">>> RCPT To:<a@b.example>\n<<< 550 5.1.1 mailbox unavailable\n>>> DATA\n<<< 503 5.5.1 Error: need RCPT command",
+     "RCPT"),
+    (">>> RCPT To:<a@b.example>\n<<< 250 ok\n>>> DATA\n<<< 554 5.7.1 rejected as spam", "DATA"),
     ("550 5.1.1 user unknown", None),
     ("the data were lost", None),
     ("", None),
@@ -82,6 +86,9 @@ def test_smtp_command(text, command):
     ("554 CON:B1 http://postmaster.isp.example/errors/554conb1.html", "blocked"),
     ("550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found", "userunknown"),
     ("554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", "hostunknown"),
+    # Gmail heads both kinds "Address not found"; the sentence says which.
+    ("** Address not found ** Your message wasn't delivered to a@b.example because the domain b.example "
+     "couldn't be found.", "hostunknown"),
     ("554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded",
      "mailboxfull"),
     ("552 5.3.4 RESOLVER.RST.RecipSizeLimit; message too large for this recipient", "mesgtoobig"),

@@ -237,6 +237,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"name or service not known", r"recipient domain must exist",
         r"mail domain mentioned in email address is unknown", r"all relevant mx records point to non-existent hosts",
         r"domain name not found", r"couldn'?t find any host", r"no such host", r"host \S{1,255} not found",
+        r"domain \S{1,255} couldn'?t be found",
         r"domain (?:is )?not reachable", r"unknown mail domain", r"unroutable address", r"non-?existent ?domain",
     )),
     ("filtered", _rx(
@@ -351,6 +352,9 @@ def smtp_command(text: str | None) -> str | None:
     """"HELO", "MAIL", "RCPT" or "DATA": the command the failing reply answered, when the text says.
 
     HELO stands for the greeting and HELO/EHLO: refused before any address.
+    A DATA refused only because no recipient was left ("503 need RCPT
+    command", "554 no valid recipients") is the consequence of the failure
+    before it, not the failure: the command before it is the one that failed.
     """
     text = (text or "")[:MAX_RULE_TEXT]
     lowered = text.lower()
@@ -358,8 +362,15 @@ def smtp_command(text: str | None) -> str | None:
         return None      # the common case, without running the regex
     last = None
     for m in _COMMANDS.compiled().finditer(text):
+        if last is not None and m.lastgroup == "DATA" and \
+                _FOR_WANT_OF_RECIPIENTS.compiled().match(lowered, m.end(), m.end() + 80):
+            continue
         last = m.lastgroup
     return last
+
+
+# Compiled only for a transcript with a DATA after another command (rare).
+_FOR_WANT_OF_RECIPIENTS = _LazyRx(r"\W{0,8}(?:503|554)\b.{0,40}(?:rcpt|recipient)")
 
 
 def find_status(text: str | None) -> str | None:
