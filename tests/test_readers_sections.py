@@ -303,6 +303,26 @@ multiple delivery attempts failed
 --- The header of the original message is following. ---
 """
 
+# Apache James (AbstractNotify's layout).
+JAMES = """Hi. This is the James mail server at mail.example.com.
+I'm afraid I wasn't able to deliver your message.
+
+Error: Invalid user address
+
+Error message below:
+550 5.1.1 Requested action not taken: no such user here (in reply to RCPT TO command)
+
+Message details:
+  Subject: News
+  Sent date: Mon Dec 02 10:00:00 CET 2024
+  MAIL FROM: news@example.org
+  RCPT TO: nobody@example.com
+  From: news@example.org
+  To: nobody@example.com
+  Size (in bytes): 1024
+  Number of lines: 20
+"""
+
 # (family, text, kind, [(address, reason, hard)])
 CASES = [
     ("qmail", QMAIL, "bounce", [("nobody@example.net", "userunknown", True),
@@ -331,6 +351,7 @@ CASES = [
     ("amavis", AMAVIS, "bounce", [("someone@example.org", "virusdetected", False)]),
     ("surfcontrol", SURFCONTROL, "bounce", [("nobody@example.com", "filtered", False)]),
     ("communigate", COMMUNIGATE, "bounce", [("nobody@example.com", "userunknown", True)]),
+    ("james", JAMES, "bounce", [("nobody@example.com", "userunknown", True)]),
     ("kerio", KERIO, "bounce", [("nobody@example.com", "userunknown", True),
                                 ("busy@example.com", "toomanyconn", False)]),
     ("exim", EINS, "bounce", [("slow@example.es", "expired", False), ("late@example.es", "expired", False)]),

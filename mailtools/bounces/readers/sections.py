@@ -73,6 +73,9 @@ FAMILIES: list[tuple[str, LazyRx, str]] = [
     ("courier", LazyRx(r"running the courier mail server"), ANY),
     # CommuniGate Pro: "Failed to deliver to '<addr>'" / "SMTP module(domain x) reports:".
     ("communigate", LazyRx(r"failed to deliver to '|\bmodule\(domain [^)\n]{1,255}\) reports:"), ANY),
+    # Apache James's notify/bounce mailets: the error above "Message details:", the
+    # recipients as "RCPT TO: <addr>" lines among the original's envelope and header fields.
+    ("james", LazyRx(r"error message below:"), LEAD),
     # Kerio Connect: "Could not deliver message to the following recipient(s):" then
     # "Failed Recipient: <addr>" and "Reason: Remote host said: ..." per recipient.
     ("kerio", LazyRx(r"could not deliver message to the following recipient"), ANY),
