@@ -68,6 +68,14 @@ def test_smtp_command(text, command):
     ("421 4.7.1 : (DYN:T1) http://postmaster.isp.example/errors/421dynt1.html", "blocked"),
     ("554 RLY:IR http://postmaster.isp.example/errors/554rlyir.html", "requireptr"),
     ("550 Ip frequency limited", "toomanyconn"),
+    # Facebook's response codes, whatever the status beside them says.
+    ("550 5.1.1 RCP-P2 http://postmaster.social.example/response_codes?ip=192.0.2.1#rcp Refused due to "
+     "recipient preferences", "filtered"),
+    ("550 5.1.1 RCP-P1 http://postmaster.social.example/response_codes#rcp Recipient address does not exist",
+     "userunknown"),
+    ("554 5.7.1 POL-P2 http://postmaster.social.example/response_codes#pol", "blocked"),
+    ("550 5.7.1 DNS-P1 http://postmaster.social.example/response_codes#dns", "rejected"),
+    ("421 4.7.0 CON-T1 http://postmaster.social.example/response_codes#con", "toomanyconn"),
     # Our HELO name refused: about us, not the address, whatever "not found" says.
     ("550 5.7.1 <b@b.example>: Helo command rejected: Host not found", "blocked"),
     ("550 5.7.1 The IP you're using to send mail is not authorized to send email directly to our servers",

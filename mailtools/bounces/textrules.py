@@ -90,6 +90,17 @@ RULES: list[tuple[str, _LazyRx]] = [
     ("rejected", _rx(r"aup#\w{0,2}(?:sndr|mj)\b")),
     ("toomanyconn", _rx(r"aup#\w{0,2}cnct\b")),
     ("speeding", _rx(r"aup#\w{0,2}mxrt\b")),
+    # Facebook's postmaster response codes: RCP (the recipient; P2/P3 its own
+    # preferences or privacy settings refused us), POL (policy about our IP),
+    # MSG (the message), DNS (our MAIL FROM domain), CON (connections), SPM
+    # (spam), INT (their side), -P permanent, -T temporary.
+    ("filtered", _rx(r"refused due to recipient preferences", r"\brcp-p[23]\b")),
+    ("blocked", _rx(r"\bpol-[pt][12]\b")),
+    ("rejected", _rx(r"\bdns-[pt]\d\b")),
+    ("spamdetected", _rx(r"\bspm-[pt]\d\b")),
+    ("mesgtoobig", _rx(r"\bmsg-p1\b")),
+    ("toomanyconn", _rx(r"\bcon-t\d\b")),
+    ("systemerror", _rx(r"\bint-[pt]\d\b")),
     ("norelaying", _rx(
         r"relay(?:ing)? (?:access )?denied", r"relaying (?:is )?not (?:allowed|permitted)",
         r"not permitted to relay", r"unable to relay", r"we do not relay",
