@@ -377,3 +377,17 @@ from localhost [127.0.0.1]
 """
     [r] = classify(prose_bounce(text, subject="Returned mail: see transcript for details")).recipients
     assert (r.address, r.reason, r.hard) == ("gone@yahoo.example", "userunknown", True)
+
+
+def test_a_boundary_parameter_on_an_unindented_line_is_folded_back():
+    # James-based gateways put "boundary=" on a line of its own without the
+    # leading white space of a continued field (HAND-WRITTEN after that layout).
+    raw = (b"From: post_master@mms.example.net\nTo: news@example.org\nSubject: Re: News\nMIME-Version: 1.0\n"
+           b"Content-Type: multipart/mixed; boundary=\"outer\"\n\n--outer\nContent-Type: multipart/alternative;\n"
+           b"boundary=\"inner\"\n\n--inner\nContent-Type: text/plain; charset=us-ascii\n\n"
+           b"Error: Invalid user address\n\nError message below:\n550 5.1.1 no such user here\n\n"
+           b"Message details:\n  Subject: News\n  MAIL FROM: news@example.org\n  RCPT TO: gone@mms.example.net\n"
+           b"--inner--\n--outer--\n")
+    v = classify(raw)
+    assert v.kind == "bounce"
+    assert [(r.address, r.status) for r in v.recipients] == [("gone@mms.example.net", "5.1.1")]

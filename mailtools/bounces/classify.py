@@ -114,6 +114,7 @@ def _classify(raw: bytes) -> Verdict:
         return Verdict(kind="other", problem="empty message")
     if sum(1 for _ in zip(range(MAX_BOUNDARIES + 1), _BOUNDARY.finditer(raw), strict=False)) > MAX_BOUNDARIES:
         return Verdict(kind="other", problem="too many MIME parts or nested too deeply")
+    raw = mime.fold_parameters(raw)
     msg = mime.repair_boundary(BytesParser().parsebytes(raw), raw)
     if not msg.keys():
         return Verdict(kind="other", problem="no header fields: not a mail message")

@@ -130,6 +130,22 @@ def original_ids(parts: list[tuple[Message, bool]]) -> tuple[str | None, str | N
     return msgid, retpath
 
 
+def fold_parameters(raw: bytes) -> bytes:
+    """*raw* with a part's "boundary=" parameter folded back into its Content-Type field.
+
+    Some gateways (Apache James, and carriers' MMS gateways built on it)
+    write "Content-Type: multipart/alternative;" and put "boundary=..." on
+    the next line without the leading white space that would continue the
+    field: the parser ends the part's header there and the part has no
+    boundary, so its text is lost.
+    """
+    for newline in (b"\n", b"\r\n"):
+        broken = b";" + newline + b"boundary="
+        if broken in raw:
+            raw = raw.replace(broken, b";" + newline + b"\tboundary=")
+    return raw
+
+
 def repair_boundary(msg: Message, raw: bytes) -> Message:
     """*msg* re-parsed with the boundary its body uses, when the declared one is never found.
 

@@ -139,7 +139,9 @@ def _read_section(bounce: Bounce, start: int, where: str, limit: int) -> list[Fa
     prose = bounce.prose
     line_start = prose.rfind("\n", 0, start) + 1
     end = END.search(prose, line_start)
-    stop = min(end.start() if end else len(prose), prose.rfind("\n", 0, limit) + 1 or limit)
+    # The section ends at the start of the line where the next opening stands (or at the end).
+    cut = len(prose) if limit >= len(prose) else prose.rfind("\n", 0, limit) + 1 or limit
+    stop = min(end.start() if end else len(prose), cut)
     section = prose[line_start:stop][:MAX_SECTION]
     entries = _entries(section, where, bounce.ours)
     if not entries:
