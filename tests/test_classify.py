@@ -391,3 +391,17 @@ def test_a_boundary_parameter_on_an_unindented_line_is_folded_back():
     v = classify(raw)
     assert v.kind == "bounce"
     assert [(r.address, r.status) for r in v.recipients] == [("gone@mms.example.net", "5.1.1")]
+
+
+def test_a_google_groups_refusal_in_any_language_is_rejected():
+    # The notice is written in the poster's language; the failing address (in
+    # X-Failed-Recipients, as Google writes it) is the group's.
+    from conftest import prose_bounce
+    text = "Hallo news@example.org,\n\nDie Gruppe, die Sie kontaktieren wollten (neuigkeiten), gibt es vielleicht " \
+           "nicht.\n"
+    raw = prose_bounce(text, subject="Delivery Status Notification (Failure)",
+                       sender="mailer-daemon@googlemail.example")
+    raw = raw.replace(b"MIME-Version:", b"X-Failed-Recipients: neuigkeiten@googlegroups.com\nMIME-Version:", 1)
+    v = classify(raw)
+    assert [(r.address, r.reason, r.hard) for r in v.recipients] == [
+        ("neuigkeiten@googlegroups.com", "rejected", False)]

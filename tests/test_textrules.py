@@ -92,6 +92,7 @@ def test_smtp_command(text, command):
     ("421-4.3.0 Temporary System Problem. Try again later.", "systemerror"),
     ("450-4.2.1 The user you are trying to contact is receiving mail too quickly", "speeding"),
     ("554 CON:B1 http://postmaster.isp.example/errors/554conb1.html", "blocked"),
+    ("554 INVALID IP FOR SENDING MAIL OF DOMAIN mailer.example", "blocked"),
     ("550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found", "userunknown"),
     ("554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", "hostunknown"),
     # Gmail heads both kinds "Address not found"; the sentence says which.

@@ -158,6 +158,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"connection (?:dropped|refused by|reset by peer)", r"dynamic ip", r"greylist",
         r"banned sending ip", r"go away", r"smtp server of your isp", r"helo command rejected",
         r"unsolicited mail originating from your ip", r"traffic not accepted from this ip",
+        r"invalid ip for sending mail",
         r"not authori[sz]ed to send (?:e-?mail |mail )?directly",
     )),
     ("virusdetected", _rx(
