@@ -56,3 +56,19 @@ Diagnostic-Code: X-Postfix; delivery temporarily
     [r] = classify(prose_bounce(text, subject="Undelivered Mail Returned to Sender")).recipients
     assert "refused to talk to me: 421 Service not available" in (r.diagnostic or "")
     assert r.reason != "expired" and not r.hard
+
+
+def test_unevenly_indented_fields_are_still_fields():
+    text = """Technical report:
+
+Reporting-MTA: dns; relay.example.net
+   Arrival-Date: Mon, 2 Dec 2024 10:00:00 +0100
+
+Final-Recipient: rfc822; gone@example.com
+  Action: failed
+  Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <gone@example.com>... User Unknown
+"""
+    [r] = classify(prose_bounce(text, subject="Delivery Status Notification (Failure)")).recipients
+    assert (r.address, r.action, r.status, r.reason, r.hard) == ("gone@example.com", "failed", "5.1.1",
+                                                                  "userunknown", True)

@@ -14,6 +14,17 @@ from .. import dsn
 from . import Bounce, Failure
 
 _FIELD_LINE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,76}:")
+# RFC 3464's per-message and per-recipient fields: a line starting with one
+# of them starts a field, however it is indented.
+_DSN_FIELDS = frozenset({
+    "reporting-mta", "dsn-gateway", "received-from-mta", "arrival-date", "original-envelope-id",
+    "original-recipient", "final-recipient", "action", "status", "remote-mta", "diagnostic-code",
+    "last-attempt-date", "final-log-id", "will-retry-until"})
+
+
+def _dsn_field(line: str) -> bool:
+    name = line.partition(":")[0].strip().lower()
+    return name in _DSN_FIELDS or name.startswith("x-")
 _FIRST_FIELD = re.compile(r"^[ \t]*(?:final|original)-recipient:", re.IGNORECASE | re.MULTILINE)
 
 
@@ -33,7 +44,8 @@ def _dedent(text: str) -> str:
 
     A pasted report is often indented as a whole; a line indented deeper than
     the field before it continues that field's value ("Diagnostic-Code: smtp;
-    550 ...\n    mailbox unavailable"), even when it reads like "word: text".
+    550 ...\n    mailbox unavailable"), even when it reads like "word: text",
+    unless it starts with a DSN field's name (gateways indent those unevenly).
     """
     lines: list[str] = []
     field_indent = -1
@@ -43,7 +55,7 @@ def _dedent(text: str) -> str:
         if not body:
             field_indent = -1
             lines.append("")
-        elif field_indent >= 0 and indent > field_indent:
+        elif field_indent >= 0 and indent > field_indent and not _dsn_field(body):
             lines.append(" " + body)
         else:
             field_indent = indent if _FIELD_LINE.match(body) else -1
