@@ -93,6 +93,8 @@ def test_smtp_command(text, command):
     ("450-4.2.1 The user you are trying to contact is receiving mail too quickly", "speeding"),
     ("554 CON:B1 http://postmaster.isp.example/errors/554conb1.html", "blocked"),
     ("554 INVALID IP FOR SENDING MAIL OF DOMAIN mailer.example", "blocked"),
+    ("Your email to group g@b.example was rejected due to spam classification. To address this issue: set up "
+     "SPF records for your sending domain", "spamdetected"),
     ("550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found", "userunknown"),
     ("554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", "hostunknown"),
     # Gmail heads both kinds "Address not found"; the sentence says which.

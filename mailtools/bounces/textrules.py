@@ -113,6 +113,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"duplicate header", r"multiple (?:addresses in from|\w+ headers)",
         r"messages with multiple addresses",
     )),
+    # A refusal that states its cause as spam, before the SPF/DKIM advice such notices go on with.
+    ("spamdetected", _rx(r"due to spam classification", r"(?:classified|identified|detected) as spam")),
     ("failedstarttls", _rx(
         r"must issue a starttls", r"starttls (?:is )?required", r"tls (?:is )?required",
         r"requires? (?:a )?(?:secure|encrypted|tls) connection", r"encryption required",
