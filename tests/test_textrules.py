@@ -23,6 +23,10 @@ from mailtools.bounces.textrules import find_reply_code, match_text, smtp_comman
     ("Connected to 192.0.2.1 but sender was rejected.\nRemote host said: 553 no", "MAIL"),
     ("192.0.2.1 failed on DATA command.\nRemote host said: 554 no", "DATA"),
     ("SMTP error from remote mail server after pipelined RCPT TO:<a@b.example>: 550 no", "RCPT"),  # Exim 4.9x
+    # 1&1 and GMX: "SMTP error from remote server for <command> command, host: ..."
+    ("SMTP error from remote server for RCPT TO command, host: mx.b.example (192.0.2.1) reason: 550 no", "RCPT"),
+    ("SMTP error from remote server for TEXT command, host: mx.b.example (192.0.2.1) reason: 550 spam", "DATA"),
+    ("SMTP error from remote server for MAIL FROM command, host: mx.b.example reason: 553 no", "MAIL"),
     ("mx.b.example [192.0.2.1] did not like our RCPT TO:\n550 5.1.1 no", "RCPT"),             # dma
     # Postfix: a server that refused the connection at its greeting.
     ("delivery temporarily suspended: host mx.b.example[192.0.2.1] refused to talk to me: 421 Service not "

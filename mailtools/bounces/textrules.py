@@ -314,12 +314,13 @@ WEAK_TEXT_REASONS = frozenset({"systemerror", "networkerror", "contenterror", "s
 # that failed (a transcript lists the commands that went well before it).
 _COMMANDS = _LazyRx(
     r"(?P<DATA>(?:in reply to|after) (?:pipelined )?(?:the )?end of data|(?:in reply to|after) (?:pipelined )?data\b"
-    r"|>>> ?data\b|did not like our (?:final )?data|failed after i sent the message|failed on data command)"
+    r"|>>> ?data\b|did not like our (?:final )?data|failed after i sent the message|failed on data command"
+    r"|for (?:text|data) command)"
     r"|(?P<RCPT>(?:in reply to|after) (?:pipelined )?rcpt(?: to)?\b|>>> ?rcpt to|did not like our rcpt to"
-    r"|does not like recipient"
+    r"|does not like recipient|for rcpt to command"
     r"|most progress was rcpt to|\bsmtp:rcpt\b|\[rcpt_to\])"
     r"|(?P<MAIL>(?:in reply to|after) (?:pipelined )?mail from|>>> ?mail from|did not like our mail from"
-    r"|does not like sender|but sender was rejected)"
+    r"|does not like sender|but sender was rejected|for mail from command)"
     r"|(?P<HELO>after initial connection|in reply to (?:the )?(?:initial greeting|helo|ehlo)|after (?:helo|ehlo)\b"
     r"|>>> ?(?:helo|ehlo)\b|but my name was rejected|did not like our (?:helo|ehlo|greeting)"
     r"|refused to talk to me|but greeting failed)")
@@ -327,7 +328,8 @@ _COMMANDS = _LazyRx(
 # One of these is in every text _COMMANDS can match (compiling it costs ~0.5 ms).
 _COMMAND_WORDS = ("in reply to", "after ", ">>>", "did not like", "does not like", "most progress",
                   "smtp:rcpt", "[rcpt_to]", "name was rejected", "refused to talk",
-                  "greeting failed", "sender was rejected", "failed on data")
+                  "greeting failed", "sender was rejected", "failed on data",
+                  "for rcpt to command", "for mail from command", "for text command", "for data command")
 
 MAX_RULE_TEXT = 8000
 _STATUS_RX = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
