@@ -97,6 +97,11 @@ def test_smtp_command(text, command):
     ("450-4.2.1 The user you are trying to contact is receiving mail too quickly", "speeding"),
     ("554 CON:B1 http://postmaster.isp.example/errors/554conb1.html", "blocked"),
     ("554 INVALID IP FOR SENDING MAIL OF DOMAIN mailer.example", "blocked"),
+    # The recipient's own settings: soft, not a domain that takes no mail.
+    ("550 5.7.1 This user is not accepting any mail", "filtered"),
+    ("550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized", "filtered"),
+    ("550 The user refuses to receive this mail", "filtered"),
+    ("550 5.1.10 Domain b.example does not accept mail (nullMX)", "notaccept"),
     ("Your email to group g@b.example was rejected due to spam classification. To address this issue: set up "
      "SPF records for your sending domain", "spamdetected"),
     ("550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found", "userunknown"),

@@ -257,6 +257,12 @@ RULES: list[tuple[str, _LazyRx]] = [
     ("filtered", _rx(
         r"not accepting (?:any )?mail from", r"(?:is|are) not accepted by (?:the )?recipient",
         r"recipient (?:has )?(?:blocked|refused) (?:mail from )?(?:you|the sender)",
+        # The recipient's own settings refuse the mail (sisimai's Filtered phrases): not a dead address,
+        # and not a domain that takes no mail (notaccept, which is hard).
+        r"(?:user|recipient|mailbox|address|account) is not accepting any mail", r"only accepting mail from specific",
+        r"refuses? to receive (?:this |the |any )?(?:e-?)?mail", r"this account is protected by",
+        r"has restricted sms e-?mail", r"resolver\.rst\.notauthorized",
+        r"new mail is not currently being accepted for this mailbox",
     )),
     # RFC 7505 null MX, and domains whose DNS says they take no mail.
     ("notaccept", _rx(
