@@ -142,6 +142,10 @@ def test_verp_return_path_and_delivered_to() -> None:
     ("5.7.0", "530", "530 5.7.0 must issue a STARTTLS command first", "failedstarttls", False),
     ("5.1.10", "556", "556 5.1.10 recipient domain has null MX", "notaccept", True),
     ("5.3.2", "550", "550 5.3.2 system not accepting network messages", "notaccept", False),
+    # A server not taking mail for now, in words: not the domain taking none.
+    ("5.0.0", "554", "554 This server is not accepting mail at this time", "notaccept", False),
+    ("5.0.0", "550", "550 Domain b.example does not accept mail", "notaccept", True),
+    ("5.1.10", "550", "550 5.1.10 Host does not accept mail", "notaccept", True),
     ("5.1.1", "550", None, "userunknown", True),
     ("5.7.1", "550", "550 5.7.1 mailbox unavailable", "rejected", False),
     ("4.1.1", "450", "450 4.1.1 user unknown", "userunknown", False),

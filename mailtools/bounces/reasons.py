@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from mailtools.bounces.textrules import (
     ACCOUNT_LOOKUP,
+    DOMAIN_TAKES_NO_MAIL,
     PLAIN_USERUNKNOWN,
     WEAK_TEXT_REASONS,
     match_text,
@@ -230,6 +231,6 @@ def is_hard(
         return (
             status in _DOMAIN_NOTACCEPT_STATUS
             or reply_code == "556"
-            or match_text(text) == "notaccept"
+            or DOMAIN_TAKES_NO_MAIL.search(text or "") is not None
         )
     return True

@@ -75,6 +75,16 @@ NOTICE_HEADLINE = _rx(r"the user\(s\) account is (?:disabled|temporarily (?:over
 # directory, whichever SMTP command the reply came after.
 ACCOUNT_LOOKUP = _rx(r"doesn'?t have an? \S+ account")
 
+# Words that say the recipient's *domain* takes no mail at all (null MX, no
+# MX, no SMTP service): what makes a notaccept hard. "Server is not accepting
+# mail" (maintenance, 5.3.2) is notaccept too, but says nothing of the address.
+DOMAIN_TAKES_NO_MAIL = _rx(
+    r"null ?mx", r"domain \S{1,255} (?:does not|doesn'?t) accept (?:any )?mail", r"domain (?:does not|doesn'?t) accept",
+    # sendmail's words for a null MX (RFC 7505).
+    r"host (?:does not|doesn'?t) accept mail",
+    r"accepts no mail", r"no mx (?:record )?(?:found )?for domain", r"mx or srv record indicated no smtp service",
+)
+
 # (reason, pattern), tried in this order; the first match wins.
 RULES: list[tuple[str, _LazyRx]] = [
     # Providers' own reason codes, published on their postmaster pages, say
