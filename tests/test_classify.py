@@ -142,6 +142,10 @@ def test_verp_return_path_and_delivered_to() -> None:
     ("5.7.0", "530", "530 5.7.0 must issue a STARTTLS command first", "failedstarttls", False),
     ("5.1.10", "556", "556 5.1.10 recipient domain has null MX", "notaccept", True),
     ("5.3.2", "550", "550 5.3.2 system not accepting network messages", "notaccept", False),
+    # A server not taking mail for now, in words: not the domain taking none.
+    ("5.0.0", "554", "554 This server is not accepting mail at this time", "notaccept", False),
+    ("5.0.0", "550", "550 Domain b.example does not accept mail", "notaccept", True),
+    ("5.1.10", "550", "550 5.1.10 Host does not accept mail", "notaccept", True),
     ("5.1.1", "550", None, "userunknown", True),
     ("5.7.1", "550", "550 5.7.1 mailbox unavailable", "rejected", False),
     ("4.1.1", "450", "450 4.1.1 user unknown", "userunknown", False),
@@ -308,3 +312,100 @@ def test_other_non_dsn_bounces_fall_back_to_flufl_and_print_nothing() -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
     assert proc.stderr == ""
+
+
+# sendmail's queue-run notice as a local mailer hands it on: the MIME parts are
+# in the body, the top-level Content-Type is gone (HAND-WRITTEN after sendmail's layout).
+NO_TOP_CONTENT_TYPE = b"""From: Mail Delivery Subsystem <MAILER-DAEMON@host.example.org>
+To: news@example.org
+Subject: Returned mail: see transcript for details
+
+This is a MIME-encapsulated message
+
+--q1B2C3.1700000000/host.example.org
+
+   ----- The following addresses had permanent fatal errors -----
+gone
+
+--q1B2C3.1700000000/host.example.org
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; host.example.org
+
+Final-Recipient: RFC822; gone@mx.example.net
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: SMTP; 550 5.1.1 <gone@mx.example.net>... User unknown
+
+--q1B2C3.1700000000/host.example.org--
+"""
+
+
+def test_a_delivery_status_part_under_a_header_with_no_content_type_is_read():
+    v = classify(NO_TOP_CONTENT_TYPE)
+    assert v.kind == "bounce"
+    assert [(r.address, r.status, r.reason, r.hard) for r in v.recipients] == [
+        ("gone@mx.example.net", "5.1.1", "userunknown", True)]
+
+
+def test_a_prose_bounce_quoting_a_multipart_original_is_not_taken_for_mime():
+    # qmail-style text, then the original with its own "--boundary" lines: the
+    # prose must stay the bounce's text, not become an ignored preamble.
+    raw = (b"From: MAILER-DAEMON@mx.example.net\nTo: news@example.org\nSubject: failure notice\n\n"
+           b"Hi. This is the qmail-send program at mx.example.net.\n"
+           b"I'm afraid I wasn't able to deliver your message to the following addresses.\n\n"
+           b"<gone@example.net>:\nSorry, no mailbox here by that name. (#5.1.1)\n\n"
+           b"--- Below this line is a copy of the message.\n\n"
+           b"Content-Type: multipart/alternative; boundary=\"alt1\"\n\n--alt1\nContent-Type: text/plain\n\nhi\n"
+           b"--alt1--\n")
+    v = classify(raw)
+    assert [(r.address, r.reason, r.hard) for r in v.recipients] == [("gone@example.net", "userunknown", True)]
+
+
+def test_a_provider_saying_it_has_no_such_account_is_userunknown_after_data_too():
+    # Yahoo answers the end of DATA with its account lookup ("dd This user doesn't
+    # have a ... account"): its own directory, not a content filter.
+    from conftest import prose_bounce
+    text = """The original message was received at Mon, 2 Dec 2024 10:00:00 +0100
+from localhost [127.0.0.1]
+
+   ----- The following addresses had permanent fatal errors -----
+<gone@yahoo.example>
+    (reason: 554 delivery error: dd This user doesn't have a yahoo.example account (gone@yahoo.example) [0])
+
+   ----- Transcript of session follows -----
+... while talking to mta.yahoo.example.:
+>>> DATA
+<<< 554 delivery error: dd This user doesn't have a yahoo.example account (gone@yahoo.example) [0]
+554 5.0.0 Service unavailable
+"""
+    [r] = classify(prose_bounce(text, subject="Returned mail: see transcript for details")).recipients
+    assert (r.address, r.reason, r.hard) == ("gone@yahoo.example", "userunknown", True)
+
+
+def test_a_boundary_parameter_on_an_unindented_line_is_folded_back():
+    # James-based gateways put "boundary=" on a line of its own without the
+    # leading white space of a continued field (HAND-WRITTEN after that layout).
+    raw = (b"From: post_master@mms.example.net\nTo: news@example.org\nSubject: Re: News\nMIME-Version: 1.0\n"
+           b"Content-Type: multipart/mixed; boundary=\"outer\"\n\n--outer\nContent-Type: multipart/alternative;\n"
+           b"boundary=\"inner\"\n\n--inner\nContent-Type: text/plain; charset=us-ascii\n\n"
+           b"Error: Invalid user address\n\nError message below:\n550 5.1.1 no such user here\n\n"
+           b"Message details:\n  Subject: News\n  MAIL FROM: news@example.org\n  RCPT TO: gone@mms.example.net\n"
+           b"--inner--\n--outer--\n")
+    v = classify(raw)
+    assert v.kind == "bounce"
+    assert [(r.address, r.status) for r in v.recipients] == [("gone@mms.example.net", "5.1.1")]
+
+
+def test_a_google_groups_refusal_in_any_language_is_rejected():
+    # The notice is written in the poster's language; the failing address (in
+    # X-Failed-Recipients, as Google writes it) is the group's.
+    from conftest import prose_bounce
+    text = "Hallo news@example.org,\n\nDie Gruppe, die Sie kontaktieren wollten (neuigkeiten), gibt es vielleicht " \
+           "nicht.\n"
+    raw = prose_bounce(text, subject="Delivery Status Notification (Failure)",
+                       sender="mailer-daemon@googlemail.example")
+    raw = raw.replace(b"MIME-Version:", b"X-Failed-Recipients: neuigkeiten@googlegroups.com\nMIME-Version:", 1)
+    v = classify(raw)
+    assert [(r.address, r.reason, r.hard) for r in v.recipients] == [
+        ("neuigkeiten@googlegroups.com", "rejected", False)]

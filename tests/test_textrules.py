@@ -19,7 +19,22 @@ from mailtools.bounces.textrules import find_reply_code, match_text, smtp_comman
     ("192.0.2.1 does not like recipient.\nRemote host said: 550 no", "RCPT"),                  # qmail
     ("192.0.2.1 failed after I sent the message.\nRemote host said: 554 spam", "DATA"),
     ("Connected to 192.0.2.1 but my name was rejected.", "HELO"),
+    ("Connected to 192.0.2.1 but greeting failed.\nRemote host said: 554 no", "HELO"),       # qmail-remote
+    ("Connected to 192.0.2.1 but sender was rejected.\nRemote host said: 553 no", "MAIL"),
+    ("192.0.2.1 failed on DATA command.\nRemote host said: 554 no", "DATA"),
+    ("SMTP error from remote mail server after pipelined RCPT TO:<a@b.example>: 550 no", "RCPT"),  # Exim 4.9x
+    # 1&1 and GMX: "SMTP error from remote server for <command> command, host: ..."
+    ("SMTP error from remote server for RCPT TO command, host: mx.b.example (192.0.2.1) reason: 550 no", "RCPT"),
+    ("SMTP error from remote server for TEXT command, host: mx.b.example (192.0.2.1) reason: 550 spam", "DATA"),
+    ("SMTP error from remote server for MAIL FROM command, host: mx.b.example reason: 553 no", "MAIL"),
     ("mx.b.example [192.0.2.1] did not like our RCPT TO:\n550 5.1.1 no", "RCPT"),             # dma
+    # Postfix: a server that refused the connection at its greeting.
+    ("delivery temporarily suspended: host mx.b.example[192.0.2.1] refused to talk to me: 421 Service not "
+     "available", "HELO"),
+    # DATA refused only because no recipient was left: the RCPT before it failed.
+    (">>> RCPT To:<a@b.example>\n<<< 550 5.1.1 mailbox unavailable\n>>> DATA\n<<< 503 5.5.1 Error: need RCPT command",
+     "RCPT"),
+    (">>> RCPT To:<a@b.example>\n<<< 250 ok\n>>> DATA\n<<< 554 5.7.1 rejected as spam", "DATA"),
     ("550 5.1.1 user unknown", None),
     ("the data were lost", None),
     ("", None),
@@ -47,6 +62,61 @@ def test_smtp_command(text, command):
      "policyviolation"),
     ("550 5.1.1 <a@b.example> - 192.0.2.1 has sent to too many recipients this hour", "speeding"),
     ("452 4.5.3 Too many recipients", "toomanyconn"),
+    # Providers' published reason codes decide over the words around them.
+    ("550 5.1.0 <s@us.example> sender rejected. Refer to Error Codes at https://isp.example/ AUP#CDRBL", "blocked"),
+    ("554 mx.isp.example AUP#IPBL0001 - listed", "blocked"),
+    ("554 message rejected AUP#URLBL1010", "spamdetected"),
+    ("554 rejected - no rDNS AUP#CXDNS", "requireptr"),
+    ("550 sender domain AUP#CXSNDR", "rejected"),
+    ("421 too many sessions AUP#CXCNCT", "toomanyconn"),
+    ("421 4.7.1 : (DYN:T1) http://postmaster.isp.example/errors/421dynt1.html", "blocked"),
+    ("554 RLY:IR http://postmaster.isp.example/errors/554rlyir.html", "requireptr"),
+    ("550 Ip frequency limited", "toomanyconn"),
+    # Facebook's response codes, whatever the status beside them says.
+    ("550 5.1.1 RCP-P2 http://postmaster.social.example/response_codes?ip=192.0.2.1#rcp Refused due to "
+     "recipient preferences", "filtered"),
+    ("550 5.1.1 RCP-P1 http://postmaster.social.example/response_codes#rcp Recipient address does not exist",
+     "userunknown"),
+    ("554 5.7.1 POL-P2 http://postmaster.social.example/response_codes#pol", "blocked"),
+    ("550 5.7.1 DNS-P1 http://postmaster.social.example/response_codes#dns", "rejected"),
+    ("421 4.7.0 CON-T1 http://postmaster.social.example/response_codes#con", "toomanyconn"),
+    # Our HELO name refused: about us, not the address, whatever "not found" says.
+    ("550 5.7.1 <b@b.example>: Helo command rejected: Host not found", "blocked"),
+    ("550 5.7.1 The IP you're using to send mail is not authorized to send email directly to our servers",
+     "blocked"),
+    ("550 5.1.1 <a@b.example>... Addressee unknown, relay=[192.0.2.1]", "userunknown"),
+    # Gmail's and Microsoft's published reply texts.
+    ("421-4.7.0 [192.0.2.1] Our system has detected an unusual rate of unsolicited mail originating from your "
+     "IP address.", "blocked"),
+    ("550 5.7.708 Access denied, traffic not accepted from this IP", "blocked"),
+    ("550 5.7.512 Message must be RFC 5322 section 3.6.2 compliant", "notcompliantrfc"),
+    ("530 5.7.57 Client was not authenticated to send anonymous mail during MAIL FROM", "securityerror"),
+    ("550-5.7.1 The user or domain that you are sending to (or from) has a policy that prohibited the mail",
+     "policyviolation"),
+    ("421-4.3.0 Temporary System Problem. Try again later.", "systemerror"),
+    ("450-4.2.1 The user you are trying to contact is receiving mail too quickly", "speeding"),
+    ("554 CON:B1 http://postmaster.isp.example/errors/554conb1.html", "blocked"),
+    ("554 INVALID IP FOR SENDING MAIL OF DOMAIN mailer.example", "blocked"),
+    # The recipient's own settings: soft, not a domain that takes no mail.
+    ("550 5.7.1 This user is not accepting any mail", "filtered"),
+    ("550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized", "filtered"),
+    ("550 The user refuses to receive this mail", "filtered"),
+    ("550 5.1.10 Domain b.example does not accept mail (nullMX)", "notaccept"),
+    ("Your email to group g@b.example was rejected due to spam classification. To address this issue: set up "
+     "SPF records for your sending domain", "spamdetected"),
+    ("550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found", "userunknown"),
+    ("554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", "hostunknown"),
+    # Gmail heads both kinds "Address not found"; the sentence says which.
+    ("** Address not found ** Your message wasn't delivered to a@b.example because the domain b.example "
+     "couldn't be found.", "hostunknown"),
+    ("554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded",
+     "mailboxfull"),
+    ("552 5.3.4 RESOLVER.RST.RecipSizeLimit; message too large for this recipient", "mesgtoobig"),
+    ("all hosts for 'b.example' have been failing for a long time (and retry time not reached)", "expired"),
+    ("Child process of local_delivery transport returned 75 from command: /usr/libexec/deliver", "mailererror"),
+    ("This message is looping: it already has my Delivered-To line. (#5.4.6)", "networkerror"),
+    ("Sorry. Although I'm listed as a best-preference MX or A for that host, it isn't in my control/locals "
+     "file, so I don't treat it as local. (#5.4.6)", "systemerror"),
 ])
 def test_rule_order(text, reason):
     assert match_text(text) == reason

@@ -37,6 +37,9 @@ _SENDER_FIELDS = ("From", "Sender", "Return-Path", "Reply-To")
 _RCPT_REPORTERS = re.compile(r"\bmessagelabs\.com\b", re.IGNORECASE)
 _KDDI_HOSTS = re.compile(r"\b(?:ezweb\.ne\.jp|au\.com|kddi\.com)\b", re.IGNORECASE)
 _ADDRESS_NAMED = re.compile(r"@[^\s<>]+>: user unknown", re.IGNORECASE)
+# Google Groups refuses a post from a non-member (or to a group that is gone)
+# with a notice in the poster's language: sisimai reads it as "rejected".
+_GROUPS_HOST = "@googlegroups.com"
 
 
 class RecipientVerdict:
@@ -114,6 +117,7 @@ def _classify(raw: bytes) -> Verdict:
         return Verdict(kind="other", problem="empty message")
     if sum(1 for _ in zip(range(MAX_BOUNDARIES + 1), _BOUNDARY.finditer(raw), strict=False)) > MAX_BOUNDARIES:
         return Verdict(kind="other", problem="too many MIME parts or nested too deeply")
+    raw = mime.fold_parameters(raw)
     msg = mime.repair_boundary(BytesParser().parsebytes(raw), raw)
     if not msg.keys():
         return Verdict(kind="other", problem="no header fields: not a mail message")
@@ -273,6 +277,8 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
         status = dsn.clean_status(failure.status) or textrules.find_status(text)
         reply = dsn.clean_reply(text) or textrules.find_reply_code(text)
         reason, hard = reasons.decide(action, status, reply, text)
+        if reason in ("onhold", "undefined") and failure.address.endswith(_GROUPS_HOST):
+            reason = "rejected"     # a group we may not post to (its notice is in the poster's language)
         verdict.recipients.append(RecipientVerdict(failure.address, action, status, reply, reason, hard,
                                                    mime.trim(text)))
     actions = {r.action for r in verdict.recipients}

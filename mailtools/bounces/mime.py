@@ -130,6 +130,22 @@ def original_ids(parts: list[tuple[Message, bool]]) -> tuple[str | None, str | N
     return msgid, retpath
 
 
+def fold_parameters(raw: bytes) -> bytes:
+    """*raw* with a part's "boundary=" parameter folded back into its Content-Type field.
+
+    Some gateways (Apache James, and carriers' MMS gateways built on it)
+    write "Content-Type: multipart/alternative;" and put "boundary=..." on
+    the next line without the leading white space that would continue the
+    field: the parser ends the part's header there and the part has no
+    boundary, so its text is lost.
+    """
+    for newline in (b"\n", b"\r\n"):
+        broken = b";" + newline + b"boundary="
+        if broken in raw:
+            raw = raw.replace(broken, b";" + newline + b"\tboundary=")
+    return raw
+
+
 def repair_boundary(msg: Message, raw: bytes) -> Message:
     """*msg* re-parsed with the boundary its body uses, when the declared one is never found.
 
@@ -138,6 +154,8 @@ def repair_boundary(msg: Message, raw: bytes) -> Message:
     The first "--token" line of the body is the boundary in use.
     """
     declared = msg.get_boundary()
+    if declared is None and msg.get("Content-Type") is None:
+        return _undeclared_multipart(msg, raw)
     if not declared or not any(isinstance(d, StartBoundaryNotFoundDefect) for d in msg.defects):
         return msg
     end = _HEADER_END.search(raw)
@@ -146,6 +164,27 @@ def repair_boundary(msg: Message, raw: bytes) -> Message:
     if m is None or declared.encode() not in head:
         return msg
     return BytesParser().parsebytes(head.replace(declared.encode(), m.group(1), 1) + body)
+
+
+def _undeclared_multipart(msg: Message, raw: bytes) -> Message:
+    """*msg* re-parsed as multipart when its header has no Content-Type but its body is MIME parts.
+
+    Local mailers (sendmail's cron and queue-run notices, some gateways) drop
+    the top-level Content-Type and keep the body: "--token" lines, each
+    followed by the part's own header fields. Only a body whose first such
+    token opens a delivery-status part is taken for MIME: a prose bounce
+    quoting a multipart original has "--token" lines too.
+    """
+    end = _HEADER_END.search(raw)
+    if end is None:
+        return msg
+    body = raw[end.start():]
+    m = _BOUNDARY_LINE.search(body)
+    if m is None or (b"--" + m.group(1) + b"\ncontent-type: message/delivery-status").lower() not in \
+            body.replace(b"\r\n", b"\n").lower():
+        return msg
+    head = raw[:end.start()] + b'\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="' + m.group(1) + b'"'
+    return BytesParser().parsebytes(head + body)
 
 
 def near(prose: str, address: str) -> str:

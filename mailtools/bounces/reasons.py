@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from mailtools.bounces.textrules import (
     ACCOUNT_LOOKUP,
+    DOMAIN_TAKES_NO_MAIL,
     PLAIN_USERUNKNOWN,
     WEAK_TEXT_REASONS,
     match_text,
@@ -192,7 +193,8 @@ def decide(
             # Refused at MAIL FROM, or x.1.7/x.1.8 (bad sender address): the
             # server refused *us*, whatever it said about domains or users.
             reason = "rejected"
-        elif reason == "userunknown" and (command == "DATA" or command != "RCPT" and (
+        elif reason == "userunknown" and (command == "DATA" and not ACCOUNT_LOOKUP.search(text or "")
+                                          or command != "RCPT" and (
                 not _names_address(status) or _relayed_reply(status, reply_code, text, relayed))):
             # "Unknown user" after the message was seen, or beside a mailbox
             # status (x.2.x), or quoted from a remote server's reply, with no
@@ -229,6 +231,6 @@ def is_hard(
         return (
             status in _DOMAIN_NOTACCEPT_STATUS
             or reply_code == "556"
-            or match_text(text) == "notaccept"
+            or DOMAIN_TAKES_NO_MAIL.search(text or "") is not None
         )
     return True

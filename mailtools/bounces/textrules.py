@@ -36,7 +36,7 @@ _USERUNKNOWN_PLAIN = (
     r"invalid (?:recipient|mailbox|address|user)", r"recipient not (?:found|ok|exist)",
     r"not a (?:valid|known) (?:user|mailbox|recipient)",
     r"is not a known user", r"non[- ]?existent (?:user|account|address)", r"bad[-_ ]recipient",
-    r"badrcptto", r"resolver\.adr\.recip(?:ient)?notfound",
+    r"badrcptto", r"resolver\.adr\.(?:ex)?recip(?:ient)?notfound", r"addressee unknown",
     r"there is no one at this address", r"email account that you tried to reach does not exist",
     r"no mailbox here by that name", r"address (?:does not exist|unknown)",
     r"unknown or illegal alias", r"no account by that name", r"user not local",
@@ -75,8 +75,42 @@ NOTICE_HEADLINE = _rx(r"the user\(s\) account is (?:disabled|temporarily (?:over
 # directory, whichever SMTP command the reply came after.
 ACCOUNT_LOOKUP = _rx(r"doesn'?t have an? \S+ account")
 
+# Words that say the recipient's *domain* takes no mail at all (null MX, no
+# MX, no SMTP service): what makes a notaccept hard. "Server is not accepting
+# mail" (maintenance, 5.3.2) is notaccept too, but says nothing of the address.
+DOMAIN_TAKES_NO_MAIL = _rx(
+    r"null ?mx", r"domain \S{1,255} (?:does not|doesn'?t) accept (?:any )?mail", r"domain (?:does not|doesn'?t) accept",
+    # sendmail's words for a null MX (RFC 7505).
+    r"host (?:does not|doesn'?t) accept mail",
+    r"accepts no mail", r"no mx (?:record )?(?:found )?for domain", r"mx or srv record indicated no smtp service",
+)
+
 # (reason, pattern), tried in this order; the first match wins.
 RULES: list[tuple[str, _LazyRx]] = [
+    # Providers' own reason codes, published on their postmaster pages, say
+    # exactly what happened: Cox's and Charter/Spectrum's "AUP#CODE" (CXBL,
+    # CDRBL: our IP blocked; IPBLnnnn: on a DNS block list; URLBLnnnn: a link
+    # in the message listed; CXSNDR: the sender's domain; CXDNS: no reverse
+    # DNS; CXCNCT: too many connections; CXMXRT: too many messages), and AOL's
+    # "(DYN:T1)" (dynamic IP), "(RLY:B1)" (blocked IP), "(RLY:IR)"/"(DNS:NR)" (no rDNS).
+    ("blocked", _rx(r"aup#\w{0,4}(?:bl|rbl)\b", r"\bipbl\d{3,4}\b", r"\bdyn:t\d\b", r"\brly:b\d\b",
+                    r"\bcon:b\d\b")),
+    ("spamdetected", _rx(r"\burlbl\d{3,4}\b", r"aup#\w{0,2}spam\b")),
+    ("requireptr", _rx(r"aup#\w{0,2}dns\b", r"\brly:ir\b", r"\bdns:nr\b")),
+    ("rejected", _rx(r"aup#\w{0,2}(?:sndr|mj)\b")),
+    ("toomanyconn", _rx(r"aup#\w{0,2}cnct\b")),
+    ("speeding", _rx(r"aup#\w{0,2}mxrt\b")),
+    # Facebook's postmaster response codes: RCP (the recipient; P2/P3 its own
+    # preferences or privacy settings refused us), POL (policy about our IP),
+    # MSG (the message), DNS (our MAIL FROM domain), CON (connections), SPM
+    # (spam), INT (their side), -P permanent, -T temporary.
+    ("filtered", _rx(r"refused due to recipient preferences", r"\brcp-p[23]\b")),
+    ("blocked", _rx(r"\bpol-[pt][12]\b")),
+    ("rejected", _rx(r"\bdns-[pt]\d\b")),
+    ("spamdetected", _rx(r"\bspm-[pt]\d\b")),
+    ("mesgtoobig", _rx(r"\bmsg-p1\b")),
+    ("toomanyconn", _rx(r"\bcon-t\d\b")),
+    ("systemerror", _rx(r"\bint-[pt]\d\b")),
     ("norelaying", _rx(
         r"relay(?:ing)? (?:access )?denied", r"relaying (?:is )?not (?:allowed|permitted)",
         r"not permitted to relay", r"unable to relay", r"we do not relay",
@@ -85,9 +119,12 @@ RULES: list[tuple[str, _LazyRx]] = [
     )),
     # The message breaks RFC 5322 (before the spam and DKIM rules, which the same texts mention).
     ("notcompliantrfc", _rx(
-        r"not rfc ?5322 compliant", r"duplicate header", r"multiple (?:addresses in from|\w+ headers)",
+        r"not rfc ?5322 compliant", r"rfc ?5322 section [\d.]+ compliant",
+        r"duplicate header", r"multiple (?:addresses in from|\w+ headers)",
         r"messages with multiple addresses",
     )),
+    # A refusal that states its cause as spam, before the SPF/DKIM advice such notices go on with.
+    ("spamdetected", _rx(r"due to spam classification", r"(?:classified|identified|detected) as spam")),
     ("failedstarttls", _rx(
         r"must issue a starttls", r"starttls (?:is )?required", r"tls (?:is )?required",
         r"requires? (?:a )?(?:secure|encrypted|tls) connection", r"encryption required",
@@ -101,7 +138,7 @@ RULES: list[tuple[str, _LazyRx]] = [
     # SMTP AUTH and authorisation (RFC 3463 x.7.1 "delivery not authorized"), not SPF/DKIM/DMARC.
     ("securityerror", _rx(
         r"delivery not authori[sz]ed", r"authentication (?:is )?required", r"authrequired",
-        r"unauthenticated senders? not allowed", r"must be authenticated",
+        r"unauthenticated senders? not allowed", r"must be authenticated", r"not authenticated to send anonymous",
     )),
     ("requireptr", _rx(
         r"reverse dns", r"\brdns\b", r"\bptr[ -]record", r"no ptr", r"missing ptr",
@@ -114,11 +151,12 @@ RULES: list[tuple[str, _LazyRx]] = [
     )),
     ("toomanyconn", _rx(
         r"too many (?:connections|concurrent|smtp sessions|errors)", r"too many recipients(?! (?:this|per|an) hour)",
-        r"connection (?:rate )?limit", r"trop de connexions",
+        r"connection (?:rate )?limit", r"trop de connexions", r"frequency limited",
     )),
     ("speeding", _rx(
         r"rate limit", r"rate-limit", r"try again slower", r"sending too fast",
-        r"receiving mail at a rate", r"temporarily deferred due to", r"too many messages(?! on the server)",
+        r"receiving mail at a rate",
+        r"receiving mail too quickly", r"temporarily deferred due to", r"too many messages(?! on the server)",
         r"throttl", r"exceeded the max emails per hour", r"too many (?:recipients|messages) (?:this|per|an) hour",
     )),
     # A URI block list judges the links in the message, not our host.
@@ -130,7 +168,10 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"client host (?:\S+ )?(?:rejected|blocked)",
         r"not currently accepting mail from your ip", r"your (?:ip|network|server) (?:has been|is|was) ",
         r"connection (?:dropped|refused by|reset by peer)", r"dynamic ip", r"greylist",
-        r"banned sending ip", r"go away", r"smtp server of your isp",
+        r"banned sending ip", r"go away", r"smtp server of your isp", r"helo command rejected",
+        r"unsolicited mail originating from your ip", r"traffic not accepted from this ip",
+        r"invalid ip for sending mail",
+        r"not authori[sz]ed to send (?:e-?mail |mail )?directly",
     )),
     ("virusdetected", _rx(
         r"\bvirus(?:es)?\b", r"malware", r"infected", r"\btrojan",
@@ -149,6 +190,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"size (?:limit|exceeds)", r"exceeds? (?:the )?(?:fixed )?maximum (?:message )?size",
         r"mail file size exceeds", r"email too large", r"line limit exceeded",
         r"max(?:imum)? message size exceeded", r"message file too big", r"exceeded maximum inbound message size",
+        r"recipsizelimit",
     )),
     ("mailboxfull", _rx(
         r"mailbox (?:is )?full", r"full mailbox", r"mailbox (?:size limit|quota|exceeded|over quota)",
@@ -159,7 +201,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"user is over (?:the )?quota", r"account is (?:temporarily )?over quota",
         r"space has been used up", r"boite du destinataire pleine", r"dis[ck] ?(?:space )?quota",
         r"exceeded storage allocation", r"too many messages on the server", r"too much mail data",
-        r"no space left on device",
+        r"no space left on device", r"quotaexceeded",
     )),
     ("suspend", _rx(
         r"account (?:has been |is )?(?:disabled|suspended|inactive|locked|deactivated|expired|closed)",
@@ -187,10 +229,13 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"retry time not reached for any host after a long failure period",
         r"failed to deliver to domain .{1,100} after \d+ tries", r"maximum delivery attempts",
         r"could not deliver for the last \d", r"envelope expired", r"cannot send message for \d",
-        r"all hosts have been failing", r"did not accept our requests to connect", r"\bhost not reachable",
+        r"all hosts (?:for \S{1,260} )?have been failing", r"did not accept our requests to connect",
+        r"multiple delivery attempts failed",
+        r"\bhost not reachable",
     )),
     ("policyviolation", _rx(
-        r"policy (?:violation|reasons)", r"denied by policy", r"administrative prohibition",
+        r"policy (?:violation|reasons)", r"denied by policy", r"has a policy that prohibit",
+        r"administrative prohibition",
         r"not accepted for policy", r"protocol violation", r"closed mailing list",
         r"header error", r"illegal attachment",
     )),
@@ -216,11 +261,18 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"name or service not known", r"recipient domain must exist",
         r"mail domain mentioned in email address is unknown", r"all relevant mx records point to non-existent hosts",
         r"domain name not found", r"couldn'?t find any host", r"no such host", r"host \S{1,255} not found",
-        r"domain (?:is )?not reachable", r"unknown mail domain", r"unroutable address",
+        r"domain \S{1,255} couldn'?t be found",
+        r"domain (?:is )?not reachable", r"unknown mail domain", r"unroutable address", r"non-?existent ?domain",
     )),
     ("filtered", _rx(
         r"not accepting (?:any )?mail from", r"(?:is|are) not accepted by (?:the )?recipient",
         r"recipient (?:has )?(?:blocked|refused) (?:mail from )?(?:you|the sender)",
+        # The recipient's own settings refuse the mail (sisimai's Filtered phrases): not a dead address,
+        # and not a domain that takes no mail (notaccept, which is hard).
+        r"(?:user|recipient|mailbox|address|account) is not accepting any mail", r"only accepting mail from specific",
+        r"refuses? to receive (?:this |the |any )?(?:e-?)?mail", r"this account is protected by",
+        r"has restricted sms e-?mail", r"resolver\.rst\.notauthorized",
+        r"new mail is not currently being accepted for this mailbox",
     )),
     # RFC 7505 null MX, and domains whose DNS says they take no mail.
     ("notaccept", _rx(
@@ -239,12 +291,13 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"local configuration error", r"system (?:config(?:uration)? )?error", r"server configuration problem",
         r"internal (?:server )?error", r"could not load drd", r"local error in processing", r"loops back to myself",
         r"mail system configuration error", r"timeout waiting for input", r"transaction failed",
-        r"temporary (?:local )?problem", r"service (?:not available|unavailable)",
+        r"temporary (?:local |system )?problem", r"service (?:not available|unavailable)",
+        r"listed as a best-preference mx",
     )),
     ("networkerror", _rx(
         r"network (?:is )?unreachable", r"no route to host", r"host (?:is )?unreachable",
         r"dns records for the destination computer could not be found", r"hop count exceeded",
-        r"message looping", r"host name lookup failure", r"malformed (?:or unexpected )?name server reply",
+        r"message (?:is )?looping", r"host name lookup failure", r"malformed (?:or unexpected )?name server reply",
         r"unable to resolve route",
         r"mail (?:forwarding )?loop", r"too many hops", r"routing loop",
         r"name service error", r"dns (?:lookup )?(?:error|failure|problem)", r"temporary lookup failure",
@@ -260,7 +313,7 @@ RULES: list[tuple[str, _LazyRx]] = [
     )),
     ("mailererror", _rx(
         r"command (?:died|failed|output)", r"mail(?:er|box) delivery (?:program|command) failed",
-        r"procmail", r"exited with", r"x-unix;", r"pipe to \|",
+        r"procmail", r"exited with", r"x-unix;", r"pipe to \|", r"child process of \S+ transport returned",
     )),
 ]
 
@@ -276,17 +329,23 @@ WEAK_TEXT_REASONS = frozenset({"systemerror", "networkerror", "contenterror", "s
 # message", dma "did not like our RCPT TO". The last one named is the one
 # that failed (a transcript lists the commands that went well before it).
 _COMMANDS = _LazyRx(
-    r"(?P<DATA>(?:in reply to|after) (?:the )?end of data|(?:in reply to|after) data\b|>>> ?data\b"
-    r"|did not like our (?:final )?data|failed after i sent the message)"
-    r"|(?P<RCPT>(?:in reply to|after) rcpt(?: to)?\b|>>> ?rcpt to|did not like our rcpt to|does not like recipient"
+    r"(?P<DATA>(?:in reply to|after) (?:pipelined )?(?:the )?end of data|(?:in reply to|after) (?:pipelined )?data\b"
+    r"|>>> ?data\b|did not like our (?:final )?data|failed after i sent the message|failed on data command"
+    r"|for (?:text|data) command)"
+    r"|(?P<RCPT>(?:in reply to|after) (?:pipelined )?rcpt(?: to)?\b|>>> ?rcpt to|did not like our rcpt to"
+    r"|does not like recipient|for rcpt to command"
     r"|most progress was rcpt to|\bsmtp:rcpt\b|\[rcpt_to\])"
-    r"|(?P<MAIL>(?:in reply to|after) mail from|>>> ?mail from|did not like our mail from|does not like sender)"
+    r"|(?P<MAIL>(?:in reply to|after) (?:pipelined )?mail from|>>> ?mail from|did not like our mail from"
+    r"|does not like sender|but sender was rejected|for mail from command)"
     r"|(?P<HELO>after initial connection|in reply to (?:the )?(?:initial greeting|helo|ehlo)|after (?:helo|ehlo)\b"
-    r"|>>> ?(?:helo|ehlo)\b|but my name was rejected|did not like our (?:helo|ehlo|greeting))")
+    r"|>>> ?(?:helo|ehlo)\b|but my name was rejected|did not like our (?:helo|ehlo|greeting)"
+    r"|refused to talk to me|but greeting failed)")
 
 # One of these is in every text _COMMANDS can match (compiling it costs ~0.5 ms).
 _COMMAND_WORDS = ("in reply to", "after ", ">>>", "did not like", "does not like", "most progress",
-                  "smtp:rcpt", "[rcpt_to]", "name was rejected")
+                  "smtp:rcpt", "[rcpt_to]", "name was rejected", "refused to talk",
+                  "greeting failed", "sender was rejected", "failed on data",
+                  "for rcpt to command", "for mail from command", "for text command", "for data command")
 
 MAX_RULE_TEXT = 8000
 _STATUS_RX = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
@@ -325,6 +384,9 @@ def smtp_command(text: str | None) -> str | None:
     """"HELO", "MAIL", "RCPT" or "DATA": the command the failing reply answered, when the text says.
 
     HELO stands for the greeting and HELO/EHLO: refused before any address.
+    A DATA refused only because no recipient was left ("503 need RCPT
+    command", "554 no valid recipients") is the consequence of the failure
+    before it, not the failure: the command before it is the one that failed.
     """
     text = (text or "")[:MAX_RULE_TEXT]
     lowered = text.lower()
@@ -332,8 +394,15 @@ def smtp_command(text: str | None) -> str | None:
         return None      # the common case, without running the regex
     last = None
     for m in _COMMANDS.compiled().finditer(text):
+        if last is not None and m.lastgroup == "DATA" and \
+                _FOR_WANT_OF_RECIPIENTS.compiled().match(lowered, m.end(), m.end() + 80):
+            continue
         last = m.lastgroup
     return last
+
+
+# Compiled only for a transcript with a DATA after another command (rare).
+_FOR_WANT_OF_RECIPIENTS = _LazyRx(r"\W{0,8}(?:503|554)\b.{0,40}(?:rcpt|recipient)")
 
 
 def find_status(text: str | None) -> str | None:

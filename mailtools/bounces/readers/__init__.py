@@ -1,7 +1,8 @@
 """Readers for bounces that are not RFC 3464 DSNs.
 
 Many MTAs still write their failure as prose: qmail, Exim, old Sendmail, dma,
-OpenSMTPD, Exchange, Notes, carriers' gateways; Amazon SES posts JSON. Each
+OpenSMTPD, Exchange, Notes, carriers' gateways; Amazon SES, Postmark, Mailgun
+and SendGrid post JSON events, which some set-ups mail on. Each
 reader here knows how one kind of MTA (or one family of them) lays out the
 failing recipients and their diagnostic, and returns them as Failures for
 reasons.decide() to judge. Readers are tried most specific first; the first
@@ -41,9 +42,9 @@ def read(bounce: Bounce) -> list[Failure]:
     original.read, the last resort, is not among them: the caller tries
     flufl.bounce's detectors before guessing from the quoted original.
     """
-    from . import fields, sections, ses
+    from . import espjson, fields, sections, ses, transcript
 
-    for reader in (ses.read, fields.read, sections.read):
+    for reader in (ses.read, espjson.read, fields.read, sections.read, transcript.read):
         found = reader(bounce)
         if found:
             return found

@@ -73,6 +73,12 @@ FAMILIES: list[tuple[str, LazyRx, str]] = [
     ("courier", LazyRx(r"running the courier mail server"), ANY),
     # CommuniGate Pro: "Failed to deliver to '<addr>'" / "SMTP module(domain x) reports:".
     ("communigate", LazyRx(r"failed to deliver to '|\bmodule\(domain [^)\n]{1,255}\) reports:"), ANY),
+    # Apache James's notify/bounce mailets: the error above "Message details:", the
+    # recipients as "RCPT TO: <addr>" lines among the original's envelope and header fields.
+    ("james", LazyRx(r"error message below:"), LEAD),
+    # Kerio Connect: "Could not deliver message to the following recipient(s):" then
+    # "Failed Recipient: <addr>" and "Reason: Remote host said: ..." per recipient.
+    ("kerio", LazyRx(r"could not deliver message to the following recipient"), ANY),
     # Japanese gateways and carriers (m-FILTER, au/KDDI, ezweb, docomo, SoftBank).
     ("japanese", LazyRx(r"以下のメールアドレスへの送信に失敗しました|以下の宛先へのメール配信に失敗しました"
                         r"|以下のアドレスにメールを配信できませんでした"), LEAD),
@@ -93,7 +99,8 @@ FAMILIES: list[tuple[str, LazyRx, str]] = [
 END = LazyRx(r"^[ \t]*-*[ \t]*(?:below this line is a copy|below is a copy of the original|message headers follow"
              r"|(?:original|unsent|returned) message(?: follows| headers?:?)?[ \t]*-*[ \t]*$"
              r"|additional information|-+ ?original mail info|enclosed are the original headers"
-             r"|original message headers)", re.IGNORECASE | re.MULTILINE)
+             r"|original message headers|the header and top \d+ lines of the message follows)",
+             re.IGNORECASE | re.MULTILINE)
 
 # What the opening says about all the recipients listed: still trying, or delivered.
 DELAYED = LazyRx(r"this is a warning only|has not yet been delivered|delivery attempts will continue"
@@ -132,7 +139,9 @@ def _read_section(bounce: Bounce, start: int, where: str, limit: int) -> list[Fa
     prose = bounce.prose
     line_start = prose.rfind("\n", 0, start) + 1
     end = END.search(prose, line_start)
-    stop = min(end.start() if end else len(prose), prose.rfind("\n", 0, limit) + 1 or limit)
+    # The section ends at the start of the line where the next opening stands (or at the end).
+    cut = len(prose) if limit >= len(prose) else prose.rfind("\n", 0, limit) + 1 or limit
+    stop = min(end.start() if end else len(prose), cut)
     section = prose[line_start:stop][:MAX_SECTION]
     entries = _entries(section, where, bounce.ours)
     if not entries:
