@@ -5,7 +5,7 @@
 Prints hard-bounce recall, soft judged hard, non-bounces judged hard, how
 often an address was found, and classify() throughput on a typical bounce
 (a Postfix DSN) and on the whole sample mix. The truth is expected.json
-("truth" where a row records a known miss, else "recipients").
+("recipients").
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def main() -> None:
     for name, row in sorted(expected.items()):
         verdict = classify((HERE / name).read_bytes())
         got = {r.address: r.hard for r in verdict.recipients}
-        truth = row.get("truth", row["recipients"])
+        truth = row["recipients"]
         if row["kind"] in ("bounce", "delay"):
             failures_total += 1
             failures_with_addr += bool(verdict.recipients)
