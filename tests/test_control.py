@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -31,17 +32,26 @@ def test_a_failed_release_puts_the_message_back_in_held(tmp_path) -> None:
     assert act(spool, "delete", queue_id, T0) == "deleted"
 
 
-def test_mq_ctl_exits_with_the_code_of_the_error(tmp_path, monkeypatch) -> None:
-    from mailtools.cli import mq_ctl
-    from mailtools.errors import PermissionDenied
+@pytest.mark.parametrize("active", ["symlink", "file"])
+def test_mq_ctl_refuses_a_spool_whose_active_dir_is_not_a_real_directory(cli, tmp_path, active: str) -> None:
+    # Found by hand: with active/ a symlink to /tmp, mq-ctl hold moved the message out through it;
+    # with active/ a file it died with "internal error" (70). Now 75 naming it, the message untouched.
+    from conftest import message
 
-    def refuse(*_args) -> str:
-        raise PermissionDenied("refusing to follow a symlink")
-
-    monkeypatch.setattr(mq_ctl, "act", refuse)
-    code = mq_ctl.command.main(["hold", "0" * 22, "--spool", str(tmp_path), "--config", os.devnull],
-                               standalone_mode=False)
-    assert code == 77  # not folded into 65 by a mapping of its own
+    done = cli("mq-send", "-f", "app@example.org", "bob@example.net", input=message())
+    queue_id = done.stdout.decode().strip()
+    spool = Path(cli.env["MAILTOOLS_SPOOL"])
+    (spool / "active").rmdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    if active == "symlink":
+        (spool / "active").symlink_to(elsewhere)
+    else:
+        (spool / "active").write_text("")
+    done = cli("mq-ctl", "hold", queue_id)
+    assert done.returncode == 75, done.stderr
+    assert f"{spool}/active is" in done.stderr.decode()
+    assert (spool / "queued" / queue_id).exists() and list(elsewhere.iterdir()) == []
 
 
 def test_requeue_of_a_message_given_up_gives_it_a_fresh_budget_and_reaches_sent_files(smtp, spool_dir, tmp_path):

@@ -7,8 +7,7 @@ import sys
 import click
 
 from ..clock import now as clock_now
-from ..errors import MailtoolsError, NotFound
-from ..outbound.control import NothingToRequeue, act, being_delivered, select_all
+from ..outbound.control import BEING_DELIVERED, apply
 from .common import Command, common_options, json_option, open_context, print_json
 from .exits import error
 
@@ -56,44 +55,28 @@ message was being delivered (try again).
 def command(action: str, ids: tuple[str, ...], state: str | None,
             as_json: bool, spool: str | None, config_file: str | None, verbose: int, quiet: bool) -> int:
     ctx = open_context(spool, config_file, verbose, quiet, as_json)
-    every = list(ids) == ["ALL"]
-    if state and not every:
-        raise click.UsageError("--state goes with ALL (mq-ctl delete ALL --state deferred)")
-    if every:
-        wanted = select_all(ctx.spool, action, state)
-    elif list(ids) == ["-"]:
-        wanted = [line.strip() for line in sys.stdin if line.strip()]
-    else:
-        wanted = list(ids)
-    skipped = (NotFound, NothingToRequeue) if every else ()  # gone meanwhile, or nothing to do: as postsuper
-    code, count = 0, 0
-    now = clock_now()
-    # requeue ALL --state dropped: the dropped recipients, wherever their message is (as mq-list shows them)
-    only = "dropped" if every and action == "requeue" and state == "dropped" else None
-    for queue_id in wanted:
-        try:
-            result = act(ctx.spool, action, queue_id, now, only)
-        except skipped:
-            continue
-        except MailtoolsError as exc:
-            error(str(exc))
-            code = max(code, exc.exit_code)  # the errors module's code: 75 busy, 65 bad id, 77 a symlink...
+    wanted = [line.strip() for line in sys.stdin if line.strip()] if list(ids) == ["-"] else list(ids)
+    code, count, busy = 0, 0, 0
+    for outcome in apply(ctx.spool, action, wanted, clock_now(), state):
+        if outcome.error == BEING_DELIVERED:
+            busy += 1
             if as_json:
-                print_json({"id": queue_id, "action": action, "ok": False, "error": str(exc)})
-            continue
-        count += 1
-        if as_json:
-            print_json({"id": queue_id, "action": action, "ok": True, "state": result})
-        elif not quiet:
-            click.echo(f"{queue_id}: {result}")
-    busy = being_delivered(ctx.spool) if every and state is None else []
-    for queue_id in busy:  # a flusher holds them: left alone, and said so (exit 0, as postsuper)
-        if as_json:
-            print_json({"id": queue_id, "action": action, "ok": False, "error": "being delivered right now"})
-        elif not quiet:
-            click.echo(f"{queue_id}: being delivered right now, left alone")
-    if every and not as_json and not quiet:
-        left = f" ({len(busy)} being delivered, left alone)" if busy else ""
+                print_json({"id": outcome.queue_id, "action": action, "ok": False, "error": outcome.error})
+            elif not quiet:
+                click.echo(f"{outcome.queue_id}: being delivered right now, left alone")
+        elif outcome.error is not None:
+            error(outcome.error)
+            code = max(code, outcome.exit_code)
+            if as_json:
+                print_json({"id": outcome.queue_id, "action": action, "ok": False, "error": outcome.error})
+        else:
+            count += 1
+            if as_json:
+                print_json({"id": outcome.queue_id, "action": action, "ok": True, "state": outcome.state})
+            elif not quiet:
+                click.echo(f"{outcome.queue_id}: {outcome.state}")
+    if wanted == ["ALL"] and not as_json and not quiet:
+        left = f" ({busy} being delivered, left alone)" if busy else ""
         click.echo(f"{PAST[action]}: {count} message{'' if count == 1 else 's'}{left}")  # postsuper's last line
     return code
 

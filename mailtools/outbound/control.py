@@ -6,7 +6,9 @@ flusher: a message being delivered right now is refused with "try again".
 
 from __future__ import annotations
 
-from ..errors import DataError, TempFailure, UsageError
+from collections.abc import Iterator
+
+from ..errors import DataError, MailtoolsError, NotFound, TempFailure, UsageError
 from ..log import get_logger
 from .claims import ClaimName
 from .envelope import DROPPED, PENDING, SENT
@@ -25,6 +27,45 @@ ACTIONS = {
 
 class NothingToRequeue(DataError):
     """Every recipient of the message was delivered."""
+
+
+class Outcome:
+    """What one message became: its new ``state``, or the ``error`` (with its exit code) that left it."""
+
+    __slots__ = ("queue_id", "state", "error", "exit_code")
+
+    def __init__(self, queue_id: str, state: str | None = None, error: str | None = None, exit_code: int = 0) -> None:
+        self.queue_id, self.state, self.error, self.exit_code = queue_id, state, error, exit_code
+
+
+BEING_DELIVERED = "being delivered right now"
+
+
+def apply(spool: Spool, action: str, ids: list[str], now: float, state: str | None = None) -> Iterator[Outcome]:
+    """``mq-ctl ACTION ID...|ALL [--state S]``: one Outcome per message, as it is done.
+
+    With ALL, what vanished meanwhile or has nothing to requeue is skipped (as
+    postsuper does), and, with no ``state``, the messages a flusher holds
+    right now come last, left alone, with the error ``BEING_DELIVERED``.
+    """
+    every = ids == ["ALL"]
+    if state and not every:
+        raise UsageError("--state goes with ALL (mq-ctl delete ALL --state deferred)")
+    spool.ensure()  # a state directory that is a symlink would carry the message out of the spool: 75
+    wanted = select_all(spool, action, state) if every else ids
+    skipped: tuple[type[Exception], ...] = (NotFound, NothingToRequeue) if every else ()
+    # requeue ALL --state dropped: the dropped recipients, wherever their message is (as mq-list shows them)
+    only = DROPPED if every and action == "requeue" and state == DROPPED else None
+    for queue_id in wanted:
+        try:
+            yield Outcome(queue_id, state=act(spool, action, queue_id, now, only))
+        except skipped:
+            continue
+        except MailtoolsError as exc:  # 75 busy, 65 bad id, 77 a symlink...: said per message, the rest go on
+            yield Outcome(queue_id, error=str(exc), exit_code=exc.exit_code)
+    if every and state is None:
+        for queue_id in being_delivered(spool):  # exit 0 for these, as postsuper
+            yield Outcome(queue_id, error=BEING_DELIVERED)
 
 
 def select_all(spool: Spool, action: str, state: str | None = None) -> list[str]:

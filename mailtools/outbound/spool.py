@@ -169,6 +169,8 @@ class Spool:
             os.rename(source, target)
         except FileNotFoundError:
             return None
+        except OSError as exc:  # active/ not a directory, a full disk...: 75 naming it, never "a bug"
+            raise spool_error(exc, target) from None
         return Claim(queue_id, target, state)
 
     def load(self, path: str) -> env.QueueFile:
