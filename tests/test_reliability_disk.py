@@ -11,39 +11,12 @@ from __future__ import annotations
 
 import collections
 import os
-import subprocess
-from pathlib import Path
 
 import pytest
-from conftest import Cli, assert_no_half_file, message, smtp_config, spool_state, tally
+from conftest import Cli, assert_no_half_file, fill, message, smtp_config, spool_state, tally
 from ingest_support import TestSpool, make_dsn, run_pipe
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path):
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs: {done.stderr.decode().strip()}")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def fill(mount: Path) -> Path:
-    """Take every free block of the tmpfs; returns the filler to delete when space should return."""
-    filler = mount / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        while True:
-            os.write(fd, b"\0" * 4096)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-    return filler
 
 
 @pytest.mark.parametrize("with_maildrop, leave", [(False, 0), (False, 32768), (True, 0)],

@@ -12,14 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BOTH_BACKENDS, database_table, write_config
+from conftest import BOTH_BACKENDS, database_table, fill, write_config
 
 from mailtools.bounces import notices
 from mailtools.bounces.records import BounceEvent, address_status, record_bounce
 from mailtools.bounces.sweep import sweep, sweep_lock
 from mailtools.bounces.tokens import check_token
 from mailtools.config import parse_config
-from mailtools.errors import SweepElsewhere, TempFailure
+from mailtools.errors import SweepElsewhere
 from mailtools.outbound.envelope import Envelope, Recipient
 from mailtools.outbound.spool import Spool
 from mailtools.secret import load_secret
@@ -40,11 +40,12 @@ def _config(root: str, **more) -> object:
 class World:
     """A spool, its database and a config, driven by the library with an explicit clock."""
 
-    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch, **bounce) -> None:
+    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch, database: str | None = None, **bounce) -> None:
         self.spool = Spool(str(root / "spool"))
         self.spool.ensure()
         self.config = _config(self.spool.root, bounce={
-            "domain": "bounces.example.org", "reenable_url": "https://example.org/reenable?t={token}", **bounce})
+            "domain": "bounces.example.org", "reenable_url": "https://example.org/reenable?t={token}", **bounce},
+            **({"database": {"url": database}} if database else {}))
         self.conn = open_state(self.config)
         self.monkeypatch = monkeypatch
         self.keys = 0
@@ -275,19 +276,20 @@ def test_purge_follows_retention(world: World) -> None:
     assert world.sweep(T0)["purged"] == 0
 
 
-def test_a_notice_that_cannot_be_queued_is_tried_next_time(world: World, monkeypatch) -> None:
+def test_a_notice_that_cannot_be_queued_is_tried_next_time(small_disk: Path, tmp_path: Path, monkeypatch) -> None:
+    # The spool on a real 2 MB tmpfs, filled up; the database beside it (SQLite) or on its server.
+    server = database_table().get("database", {}).get("url")
+    world = World(small_disk, monkeypatch, database=server or f"sqlite:///{tmp_path}/state.sqlite")
     for i in range(11):
         world.bounce("a@example.org", T0 + i)
-
-    def full(*args, **kwargs):
-        raise TempFailure("cannot write: No space left on device")
-
-    real = notices.submit
-    monkeypatch.setattr(notices, "submit", full)
-    assert world.sweep(T0 + 100)["notified"] == 0
+    load_secret(world.spool.root)  # made by the spool's first message, long before its disk filled up
+    filler = fill(small_disk)
+    assert world.sweep(T0 + 100)["notified"] == 0  # no space for the notice: not counted, no intent left
     assert world.status("a@example.org")["notices_sent"] == 0
-    monkeypatch.setattr(notices, "submit", real)
+    assert world.conn.notice_intents() == [] and world.spool.names("queued") == []
+    filler.unlink()
     assert world.sweep(T0 + 200)["notified"] == 1
+    assert len(world.notices()) == 1
 
 
 def test_on_disable_hook_runs_from_the_sweep(world: World, tmp_path: Path) -> None:
