@@ -123,6 +123,12 @@ SCHEMA = (
     # each backend's (an advisory lock, a file lock) so a dead holder frees it.
     """CREATE TABLE IF NOT EXISTS sweep_runner (
         name TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, since DOUBLE PRECISION NOT NULL)""",
+    # What `mailtools-db copy` took from each source: the key (a JSON list of COPIED's
+    # columns) of every row a finished batch looked at. A rerun from the same source
+    # skips those keys, so a row the target has since deleted (a lifted suppression, a
+    # delivered callback) is not brought back; rows the source gained since are taken.
+    """CREATE TABLE IF NOT EXISTS copied_keys (
+        source TEXT NOT NULL, tbl TEXT NOT NULL, row_key TEXT NOT NULL, PRIMARY KEY (source, tbl, row_key))""",
 )
 # Columns that databases made by older versions lack: (table, column, declaration).
 # Each backend adds the missing ones when it migrates.
@@ -816,19 +822,32 @@ class SQLState:
             yield columns, [tuple(row) for row in rows]
 
     @translated
-    def insert_missing(self, table: str, columns: list[str], rows: list[tuple]) -> int:
-        """Insert the rows whose key is not there yet; return how many were new (one transaction)."""
-        keys = dict(COPIED)[table]
+    def insert_missing(self, table: str, columns: list[str], rows: list[tuple], source: str) -> tuple[int, int]:
+        """Insert the rows neither in the target nor taken from ``source`` before; (added, taken before).
+
+        One transaction: the rows and the note of their keys (copied_keys) go
+        in together, so an interrupted copy's unfinished batches are done again.
+        """
+        positions = [columns.index(key) for key in dict(COPIED)[table]]
+        keyed = [(json.dumps([row[i] for i in positions]), row) for row in rows]
         if table in RENUMBERED:
             drop = columns.index("id")
             columns = columns[:drop] + columns[drop + 1:]
-            rows = [row[:drop] + row[drop + 1:] for row in rows]
+            keyed = [(key, row[:drop] + row[drop + 1:]) for key, row in keyed]
         with self._write():
+            taken: set[str] = set()
+            for part in chunks([key for key, _ in keyed]):
+                taken.update(row[0] for row in self.execute(
+                    f"SELECT row_key FROM copied_keys WHERE source = ? AND tbl = ? AND row_key IN ({marks(part)})",
+                    [source, table, *part]))
+            fresh = [(key, row) for key, row in keyed if key not in taken]
             before = self.count_rows(table)
             self.executemany(f"INSERT INTO {table}({', '.join(columns)}) VALUES ({marks(columns)})"
-                             f" ON CONFLICT({', '.join(keys)}) DO NOTHING", rows)
+                             f" ON CONFLICT({', '.join(dict(COPIED)[table])}) DO NOTHING", [row for _, row in fresh])
+            self.executemany("INSERT INTO copied_keys(source, tbl, row_key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                             [(source, table, key) for key, _ in fresh])
             self._after_copy(table)
-            return self.count_rows(table) - before
+            return self.count_rows(table) - before, len(taken)
 
     @translated
     def count_rows(self, table: str) -> int:
