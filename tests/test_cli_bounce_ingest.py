@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
 
 import pytest
 from conftest import BOTH_BACKENDS
-from ingest_support import POSTFIX, TestSpool, make_dsn, run_cli
+from ingest_support import POSTFIX, TestSpool, installed, make_dsn, postfix_env, run_cli
 
 from mailtools.cli.bounce_ingest import _pipe_options
 
@@ -154,3 +155,35 @@ def test_a_bad_clock_in_the_pipe_is_75_and_stores_nothing(spool):
     assert done.returncode == 75 and b"MAILTOOLS_NOW" in done.stderr
     incoming = spool.root / "bounces" / "incoming"
     assert not incoming.exists() or os.listdir(incoming) == []
+
+
+def test_a_named_secret_file_that_is_missing_keeps_bounces_for_after_the_fix(spool, tmp_path):
+    """Never "no secret in this spool, unrecognized": the send log may be in a shared database."""
+    sent = spool.send("gone@remote.test")
+    dsn = tmp_path / "dsn.eml"
+    dsn.write_bytes(make_dsn("bounce_userunknown.eml", sent))
+    good = spool.config.read_text()
+    typo = tmp_path / "secret.typo"
+    spool.config.write_text(f'secret_file = "{typo}"\n' + good)
+    now = time.time()
+    for _ in range(2):  # Postfix's first delivery and its retry
+        done = installed(spool, stdin=dsn.read_bytes(), env=postfix_env(spool, sent.address), now=now)
+        assert done.returncode == 75, done.stderr
+        assert str(typo).encode() in done.stderr and b"--retry-incoming" in done.stderr
+    stored = spool.files("incoming")
+    assert len(stored) == 2 and str(spool.root / "bounces" / "incoming" / stored[-1]).encode() in done.stderr
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for args in ([str(dsn)], ["--dry-run", "--json", str(dsn)], ["--retry-incoming"], ["--smtp", f"127.0.0.1:{port}"]):
+        done = installed(spool, *args, now=now + 3600)
+        assert done.returncode == 78 and str(typo).encode() in done.stderr, (args, done.stderr)
+        assert done.stdout == b""  # no verdict ("valid": false) from a setup that cannot verify
+    assert spool.files("unrecognized") == [] and spool.files("processed") == [] and spool.events() == []
+    assert spool.files("incoming") == stored
+
+    spool.config.write_text(f'secret_file = "{spool.root / "secret"}"\n' + good)  # the fix
+    done = installed(spool, "--retry-incoming", now=now + 3600)
+    assert done.returncode == 0, done.stderr
+    assert spool.files("incoming") == [] and len(spool.files("processed")) == 2
+    assert spool.counts(sent.recipient) == (1, 0) and len(spool.events()) == 1  # the redelivery counts once

@@ -74,19 +74,29 @@ def log_failure(what: str, exc: BaseException) -> None:
         pass
 
 
+def ingest_secret(config: Config) -> bytes | None:
+    """The secret bounces are verified with; None when this spool never made its own.
+
+    No secret at all: nothing was ever sent from this spool, so no bounce can
+    verify (all go to unrecognized). A ``secret_file`` that is named but
+    missing is a ConfigError (never "nothing verifies": the send log may be in
+    a shared database), an unreadable one PermissionDenied: either way the
+    bounce stays in incoming/ for a run after the fix.
+    """
+    from ..secret import load_secret, secret_path
+
+    if not config.secret_file and not os.path.exists(secret_path(config.spool)):
+        return None
+    return load_secret(config.spool, create=False, secret_file=config.secret_file)
+
+
 def open_ingester(config: Config, store: BounceStore) -> Ingester:
     """An Ingester with the spool's database and secret (writes allowed)."""
-    from ..secret import load_secret, secret_path
     from ..state import open_state
     from .ingest import Ingester
 
-    state = open_state(config)
-    # No secret at all: nothing was ever sent from this spool, so no bounce
-    # can verify (all go to unrecognized). An unreadable one is an error:
-    # the bounce stays in incoming/ for a retry.
-    path = secret_path(config.spool, config.secret_file)
-    secret = load_secret(config.spool, create=False, secret_file=config.secret_file) if os.path.exists(path) else None
-    return Ingester(config, state, secret, store)
+    secret = ingest_secret(config)  # first: a configuration error outranks a database that is down
+    return Ingester(config, open_state(config), secret, store)
 
 
 def read_only_ingester(config: Config) -> Ingester:
@@ -94,28 +104,32 @@ def read_only_ingester(config: Config) -> Ingester:
 
     A dry run on a fresh machine creates nothing (and still classifies: nothing verifies).
     """
-    from ..secret import load_secret, secret_path
     from ..state import exists, open_state
     from .ingest import Ingester
 
-    state = open_state(config, readonly=True) if exists(config) else None
-    path = secret_path(config.spool, config.secret_file)
-    secret = load_secret(config.spool, create=False, secret_file=config.secret_file) if os.path.exists(path) else None
-    return Ingester(config, state, secret)
+    secret = ingest_secret(config)
+    return Ingester(config, open_state(config, readonly=True) if exists(config) else None, secret)
 
 
 def process_incoming(config: Config, store: BounceStore, names: list[str], now: float,
                      ingester: Ingester | None = None,
                      callbacks_budget: float = CALLBACK_BUDGET, always_callbacks: bool = False) -> list[Outcome]:
-    """Process ``incoming/<name>`` for each name, then give due callbacks a moment; never raises.
+    """Process ``incoming/<name>`` for each name, then give due callbacks a moment; raises only ConfigError.
 
     A message that fails is logged and left in incoming/; the others go on.
+    A configuration error (a named secret_file that is missing) leaves them
+    all there and is raised: no bounce can be judged until it is fixed, and
+    the caller says so (the pipe 75, the other modes 78).
     Callbacks run when this call recorded a bounce (the pipe: importing them
     costs start-up otherwise) or with ``always_callbacks`` (cron runs, which
     also retry the callbacks that failed before).
     """
+    from ..errors import ConfigError
+
     try:
         ingester = ingester or open_ingester(config, store)
+    except ConfigError:
+        raise
     except Exception as exc:  # noqa: BLE001 - stored is stored; --retry-incoming finishes it
         log_failure(f"stored as bounces/incoming/{' '.join(names)} but not processed "
                    "(bounce-ingest --retry-incoming will)", exc)

@@ -41,8 +41,9 @@ Examples:
 
 \b
 Exit codes: 0 ok; 64 bad arguments; 74 a FILE could not be read; 75 the
-spool is missing, full or unwritable (nothing was lost); 78 bad configuration
-(pipe mode: 75 instead, so Postfix keeps the bounce while you fix it).
+spool is missing, full or unwritable (nothing was lost); 78 bad configuration,
+e.g. a secret_file that is named but missing (pipe mode: 75 instead, the
+bounce kept in bounces/incoming too, so Postfix keeps it while you fix it).
 """
 
 
@@ -115,7 +116,15 @@ def run_pipe(spool: str | None = None, config_file: str | None = None, verbose: 
     except BaseException as exc:  # noqa: B036 - anything before storing is "try again later"
         _say_failure("not stored, Postfix will retry (exit 75)", exc)
         return EX_TEMPFAIL
-    process_incoming(config, store, [name], now)  # stored is stored: exit 0 whatever happens now
+    try:
+        process_incoming(config, store, [name], now)  # stored is stored: exit 0 whatever happens now,
+    except BaseException as exc:  # noqa: B036 - but a configuration error (the only thing it raises):
+        # kept in incoming/ for --retry-incoming after the fix, and 75 so that Postfix keeps its copy
+        # too rather than have it judged by a broken setup. A redelivery is stored again; both carry
+        # the same VERP hash, which counts once.
+        _say_failure(f"stored as {store.path('incoming', name)} but not processed: fix the configuration,"
+                     " then run bounce-ingest --retry-incoming (exit 75: Postfix retries too)", exc)
+        return EX_TEMPFAIL
     return EX_OK
 
 
