@@ -187,3 +187,54 @@ def test_a_named_secret_file_that_is_missing_keeps_bounces_for_after_the_fix(spo
     assert done.returncode == 0, done.stderr
     assert spool.files("incoming") == [] and len(spool.files("processed")) == 2
     assert spool.counts(sent.recipient) == (1, 0) and len(spool.events()) == 1  # the redelivery counts once
+
+
+def _kept_through_an_outage(spool, t1):
+    """Two bounces piped at t1 and t1 + 10 while the database is unreachable: stored, not processed."""
+    sends = [spool.send(f"gone{i}@remote.test") for i in range(2)]
+    good = spool.config.read_text()
+    spool.config.write_text(f'spool = "{spool.root}"\n[database]\nurl = "postgresql://mailtools@127.0.0.1:1/down"\n')
+    said = []
+    for i, sent in enumerate(sends):
+        done = installed(spool, stdin=make_dsn("bounce_userunknown.eml", sent), env=postfix_env(spool, sent.address),
+                         now=t1 + 10 * i)
+        assert done.returncode == 0, done.stderr  # stored: a later run processes it
+        said.append(done.stderr)
+    assert len(spool.files("incoming")) == 2
+    spool.config.write_text(good)  # the database is back
+    return sends, said
+
+
+def test_retry_incoming_says_what_it_left_too_young_and_when_it_takes_it(spool):
+    t1 = 1_700_000_000.0
+    _, said = _kept_through_an_outage(spool, t1)
+    # The line in Postfix's log names the stored file and says when --retry-incoming takes it.
+    for name, line in zip(spool.files("incoming"), said, strict=True):
+        assert str(spool.root / "bounces" / "incoming" / name).encode() in line, line
+        assert b"--retry-incoming will, once it is 60 s old" in line
+    done = installed(spool, "--retry-incoming", "--json", now=t1 + 30)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"processed": 0, "failed": 0, "too_young": 2, "left_in_incoming": 2,
+                                       "next_eligible": t1 + 60, "last_eligible": t1 + 70}
+    done = installed(spool, "--retry-incoming", "-v", now=t1 + 30)  # the log line says it too
+    assert b"too_young=2" in done.stderr and b"left_in_incoming=2" in done.stderr, done.stderr
+    assert len(spool.files("incoming")) == 2
+    done = installed(spool, "--retry-incoming", "--json", now=t1 + 65)
+    assert json.loads(done.stdout) == {"processed": 1, "failed": 0, "too_young": 1, "left_in_incoming": 1,
+                                       "next_eligible": t1 + 70, "last_eligible": t1 + 70}
+    done = installed(spool, "--retry-incoming", "--json", now=t1 + 3600)
+    assert json.loads(done.stdout) == {"processed": 1, "failed": 0, "too_young": 0, "left_in_incoming": 0,
+                                       "next_eligible": None, "last_eligible": None}
+    assert spool.files("incoming") == []
+
+
+def test_a_bounce_kept_through_an_outage_is_recorded_when_it_arrived(spool):
+    t1 = 1_700_000_000.0
+    sends, _ = _kept_through_an_outage(spool, t1)
+    done = installed(spool, "--retry-incoming", now=t1 + 3600)
+    assert done.returncode == 0, done.stderr
+    assert spool.files("incoming") == []
+    assert spool.query("SELECT address, time FROM events ORDER BY time") == [
+        (sends[0].recipient, t1), (sends[1].recipient, t1 + 10)]
+    assert spool.query("SELECT first_bounce, last_bounce FROM addresses WHERE address = ?", sends[1].recipient) \
+        == [(t1 + 10, t1 + 10)]

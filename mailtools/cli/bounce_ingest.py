@@ -17,8 +17,6 @@ TYPE_CHECKING = False  # typing costs ~3 ms of start-up (one process per bounce)
 if TYPE_CHECKING:
     from typing import Any
 
-RETRY_MIN_AGE = 60.0  # seconds: younger files in incoming/ may still be in a pipe's hands
-
 HELP = """Take bounces in and record them against the addresses we sent to.
 
 \b
@@ -28,8 +26,14 @@ It exits 0 once the message is safely stored in <spool>/bounces/incoming
 (whatever it contains) and 75 only when it could not be stored, so Postfix
 never discards a bounce. Stored bounces end in bounces/processed/<id>.<kind>
 or, when they are not ours or do not verify, bounces/unrecognized/<id> with
-<id>.why saying why. What a crash left in incoming/ is processed by
---retry-incoming (run it from cron).
+<id>.why saying why. What a crash or an outage (the database down) left
+in incoming/ is processed by --retry-incoming (run it from cron): it takes
+files at least 60 s old (younger ones may still be in a pipe's hands),
+records each with the time it was stored, and says how many it left
+because they are younger, and when they may be taken. It prints
+"processed N, failed N, too young N" (with --json {"processed",
+"failed", "too_young", "left_in_incoming", "next_eligible",
+"last_eligible"}, times in Unix seconds or null).
 
 \b
 Examples:
@@ -156,6 +160,7 @@ def build_command() -> Any:
     """The click command, built on demand so pipe mode never imports click."""
     import click
 
+    from ..bounces.pipe import RETRY_MIN_AGE
     from .common import Command, common_options, json_option
 
     @click.command(cls=Command, help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -177,8 +182,8 @@ def build_command() -> Any:
             raise UsageError("give one of FILE..., --maildir, --smtp, --retry-incoming")
         if dry_run and (smtp or retry_incoming):
             raise UsageError("--dry-run works with FILE..., --maildir or standard input")
-        if as_json and not dry_run:
-            raise UsageError("--json prints the --dry-run verdicts; use it with --dry-run")
+        if as_json and not (dry_run or retry_incoming):
+            raise UsageError("--json prints the --dry-run verdicts or the --retry-incoming summary")
         if not any(sources) and _stdin_is_tty():
             raise UsageError("nothing to read: give FILE..., --maildir DIR, --smtp HOST:PORT "
                              "or a message on standard input (see --help)")
@@ -203,7 +208,7 @@ def build_command() -> Any:
         if retry_incoming:
             from ..bounces.pipe import retry_incoming as retry
 
-            retry(ctx.config, RETRY_MIN_AGE, clock_now())
+            _print_retried(retry(ctx.config, clock_now()), as_json, quiet)
             return EX_OK
         from ..bounces.maildir import run_files, run_maildir
 
@@ -215,6 +220,33 @@ def build_command() -> Any:
         return _batch_code(run_files(ctx.config, [f for f in files if f != "-"], now).failed)
 
     return command
+
+
+def _print_retried(summary: dict[str, Any], as_json: bool, quiet: bool) -> None:
+    """The --retry-incoming summary: what it did, and what it left because it was too young.
+
+    The line goes to a terminal only (cron, which runs this every few minutes,
+    would mail it each time); the log line says the same.
+    """
+    import time
+
+    from .common import print_json
+
+    if as_json:
+        print_json(summary)
+        return
+    if quiet or not sys.stdout.isatty():
+        return
+    text = f"processed {summary['processed']}, failed {summary['failed']}, too young {summary['too_young']}"
+    if summary["too_young"]:
+        def at(when: float) -> str:
+            return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(when))
+
+        text += (f": {summary['too_young']} left in bounces/incoming/, to be taken by a run from"
+                 f" {at(summary['next_eligible'])}")
+        if summary["last_eligible"] != summary["next_eligible"]:
+            text += f" (all of them from {at(summary['last_eligible'])})"
+    sys.stdout.write(text + "\n")
 
 
 def _batch_code(unreadable: int) -> int:
