@@ -10,7 +10,7 @@ import pytest
 from conftest import command_path, needs_other_users, pg_admin
 
 from mailtools.errors import DataError
-from mailtools.state import open_state
+from mailtools.state import manage, open_state
 from mailtools.state.base import SCHEMA_VERSION, BounceEvent, CallbackTarget, NoticeIntent, SendRecord
 
 T0 = 1_700_000_000.0
@@ -97,11 +97,12 @@ def test_an_interrupted_copy_is_finished_by_the_rerun_counting_nothing_twice(sql
     _installation(sqlite_url)
     # What a copy killed half way leaves: the first tables whole, a first batch of events.
     source, target = open_state(sqlite_url, readonly=True), open_state(pg_database)
+    origin = manage.source_identity(source.where)
     for table in ("sendlog", "addresses"):
         for columns, rows in source.table_rows(table):
-            target.insert_missing(table, columns, rows, sqlite_url.removeprefix("sqlite:///"))
+            target.insert_missing(table, columns, rows, origin)
     columns, rows = next(source.table_rows("events", batch=5))
-    assert target.insert_missing("events", columns, rows, sqlite_url.removeprefix("sqlite:///")) == (5, 0)
+    assert target.insert_missing("events", columns, rows, origin) == (5, 0)
     source.close()
     target.close()
     done = mailtools_db("copy", sqlite_url, pg_database, "--json")

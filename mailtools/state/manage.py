@@ -73,7 +73,7 @@ def copy(from_url: str, to_url: str, batch: int = 5000) -> list[TableCopy]:
     try:
         target = open_state(to_url, create=True)
         try:
-            origin = _identity(source.where)
+            origin = source_identity(source.where)
             report = []
             for table, _keys in COPIED:
                 added = before = 0
@@ -88,6 +88,11 @@ def copy(from_url: str, to_url: str, batch: int = 5000) -> list[TableCopy]:
         source.close()
 
 
-def _identity(where: str) -> str:
-    """Which source a copy came from: the SQLite file's real path (however the url spelt it), or host:port/db."""
-    return os.path.realpath(where) if os.path.isabs(where) else where
+def source_identity(where: str) -> str:
+    """Which source a copy came from: the SQLite file's real path (however the url spelt it), or host:port/db.
+
+    Kept as a short digest: copied_keys holds it once per row copied (millions for a send log).
+    """
+    import hashlib
+
+    return hashlib.sha256((os.path.realpath(where) if os.path.isabs(where) else where).encode()).hexdigest()[:16]

@@ -123,8 +123,9 @@ SCHEMA = (
     # each backend's (an advisory lock, a file lock) so a dead holder frees it.
     """CREATE TABLE IF NOT EXISTS sweep_runner (
         name TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, since DOUBLE PRECISION NOT NULL)""",
-    # What `mailtools-db copy` took from each source: the key (a JSON list of COPIED's
-    # columns) of every row a finished batch looked at. A rerun from the same source
+    # What `mailtools-db copy` took from each source (a digest of its file or host:port/db,
+    # manage.source_identity): the key (a JSON list of COPIED's columns) of every row a
+    # finished batch looked at. A rerun from the same source
     # skips those keys, so a row the target has since deleted (a lifted suppression, a
     # delivered callback) is not brought back; rows the source gained since are taken.
     """CREATE TABLE IF NOT EXISTS copied_keys (
