@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import socket
 import subprocess
 import sys
 import time
 
 import pytest
-from conftest import BOTH_BACKENDS
+from conftest import BOTH_BACKENDS, command_path
 from ingest_support import POSTFIX, TestSpool, installed, make_dsn, postfix_env, run_cli
 
 from mailtools.cli.bounce_ingest import _pipe_options
@@ -192,6 +194,21 @@ def test_a_named_secret_file_that_is_missing_keeps_bounces_for_after_the_fix(spo
     assert spool.counts(sent.recipient) == (1, 0) and len(spool.events()) == 1  # the redelivery counts once
 
 
+def _on_a_terminal(argv, env):
+    """What a command prints when its standard output is a terminal (cron's runs print nothing)."""
+    master, terminal = pty.openpty()
+    try:
+        done = subprocess.run(argv, stdout=terminal, stderr=subprocess.PIPE, env=env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        shown = b""
+        while select.select([master], [], [], 0.5)[0]:
+            shown += os.read(master, 4096)
+        return shown.decode()
+    finally:
+        os.close(master)
+        os.close(terminal)
+
+
 def _kept_through_an_outage(spool, t1):
     """Two bounces piped at t1 and t1 + 10 while the database is unreachable: stored, not processed."""
     sends = [spool.send(f"gone{i}@remote.test") for i in range(2)]
@@ -221,6 +238,11 @@ def test_retry_incoming_says_what_it_left_too_young_and_when_it_takes_it(spool):
                                        "next_eligible": t1 + 60, "last_eligible": t1 + 70}
     done = installed(spool, "--retry-incoming", "-v", now=t1 + 30)  # the log line says it too
     assert b"too_young=2" in done.stderr and b"left_in_incoming=2" in done.stderr, done.stderr
+    # By hand, on a terminal: one line saying when they may be taken.
+    shown = _on_a_terminal([command_path("bounce-ingest"), "--retry-incoming"],
+                           dict(spool.env(), MAILTOOLS_NOW=str(t1 + 30)))
+    assert shown.strip() == ("processed 0, failed 0, too young 2: 2 left in bounces/incoming/, to be taken by a"
+                             " run from 2023-11-14 22:14:20 UTC (all of them from 2023-11-14 22:14:30 UTC)")
     assert len(spool.files("incoming")) == 2
     done = installed(spool, "--retry-incoming", "--json", now=t1 + 65)
     assert json.loads(done.stdout) == {"processed": 1, "failed": 0, "too_young": 1, "left_in_incoming": 1,
