@@ -65,9 +65,14 @@ class SweepElsewhere(MailtoolsError):
     """Another bounce-sweep holds the lock (here or on another host sharing the database): nothing to do.
 
     Exit 0, not 75: the day's sweep is being done, and cron should not mail an error.
+    ``host``, ``pid`` and ``since`` (Unix s, 0 when unknown) name the holder, for --json.
     """
 
     exit_code = EX_OK
+
+    def __init__(self, message: str, host: str = "", pid: int = 0, since: float = 0.0) -> None:
+        super().__init__(message)
+        self.host, self.pid, self.since = host, pid, since
 
 
 class LeftForFlush(MailtoolsError):

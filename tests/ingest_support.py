@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import write_config
+from conftest import command_path, write_config
 
 from mailtools.config import load_config
 from mailtools.errors import TempFailure
@@ -143,3 +143,15 @@ def run_cli(spool: TestSpool, *args: str, stdin: bytes | None = None,
         [sys.executable, "-c", "from mailtools.cli.bounce_ingest import main; main()", *args],
         input=stdin if stdin is not None else b"", env=spool.env(), cwd=REPO, capture_output=True,
         timeout=timeout)
+
+
+def installed(spool: TestSpool, *args: str, stdin: bytes = b"", env: dict[str, str] | None = None,
+              now: float | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """The installed ``bounce-ingest`` console script (no ARGS and a message: the pipe, as Postfix runs it)."""
+    env = dict(env or spool.env())
+    if now is not None:
+        env["MAILTOOLS_NOW"] = str(now)
+    if not args and not stdin.startswith(b"From "):
+        stdin = b"From MAILER-DAEMON  Sun Nov 22 03:08:46 2026\n" + stdin
+    return subprocess.run([command_path("bounce-ingest"), *args], input=stdin, env=env, capture_output=True,
+                          timeout=timeout)

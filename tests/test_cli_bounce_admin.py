@@ -208,6 +208,11 @@ def test_sweep_holding_the_lock_makes_another_exit_0_saying_where(admin: Admin) 
         assert holder.stdout.readline() == b"locked\n"
         done = admin("bounce-sweep")
         assert done.returncode == 0 and f"pid {holder.pid}".encode() in done.stderr, done.stderr
+        # A script reading --json gets one object saying so, not an empty stdout.
+        done = admin("bounce-sweep", "--json")
+        assert lines(done) == [{"elsewhere": True, "host": os.uname().nodename, "pid": holder.pid,
+                                "since": 1.0}]
+        assert f"pid {holder.pid}".encode() in done.stderr
     finally:
         holder.kill()
         holder.wait()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
+import socket
 import subprocess
 import sys
 import time
 
 import pytest
-from conftest import BOTH_BACKENDS
-from ingest_support import POSTFIX, TestSpool, make_dsn, run_cli
+from conftest import BOTH_BACKENDS, command_path
+from ingest_support import POSTFIX, TestSpool, installed, make_dsn, postfix_env, run_cli
 
 from mailtools.cli.bounce_ingest import _pipe_options
 
@@ -154,3 +157,109 @@ def test_a_bad_clock_in_the_pipe_is_75_and_stores_nothing(spool):
     assert done.returncode == 75 and b"MAILTOOLS_NOW" in done.stderr
     incoming = spool.root / "bounces" / "incoming"
     assert not incoming.exists() or os.listdir(incoming) == []
+
+
+def test_a_named_secret_file_that_is_missing_keeps_bounces_for_after_the_fix(spool, tmp_path):
+    """Never "no secret in this spool, unrecognized": the send log may be in a shared database."""
+    sent = spool.send("gone@remote.test")
+    dsn = tmp_path / "dsn.eml"
+    dsn.write_bytes(make_dsn("bounce_userunknown.eml", sent))
+    good = spool.config.read_text()
+    typo = tmp_path / "secret.typo"
+    spool.config.write_text(f'secret_file = "{typo}"\n' + good)
+    now = time.time()
+    for _ in range(2):  # Postfix's first delivery and its retry
+        before = set(spool.files("incoming"))
+        done = installed(spool, stdin=dsn.read_bytes(), env=postfix_env(spool, sent.address), now=now)
+        assert done.returncode == 75, done.stderr
+        assert str(typo).encode() in done.stderr and b"--retry-incoming" in done.stderr
+        [name] = set(spool.files("incoming")) - before  # kept, and the line names it
+        assert str(spool.root / "bounces" / "incoming" / name).encode() in done.stderr
+    stored = spool.files("incoming")
+    assert len(stored) == 2
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for args in ([str(dsn)], ["--dry-run", "--json", str(dsn)], ["--retry-incoming"], ["--smtp", f"127.0.0.1:{port}"]):
+        done = installed(spool, *args, now=now + 3600)
+        assert done.returncode == 78 and str(typo).encode() in done.stderr, (args, done.stderr)
+        assert done.stdout == b""  # no verdict ("valid": false) from a setup that cannot verify
+    assert spool.files("unrecognized") == [] and spool.files("processed") == [] and spool.events() == []
+    assert spool.files("incoming") == stored
+
+    spool.config.write_text(f'secret_file = "{spool.root / "secret"}"\n' + good)  # the fix
+    done = installed(spool, "--retry-incoming", now=now + 3600)
+    assert done.returncode == 0, done.stderr
+    assert spool.files("incoming") == [] and len(spool.files("processed")) == 2
+    assert spool.counts(sent.recipient) == (1, 0) and len(spool.events()) == 1  # the redelivery counts once
+
+
+def _on_a_terminal(argv, env):
+    """What a command prints when its standard output is a terminal (cron's runs print nothing)."""
+    master, terminal = pty.openpty()
+    try:
+        done = subprocess.run(argv, stdout=terminal, stderr=subprocess.PIPE, env=env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        shown = b""
+        while select.select([master], [], [], 0.5)[0]:
+            shown += os.read(master, 4096)
+        return shown.decode()
+    finally:
+        os.close(master)
+        os.close(terminal)
+
+
+def _kept_through_an_outage(spool, t1):
+    """Two bounces piped at t1 and t1 + 10 while the database is unreachable: stored, not processed."""
+    sends = [spool.send(f"gone{i}@remote.test") for i in range(2)]
+    good = spool.config.read_text()
+    spool.config.write_text(f'spool = "{spool.root}"\n[database]\nurl = "postgresql://mailtools@127.0.0.1:1/down"\n')
+    said = []
+    for i, sent in enumerate(sends):
+        done = installed(spool, stdin=make_dsn("bounce_userunknown.eml", sent), env=postfix_env(spool, sent.address),
+                         now=t1 + 10 * i)
+        assert done.returncode == 0, done.stderr  # stored: a later run processes it
+        said.append(done.stderr)
+    assert len(spool.files("incoming")) == 2
+    spool.config.write_text(good)  # the database is back
+    return sends, said
+
+
+def test_retry_incoming_says_what_it_left_too_young_and_when_it_takes_it(spool):
+    t1 = 1_700_000_000.0
+    _, said = _kept_through_an_outage(spool, t1)
+    # The line in Postfix's log names the stored file and says when --retry-incoming takes it.
+    for name, line in zip(spool.files("incoming"), said, strict=True):
+        assert str(spool.root / "bounces" / "incoming" / name).encode() in line, line
+        assert b"--retry-incoming will, once it is 60 s old" in line
+    done = installed(spool, "--retry-incoming", "--json", now=t1 + 30)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"processed": 0, "failed": 0, "too_young": 2, "left_in_incoming": 2,
+                                       "next_eligible": t1 + 60, "last_eligible": t1 + 70}
+    done = installed(spool, "--retry-incoming", "-v", now=t1 + 30)  # the log line says it too
+    assert b"too_young=2" in done.stderr and b"left_in_incoming=2" in done.stderr, done.stderr
+    # By hand, on a terminal: one line saying when they may be taken.
+    shown = _on_a_terminal([command_path("bounce-ingest"), "--retry-incoming"],
+                           dict(spool.env(), MAILTOOLS_NOW=str(t1 + 30)))
+    assert shown.strip() == ("processed 0, failed 0, too young 2: 2 left in bounces/incoming/, to be taken by a"
+                             " run from 2023-11-14 22:14:20 UTC (all of them from 2023-11-14 22:14:30 UTC)")
+    assert len(spool.files("incoming")) == 2
+    done = installed(spool, "--retry-incoming", "--json", now=t1 + 65)
+    assert json.loads(done.stdout) == {"processed": 1, "failed": 0, "too_young": 1, "left_in_incoming": 1,
+                                       "next_eligible": t1 + 70, "last_eligible": t1 + 70}
+    done = installed(spool, "--retry-incoming", "--json", now=t1 + 3600)
+    assert json.loads(done.stdout) == {"processed": 1, "failed": 0, "too_young": 0, "left_in_incoming": 0,
+                                       "next_eligible": None, "last_eligible": None}
+    assert spool.files("incoming") == []
+
+
+def test_a_bounce_kept_through_an_outage_is_recorded_when_it_arrived(spool):
+    t1 = 1_700_000_000.0
+    sends, _ = _kept_through_an_outage(spool, t1)
+    done = installed(spool, "--retry-incoming", now=t1 + 3600)
+    assert done.returncode == 0, done.stderr
+    assert spool.files("incoming") == []
+    assert spool.query("SELECT address, time FROM events ORDER BY time") == [
+        (sends[0].recipient, t1), (sends[1].recipient, t1 + 10)]
+    assert spool.query("SELECT first_bounce, last_bounce FROM addresses WHERE address = ?", sends[1].recipient) \
+        == [(t1 + 10, t1 + 10)]

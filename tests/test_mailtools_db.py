@@ -10,7 +10,7 @@ import pytest
 from conftest import command_path, needs_other_users, pg_admin
 
 from mailtools.errors import DataError
-from mailtools.state import open_state
+from mailtools.state import manage, open_state
 from mailtools.state.base import SCHEMA_VERSION, BounceEvent, CallbackTarget, NoticeIntent, SendRecord
 
 T0 = 1_700_000_000.0
@@ -75,7 +75,7 @@ def test_copy_moves_everything_and_a_rerun_changes_nothing(sqlite_url: str, pg_d
     done = mailtools_db("copy", sqlite_url, pg_admin_url, "--json")
     assert done.returncode == 0, done.stderr
     report = {row["table"]: row for row in map(json.loads, done.stdout.splitlines())}
-    assert report["sendlog"] == {"table": "sendlog", "source": 50, "added": 50, "target": 50}
+    assert report["sendlog"] == {"table": "sendlog", "source": 50, "added": 50, "target": 50, "copied_before": 0}
     assert report["events"]["added"] == 16 and report["callbacks"]["added"] == 13
     assert all(row["source"] == row["added"] == row["target"] for row in report.values()), report
     assert _look(pg_admin_url) == _look(sqlite_url)
@@ -97,18 +97,74 @@ def test_an_interrupted_copy_is_finished_by_the_rerun_counting_nothing_twice(sql
     _installation(sqlite_url)
     # What a copy killed half way leaves: the first tables whole, a first batch of events.
     source, target = open_state(sqlite_url, readonly=True), open_state(pg_database)
+    origin = manage.source_identity(source.where)
     for table in ("sendlog", "addresses"):
         for columns, rows in source.table_rows(table):
-            target.insert_missing(table, columns, rows)
+            target.insert_missing(table, columns, rows, origin)
     columns, rows = next(source.table_rows("events", batch=5))
-    assert target.insert_missing("events", columns, rows) == 5
+    assert target.insert_missing("events", columns, rows, origin) == (5, 0)
     source.close()
     target.close()
     done = mailtools_db("copy", sqlite_url, pg_database, "--json")
     assert done.returncode == 0, done.stderr
     report = {row["table"]: row for row in map(json.loads, done.stdout.splitlines())}
     assert (report["sendlog"]["added"], report["addresses"]["added"], report["events"]["added"]) == (0, 0, 11)
+    assert (report["sendlog"]["copied_before"], report["events"]["copied_before"]) == (50, 5)
     assert _look(pg_database) == _look(sqlite_url)  # each event once, not twice
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return "sqlite:///" + str(tmp_path / "target" / "state.sqlite")
+    return request.getfixturevalue("pg_database")
+
+
+def test_a_rerun_never_brings_back_what_the_target_removed_but_takes_what_the_source_gained(
+        sqlite_url: str, target_url: str) -> None:
+    _installation(sqlite_url)
+    first = mailtools_db("copy", sqlite_url, target_url)
+    assert first.returncode == 0, first.stderr
+    # After the switch-over, on the target: dead@ re-enabled, the complaint lifted, the outbox delivered.
+    target = open_state(target_url)
+    assert [r.enabled for r in target.enable(["dead@example.org"], T0 + 300, [])] == [True]
+    assert target.lift_suppression("angry@example.org") == 1
+    for callback in target.outbox():
+        target.callback_done(callback.id)
+    # ... and numbered a callback of its own: the id the old host gives its next one.
+    assert target.record_bounce(_bounce("new@example.org", "n1", True, T0 + 350), HOOK, {"n": "new"})
+    target.close()
+    # Meanwhile the old host took a late bounce and a late complaint.
+    source = open_state(sqlite_url)
+    assert source.record_bounce(_bounce("late@example.org", "late1", True, T0 + 400), HOOK, {"n": "late"})
+    assert source.suppress("late-angry@example.org", "complaint", "bounce-ingest", T0 + 401)
+    source.close()
+
+    again = mailtools_db("copy", sqlite_url, target_url, "--json")
+    assert again.returncode == 0, again.stderr
+    target = open_state(target_url, readonly=True)
+    try:
+        assert target.is_suppressed(["dead@example.org", "angry@example.org", "late-angry@example.org",
+                                     "left@example.org"], "forums") == {
+            "late-angry@example.org": "complaint", "left@example.org": "unsubscribe"}
+        [dead] = target.address_status(["dead@example.org"])
+        assert (dead.disabled, dead.suppressed) == (False, None)
+        outbox = target.outbox()  # the late one kept, numbered anew rather than lost to the clash
+        assert sorted((c.address, c.kind) for c in outbox) == [("late@example.org", "bounce"),
+                                                               ("new@example.org", "bounce")]
+        assert len({c.id for c in outbox}) == 2
+        assert [e.reason for e in target.events("late@example.org")] == ["userunknown"]
+    finally:
+        target.close()
+    report = {row["table"]: row for row in map(json.loads, again.stdout.splitlines())}
+    assert {t: (r["added"], r["copied_before"]) for t, r in report.items() if t != "figures"} == {
+        "sendlog": (0, 50), "addresses": (2, 5), "events": (1, 16), "soft_counters": (0, 1),
+        "suppressions": (1, 3), "tokens_used": (0, 1), "callbacks": (1, 13), "notice_intents": (0, 1)}
+
+    third = mailtools_db("copy", sqlite_url.replace("sqlite:///", "sqlite:///" + "/."), target_url)
+    assert third.returncode == 0, third.stderr  # the same file spelt otherwise is the same source
+    assert "nothing to copy" in third.stdout and "suppressions: 4 rows in the source (4 copied before), 0 added, 2 in" \
+        in third.stdout, third.stdout
 
 
 def test_init_creates_migrate_upgrades_and_both_say_so(tmp_path: Path, pg_cluster) -> None:

@@ -368,7 +368,7 @@ def _populate(spool: Spool, count: int) -> None:
                   config)
     # A bulk load (what mailtools-db copy uses): the interface adds one bounce at a time.
     conn.insert_missing("addresses", ["address", "hard_bounces", "first_bounce", "last_bounce"],
-                        [(f"user{i:05d}@example.org", 11, T0, T0) for i in range(count)])
+                        [(f"user{i:05d}@example.org", 11, T0, T0) for i in range(count)], source="bulk")
     conn.close()
     for _ in range(200):
         _queue_file(spool, "sent", T0 - 10 * DAY)

@@ -205,11 +205,13 @@ class Ingester:
         return "processed", None
 
     # -- doing -----------------------------------------------------------
-    def handle_incoming(self, name: str, now: float, sync: bool = False) -> Outcome:
-        """Process ``incoming/<name>`` (pipe, SMTP, a retry) and move it on.
+    def handle_incoming(self, name: str, arrived: float, sync: bool = False) -> Outcome:
+        """Process ``incoming/<name>``, stored at ``arrived`` (pipe, SMTP, a retry), and move it on.
 
-        The move need not be fsynced: if a crash undoes it, the bounce is
-        back in incoming/ and its dsn_key keeps a second pass from counting.
+        It is recorded with ``arrived``, not the time of this run: a bounce
+        kept here through an outage bounced then. The move need not be
+        fsynced: if a crash undoes it, the bounce is back in incoming/ and its
+        dsn_key keeps a second pass from counting.
         """
         assert self.store is not None
         analysis = self.analyse(self.store.read("incoming", name))
@@ -218,8 +220,8 @@ class Ingester:
         final = self.store.path(state, f"{name}.{kind}" if kind else name)
         # Record before moving: a crash in between leaves it in incoming/
         # to be processed again, and the dsn_key makes that count once.
-        recorded = self.act(analysis, final, now) if state == "processed" else False
-        self.store.move(name, state, now, kind=kind, why=why, sync=sync)
+        recorded = self.act(analysis, final, arrived) if state == "processed" else False
+        self.store.move(name, state, arrived, kind=kind, why=why, sync=sync)
         return self._outcome(name, state, analysis, recorded, why, final)
 
     def handle_bytes(self, raw: bytes, name: str, now: float, envelope: bytes = b"", sync: bool = False) -> Outcome:

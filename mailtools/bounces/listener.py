@@ -20,7 +20,7 @@ from typing import Any
 from ..config import Config
 from ..errors import Unavailable, UsageError
 from ..log import get_logger
-from .pipe import open_ingester, process_incoming
+from .pipe import ingest_secret, open_ingester, process_incoming
 from .store import MAX_SIZE, BounceStore, envelope_lines, with_envelope
 
 log = get_logger("mailtools.bounces.listener")
@@ -84,6 +84,7 @@ def serve(config: Config, store: BounceStore, hostport: str, clock: Callable[[],
 
     host, port = parse_hostport(hostport)
     store.ensure()
+    ingest_secret(config)  # a configuration error (78) before the port opens, not a 250 for each bounce
     stop = stop or threading.Event()
     handler = BounceHandler(config, store, clock)
     # The default data_size_limit (32 MiB) stays: above MAX_SIZE we keep the

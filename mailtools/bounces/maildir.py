@@ -138,11 +138,12 @@ def workers_for(count: int) -> int:
 def run_batch(config: Config, items: list[str], now: float, maildir: str | None = None,
               workers: int | None = None) -> BatchResult:
     """``bounce-ingest --maildir DIR`` (items: names in new/) or ``FILE...``; callbacks after."""
-    from .pipe import BATCH_CALLBACK_BUDGET, open_ingester, run_callbacks
+    from .pipe import BATCH_CALLBACK_BUDGET, ingest_secret, open_ingester, run_callbacks
     from .store import BounceStore
 
     store = BounceStore(config.spool)
     store.ensure()
+    ingest_secret(config)  # a configuration error (78) before any worker starts
     workers = workers or workers_for(len(items))
     result = BatchResult()
     if workers <= 1:

@@ -170,11 +170,18 @@ class BounceStore:
         names = sorted(n for n in os.listdir(self.dir("incoming")) if not n.startswith("."))
         if older_than is None:
             return names
+        return [name for name, arrived in self.arrivals(names) if arrived <= older_than]
+
+    def arrivals(self, names: list[str] | None = None) -> list[tuple[str, float]]:
+        """(name, arrival time) of each file in ``incoming/`` (or of ``names``), oldest name first.
+
+        The arrival time is the mtime ``put`` gave it: a bounce kept here through
+        an outage is recorded with it, not with the time a later run took it.
+        """
         out = []
-        for name in names:
+        for name in self.incoming() if names is None else names:
             try:
-                if os.stat(self.path("incoming", name)).st_mtime <= older_than:
-                    out.append(name)
+                out.append((name, os.stat(self.path("incoming", name)).st_mtime))
             except FileNotFoundError:
                 continue  # another run took it meanwhile
         return out

@@ -42,7 +42,8 @@ def sweep_lock(state: StateStore, now: float) -> Iterator[None]:
     if holder is not None:
         host, pid, since = holder
         started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(since)) if since else "a while"
-        raise SweepElsewhere(f"the sweep runs on {host} (pid {pid}, since {started}); nothing to do here")
+        raise SweepElsewhere(f"the sweep runs on {host} (pid {pid}, since {started}); nothing to do here",
+                             host, pid, since)
     try:
         yield
     finally:

@@ -17,8 +17,6 @@ TYPE_CHECKING = False  # typing costs ~3 ms of start-up (one process per bounce)
 if TYPE_CHECKING:
     from typing import Any
 
-RETRY_MIN_AGE = 60.0  # seconds: younger files in incoming/ may still be in a pipe's hands
-
 HELP = """Take bounces in and record them against the addresses we sent to.
 
 \b
@@ -28,8 +26,14 @@ It exits 0 once the message is safely stored in <spool>/bounces/incoming
 (whatever it contains) and 75 only when it could not be stored, so Postfix
 never discards a bounce. Stored bounces end in bounces/processed/<id>.<kind>
 or, when they are not ours or do not verify, bounces/unrecognized/<id> with
-<id>.why saying why. What a crash left in incoming/ is processed by
---retry-incoming (run it from cron).
+<id>.why saying why. What a crash or an outage (the database down) left
+in incoming/ is processed by --retry-incoming (run it from cron): it takes
+files at least 60 s old (younger ones may still be in a pipe's hands),
+records each with the time it was stored, and says how many it left
+because they are younger, and when they may be taken. It prints
+"processed N, failed N, too young N" (with --json {"processed",
+"failed", "too_young", "left_in_incoming", "next_eligible",
+"last_eligible"}, times in Unix seconds or null).
 
 \b
 Examples:
@@ -41,8 +45,9 @@ Examples:
 
 \b
 Exit codes: 0 ok; 64 bad arguments; 74 a FILE could not be read; 75 the
-spool is missing, full or unwritable (nothing was lost); 78 bad configuration
-(pipe mode: 75 instead, so Postfix keeps the bounce while you fix it).
+spool is missing, full or unwritable (nothing was lost); 78 bad configuration,
+e.g. a secret_file that is named but missing (pipe mode: 75 instead, the
+bounce kept in bounces/incoming too, so Postfix keeps it while you fix it).
 """
 
 
@@ -115,7 +120,15 @@ def run_pipe(spool: str | None = None, config_file: str | None = None, verbose: 
     except BaseException as exc:  # noqa: B036 - anything before storing is "try again later"
         _say_failure("not stored, Postfix will retry (exit 75)", exc)
         return EX_TEMPFAIL
-    process_incoming(config, store, [name], now)  # stored is stored: exit 0 whatever happens now
+    try:
+        process_incoming(config, store, [name], now)  # stored is stored: exit 0 whatever happens now,
+    except BaseException as exc:  # noqa: B036 - but a configuration error (the only thing it raises):
+        # kept in incoming/ for --retry-incoming after the fix, and 75 so that Postfix keeps its copy
+        # too rather than have it judged by a broken setup. A redelivery is stored again; both carry
+        # the same VERP hash, which counts once.
+        _say_failure(f"stored as {store.path('incoming', name)} but not processed: fix the configuration,"
+                     " then run bounce-ingest --retry-incoming (exit 75: Postfix retries too)", exc)
+        return EX_TEMPFAIL
     return EX_OK
 
 
@@ -147,6 +160,7 @@ def build_command() -> Any:
     """The click command, built on demand so pipe mode never imports click."""
     import click
 
+    from ..bounces.pipe import RETRY_MIN_AGE
     from .common import Command, common_options, json_option
 
     @click.command(cls=Command, help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -168,8 +182,8 @@ def build_command() -> Any:
             raise UsageError("give one of FILE..., --maildir, --smtp, --retry-incoming")
         if dry_run and (smtp or retry_incoming):
             raise UsageError("--dry-run works with FILE..., --maildir or standard input")
-        if as_json and not dry_run:
-            raise UsageError("--json prints the --dry-run verdicts; use it with --dry-run")
+        if as_json and not (dry_run or retry_incoming):
+            raise UsageError("--json prints the --dry-run verdicts or the --retry-incoming summary")
         if not any(sources) and _stdin_is_tty():
             raise UsageError("nothing to read: give FILE..., --maildir DIR, --smtp HOST:PORT "
                              "or a message on standard input (see --help)")
@@ -194,7 +208,7 @@ def build_command() -> Any:
         if retry_incoming:
             from ..bounces.pipe import retry_incoming as retry
 
-            retry(ctx.config, RETRY_MIN_AGE, clock_now())
+            _print_retried(retry(ctx.config, clock_now()), as_json, quiet)
             return EX_OK
         from ..bounces.maildir import run_files, run_maildir
 
@@ -206,6 +220,33 @@ def build_command() -> Any:
         return _batch_code(run_files(ctx.config, [f for f in files if f != "-"], now).failed)
 
     return command
+
+
+def _print_retried(summary: dict[str, Any], as_json: bool, quiet: bool) -> None:
+    """The --retry-incoming summary: what it did, and what it left because it was too young.
+
+    The line goes to a terminal only (cron, which runs this every few minutes,
+    would mail it each time); the log line says the same.
+    """
+    import time
+
+    from .common import print_json
+
+    if as_json:
+        print_json(summary)
+        return
+    if quiet or not sys.stdout.isatty():
+        return
+    text = f"processed {summary['processed']}, failed {summary['failed']}, too young {summary['too_young']}"
+    if summary["too_young"]:
+        def at(when: float) -> str:
+            return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(when))
+
+        text += (f": {summary['too_young']} left in bounces/incoming/, to be taken by a run from"
+                 f" {at(summary['next_eligible'])}")
+        if summary["last_eligible"] != summary["next_eligible"]:
+            text += f" (all of them from {at(summary['last_eligible'])})"
+    sys.stdout.write(text + "\n")
 
 
 def _batch_code(unreadable: int) -> int:

@@ -9,7 +9,7 @@ import click
 from ..bounces.outbox import replay
 from ..bounces.sweep import sweep
 from ..clock import now
-from ..errors import UsageError
+from ..errors import SweepElsewhere, UsageError
 from .common import Command, common_options, json_option, open_context, print_json
 
 HELP = """Run the daily bounce policy over the spool, in this order:
@@ -58,8 +58,10 @@ delivers what is due (up to 60 s). --json then prints {"replayed": [ids],
 nothing.
 
 --json prints {"reset": n, "disabled": n, "notified": n, "purged": n}
-("purged" counts files and database rows removed). Exit 0 (also when
-another sweep runs), or 75 when the spool or the database cannot be
+("purged" counts files and database rows removed); when another sweep
+holds the lock it prints {"elsewhere": true, "host": ..., "pid": n,
+"since": t} instead (since: Unix seconds, null when unknown). Exit 0 (also
+when another sweep runs), or 75 when the spool or the database cannot be
 written or reached.
 """
 
@@ -84,7 +86,12 @@ def cli(ids: tuple[str, ...], dry_run: bool, replay_ids: bool, as_json: bool, sp
             click.echo(f"replayed {len(done['replayed'])} dead letter(s): {shown}; "
                        f"delivered {done['delivered']} callback(s) now")
         return
-    summary = sweep(context.config, context.spool, now(), dry_run=dry_run)
+    try:
+        summary = sweep(context.config, context.spool, now(), dry_run=dry_run)
+    except SweepElsewhere as exc:
+        if as_json:  # a script reading stdout gets an answer, not nothing (the message still goes to stderr)
+            print_json({"elsewhere": True, "host": exc.host, "pid": exc.pid, "since": exc.since or None})
+        raise
     if as_json:
         print_json(summary)
     elif (not quiet and sys.stdout.isatty()) or dry_run:  # cron (no -q) mails only warnings

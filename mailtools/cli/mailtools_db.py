@@ -28,8 +28,11 @@ suppressions, used tokens, the callback and webhook outbox) that
                         Counts, events, suppressions, send log, used tokens
                         and the outbox move whole; a row already in TO_URL
                         is never changed or counted twice. Safe to run again:
-                        a second run adds nothing and says so; after an
-                        interrupted run it finishes the copy.
+                        TO_URL remembers the rows it took from FROM_URL, so
+                        a rerun never brings back one removed there since (a
+                        lifted suppression, a delivered webhook); it adds
+                        what FROM_URL gained since (say so), finishes an
+                        interrupted run, and otherwise adds nothing.
 
 URLs: sqlite:////absolute/path/state.sqlite (a spool's is
 <spool>/db/state.sqlite) and postgresql://USER@HOST[:PORT]/DATABASE (a
@@ -52,7 +55,8 @@ Examples:
                     postgresql://mailtools@db.example/mailtools
 
 --json prints {"database", "found", "version"} for init and migrate, one
-{"table", "source", "added", "target"} per table for copy. Exit 0; 64 for
+{"table", "source", "added", "target", "copied_before"} per table for copy
+(copied_before: rows an earlier copy from FROM_URL took). Exit 0; 64 for
 a wrong call; 75 when a database cannot be reached (try again) or the
 spool does not exist; 77 when this user may not read or write the
 database file or its directory (the message names the path); 78 for a
@@ -80,11 +84,13 @@ def cli(action: str, urls: tuple[str, ...], as_json: bool, spool: str | None, co
             if as_json:
                 print_json(row._asdict())
             elif not quiet:
-                click.echo(f"{row.table}: {row.source} rows in the source, {row.added} added,"
+                earlier = f" ({row.copied_before} copied before)" if row.copied_before else ""
+                click.echo(f"{row.table}: {row.source} rows in the source{earlier}, {row.added} added,"
                            f" {row.target} in the target")
         if not as_json and not quiet:
             added = sum(row.added for row in report)
-            click.echo(f"copied {added} rows" if added else "nothing to copy: the target has every row already")
+            click.echo(f"copied {added} rows" if added
+                       else "nothing to copy: the target has every row, or an earlier copy took it")
         return
     change = (manage.init if action == "init" else manage.migrate)(database_url(context.config))
     if as_json:

@@ -30,8 +30,8 @@ else:
     def dataclass_transform(**_: object) -> object:
         return lambda cls: cls
 
-SCHEMA_VERSION = 7  # 1, 2: PRAGMA user_version before this package; 4: figures; 5: sendlog_message_id;
-# 6: events.diagnostic; 7: sweep_runner
+SCHEMA_VERSION = 8  # 1, 2: PRAGMA user_version before this package; 4: figures; 5: sendlog_message_id;
+# 6: events.diagnostic; 7: sweep_runner; 8: copied_keys
 REASONS = ("bounce", "complaint", "unsubscribe", "manual")  # DESIGN "Suppression"
 ALL_MAIL = ""  # the scope of a suppression that covers all mail (else a package id)
 
@@ -298,7 +298,7 @@ class StateStore(Protocol):
 
     # -- whole tables, for mailtools-db copy (state/manage.py) -----------
     def table_rows(self, table: str, batch: int = 5000) -> Iterator[tuple[list[str], list[tuple]]]: ...
-    def insert_missing(self, table: str, columns: list[str], rows: list[tuple]) -> int: ...
+    def insert_missing(self, table: str, columns: list[str], rows: list[tuple], source: str) -> tuple[int, int]: ...
     def count_rows(self, table: str) -> int: ...
 
     # -- the callback/webhook outbox -----------------------------------

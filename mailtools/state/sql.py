@@ -123,6 +123,13 @@ SCHEMA = (
     # each backend's (an advisory lock, a file lock) so a dead holder frees it.
     """CREATE TABLE IF NOT EXISTS sweep_runner (
         name TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, since DOUBLE PRECISION NOT NULL)""",
+    # What `mailtools-db copy` took from each source (a digest of its file or host:port/db,
+    # manage.source_identity): the key (a JSON list of COPIED's columns) of every row a
+    # finished batch looked at. A rerun from the same source
+    # skips those keys, so a row the target has since deleted (a lifted suppression, a
+    # delivered callback) is not brought back; rows the source gained since are taken.
+    """CREATE TABLE IF NOT EXISTS copied_keys (
+        source TEXT NOT NULL, tbl TEXT NOT NULL, row_key TEXT NOT NULL, PRIMARY KEY (source, tbl, row_key))""",
 )
 # Columns that databases made by older versions lack: (table, column, declaration).
 # Each backend adds the missing ones when it migrates.
@@ -150,6 +157,10 @@ COPIED = (("sendlog", ("hash",)), ("addresses", ("address",)), ("events", ("dsn_
           ("tokens_used", ("mac",)), ("callbacks", ("id",)), ("notice_intents", ("address",)),
           ("figures", ("name", "labels")))
 RENUMBERED = {"events"}  # tables whose id the target gives anew
+# Tables whose rows keep their id unless the target gave that id to another row
+# meanwhile (its own outbox after the switch-over), and the column that tells two
+# rows apart: such a row (a late one from the old host) is numbered anew, not lost.
+CLASHING = {"callbacks": "payload"}
 
 def translated(method: Callable[..., T]) -> Callable[..., T]:
     """The driver's errors of the disk, the network or the server become TempFailure naming the database."""
@@ -837,19 +848,51 @@ class SQLState:
             yield columns, [tuple(row) for row in rows]
 
     @translated
-    def insert_missing(self, table: str, columns: list[str], rows: list[tuple]) -> int:
-        """Insert the rows whose key is not there yet; return how many were new (one transaction)."""
+    def insert_missing(self, table: str, columns: list[str], rows: list[tuple], source: str) -> tuple[int, int]:
+        """Insert the rows neither in the target nor taken from ``source`` before; (added, taken before).
+
+        One transaction: the rows and the note of their keys (copied_keys) go
+        in together, so an interrupted copy's unfinished batches are done again.
+        """
         keys = dict(COPIED)[table]
-        if table in RENUMBERED:
-            drop = columns.index("id")
-            columns = columns[:drop] + columns[drop + 1:]
-            rows = [row[:drop] + row[drop + 1:] for row in rows]
+        positions = [columns.index(key) for key in keys]
+        keyed = [(json.dumps([row[i] for i in positions]), row) for row in rows]
         with self._write():
+            taken: set[str] = set()
+            for part in chunks([key for key, _ in keyed]):
+                taken.update(row[0] for row in self.execute(
+                    f"SELECT row_key FROM copied_keys WHERE source = ? AND tbl = ? AND row_key IN ({marks(part)})",
+                    [source, table, *part]))
+            fresh = [row for key, row in keyed if key not in taken]
+            keep, anew = self._split_ids(table, columns, fresh)
             before = self.count_rows(table)
-            self.executemany(f"INSERT INTO {table}({', '.join(columns)}) VALUES ({marks(columns)})"
-                             f" ON CONFLICT({', '.join(keys)}) DO NOTHING", rows)
+            self._insert_rows(table, columns, keep)
             self._after_copy(table)
-            return self.count_rows(table) - before
+            if anew:
+                drop = columns.index("id")
+                self._insert_rows(table, columns[:drop] + columns[drop + 1:], [r[:drop] + r[drop + 1:] for r in anew])
+                self._after_copy(table)
+            self.executemany("INSERT INTO copied_keys(source, tbl, row_key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                             [(source, table, key) for key, _ in keyed if key not in taken])
+            return self.count_rows(table) - before, len(taken)
+
+    def _split_ids(self, table: str, columns: list[str], rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+        """(the rows that keep their id, those the target numbers anew: RENUMBERED, or CLASHING with its own)."""
+        if table in RENUMBERED:
+            return [], rows
+        if table not in CLASHING or not rows:
+            return rows, []
+        at, tell = columns.index("id"), columns.index(CLASHING[table])
+        theirs: dict[Any, Any] = {}
+        for part in chunks([row[at] for row in rows]):
+            theirs.update(self.execute(f"SELECT id, {CLASHING[table]} FROM {table} WHERE id IN ({marks(part)})",
+                                       part).fetchall())
+        clash = {row[at] for row in rows if row[at] in theirs and theirs[row[at]] != row[tell]}
+        return [r for r in rows if r[at] not in clash], [r for r in rows if r[at] in clash]
+
+    def _insert_rows(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+        self.executemany(f"INSERT INTO {table}({', '.join(columns)}) VALUES ({marks(columns)})"
+                         f" ON CONFLICT({', '.join(dict(COPIED)[table])}) DO NOTHING", rows)
 
     @translated
     def count_rows(self, table: str) -> int:
