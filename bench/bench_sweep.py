@@ -129,7 +129,7 @@ def build(root: str, n: int, seed: int = 1, url: str = "") -> None:
 
 def child(root: str, url: str = "") -> None:
     """Run one sweep and report on stdout: seconds, peak RSS, summary, per-step times."""
-    from mailtools.bounces.sweep import sweep
+    from mailtools.bounces.policy import sweep
     from mailtools.config import parse_config
 
     steps: list[str] = []

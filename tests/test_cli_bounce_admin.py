@@ -199,7 +199,7 @@ def test_sweep_holding_the_lock_makes_another_exit_0_saying_where(admin: Admin) 
     admin.bounces("a@example.org", 1)
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; sys.path.insert(0, sys.argv[1])\n"
-        "from mailtools.bounces.sweep import sweep_lock\nfrom mailtools.config import parse_config\n"
+        "from mailtools.bounces.policy import sweep_lock\nfrom mailtools.config import parse_config\n"
         "from mailtools.state import open_state\n"
         "with sweep_lock(open_state(parse_config({'spool': sys.argv[2]})), 1.0):\n"
         "    print('locked', flush=True); time.sleep(30)\n"),

@@ -183,7 +183,7 @@ def eval_json(out: bytes) -> dict:
 
 HOLDER = """
 import sys
-from mailtools.bounces.sweep import sweep_lock
+from mailtools.bounces.policy import sweep_lock
 from mailtools.state import open_state
 state = open_state(sys.argv[1])
 with sweep_lock(state, float(sys.argv[2])):

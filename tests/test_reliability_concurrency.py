@@ -2,7 +2,7 @@
 forty bounce-ingest pipes at once on one address lose no update.
 
 (Three flushers over 120 messages: tests/test_flush.py; two sweeps at once:
-tests/test_sweep.py.)
+tests/test_policy.py.)
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ duplicate only for a message that was claimed (in flight) at a kill, nothing
 left in ``active/``, no half-written file in any state directory, every
 stored bounce processed and counted once.
 
-bounce-sweep killed at random moments is covered by tests/test_sweep.py
+bounce-sweep killed at random moments is covered by tests/test_policy.py
 (test_sigkill_half_way_then_rerun_finishes_the_job,
 test_killed_again_and_again_at_random_moments); a single kill of mq-flush
 with its recovery and the hold after three crashes by tests/test_spool.py.

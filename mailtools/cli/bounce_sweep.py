@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..bounces.outbox import replay
-from ..bounces.sweep import sweep
+from ..bounces.policy import sweep
 from ..clock import now
 from ..errors import SweepElsewhere, UsageError
 from .common import Command, common_options, json_option, open_context, print_json

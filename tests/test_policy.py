@@ -15,8 +15,8 @@ import pytest
 from conftest import BOTH_BACKENDS, database_table, fill, write_config
 
 from mailtools.bounces import notices
+from mailtools.bounces.policy import sweep, sweep_lock
 from mailtools.bounces.records import BounceEvent, address_status, record_bounce
-from mailtools.bounces.sweep import sweep, sweep_lock
 from mailtools.bounces.tokens import check_token
 from mailtools.config import parse_config
 from mailtools.errors import SweepElsewhere
@@ -322,7 +322,7 @@ def test_a_dead_sweepers_lock_is_released(world: World, tmp_path: Path) -> None:
     config = write_config(tmp_path / "holder.toml", f'spool = "{world.spool.root}"\n')
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; sys.path.insert(0, sys.argv[1])\n"
-        "from mailtools.bounces.sweep import sweep_lock\nfrom mailtools.config import load_config\n"
+        "from mailtools.bounces.policy import sweep_lock\nfrom mailtools.config import load_config\n"
         "from mailtools.state import open_state\n"
         "with sweep_lock(open_state(load_config(sys.argv[2])), 1.0):\n"
         "    print('locked', flush=True); time.sleep(60)\n"), str(ROOT), str(config)], stdout=subprocess.PIPE)
