@@ -52,7 +52,7 @@ def _verify_mailto(ingester: Ingester, analysis: Analysis, address: str, verp_ha
     row = ingester.state.lookup_send(verp_hash)
     if row is None:
         return f"{address}: no send-log entry for hash {verp_hash} (purged after retention.sent_days?)"
-    analysis.send = row._asdict()
+    analysis.send = row
     return None
 
 
@@ -70,7 +70,7 @@ def _by_message_id(ingester: Ingester, analysis: Analysis) -> str | None:
         if len(rows) != 1:
             return (f"feedback report about Message-ID {message_id}, a message to several recipients, "
                     "names none of them (redacted?)")
-    analysis.send = rows[0]._asdict()
+    analysis.send = rows[0]
     return None
 
 
@@ -80,17 +80,17 @@ def record(ingester: Ingester, analysis: Analysis, now: float) -> bool:
 
     send = analysis.send
     assert send is not None and ingester.state is not None
-    sender = send.get("sender") or ""
-    package = send.get("package_id") or None
+    sender = send.sender or ""
+    package = send.package_id or None
     complaint = analysis.kind == "feedback"
     row = suppression(
-        ingester.config, send["recipient"], "complaint" if complaint else "unsubscribe",
+        ingester.config, send.recipient, "complaint" if complaint else "unsubscribe",
         "arf" if complaint else "mailto", now,
         # A complaint stops all mail; an unsubscribe that package's (all mail when the mail had none).
-        scope=None if complaint else package, package_id=package, user_id=send.get("user_id"),
-        message_id=send.get("message_id"), sending_domain=sender.rpartition("@")[2] or None,
+        scope=None if complaint else package, package_id=package, user_id=send.user_id,
+        message_id=send.message_id, sending_domain=sender.rpartition("@")[2] or None,
         # One report per recipient of one message: a redelivered report counts once.
-        key=f"{'complaint' if complaint else 'unsubscribe'}:{send['hash']}")
+        key=f"{'complaint' if complaint else 'unsubscribe'}:{send.hash}")
     new = ingester.state.record_suppressions([row])[0]
     log.info("%s: to=<%s> package=%s suppressed=%s", row.reason, row.address, package or "-",
              "new" if new else "already")

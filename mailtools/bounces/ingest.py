@@ -22,7 +22,7 @@ TYPE_CHECKING = False  # typing costs ~3 ms of start-up (one process per bounce)
 if TYPE_CHECKING:
     from typing import Any
 
-    from ..state.base import StateStore
+    from ..state.base import SendRecord, StateStore
 
 LOGGER = "mailtools.bounces.ingest"  # a name: the alias pipe imports logging only when a line is wanted
 NOT_FAILED = ("delayed", "delivered", "relayed", "expanded")
@@ -38,7 +38,7 @@ class Analysis:
         self.verdict = verdict
         self.verp: verpmod.VerpAddress | None = None
         self.valid = False
-        self.send: dict[str, Any] | None = None  # the send-log row, when valid
+        self.send: SendRecord | None = None  # the send-log row, when valid
         self.why: str | None = None  # why it is unrecognized (None: it is ours)
 
     @property
@@ -117,21 +117,21 @@ class Ingester:
         row = self.state.lookup_send(address.hash)
         if row is None:
             return f"{address.address}: no send-log entry for hash {address.hash}"
-        send = row._asdict()
+        send = row
         # The HMAC covers the ids as they were at send time; a relay that
         # changed their case must not make a real bounce look forged.
         uid, pid = address.user_id, address.package_id
-        if (send.get("user_id") or "").lower() == uid.lower() and send.get("user_id"):
-            uid = send["user_id"]
-        if (send.get("package_id") or "").lower() == pid.lower() and send.get("package_id"):
-            pid = send["package_id"]
+        if send.user_id and send.user_id.lower() == uid.lower():
+            uid = send.user_id
+        if send.package_id and send.package_id.lower() == pid.lower():
+            pid = send.package_id
         checked = verpmod.VerpAddress(address.prefix, uid, address.hash, pid, address.domain)
-        if not verpmod.verify(self.secret, checked, send.get("message_id") or "", send["recipient"]):
+        if not verpmod.verify(self.secret, checked, send.message_id or "", send.recipient):
             return f"{address.address}: hash does not verify (forged or from another spool)"
         quoted = result.verdict.message_id
-        if quoted and send.get("message_id") and _norm_id(quoted) != _norm_id(send["message_id"]):
+        if quoted and send.message_id and _norm_id(quoted) != _norm_id(send.message_id):
             return (f"{address.address}: the bounce quotes Message-ID {quoted}, "
-                    f"the send log has {send['message_id']}")
+                    f"the send log has {send.message_id}")
         result.send = send
         return None
 
@@ -139,7 +139,7 @@ class Ingester:
     def recipient_verdict(self, analysis: Analysis) -> RecipientVerdict | None:
         """The verdict for the send log's recipient, or for the single failing one."""
         assert analysis.send is not None
-        wanted = analysis.send["recipient"].lower()
+        wanted = analysis.send.recipient.lower()
         rcpts = analysis.verdict.recipients
         for r in rcpts:
             if r.address.lower() == wanted:
@@ -160,21 +160,21 @@ class Ingester:
         rv = self.recipient_verdict(analysis)
         if rv is not None and rv.action in NOT_FAILED:
             # A DSN that failed someone else but only delays (or delivered to) ours.
-            event(LOGGER, _bounce_id(bounce_file), to=send["recipient"], action=rv.action, status="not recorded")
+            event(LOGGER, _bounce_id(bounce_file), to=send.recipient, action=rv.action, status="not recorded")
             return False
         if rv is None:
-            event(LOGGER, _bounce_id(bounce_file), WARNING, to=send["recipient"],
+            event(LOGGER, _bounce_id(bounce_file), WARNING, to=send.recipient,
                   recipients=len(analysis.verdict.recipients), detail="none of them ours: recorded as undefined, soft")
-        sender = send.get("sender") or ""
+        sender = send.sender or ""
         bounce = BounceEvent(
-            address=send["recipient"], user_id=send.get("user_id"), package_id=send.get("package_id"),
+            address=send.recipient, user_id=send.user_id, package_id=send.package_id,
             sending_domain=sender.rpartition("@")[2].lower() if "@" in sender else "",
             reason=rv.reason if rv else "undefined", status=rv.status if rv else None,
-            hard=bool(rv.hard) if rv else False, time=now, message_id=send.get("message_id"),
+            hard=bool(rv.hard) if rv else False, time=now, message_id=send.message_id,
             # One sent message can bounce once for one recipient: keyed by its VERP
             # hash, a DSN Postfix redelivers after a 75 and a replay of forged
             # DSNs with fresh Message-IDs about the same message count once.
-            dsn_key=f"verp:{send['hash']}", bounce_file=bounce_file,
+            dsn_key=f"verp:{send.hash}", bounce_file=bounce_file,
             diagnostic=(rv.diagnostic or "")[:1000] or None if rv else None)
         recorded = record_bounce(self.state, bounce, self.config)
         event(LOGGER, _bounce_id(bounce_file), to=bounce.address, reason=bounce.reason, hard=bounce.hard,
@@ -247,7 +247,7 @@ class Ingester:
             event(LOGGER, name, level=WARNING, kind=analysis.kind,
                   verp="none" if analysis.verp is None else "not verified", status="unrecognized", detail=why)
         elif analysis.kind != "bounce" and not recorded and analysis.send is not None:
-            event(LOGGER, name, kind=analysis.kind, to=analysis.send["recipient"], status="not recorded")
+            event(LOGGER, name, kind=analysis.kind, to=analysis.send.recipient, status="not recorded")
         return Outcome(name, state, analysis.kind, recorded, why, path)
 
 
@@ -270,5 +270,5 @@ def _unsubscribed(analysis: Analysis) -> list[dict[str, Any]]:
     message), as a bounce's dry run shows its recipients; nothing for one that does not verify."""
     if analysis.kind != "unsubscribe" or not analysis.valid or analysis.send is None:
         return []
-    return [{"address": analysis.send["recipient"], "action": None, "status": None, "reply_code": None,
+    return [{"address": analysis.send.recipient, "action": None, "status": None, "reply_code": None,
              "reason": "unsubscribe", "hard": False}]
