@@ -13,8 +13,8 @@ from __future__ import annotations
 import textwrap
 import time
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.policy import SMTPUTF8
+from email.message import EmailMessage, Message
+from email.policy import SMTPUTF8, compat32
 from email.utils import format_datetime
 
 from ..config import Config
@@ -32,6 +32,7 @@ DAY = 86400.0
 
 # \n line ends as the spool keeps messages; UTF-8 headers for an address that is not ASCII.
 NOTICE_POLICY = SMTPUTF8.clone(linesep="\n")
+NOTICE_COMPAT = compat32.clone(linesep="\n")
 
 def notice_sender(config: Config, address: str) -> str:
     """``notification_sender``, else reminder@<bounce.domain>, else reminder@<the address's domain>."""
@@ -69,15 +70,25 @@ def build_notice(config: Config, address: str, token: str, expires: float, numbe
             "the mailbox was closed, or was full for a long time.")
     body = (f"Hello,\n\n{textwrap.fill(text, 72)}\n\n{how}\n"
             f"This is reminder {number} of at most {total}. Please do not reply to it.\n")
-    notice = EmailMessage(policy=NOTICE_POLICY)
+    # EmailMessage parses every header it is given: ~1 ms a notice, 1.5 s of a million-address
+    # sweep's 1,500 notices. The classic Message of the same module costs a seventh of that and
+    # is enough for ASCII; only an address that is not ASCII (SMTPUTF8) needs the new API.
+    plain = (sender + address).isascii()
+    notice: Message = Message(policy=NOTICE_COMPAT) if plain else EmailMessage(policy=NOTICE_POLICY)
     notice["From"] = sender
     notice["To"] = address
     notice["Subject"] = f"Mail to {address} has been stopped"
     notice["Date"] = format_datetime(datetime.fromtimestamp(now, UTC))
     notice["Message-ID"] = make_message_id(sender.rpartition("@")[2] or "localhost", now)
     notice["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to us
-    # Plain 7bit (8bit for a non-ASCII address): readable with cat, as the wrapping above intends.
-    notice.set_content(body, cte="7bit" if body.isascii() else "8bit")
+    if plain:  # the body is ASCII too (it names only the address, dates and the link)
+        notice["MIME-Version"] = "1.0"
+        notice["Content-Type"] = 'text/plain; charset="utf-8"'
+        notice["Content-Transfer-Encoding"] = "7bit"
+        notice.set_payload(body)
+    else:
+        assert isinstance(notice, EmailMessage)
+        notice.set_content(body, cte="8bit")  # 8bit, not base64: readable with cat
     return notice.as_bytes()
 
 
