@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Cli, message
+from conftest import Cli, message, postfix_dsn_for
 
 from mailtools.addresses import parse
 from mailtools.bounces.suppression import check_address as list_address
@@ -49,3 +49,16 @@ def test_the_address_mq_send_takes_bounce_disable_and_bounce_enable_name_too(cli
     enabled = cli("bounce-enable", address)
     assert enabled.returncode == 0 and b"enabled" in enabled.stdout, enabled.stdout
     assert cli("bounce-enable", "a,b@example.org").returncode == 64
+
+
+def test_the_bounce_of_a_quoted_local_part_is_recorded(cli: Cli, smtp) -> None:  # noqa: ANN001
+    # Found by the black-box run: mq-send delivers to "x y"@example.org, but its DSN's
+    # Final-Recipient was not read, and the bounce was filed as unrecognized.
+    address = '"x y"@example.org'
+    assert cli("mq-send", "-f", "app@example.org", address, input=message()).returncode == 0
+    assert cli("mq-flush").returncode == 0
+    [received] = smtp.wait_for(1)
+    pipe = {"ORIGINAL_RECIPIENT": received.mail_from, "RECIPIENT": received.mail_from, "SENDER": ""}
+    assert cli("bounce-ingest", input=postfix_dsn_for(received, address), env=pipe).returncode == 0
+    [status] = cli.json_lines("bounce-status", address)
+    assert status["hard_bounces"] == 1

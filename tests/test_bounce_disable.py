@@ -67,6 +67,7 @@ def test_a_list_on_stdin_reports_each_skipped_line_and_takes_the_rest(cli: Cli) 
         "<script>@example.org",
         '{"address": "fay@example.org"',        # broken JSON
         "\x00\xff@@",
+        '"q r"@example.org',                    # a quoted local part: the whole line is one address
     ]) + "\n"
     done = cli("bounce-disable", "--reason", "unsubscribe", input=text.encode("utf-8", "surrogateescape"), now=T0)
     assert done.returncode == 0, done.stderr
@@ -74,7 +75,8 @@ def test_a_list_on_stdin_reports_each_skipped_line_and_takes_the_rest(cli: Cli) 
     assert [e.split(":")[1].strip() for e in errors] == ["line 1", "line 7", "line 8", "line 9", "line 10",
                                                           "line 11", "line 12"]
     assert "not an address" in errors[0] and "unknown reason 'angry'" in errors[2] and "4 fields" in errors[3]
-    assert short(status(cli)) == [("ann@example.org", "unsubscribe", "import", T0, []),
+    assert short(status(cli)) == [('"q r"@example.org', "unsubscribe", "import", T0, []),
+                                  ("ann@example.org", "unsubscribe", "import", T0, []),
                                   ("bob@example.org", "complaint", "import", T0, []),
                                   ("cy@example.org", "unsubscribe", "old-crm", T0, [])]
 

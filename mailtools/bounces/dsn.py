@@ -19,6 +19,8 @@ _WS = re.compile(r"\s+")
 _FIELD = re.compile(r"^([A-Za-z0-9][A-Za-z0-9\-]{0,76}):[ \t]*(.*)$")
 _ANGLE = re.compile(r"<([^<>\s]{1,320})>")
 _ADDR = re.compile(r"[^\s<>\"(),;:]{1,200}@[^\s<>\"(),;:]{1,200}")
+# A quoted local part ("x y"@example.org): mq-send delivers to one, so its bounce must name it.
+_QUOTED = re.compile(r'"(?:[^"\\\r\n]|\\.){1,64}"@[^\s<>"(),;:]{1,200}')
 _STATUS = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})\b")
 _REPLY = re.compile(r"^([245][0-5]\d)\b")
 _ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
@@ -110,6 +112,9 @@ def addr_spec(value: str | None) -> str | None:
     if not value:
         return None
     value = value.strip()
+    m = _QUOTED.search(value) if '"@' in value else None
+    if m:
+        return m.group(0).lower()
     m = _ANGLE.search(value)
     if m and "@" in m.group(1):
         return m.group(1).strip().lower()

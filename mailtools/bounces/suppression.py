@@ -94,6 +94,9 @@ def parse_list(lines: list[str], default_reason: str = "manual", origin: str = "
 
 
 def _csv_entry(line: str, default_reason: str, origin: str) -> Entry:
+    whole = check_address(line)
+    if whole is not None:  # a bare address, also one with a quoted local part ("q r"@x) that CSV would unquote
+        return Entry(whole, default_reason, origin)
     import csv
 
     fields = [f.strip() for f in next(csv.reader([line]))]
