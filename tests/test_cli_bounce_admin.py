@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import Cli, message
 
 from mailtools.bounces.records import BounceEvent, record_bounce
 from mailtools.config import parse_config
@@ -268,3 +269,14 @@ def test_a_one_click_package_unsubscribe_shows_its_package_origin_and_time(tmp_p
     table = cli("bounce-status", "ann@example.net")
     assert table.returncode == 0, table.stderr.decode()
     assert "unsubscribed from package forums: origin one-click, since 2023-11-14 22:13" in table.stdout.decode()
+
+
+def test_a_sweep_with_a_missing_secret_file_refuses_before_any_rule(cli: Cli, tmp_path: Path) -> None:
+    # Found by the black-box run: with a notice due, the sweep disabled the address and then
+    # stopped with 78, leaving it disabled with no notice; with none due it exited 0 silently.
+    assert cli("mq-send", "-f", "app@example.org", "bob@example.net", input=message()).returncode == 0
+    config = tmp_path / "typo.toml"
+    config.write_text(f'secret_file = "{tmp_path}/secret.typo"\n' + Path(cli.env["MAILTOOLS_CONFIG"]).read_text())
+    done = cli("bounce-sweep", env={"MAILTOOLS_CONFIG": str(config)})
+    assert done.returncode == 78, done.stderr
+    assert f"{tmp_path}/secret.typo does not exist" in done.stderr.decode()

@@ -21,6 +21,7 @@ from ..log import event, get_logger
 from ..metrics import LAST_SWEEP
 from ..outbound.envelope import parse_envelope
 from ..outbound.spool import Spool
+from ..secret import load_secret
 from ..state import open_state
 from ..state.base import StateStore
 from . import callbacks, notices
@@ -180,7 +181,12 @@ def sweep(config: Config, spool: Spool, now: float, dry_run: bool = False,
     """Run the daily policy at ``now``; return {"reset", "disabled", "notified", "purged"}.
 
     Each rule is its own transaction; a dry run shares one that is rolled back.
+    A ``secret_file`` that is named but missing is ConfigError (78) before any
+    rule runs: the notices need it, and a sweep that disabled addresses and then
+    stopped would leave them disabled with no notice.
     """
+    if config.secret_file:
+        load_secret(config.spool, create=False, secret_file=config.secret_file)
     state = open_state(config)
     try:
         with sweep_lock(state, now):
