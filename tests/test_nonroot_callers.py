@@ -150,3 +150,19 @@ def test_what_waits_in_maildrop_is_seen_by_mq_list_and_the_metrics_before_the_fl
     assert [(r["id"], r["state"]) for r in after] == [(php_id, "sent")]
     assert 'mailtools_queue_messages{state="maildrop"} 0.0' in inst.run(inst.service, "mailtools-metrics") \
         .stdout.decode()
+
+
+def test_mq_ctl_holds_and_deletes_what_waits_in_maildrop_before_the_flush(installation, smtp):
+    """Found by the black-box run: mq-list showed nobody's message in maildrop/, but mq-ctl said
+    'no message'; postsuper acts on maildrop. mq-ctl takes maildrop/ in first, as mq-flush would."""
+    inst = installation
+    held = inst.run("nobody", "mq-send", "-t", "-i", input=PHP_MESSAGE).stdout.decode().strip()
+    gone = inst.run("nobody", "mq-send", "-t", "-i", input=PHP_MESSAGE).stdout.decode().strip()
+    done = inst.run(inst.service, "mq-ctl", "hold", held)
+    assert done.returncode == 0 and done.stdout.decode() == f"{held}: held\n", done.stderr.decode()
+    done = inst.run(inst.service, "mq-ctl", "delete", gone)
+    assert done.returncode == 0 and done.stdout.decode() == f"{gone}: deleted\n", done.stderr.decode()
+    assert inst.run(inst.service, "mq-flush").returncode == 0
+    assert smtp.messages == []  # neither went out
+    listed = inst.run(inst.service, "mq-list", "--state", "all", "--json").stdout.decode().splitlines()
+    assert [(row["id"], row["state"]) for row in map(json.loads, listed)] == [(held, "held")]

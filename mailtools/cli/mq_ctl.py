@@ -33,6 +33,11 @@ left alone and reported; what vanished meanwhile, and delivered messages
 requeue has nothing to do for, are skipped. Ends with a count.
 
 \b
+What waits in maildrop/ (a caller who could not write the queue: PHP as
+www-data, a crontab) is taken in first, as mq-flush would take it, so a
+message mq-list shows there can be held or deleted before it is sent.
+
+\b
 Examples:
   mq-ctl hold 0006441A2B3C4D5E6F7A8B9C
   mq-ctl requeue ALL --state dropped
@@ -57,7 +62,7 @@ def command(action: str, ids: tuple[str, ...], state: str | None,
     ctx = open_context(spool, config_file, verbose, quiet, as_json)
     wanted = [line.strip() for line in sys.stdin if line.strip()] if list(ids) == ["-"] else list(ids)
     code, count, busy = 0, 0, 0
-    for outcome in apply(ctx.spool, action, wanted, clock_now(), state):
+    for outcome in apply(ctx.config, ctx.spool, action, wanted, clock_now(), state):
         if outcome.error == BEING_DELIVERED:
             busy += 1
             if as_json:

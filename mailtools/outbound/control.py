@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..config import Config
 from ..errors import DataError, MailtoolsError, NotFound, TempFailure, UsageError
 from ..log import get_logger
 from .claims import ClaimName
@@ -41,17 +42,25 @@ class Outcome:
 BEING_DELIVERED = "being delivered right now"
 
 
-def apply(spool: Spool, action: str, ids: list[str], now: float, state: str | None = None) -> Iterator[Outcome]:
+def apply(config: Config, spool: Spool, action: str, ids: list[str], now: float,
+          state: str | None = None) -> Iterator[Outcome]:
     """``mq-ctl ACTION ID...|ALL [--state S]``: one Outcome per message, as it is done.
 
-    With ALL, what vanished meanwhile or has nothing to requeue is skipped (as
-    postsuper does), and, with no ``state``, the messages a flusher holds
-    right now come last, left alone, with the error ``BEING_DELIVERED``.
+    What waits in maildrop/ is taken in first, as mq-flush would take it, so
+    a message mq-list shows there (a www-data or cron caller's) can be held or
+    deleted before the next flush sends it. With ALL, what vanished meanwhile
+    or has nothing to requeue is skipped (as postsuper does), and, with no
+    ``state``, the messages a flusher holds right now come last, left alone,
+    with the error ``BEING_DELIVERED``.
     """
     every = ids == ["ALL"]
     if state and not every:
         raise UsageError("--state goes with ALL (mq-ctl delete ALL --state deferred)")
     spool.ensure()  # a state directory that is a symlink would carry the message out of the spool: 75
+    if spool.drops():
+        from .maildrop import intake  # only when there is something to take in
+
+        intake(config, spool, now)
     wanted = select_all(spool, action, state) if every else ids
     skipped: tuple[type[Exception], ...] = (NotFound, NothingToRequeue) if every else ()
     # requeue ALL --state dropped: the dropped recipients, wherever their message is (as mq-list shows them)
