@@ -30,10 +30,11 @@ or, when they are not ours or do not verify, bounces/unrecognized/<id> with
 in incoming/ is processed by --retry-incoming (run it from cron): it takes
 files at least 60 s old (younger ones may still be in a pipe's hands),
 records each with the time it was stored, and says how many it left
-because they are younger, and when they may be taken. It prints
-"processed N, failed N, too young N" (with --json {"processed",
+because they are younger, and when they may be taken. On a terminal it
+prints "processed N, failed N, too young N"; from cron only its log line
+says so (syslog, or stderr with -v), and --json always prints {"processed",
 "failed", "too_young", "left_in_incoming", "next_eligible",
-"last_eligible"}, times in Unix seconds or null).
+"last_eligible"} (times in Unix seconds or null).
 
 \b
 Examples:
