@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Cli, message
+from conftest import Cli, command_path, message
 
 from mailtools.bounces.records import BounceEvent, record_bounce
 from mailtools.config import parse_config
@@ -280,3 +280,14 @@ def test_a_sweep_with_a_missing_secret_file_refuses_before_any_rule(cli: Cli, tm
     done = cli("bounce-sweep", env={"MAILTOOLS_CONFIG": str(config)})
     assert done.returncode == 78, done.stderr
     assert f"{tmp_path}/secret.typo does not exist" in done.stderr.decode()
+
+
+@pytest.mark.parametrize("args", [["--events"], ["--events", "--disabled", "a@example.org"], ["--outbox", "a@x.org"]])
+def test_a_wrong_combination_is_64_even_where_there_is_no_spool(tmp_path: Path, args: list[str]) -> None:
+    # Found by the black-box run: "bounce-status --events" with no address said the (default)
+    # spool was missing (75) before it said what was wrong with the command line.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILTOOLS_")}
+    done = subprocess.run([command_path("bounce-status"), "--spool", str(tmp_path / "none"), *args],
+                          capture_output=True, env=env)
+    assert done.returncode == 64, done.stderr
+    assert not (tmp_path / "none").exists()

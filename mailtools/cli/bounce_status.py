@@ -138,16 +138,17 @@ def _outbox(rows: list[dict], as_json: bool) -> None:
 @common_options
 def cli(addresses: tuple[str, ...], disabled_only: bool, outbox: bool, events: bool, as_json: bool,
         spool: str | None, config_file: str | None, verbose: int, quiet: bool) -> None:
+    # A wrong combination is 64 whatever the spool: said before the spool is looked at.
+    if events and (not addresses or disabled_only or outbox):
+        raise UsageError("--events needs one ADDRESS or more (and no --disabled, --outbox)")
+    if outbox and (addresses or disabled_only):
+        raise UsageError("--outbox lists the whole outbox: no ADDRESS, no --disabled")
     context = open_context(spool, config_file, verbose, quiet, as_json)
     if events:
-        if not addresses or disabled_only or outbox:
-            raise UsageError("--events needs one ADDRESS or more (and no --disabled, --outbox)")
         for address in addresses:
             _events(address, address_events(context.config, address), as_json)
         return
     if outbox:
-        if addresses or disabled_only:
-            raise UsageError("--outbox lists the whole outbox: no ADDRESS, no --disabled")
         _outbox(list_outbox(context.config), as_json)
         return
     rows = address_status(context.config, list(addresses) or None, disabled_only)
