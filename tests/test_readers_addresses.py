@@ -17,6 +17,7 @@ from mailtools.bounces.readers.addresses import HEADER_LINE, find
     ("dda:SMTP=userx@example.COM; on Fri", ["userx@example.com"]),
     ("user@localhost and user@host", []),           # no top-level domain: not a mail address
     ("see https://example.com/a@b and x@y.z1", []),
+    ("Sender Address:\tnews@example.org Recipient Address: a@example.com", ["a@example.com"]),
 ])
 def test_find(text, found):
     assert find(text, frozenset()) == found
@@ -28,6 +29,7 @@ def test_ours_are_left_out():
 
 @pytest.mark.parametrize("line, header", [
     ("From: news@example.org", True), ("   * To: recip@example.com", True), ("Original Sender: <x@y.example>", True),
+    ("Sender Address: news@example.org", True),
     ("  gone@example.org", False), ("<gone@example.org>:", False),
 ])
 def test_header_lines(line, header):

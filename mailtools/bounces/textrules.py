@@ -44,6 +44,7 @@ _USERUNKNOWN_PLAIN = (
     r"no matches to nameserver query", r"does not have a final e-?mail delivery point",
     r"invalid final delivery userid", r"not listed in (?:the )?(?:domino )?directory",
     r"not listed in (?:the )?public name (?:&|and) address book", r"ディレクトリのリストにありません",
+    r"ディレクトリには見つかりません",   # Domino's Japanese "not listed in Domino Directory"
     r"address couldn'?t be found", r"recipient name is not recognized", r"no valid recipients",
     r"recipient address rejected: access denied", r"email address (?:could not be found|does not exist)",
     r"address not present in directory", r"destination addresses were unknown",
@@ -273,6 +274,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"refuses? to receive (?:this |the |any )?(?:e-?)?mail", r"this account is protected by",
         r"has restricted sms e-?mail", r"resolver\.rst\.notauthorized",
         r"new mail is not currently being accepted for this mailbox",
+        r"cannot route mail to user",   # Domino: a mail rule or forwarding refused it (sisimai's Domino)
     )),
     # RFC 7505 null MX, and domains whose DNS says they take no mail.
     ("notaccept", _rx(
@@ -293,10 +295,12 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"mail system configuration error", r"timeout waiting for input", r"transaction failed",
         r"temporary (?:local |system )?problem", r"service (?:not available|unavailable)",
         r"listed as a best-preference mx",
+        r"several matches found in (?:the )?domino directory",   # an ambiguous name, not a missing one
     )),
     ("networkerror", _rx(
         r"network (?:is )?unreachable", r"no route to host", r"host (?:is )?unreachable",
         r"dns records for the destination computer could not be found", r"hop count exceeded",
+        r"exceeded maximum hop count",   # Notes
         r"message (?:is )?looping", r"host name lookup failure", r"malformed (?:or unexpected )?name server reply",
         r"unable to resolve route",
         r"mail (?:forwarding )?loop", r"too many hops", r"routing loop",

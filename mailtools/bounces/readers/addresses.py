@@ -16,10 +16,12 @@ ADDRESS = re.compile(
     r"\.[A-Za-z]{2,24})(?![\w@-])"
 )
 # A line that is a header field of a quoted or summarised message, not a
-# recipient list: "From: x@y", "Message-ID: <...>", "Original Sender: <x@y>".
+# recipient list: "From: x@y", "Message-ID: <...>", "Original Sender: <x@y>",
+# and Exchange Online's "Original Message Details" ("Sender Address: x@y").
 HEADER_LINE = re.compile(
-    r"^[\s*>-]*(?:from|to|cc|bcc|sender|reply-to|return-path|subject|date|message-?id|in-reply-to|references"
-    r"|original[ -]sender|sender-mta|remote-mta|reporting-mta|x-[\w-]+|envelope-from|received)\s*:",
+    r"^[\s*>-]*(?:from|to|cc|bcc|sender(?: address)?|reply-to|return-path|subject|date|message-?id"
+    r"|in-reply-to|references|original[ -]sender|sender-mta|remote-mta|reporting-mta|x-[\w-]+|envelope-from"
+    r"|received)\s*:",
     re.IGNORECASE)
 
 
@@ -36,11 +38,12 @@ def find(text: str, ours: frozenset[str]) -> list[str]:
 # Exchange 5.5 writes X.400-style "dda:SMTP=user@example.com".
 _X400_PREFIX = re.compile(r"^smtp=")
 _NOT_A_RECIPIENT = re.compile(
-    r"(?:message-id:?|\bid|\bfrom:?|\bsender:?|envelope-from|contact|reply to|send (?:e-?)?mail to|write to"
-    r"|mailto:)\s*<?$", re.IGNORECASE)
+    r"(?:message-id:?|\bid|\bfrom:?|\bsender(?: address)?:?|envelope-from|contact|reply to"
+    r"|send (?:e-?)?mail to|write to|mailto:)\s*<?$", re.IGNORECASE)
 
 
 def _not_a_recipient(text: str, start: int) -> bool:
     # "<2024.ABC@mx.example>" after "Message-ID:" is an id; "mail from <x@y>" is a
-    # sender; "please contact <help@isp.example>" is the MTA's boilerplate.
+    # sender, and so is Exchange Online's "Sender Address: x@y" (HTML-only NDRs lose
+    # its line break); "please contact <help@isp.example>" is the MTA's boilerplate.
     return bool(_NOT_A_RECIPIENT.search(text[max(0, start - 20):start]))

@@ -56,10 +56,25 @@ FAMILIES: list[tuple[str, LazyRx, str]] = [
     # Exchange 5.5/2000/2003: "The following recipient(s) could not be reached:".
     ("exchange2003", LazyRx(r"the following recipient\(s\) could not be reached"
                             r"|did not reach the following recipient\(s\)"), ANY),
-    # Exchange 2007 and later, Office 365: the NDR's text part.
+    # Exchange 2007 and later, Office 365: the NDR's text part. A localised
+    # server writes its own words above "Diagnostic information for
+    # administrators" (German, French, Spanish, Portuguese, Italian, Dutch
+    # below) and the same "#550 5.1.1 RESOLVER..." lines after it.
     ("exchange", LazyRx(r"delivery has failed to these recipients or (?:groups|distribution lists)"
                         r"|your message to .{1,200} couldn't be delivered|your message wasn't delivered to"
-                        r"|diagnostic information for administrators"), ANY),
+                        r"|diagnostic information for administrators|diagnoseinformationen f(?:ü|ue)r administratoren"
+                        r"|informations de diagnostic pour les administrateurs"
+                        r"|informaci(?:ó|o)n de diagn(?:ó|o)stico para administradores"
+                        r"|informa(?:çõ|co)es de diagn(?:ó|o)stico para administradores"
+                        r"|informazioni di diagnostica per gli amministratori"
+                        r"|diagnostische gegevens voor beheerders"), ANY),
+    # Sun Java System / Oracle Communications Messaging Server (and PMDF before it), when its
+    # report reaches us as text: "Recipient address: a@b" / "Original address:" / "Reason:" /
+    # "Diagnostic code: smtp;550 ..." per recipient, under the original's header fields.
+    ("messagingserver", LazyRx(r"this report relates to a message you sent"), ANY),
+    # smail 3: " <a@b> ... reason" lines between its "Failed addresses follow:" and
+    # "Message text follows:" rules.
+    ("smail", LazyRx(r"-{3,} ?failed addresses follow:"), LEAD),
     # Lotus Notes / Domino: "was not delivered to:" and the older "Failure Reasons" block.
     ("domino", LazyRx(r"was not delivered to:|-{3,} ?failure reasons *-{3,}"), LEAD),
     # Novell GroupWise.
@@ -99,14 +114,16 @@ FAMILIES: list[tuple[str, LazyRx, str]] = [
 END = LazyRx(r"^[ \t]*-*[ \t]*(?:below this line is a copy|below is a copy of the original|message headers follow"
              r"|(?:original|unsent|returned) message(?: follows| headers?:?)?[ \t]*-*[ \t]*$"
              r"|additional information|-+ ?original mail info|enclosed are the original headers"
-             r"|original message headers|the header and top \d+ lines of the message follows)",
+             r"|original message headers|the header and top \d+ lines of the message follows)"
+             r"|^\|-{3,} ?message text follows",
              re.IGNORECASE | re.MULTILINE)
 
 # What the opening says about all the recipients listed: still trying, or delivered.
 DELAYED = LazyRx(r"this is a warning only|has not yet been delivered|delivery attempts will continue"
                  r"|transient non-fatal errors|a message is delayed for more than|will (?:continue to )?(?:re)?try"
-                 r"|you do not need to re-?send")
-DELIVERED = LazyRx(r"was successfully delivered to these recipients|your message was relayed to these recipients")
+                 r"|you do not need to re-?send|is still awaiting delivery")
+DELIVERED = LazyRx(r"was successfully delivered to these recipients|your message was relayed to these recipients"
+                   r"|has been delivered to the following recipients")
 
 _LINE = {
     LEAD: re.compile(r"^\s*(?:[>*\-]+\s*|recipient:\s*|to:\s*|rcpt to:\s*)?[<\"]?" + ADDRESS.pattern, re.IGNORECASE),
