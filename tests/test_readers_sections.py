@@ -436,6 +436,59 @@ someone@notes.example.com
 ------- Returned Message --------
 """
 
+# hMailServer's SEND_FAILED_NOTIFICATION (its default server message), one block per
+# recipient as SMTPClientConnection and ExternalDelivery write them.
+HMAILSERVER = """Your message did not reach some or all of the intended recipients.
+
+   Sent: Mon, 2 Dec 2024 10:00:00 +0100
+   Subject: Newsletter
+
+The following recipient(s) could not be reached:
+
+nobody@example.net
+   Error Type: SMTP
+   Remote server (192.0.2.9) issued an error.
+   hMailServer sent: RCPT TO:<nobody@example.net>
+   Remote server replied: 550 5.1.1 <nobody@example.net>: Recipient address rejected: User unknown
+
+who@nodomain.example
+   Error Type: SMTP
+   Error Description: No mail servers appear to exists for the recipient's address.
+   Additional information: Please check that you have not misspelled the recipient's email address.
+
+lost@example.net
+   Error Type: SMTP
+   Error Description: Unable to find the recipient's email server. The DNS query has failed.
+
+hMailServer
+"""
+
+# SmarterMail writes Kerio's layout ("Failed Recipient:" / "Reason:").
+SMARTERMAIL = """Could not deliver message to the following recipient(s):
+
+Failed Recipient: who@nodomain.example
+Reason: Failed to connect to the recipients mail server. No MX records were found for the 'nodomain.example' domain.
+Failed all attempts to connect to the recipients mail server.
+
+Failed Recipient: slow@example.net
+Reason: Failed four attempts to connect to recipients mail server
+"""
+
+# sendmail 8 with PIPELINING: RCPT and DATA went out together, so the RCPT's refusal
+# stands under ">>> DATA". Its 5.1.1 still says the address (sisimai's UserUnknown:
+# a x.1.1 status is userunknown whatever the command).
+SENDMAIL_PIPELINED = """   ----- The following addresses had permanent fatal errors -----
+nobody@example.net
+    (reason: 550 5.1.1 <nobody@example.net>... User unknown)
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.net.:
+>>> DATA
+<<< 550 5.1.1 <nobody@example.net>... User unknown
+550 5.1.1 nobody@example.net... User unknown
+<<< 503 5.0.0 Need RCPT (recipient)
+"""
+
 # (family, text, kind, [(address, reason, hard)])
 CASES = [
     ("qmail", QMAIL, "bounce", [("nobody@example.net", "userunknown", True),
@@ -483,6 +536,12 @@ CASES = [
     ("domino", DOMINO_REASON.format("ユーザー someone は Domino ディレクトリには見つかりません"), "bounce",
      [("someone@example.com", "userunknown", True)]),
     ("domino", NOTES_HOPS, "bounce", [("someone@notes.example.com", "networkerror", False)]),
+    ("exchange2003", HMAILSERVER, "bounce", [("nobody@example.net", "userunknown", True),
+                                             ("who@nodomain.example", "hostunknown", True),
+                                             ("lost@example.net", "networkerror", False)]),
+    ("kerio", SMARTERMAIL, "bounce", [("who@nodomain.example", "hostunknown", True),
+                                      ("slow@example.net", "expired", False)]),
+    ("sendmail", SENDMAIL_PIPELINED, "bounce", [("nobody@example.net", "userunknown", True)]),
 ]
 
 

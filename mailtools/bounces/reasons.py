@@ -193,7 +193,8 @@ def decide(
             # Refused at MAIL FROM, or x.1.7/x.1.8 (bad sender address): the
             # server refused *us*, whatever it said about domains or users.
             reason = "rejected"
-        elif reason == "userunknown" and (command == "DATA" and not ACCOUNT_LOOKUP.search(text or "")
+        elif reason == "userunknown" and (command == "DATA" and by_status != "userunknown"
+                                          and not ACCOUNT_LOOKUP.search(text or "")
                                           or command != "RCPT" and (
                 not _names_address(status) or _relayed_reply(status, reply_code, text, relayed))):
             # "Unknown user" after the message was seen, or beside a mailbox

@@ -231,7 +231,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"failed to deliver to domain .{1,100} after \d+ tries", r"maximum delivery attempts",
         r"could not deliver for the last \d", r"envelope expired", r"cannot send message for \d",
         r"all hosts (?:for \S{1,260} )?have been failing", r"did not accept our requests to connect",
-        r"multiple delivery attempts failed",
+        # SmarterMail's "Failed four attempts to connect" (its "Failed all attempts" follows the cause).
+        r"multiple delivery attempts failed", r"failed (?!all )\w+ attempts to connect",
         r"\bhost not reachable",
     )),
     ("policyviolation", _rx(
@@ -264,6 +265,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"domain name not found", r"couldn'?t find any host", r"no such host", r"host \S{1,255} not found",
         r"domain \S{1,255} couldn'?t be found",
         r"domain (?:is )?not reachable", r"unknown mail domain", r"unroutable address", r"non-?existent ?domain",
+        r"no mail servers appear to exists? for the recipient",   # hMailServer: the DNS answered, no MX nor A
+        r"no mx records were found for the",   # SmarterMail
     )),
     ("filtered", _rx(
         r"not accepting (?:any )?mail from", r"(?:is|are) not accepted by (?:the )?recipient",
@@ -301,6 +304,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"network (?:is )?unreachable", r"no route to host", r"host (?:is )?unreachable",
         r"dns records for the destination computer could not be found", r"hop count exceeded",
         r"exceeded maximum hop count",   # Notes
+        r"the dns query has failed",   # hMailServer: no answer, not a missing domain
         r"message (?:is )?looping", r"host name lookup failure", r"malformed (?:or unexpected )?name server reply",
         r"unable to resolve route",
         r"mail (?:forwarding )?loop", r"too many hops", r"routing loop",

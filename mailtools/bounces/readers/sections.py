@@ -111,9 +111,11 @@ FAMILIES: list[tuple[str, LazyRx, str]] = [
 
 # Where a recipient section ends: the copy of the original, or the MTA's
 # trailer (more MTAs than textrules.ORIGINAL_MARKERS, which cuts the prose).
+# MailMarshal's "Additional Information" heading stands on a line of its own:
+# hMailServer's "Additional information: ..." is a detail of one recipient.
 END = LazyRx(r"^[ \t]*-*[ \t]*(?:below this line is a copy|below is a copy of the original|message headers follow"
              r"|(?:original|unsent|returned) message(?: follows| headers?:?)?[ \t]*-*[ \t]*$"
-             r"|additional information|-+ ?original mail info|enclosed are the original headers"
+             r"|additional information[ \t]*$|-+ ?original mail info|enclosed are the original headers"
              r"|original message headers|the header and top \d+ lines of the message follows)"
              r"|^\|-{3,} ?message text follows",
              re.IGNORECASE | re.MULTILINE)
