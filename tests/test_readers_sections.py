@@ -489,6 +489,46 @@ nobody@example.net
 <<< 503 5.0.0 Need RCPT (recipient)
 """
 
+# Mimecast's notice: "the following address could not be delivered" (one address:
+# "address", not "addresses"), each item after "-- ".
+MIMECAST = """An email that you attempted to send to the following address could not be delivered:
+-- nobody@example.net
+
+The problem appears to be :
+-- Recipient email address is possibly incorrect
+
+Additional information follows :
+-- 5.1.1 User unknown
+"""
+
+# The layout sisimai calls "Unknown MTA #6".
+X6 = """We had trouble delivering your message. Full details follow:
+
+Subject: 'Newsletter'
+
+1 error(s):
+
+SMTP Server <mx.example.net> rejected recipient <nobody@example.net> (Error following RCPT command). \
+It responded as follows: [550 5.1.1 User unknown]
+"""
+
+# BIGLOBE's filter refusing a message: sisimai's "filtered", not a dead mailbox.
+BIGLOBE = """   ----- The following addresses had delivery problems -----
+someone@example.ne.jp
+
+   ----- Non-delivered information -----
+Mail Delivery Failed... User unknown
+"""
+
+# Deutsche Telekom's smail 3 fork: the address alone in angle brackets, the reply below it.
+DTAG = """|------------------------- Failed addresses follow: ---------------------|
+ <full@t-online.example>
+   552 5.2.2 <full@t-online.example> Quota exceeded (mailbox for user is full)
+
+|------------------------- Message header follows: ----------------------|
+To: other@example.com
+"""
+
 # (family, text, kind, [(address, reason, hard)])
 CASES = [
     ("qmail", QMAIL, "bounce", [("nobody@example.net", "userunknown", True),
@@ -542,6 +582,10 @@ CASES = [
     ("kerio", SMARTERMAIL, "bounce", [("who@nodomain.example", "hostunknown", True),
                                       ("slow@example.net", "expired", False)]),
     ("sendmail", SENDMAIL_PIPELINED, "bounce", [("nobody@example.net", "userunknown", True)]),
+    ("generic", MIMECAST, "bounce", [("nobody@example.net", "userunknown", True)]),
+    ("x6", X6, "bounce", [("nobody@example.net", "userunknown", True)]),
+    ("sendmail", BIGLOBE, "bounce", [("someone@example.ne.jp", "filtered", False)]),
+    ("smail", DTAG, "bounce", [("full@t-online.example", "mailboxfull", False)]),
 ]
 
 

@@ -278,6 +278,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"has restricted sms e-?mail", r"resolver\.rst\.notauthorized",
         r"new mail is not currently being accepted for this mailbox",
         r"cannot route mail to user",   # Domino: a mail rule or forwarding refused it (sisimai's Domino)
+        r"mail delivery failed\.{3} user unknown",   # BIGLOBE's filter (sisimai's Biglobe)
     )),
     # RFC 7505 null MX, and domains whose DNS says they take no mail.
     ("notaccept", _rx(

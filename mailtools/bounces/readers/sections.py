@@ -42,7 +42,7 @@ FAMILIES: list[tuple[str, LazyRx, str]] = [
                     r"|has not yet been delivered to one or more of its\s+recipients"
                     r"|recipient addresses that were\s+incorrectly constructed"), LEAD),
     # Sendmail's DSN prose (also v5/v8 without MIME), and look-alikes (GroupWise GWIA, ActiveHunter).
-    ("sendmail", LazyRx(r"-{2,} ?the following addresses? had (?:permanent fatal|transient non-fatal|delivery)"
+    ("sendmail", LazyRx(r"-{2,} ?the following address(?:es)? had (?:permanent fatal|transient non-fatal|delivery)"
                         r" (?:errors|problems)"
                         r"|-{2,} ?transcript of session follows"), ANY),
     # OpenSMTPD's bounce.c notices (error, delay, success).
@@ -72,6 +72,9 @@ FAMILIES: list[tuple[str, LazyRx, str]] = [
     # report reaches us as text: "Recipient address: a@b" / "Original address:" / "Reason:" /
     # "Diagnostic code: smtp;550 ..." per recipient, under the original's header fields.
     ("messagingserver", LazyRx(r"this report relates to a message you sent"), ANY),
+    # The notice sisimai calls "Unknown MTA #6": "SMTP Server <mx> rejected recipient <a@b>
+    # (Error following RCPT command). It responded as follows: [550 ...]".
+    ("x6", LazyRx(r"we had trouble delivering your message"), ANY),
     # smail 3: " <a@b> ... reason" lines between its "Failed addresses follow:" and
     # "Message text follows:" rules.
     ("smail", LazyRx(r"-{3,} ?failed addresses follow:"), LEAD),
@@ -102,7 +105,7 @@ FAMILIES: list[tuple[str, LazyRx, str]] = [
     # What many others say ("Unable to deliver message to:", "The following addresses failed", ...).
     ("generic", LazyRx(r"unable to deliver (?:the |this |your )?(?:message|mail) to"
                        r"|(?:message|mail) could not be delivered to"
-                       r"|the following (?:recipients?|addresses?|destinations?)(?: \(\w+\))?"
+                       r"|the following (?:recipients?|address(?:es)?|destinations?)(?: \(\w+\))?"
                        r" (?:failed|had|was|were|could not|did not|is|are|has)"
                        r"|undeliverable to the following|delivery (?:to the following recipients? )?failed"
                        r"|(?:was|were) not delivered to|permanent(?:ly)? (?:fatal )?error"
@@ -117,7 +120,7 @@ END = LazyRx(r"^[ \t]*-*[ \t]*(?:below this line is a copy|below is a copy of th
              r"|(?:original|unsent|returned) message(?: follows| headers?:?)?[ \t]*-*[ \t]*$"
              r"|additional information[ \t]*$|-+ ?original mail info|enclosed are the original headers"
              r"|original message headers|the header and top \d+ lines of the message follows)"
-             r"|^\|-{3,} ?message text follows",
+             r"|^\|-{3,} ?message (?:text|header) follows",
              re.IGNORECASE | re.MULTILINE)
 
 # What the opening says about all the recipients listed: still trying, or delivered.
