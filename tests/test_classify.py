@@ -412,3 +412,23 @@ def test_a_google_groups_refusal_in_any_language_is_rejected():
     v = classify(raw)
     assert [(r.address, r.reason, r.hard) for r in v.recipients] == [
         ("neuigkeiten@googlegroups.com", "rejected", False)]
+
+
+def test_an_exchange_ndr_in_another_language_is_not_taken_for_an_autoreply():
+    # HAND-WRITTEN, in Exchange Online's Dutch layout: "Auto-Submitted: auto-replied", a
+    # subject no bounce rule knows and a MicrosoftExchange<hex>@ sender; its NDR header says
+    # what it is.
+    text = ("Uw bericht kan niet worden bezorgd bij de volgende geadresseerden of groepen:\n\n"
+            "nobody@example.nl\n\nDiagnostische gegevens voor beheerders:\n\n"
+            "Bronserver: AB1PR01MB1234.eurprd01.prod.outlook.com\n\nnobody@example.nl\n"
+            "Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP "
+            "address lookup'\n")
+    raw = prose_bounce(text, subject="Onbestelbaar: News",
+                       sender="MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@example.nl")
+    raw = raw.replace(b"Mail Delivery System <", b"Microsoft Outlook <", 1)
+    autoreply = raw.replace(b"MIME-Version:", b"Auto-Submitted: auto-replied\nMIME-Version:", 1)
+    assert classify(autoreply).kind == "autoreply"
+    ndr = autoreply.replace(b"MIME-Version:", b"X-MS-Exchange-Message-Is-Ndr:\nMIME-Version:", 1)
+    v = classify(ndr)
+    assert v.kind == "bounce"
+    assert [(r.address, r.reason, r.hard) for r in v.recipients] == [("nobody@example.nl", "userunknown", True)]

@@ -40,6 +40,10 @@ _ADDRESS_NAMED = re.compile(r"@[^\s<>]+>: user unknown", re.IGNORECASE)
 # Google Groups refuses a post from a non-member (or to a group that is gone)
 # with a notice in the poster's language: sisimai reads it as "rejected".
 _GROUPS_HOST = "@googlegroups.com"
+# Exchange and Exchange Online mark their NDRs so (and add "Auto-Submitted:
+# auto-replied"); the subject is in the sender's language ("Onbestelbaar:") and the
+# From a "MicrosoftExchange<hex>@" mailbox, so neither says it is a bounce.
+_EXCHANGE_NDR = "X-MS-Exchange-Message-Is-Ndr"
 
 
 class RecipientVerdict:
@@ -245,7 +249,8 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     """
     subject = _header_text(msg.get("Subject"))
     sender = dsn.fold(msg.get("From", ""))
-    bouncey = bool(textrules.BOUNCE_SUBJECT.search(subject) or textrules.BOUNCE_SENDER.search(sender))
+    bouncey = bool(textrules.BOUNCE_SUBJECT.search(subject) or textrules.BOUNCE_SENDER.search(sender)
+                   or msg.get(_EXCHANGE_NDR) is not None)
     if _is_autoreply(msg, subject) and not bouncey:
         verdict.kind = "autoreply"
         addr = dsn.addr_spec(sender)
