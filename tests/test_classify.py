@@ -432,3 +432,36 @@ def test_an_exchange_ndr_in_another_language_is_not_taken_for_an_autoreply():
     v = classify(ndr)
     assert v.kind == "bounce"
     assert [(r.address, r.reason, r.hard) for r in v.recipients] == [("nobody@example.nl", "userunknown", True)]
+
+
+def _report(text: str, fields: str, subject: str) -> bytes:
+    """A multipart/report: *text* as its human part, *fields* as its per-recipient block."""
+    return (f"From: postmaster@mail.example.org\nTo: bounce-42-3f9a2c1d-7@lists.example.org\nSubject: {subject}\n"
+            "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\n\n"
+            f"--b1\nContent-Type: text/plain\n\n{text}\n--b1\nContent-Type: message/delivery-status\n\n"
+            f"Reporting-MTA: dns;mail.example.org\n\n{fields}\n--b1--\n").encode()
+
+
+def test_a_domino_dsn_states_the_reason_two_paragraphs_below_the_address():
+    # HAND-WRITTEN in Domino's layout: Status 5.0.0 and no Diagnostic-Code; the words
+    # stand after "because:", on a paragraph of their own.
+    text = ("Your message\n\n  Subject: Newsletter\n\nwas not delivered to:\n\n  full@example.com\n\n"
+            "because:\n\n  Unable to deliver message: mailbox is full\n")
+    v = classify(_report(text, "Final-Recipient: rfc822;full@example.com\nAction: failed\nStatus: 5.0.0\n",
+                         "DELIVERY FAILURE: mailbox is full"))
+    assert [(r.address, r.reason, r.hard) for r in v.recipients] == [("full@example.com", "mailboxfull", False)]
+
+
+def test_exchange_2003_quotes_the_next_hops_status_after_its_own_generic_one():
+    # HAND-WRITTEN in Exchange 2003's layout: its "#5.0.0" then the remote's "550 5.1.1".
+    text = ("The following recipient(s) could not be reached:\n\n      nobody@example.net on 12/2/2024 10:00 AM\n"
+            "            The e-mail system was unable to deliver the message, but did not report a specific reason.\n"
+            "            <mail.example.org #5.0.0 smtp;550 5.1.1 <nobody@example.net>... User unknown>\n")
+    v = classify(_report(text, "Final-Recipient: rfc822;nobody@example.net\nAction: failed\nStatus: 5.0.0\n",
+                         "Undeliverable: Newsletter"))
+    assert [(r.address, r.status, r.reason, r.hard) for r in v.recipients] == [
+        ("nobody@example.net", "5.1.1", "userunknown", True)]
+    # The same notice without its delivery-status part reads alike.
+    v = classify(prose_bounce(text, subject="Undeliverable: Newsletter"))
+    assert [(r.address, r.status, r.reason, r.hard) for r in v.recipients] == [
+        ("nobody@example.net", "5.1.1", "userunknown", True)]

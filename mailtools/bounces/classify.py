@@ -190,7 +190,7 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         seen.add(r.address)
         text = r.diagnostic or _headline(prose) + mime.near(prose, r.address)
         status = r.status
-        inner = textrules.find_status(text)
+        inner = _specific_status(text)
         if inner and (status is None or status.endswith(".0.0")) and inner[0] == (status or inner)[0]:
             status = inner    # "5.0.0" + "550 5.1.1 ..." says 5.1.1
         reply = dsn.clean_reply(text) or textrules.find_reply_code(text)
@@ -220,6 +220,18 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         verdict.kind = "delivered"
     _no_hard_unless_bounce(verdict)
     return True
+
+
+def _specific_status(text: str | None) -> str | None:
+    """The first enhanced status code in *text*, or the first after it when that one is x.0.0.
+
+    Exchange 2003 quotes the next hop's reply after its own generic code:
+    "<mx.example #5.0.0 smtp;550 5.1.1 <a@b>... User unknown>".
+    """
+    found = textrules.find_status(text)
+    if text and found and found.endswith(".0.0"):
+        return textrules.find_status(text[text.find(found) + len(found):]) or found
+    return found
 
 
 def _headline(prose: str) -> str:
@@ -279,7 +291,7 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     for failure in found:
         action = "delayed" if delay_notice and failure.action == "failed" else failure.action
         text = failure.diagnostic or None
-        status = dsn.clean_status(failure.status) or textrules.find_status(text)
+        status = dsn.clean_status(failure.status) or _specific_status(text)
         reply = dsn.clean_reply(text) or textrules.find_reply_code(text)
         reason, hard = reasons.decide(action, status, reply, text)
         if reason in ("onhold", "undefined") and failure.address.endswith(_GROUPS_HOST):

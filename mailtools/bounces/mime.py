@@ -202,8 +202,11 @@ def near(prose: str, address: str) -> str:
         start = low.rfind("\n", 0, i) + 1
         m = _BLANK.search(prose, i)
         end = m.start() if m else len(prose)
-        if m and end - start < len(address) + 12:
-            # "<addr>:" alone on its line, the reason in the next paragraph.
+        for _ in range(2):
+            if not m or end - start >= len(address) + 24:
+                break
+            # "<addr>:" alone on its line, the reason in the next paragraph (or, after
+            # Domino's "because:" on a line of its own, the one after that).
             m = _BLANK.search(prose, m.end())
             end = m.start() if m else len(prose)
         para = prose[start:min(end, start + 1500)].strip()
