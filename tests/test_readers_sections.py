@@ -529,6 +529,30 @@ DTAG = """|------------------------- Failed addresses follow: ------------------
 To: other@example.com
 """
 
+# Exchange 2010's delay notice under a subject that says nothing (a user's rule
+# rewrote it, or a language no subject rule knows): its words say it is still trying.
+EXCHANGE_DELAY = """Delivery is delayed to these recipients or groups:
+
+slow@example.com
+
+This message hasn't been delivered yet. Delivery will continue to be attempted.
+
+Diagnostic information for administrators:
+
+Generating server: mail.example.org
+
+slow@example.com
+Remote Server at mx.example.com (192.0.2.1) returned '400 4.4.7 Message delayed'
+"""
+
+# IIS SMTP service / Exchange 2003's delay notice, flattened.
+IIS_DELAY = """This is an automatically generated Delivery Status Notification.
+
+Delivery to the following recipients has been delayed.
+
+       slow@example.com
+"""
+
 # (family, text, kind, [(address, reason, hard)])
 CASES = [
     ("qmail", QMAIL, "bounce", [("nobody@example.net", "userunknown", True),
@@ -586,6 +610,8 @@ CASES = [
     ("x6", X6, "bounce", [("nobody@example.net", "userunknown", True)]),
     ("sendmail", BIGLOBE, "bounce", [("someone@example.ne.jp", "filtered", False)]),
     ("smail", DTAG, "bounce", [("full@t-online.example", "mailboxfull", False)]),
+    ("exchange", EXCHANGE_DELAY, "delay", [("slow@example.com", "expired", False)]),
+    ("generic", IIS_DELAY, "delay", [("slow@example.com", "expired", False)]),
 ]
 
 

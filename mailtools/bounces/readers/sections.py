@@ -126,7 +126,9 @@ END = LazyRx(r"^[ \t]*-*[ \t]*(?:below this line is a copy|below is a copy of th
 # What the opening says about all the recipients listed: still trying, or delivered.
 DELAYED = LazyRx(r"this is a warning only|has not yet been delivered|delivery attempts will continue"
                  r"|transient non-fatal errors|a message is delayed for more than|will (?:continue to )?(?:re)?try"
-                 r"|you do not need to re-?send|is still awaiting delivery")
+                 r"|you do not need to re-?send|is still awaiting delivery"
+                 r"|delivery is delayed to these recipients|delivery will continue to be attempted"
+                 r"|(?:has not|hasn't) been delivered yet|delivery to the following recipients has been delayed")
 DELIVERED = LazyRx(r"was successfully delivered to these recipients|your message was relayed to these recipients"
                    r"|has been delivered to the following recipients")
 
