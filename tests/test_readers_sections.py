@@ -553,6 +553,17 @@ Delivery to the following recipients has been delayed.
        slow@example.com
 """
 
+# Exim 3: "to all of its recipients", and "The\nfollowing address(es) failed" wrapped
+# between the two words.
+EXIM3 = """This message was created automatically by mail delivery software (Exim).
+
+A message that you sent could not be delivered to all of its recipients. The
+following address(es) failed:
+
+  nobody@mail.example.org:
+    unknown local-part "nobody" in domain "mail.example.org"
+"""
+
 # (family, text, kind, [(address, reason, hard)])
 CASES = [
     ("qmail", QMAIL, "bounce", [("nobody@example.net", "userunknown", True),
@@ -612,6 +623,7 @@ CASES = [
     ("smail", DTAG, "bounce", [("full@t-online.example", "mailboxfull", False)]),
     ("exchange", EXCHANGE_DELAY, "delay", [("slow@example.com", "expired", False)]),
     ("generic", IIS_DELAY, "delay", [("slow@example.com", "expired", False)]),
+    ("exim", EXIM3, "bounce", [("nobody@mail.example.org", "userunknown", True)]),
 ]
 
 

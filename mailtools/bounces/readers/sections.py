@@ -36,10 +36,11 @@ FAMILIES: list[tuple[str, LazyRx, str]] = [
     # qmail-send(8) bounce text, and qmail-derived ones (Yahoo, vpopmail, netqmail).
     ("qmail", LazyRx(r"this is the qmail-send program|wasn't able to deliver your message to the following addresses"
                      r"|unable to deliver your message to the following address"), ANGLE),
-    # Exim's bounce_message_text and its delay warning.
-    ("exim", LazyRx(r"the following address(?:\(es\)|es)?\s+failed"
-                    r"|could not be delivered to one or more of\s+its\s+recipients"
-                    r"|has not yet been delivered to one or more of its\s+recipients"
+    # Exim's bounce_message_text and its delay warning (Exim 3: "to all of its recipients"),
+    # wrapped wherever the line ran out.
+    ("exim", LazyRx(r"the\s+following address(?:\(es\)|es)?\s+failed"
+                    r"|could not be delivered to (?:one or more|all) of\s+its\s+recipients"
+                    r"|has not yet been delivered to (?:one or more|all) of its\s+recipients"
                     r"|recipient addresses that were\s+incorrectly constructed"), LEAD),
     # Sendmail's DSN prose (also v5/v8 without MIME), and look-alikes (GroupWise GWIA, ActiveHunter).
     ("sendmail", LazyRx(r"-{2,} ?the following address(?:es)? had (?:permanent fatal|transient non-fatal|delivery)"
