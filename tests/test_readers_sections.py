@@ -667,3 +667,15 @@ def test_reason_given_above_the_list_applies_to_each_address():
 def _family_of(text: str) -> str:
     found = sorted((f == "generic", rx.search(text).start(), f) for f, rx, _ in sections.FAMILIES if rx.search(text))
     return found[0][2]
+
+
+def test_generic_wording_counts_only_in_a_failure_notice():
+    # HAND-WRITTEN: a person's reply, not a bounce; "the following address has changed"
+    # is the generic family's wording, and the new address must not be disabled.
+    text = "Hello,\n\nplease note that the following address has changed:\nmy new address is new@example.net.\n"
+    raw = ("From: Someone <old@example.net>\nTo: news@example.org\nSubject: Re: Newsletter\n\n" + text).encode()
+    verdict = classify(raw)
+    assert verdict.kind == "other" and verdict.recipients == []
+    assert sections.read(Bounce(text, text, frozenset(), notice=False)) == []
+    # The same words from a mailer daemon are a notice.
+    assert [f.address for f in sections.read(Bounce(text, text, frozenset()))] == ["new@example.net"]

@@ -283,7 +283,7 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     original = mime.original_headers(parts)
     ours = frozenset(mime.addresses(msg, _OUR_FIELDS) + mime.addresses(original, _SENDER_FIELDS)
                      + [a for a in (verdict.original_return_path,) if a])
-    bounce = readers.Bounce(prose, full, ours)
+    bounce = readers.Bounce(prose, full, ours, bouncey)
     found = readers.read(bounce) or flufl_failures(small, prose)
     if not found and bouncey:
         found = read_original(bounce, mime.addresses(original, ("To", "Cc")))

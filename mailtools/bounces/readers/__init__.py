@@ -34,6 +34,9 @@ class Bounce:
     prose: str                 # the bounce's text, up to the copy of the original
     full: str                  # all of the bounce's own text parts
     ours: frozenset[str]       # sender, receiver and original sender: never a failing recipient
+    # Whether the subject, sender or header fields say this is a failure notice: wording
+    # many messages share ("the following address has changed") counts only then.
+    notice: bool = True
 
 
 def read(bounce: Bounce) -> list[Failure]:

@@ -147,6 +147,8 @@ def read(bounce: Bounce) -> list[Failure]:
     """
     found = []
     for family, opening, where in FAMILIES:
+        if family == "generic" and not bounce.notice:
+            continue
         m = opening.search(bounce.prose)
         if m is not None:
             found.append((family == "generic", m.start(), where))
