@@ -17,6 +17,7 @@ from email.message import Message
 from email.parser import BytesParser
 
 from mailtools.bounces import dsn, mime, reasons, textrules
+from mailtools.bounces.lazyrx import LazyRx
 
 MAX_RAW = 1024 * 1024        # bytes of a message we parse at all
 MAX_FLUFL_RAW = 128 * 1024  # flufl's detectors scan every line with regexes: feed them less
@@ -40,6 +41,33 @@ _ADDRESS_NAMED = re.compile(r"@[^\s<>]+>: user unknown", re.IGNORECASE)
 # Google Groups refuses a post from a non-member (or to a group that is gone)
 # with a notice in the poster's language: sisimai reads it as "rejected".
 _GROUPS_HOST = "@googlegroups.com"
+# Words only a "not delivered yet, still trying" warning says of itself: the
+# boxed headlines of sendmail, Postfix, Gmail and Exchange 2003, Exim's
+# "Delivery attempts will continue", Exchange's "Delivery is delayed to these
+# recipients", Courier's (module.dsn/dsndelayed.txt) "advisory notice only",
+# Gmail's "will retry for". Where a
+# notice says them, a failure a reader saw in it is a delay (a 450 "user
+# unknown" while a site is set up is retried, not final).
+_WARNING = LazyRx("|".join((
+    r"this is a warning (?:message )?only", r"this is only a warning", r"you do not need to resend",
+    r"will keep trying", r"delivery attempts will continue", r"will be retried", r"still being retried",
+    r"will retry for", r"(?:has|have) not yet been delivered", r"(?:hasn't|has not) been delivered yet",
+    r"continue to be attempted", r"message delivery delayed", r"advisory notice only",
+    r"additional attempts to deliver",
+    r"(?:delivery|message) (?:has been|is) delayed", r"has been delayed\.",
+)))
+# What a success notice (Exchange's "Delivered:"/"Relayed:", Postfix's success
+# report, sendmail's return receipt, Courier's dsndelivered.txt/dsnrelayed.txt)
+# says when no reader lists its recipients.
+_SUCCESS_NOTICE = LazyRx("|".join((
+    r"has been delivered to the following recipient", r"recipients or groups is complete",
+    r"successfully delivered to the", r"had successful delivery notification", r"message delivered successfully",
+    r"message delivered to a mail gateway",
+)))
+# Complaints that are not RFC 5965 reports, as sisimai reads them: Hotmail's
+# JMRP mails from before it adopted ARF and SES's complaint mails (this subject,
+# the original attached; Hotmail names the recipient in X-HmXmrOriginalRecipient).
+_COMPLAINT_SUBJECT = "complaint about message from "
 
 
 class RecipientVerdict:
@@ -128,8 +156,17 @@ def _classify(raw: bytes) -> Verdict:
 
     ctypes = {p.get_content_type() for p, _ in parts}
     report_type = str(msg.get_param("report-type", "") or "").lower()
-    if "message/feedback-report" in ctypes or report_type == "feedback-report":
+    if "message/feedback-report" in ctypes or report_type == "feedback-report" or (
+            _COMPLAINT_SUBJECT in _header_text(msg.get("Subject")).lower()
+            and ctypes & {"message/rfc822", "message/global"}):
         return _feedback(verdict, parts)
+    if dsn.fold(msg.get("X-Apple-Unsubscribe", "")).lower() == "true":
+        # Apple Mail's one-tap unsubscribe (to the List-Unsubscribe mailto): an
+        # opt-out by the person in From, which sisimai counts as feedback.
+        verdict.kind = "feedback"
+        addr = dsn.addr_spec(dsn.fold(msg.get("From", "")))
+        verdict.recipients = [RecipientVerdict(addr, None, None, None, "feedback", False)] if addr else []
+        return verdict
     if ctypes & {"message/delivery-status", "message/global-delivery-status"}:
         if _from_dsn(verdict, parts):
             return verdict
@@ -152,7 +189,7 @@ def _feedback(verdict: Verdict, parts: list[tuple[Message, bool]]) -> Verdict:
         elif part.get_content_type() in ("message/rfc822", "message/global") and not addrs:
             sub = part.get_payload()
             if isinstance(sub, list) and sub and isinstance(sub[0], Message):
-                addr = dsn.addr_spec(dsn.fold(sub[0].get("To", "")))
+                addr = dsn.addr_spec(dsn.fold(sub[0].get("X-HmXmrOriginalRecipient") or sub[0].get("To", "")))
                 if addr:
                     addrs.append(addr)
     verdict.recipients = [RecipientVerdict(a, None, None, None, "feedback", False) for a in addrs]
@@ -179,6 +216,7 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         verdict.original_return_path = sender or None
     prose, _ = mime.prose(parts)
     reporter = per_message.get("reporting-mta", "")
+    warning = bool(_WARNING.search(prose))
     seen: set[str] = set()
     for r in found:
         if r.address in seen:
@@ -193,6 +231,8 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         action = r.action or _action_from_status(status)
         if action is None:
             continue      # neither Action nor Status says what happened
+        if action == "failed" and warning:
+            action = "delayed"    # the notice says it is a warning and will retry: its Action is wrong
         command = textrules.smtp_command(text) or _command_by_host(reporter, r.remote_mta, text)
         # A Diagnostic-Code of type smtp (or none) is the remote MTA's reply (RFC 3464).
         relayed = bool(r.diagnostic) and r.diagnostic_type in (None, "smtp")
@@ -245,13 +285,14 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     """
     subject = _header_text(msg.get("Subject"))
     sender = dsn.fold(msg.get("From", ""))
-    bouncey = bool(textrules.BOUNCE_SUBJECT.search(subject) or textrules.BOUNCE_SENDER.search(sender))
-    if _is_autoreply(msg, subject) and not bouncey:
-        verdict.kind = "autoreply"
-        addr = dsn.addr_spec(sender)
-        if addr:
-            verdict.recipients = [RecipientVerdict(addr, None, None, None, "vacation", False)]
-        return verdict
+    bounce_subject = bool(textrules.BOUNCE_SUBJECT.search(subject))
+    bouncey = bounce_subject or bool(textrules.BOUNCE_SENDER.search(sender))
+    # MTAs mark their bounces auto-replied too (RFC 3834 asks them to), so a
+    # bounce's sender or subject outranks the header; but a postmaster@ mailbox
+    # has out-of-office replies of its own, and their subject says so.
+    if _is_autoreply(msg, subject) and (not bouncey or (
+            not bounce_subject and textrules.AUTOREPLY_SUBJECT.search(subject))):
+        return _autoreply(verdict, sender)
     if report_type == "disposition-notification" and not bouncey:
         verdict.problem = "read receipt (MDN), not a bounce"
         return verdict
@@ -267,10 +308,16 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     ours = frozenset(mime.addresses(msg, _OUR_FIELDS) + mime.addresses(original, _SENDER_FIELDS)
                      + [a for a in (verdict.original_return_path,) if a])
     bounce = readers.Bounce(prose, full, ours)
-    found = readers.read(bounce) or flufl_failures(small, prose)
+    found = readers.read(bounce)
+    if not found and not bouncey and _auto_submitted(msg) in ("auto-generated", "auto-notified"):
+        # RFC 3834's other automatic mail (ticket acknowledgements, challenge-
+        # response requests, Exchange's out-of-office): an automatic reply unless
+        # an MTA reader found failures in it. flufl's guesses are no reason.
+        return _autoreply(verdict, sender)
+    found = found or flufl_failures(small, prose)
     if not found and bouncey:
         found = read_original(bounce, mime.addresses(original, ("To", "Cc")))
-    delay_notice = bool(textrules.DELAY_SUBJECT.search(subject))
+    delay_notice = bool(textrules.DELAY_SUBJECT.search(subject) or _WARNING.search(prose))
     for failure in found:
         action = "delayed" if delay_notice and failure.action == "failed" else failure.action
         text = failure.diagnostic or None
@@ -288,6 +335,10 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
         verdict.kind = "delay"
     elif "delivered" in actions:
         verdict.kind = "delivered"
+    elif delay_notice and bouncey:
+        verdict.kind, verdict.problem = "delay", "a delay warning that names no recipient we could read"
+    elif bouncey and _SUCCESS_NOTICE.search(prose):
+        verdict.kind, verdict.problem = "delivered", "a success notice that names no recipient we could read"
     elif bouncey:
         verdict.problem = "looks like a delivery failure, but no failing address was found"
     else:
@@ -296,12 +347,26 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     return verdict
 
 
+def _autoreply(verdict: Verdict, sender: str) -> Verdict:
+    verdict.kind = "autoreply"
+    addr = dsn.addr_spec(sender)
+    if addr:
+        verdict.recipients = [RecipientVerdict(addr, None, None, None, "vacation", False)]
+    return verdict
+
+
+def _auto_submitted(msg: Message) -> str:
+    """The RFC 3834 Auto-Submitted keyword ("auto-replied", ...), lower-cased, or ""."""
+    return dsn.fold(msg.get("Auto-Submitted", "")).lower().partition(";")[0].strip()
+
+
 def _is_autoreply(msg: Message, subject: str) -> bool:
-    auto = dsn.fold(msg.get("Auto-Submitted", "")).lower()
-    if auto.startswith("auto-replied"):
+    if _auto_submitted(msg) == "auto-replied":
         return True
     if any(msg.get(h) is not None for h in ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Vacation")):
         return True
+    if dsn.fold(msg.get("X-Apple-Action", "")).lower() == "vacation":
+        return True     # iCloud's vacation responder
     if dsn.fold(msg.get("Precedence", "")).lower() == "auto_reply":
         return True
     return bool(textrules.AUTOREPLY_SUBJECT.search(subject))
