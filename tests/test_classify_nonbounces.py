@@ -13,6 +13,7 @@ is, first, that no recipient is hard, and then that the kind is the one DESIGN n
 
 from __future__ import annotations
 
+import json
 from email.header import Header
 
 import pytest
@@ -704,7 +705,27 @@ _APPLE_UNSUBSCRIBE = _plain("unsubscribe", "This message was automatically gener
                             sender="user@icloud.example",
                             headers="Auto-Submitted: auto-replied\nX-Apple-Unsubscribe: true\n")
 
+# Amazon SES's complaint notification, per its "Amazon SNS notification contents"
+# documentation: the JSON alone (an email subscription with raw delivery), and
+# inside SNS's envelope (its "Message" a JSON string), and as an event-publishing
+# record (eventType).
+_SES_COMPLAINT = (
+    '{"notificationType":"Complaint","complaint":{"feedbackId":"0100abc-def","complaintSubType":null,'
+    '"complainedRecipients":[{"emailAddress":"user@example.com"}],"timestamp":"2025-12-02T10:00:00.000Z",'
+    '"userAgent":"ExampleFBL/1.0","complaintFeedbackType":"abuse","arrivalDate":"2025-12-02T09:59:00.000Z"},'
+    '"mail":{"timestamp":"2025-12-01T10:00:00.000Z","source":"news@lists.example.org",'
+    '"sourceArn":"arn:aws:ses:us-east-1:123456789012:identity/lists.example.org",'
+    '"messageId":"0100abc-123","destination":["user@example.com"]}}')
+_SNS = ('{\n  "Type" : "Notification",\n  "MessageId" : "a1b2c3",\n'
+        '  "TopicArn" : "arn:aws:sns:us-east-1:123456789012:ses-complaints",\n'
+        f'  "Message" : {json.dumps(_SES_COMPLAINT)},\n  "Timestamp" : "2025-12-02T10:00:01.000Z"\n}}\n')
+_SNS_SENDER = "AWS Notifications <no-reply@sns.amazonaws.com>"
+
 FEEDBACK = {
+    "SES complaint JSON": _plain("AWS Notification Message", _SES_COMPLAINT, sender=_SNS_SENDER),
+    "SES complaint in the SNS envelope": _plain("AWS Notification Message", _SNS, sender=_SNS_SENDER),
+    "SES complaint event": _plain("AWS Notification Message", _SES_COMPLAINT.replace(
+        '"notificationType"', '"eventType"'), sender=_SNS_SENDER),
     "hotmail complaint, pre-ARF": _HOTMAIL_OLD,
     "apple mail unsubscribe": _APPLE_UNSUBSCRIBE,
     "yahoo ARF": _arf("Yahoo!-Mail-Feedback/2.0", "This is an email abuse report for an email message "

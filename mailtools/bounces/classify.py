@@ -68,6 +68,12 @@ _SUCCESS_NOTICE = LazyRx("|".join((
 # JMRP mails from before it adopted ARF and SES's complaint mails (this subject,
 # the original attached; Hotmail names the recipient in X-HmXmrOriginalRecipient).
 _COMPLAINT_SUBJECT = "complaint about message from "
+# Amazon SES's complaint notification (its JSON, as SNS mails it on, quotes
+# escaped inside the envelope's "Message"): readers/ses.py reads bounces and
+# deliveries only, and flufl's guess at the addresses in the JSON would make a
+# complaint a failure.
+_SES_COMPLAINT = LazyRx(r'notificationtype\\?"\s*:\s*\\?"complaint|eventtype\\?"\s*:\s*\\?"complaint')
+_SES_COMPLAINED = LazyRx(r'emailaddress\\?"\s*:\s*\\?"([^"\\\s]{1,254}@[^"\\\s]{1,254})')
 
 
 class RecipientVerdict:
@@ -309,6 +315,11 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
                      + [a for a in (verdict.original_return_path,) if a])
     bounce = readers.Bounce(prose, full, ours)
     found = readers.read(bounce)
+    if not found and _SES_COMPLAINT.search(full):
+        verdict.kind = "feedback"
+        addrs = dict.fromkeys(m.group(1).lower() for m in _SES_COMPLAINED.compiled().finditer(full[:MAX_FLUFL_RAW]))
+        verdict.recipients = [RecipientVerdict(a, None, None, None, "feedback", False) for a in list(addrs)[:100]]
+        return verdict
     if not found and not bouncey and _auto_submitted(msg) in ("auto-generated", "auto-notified"):
         # RFC 3834's other automatic mail (ticket acknowledgements, challenge-
         # response requests, Exchange's out-of-office): an automatic reply unless
