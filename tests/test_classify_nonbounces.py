@@ -754,6 +754,12 @@ HUMAN = {
     "human reply quoting a bounce": _plain(
         "Re: December newsletter", "Why do I get this?\n\n> <user@example.com>: host mx.example.com said: 550 "
         "5.1.1 user unknown (in reply to RCPT TO command)\n", sender="Friend <friend@example.net>"),
+    # sendmail's words, pasted by the person they are about: flufl's detectors
+    # read them as a bounce, but its author is no failing recipient.
+    "human reply pasting a bounce about their own address": _plain(
+        "Re: December newsletter", "Is this why I get nothing? My server said:\n\n"
+        "   ----- The following addresses had permanent fatal errors -----\n<user@example.com>\n"
+        "    (reason: 550 5.1.1 User unknown)\n" + _QUOTE, sender="User <user@example.com>"),
     "human reply from outlook, RE:": _plain("RE: December newsletter", "Wrong address, the user you mean "
                                             "does not exist here." + _QUOTE, sender="User <user@example.com>"),
 }

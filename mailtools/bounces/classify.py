@@ -325,7 +325,10 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
         # response requests, Exchange's out-of-office): an automatic reply unless
         # an MTA reader found failures in it. flufl's guesses are no reason.
         return _autoreply(verdict, sender)
-    found = found or flufl_failures(small, prose)
+    # flufl's detectors do not know who wrote the message: a person who pastes a
+    # bounce about their own address into a reply is not a failing recipient.
+    author = dsn.addr_spec(sender)
+    found = found or [f for f in flufl_failures(small, prose) if f.address != author]
     if not found and bouncey:
         found = read_original(bounce, mime.addresses(original, ("To", "Cc")))
     delay_notice = bool(textrules.DELAY_SUBJECT.search(subject) or _WARNING.search(prose))
