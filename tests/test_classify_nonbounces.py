@@ -488,6 +488,10 @@ AUTOREPLIES = {
     "mailbox not monitored, auto-replied, quoting the original": _plain(
         "Re: December newsletter", _NOT_MONITORED, sender="info@example.com",
         headers="Auto-Submitted: auto-replied\n"),
+    # Sieve's vacation extension (RFC 5230, Pigeonhole, Cyrus) with a comment after the keyword.
+    "sieve vacation, auto-replied (vacation)": _plain(
+        "Re: December newsletter", _NOT_MONITORED, sender="user@example.com",
+        headers="Auto-Submitted: auto-replied (vacation)\nPrecedence: bulk\n"),
     "X-Autoreply header": _plain("Re: December newsletter", _NOT_MONITORED, sender="user@example.com",
                                  headers="X-Autoreply: yes\n"),
     "X-Autorespond header (cPanel)": _plain("Re: December newsletter", _NOT_MONITORED, sender="user@example.com",

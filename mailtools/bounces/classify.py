@@ -43,18 +43,19 @@ _ADDRESS_NAMED = re.compile(r"@[^\s<>]+>: user unknown", re.IGNORECASE)
 _GROUPS_HOST = "@googlegroups.com"
 # Words only a "not delivered yet, still trying" warning says of itself: the
 # boxed headlines of sendmail, Postfix, Gmail and Exchange 2003, Exim's
-# "Delivery attempts will continue", Exchange's "Delivery is delayed to these
-# recipients", Courier's (module.dsn/dsndelayed.txt) "advisory notice only",
-# Gmail's "will retry for". Where a
-# notice says them, a failure a reader saw in it is a delay (a 450 "user
-# unknown" while a site is set up is retried, not final).
+# "Delivery attempts will continue", sendmail's "Warning: message still
+# undelivered after", Exchange's "Delivery is delayed to these recipients",
+# Courier's "advisory notice only" (module.dsn/dsndelayed.txt), Gmail's "will
+# retry for". Where a notice says them, a failure a reader saw in it is a delay
+# (a 450 "user unknown" while a site is set up is retried, not final).
 _WARNING = LazyRx("|".join((
     r"this is a warning (?:message )?only", r"this is only a warning", r"you do not need to resend",
     r"will keep trying", r"delivery attempts will continue", r"will be retried", r"still being retried",
     r"will retry for", r"(?:has|have) not yet been delivered", r"(?:hasn't|has not) been delivered yet",
     r"continue to be attempted", r"message delivery delayed", r"advisory notice only",
     r"additional attempts to deliver",
-    r"(?:delivery|message) (?:has been|is) delayed", r"has been delayed\.",
+    r"(?:delivery|message) (?:has been|is) delayed", r"has been delayed\.", r"recipients? (?:has|have) been delayed",
+    r"still undelivered after",
 )))
 # What a success notice (Exchange's "Delivered:"/"Relayed:", Postfix's success
 # report, sendmail's return receipt, Courier's dsndelivered.txt/dsnrelayed.txt)
@@ -370,8 +371,9 @@ def _autoreply(verdict: Verdict, sender: str) -> Verdict:
 
 
 def _auto_submitted(msg: Message) -> str:
-    """The RFC 3834 Auto-Submitted keyword ("auto-replied", ...), lower-cased, or ""."""
-    return dsn.fold(msg.get("Auto-Submitted", "")).lower().partition(";")[0].strip()
+    """The RFC 3834 Auto-Submitted keyword, lower-cased, without its parameters or comment, or ""."""
+    words = dsn.fold(msg.get("Auto-Submitted", "")).lower().replace(";", " ").replace("(", " ").split()
+    return words[0] if words else ""     # "auto-replied (vacation)" (Sieve) is "auto-replied"
 
 
 def _is_autoreply(msg: Message, subject: str) -> bool:
