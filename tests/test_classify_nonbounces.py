@@ -436,8 +436,14 @@ DELIVERED = {
                                      sender="postmaster@mx.example.com"),
     "courier delivered DSN": _report("NOTICE: mail delivery status.", _COURIER_DELIVERED_PROSE,
                                      _success_dsn("delivered")),
-    "courier delivered, report stripped": _plain("NOTICE: mail delivery status.", _COURIER_DELIVERED_PROSE.replace(
-        "<user@example.com>:\n", "user at example.com\n")),
+    # The same notices without their report part: the notice says success, and
+    # the line beside each recipient states no failure.
+    "postfix success, report stripped": _plain("Successful Mail Delivery Report", _POSTFIX_SUCCESS_PROSE),
+    "sendmail return receipt, no DSN": _plain("Return receipt", _SENDMAIL_RECEIPT),
+    "courier delivered, no DSN": _plain("NOTICE: mail delivery status.", _COURIER_DELIVERED_PROSE),
+    "courier delivered, report stripped, no address": _plain(
+        "NOTICE: mail delivery status.",
+        _COURIER_DELIVERED_PROSE.replace("<user@example.com>:\n", "user at example.com\n")),
     "exchange Delivered:, report stripped": _plain("Delivered: December newsletter", _EXCHANGE_DELIVERED,
                                                    sender="postmaster@mx.example.com"),
     "exchange Relayed:, report stripped": _plain("Relayed: December newsletter", _EXCHANGE_RELAYED,
@@ -800,3 +806,35 @@ def test_autoreply_subjects_textrules_does_not_know(raw: bytes) -> None:
     verdict = classify(raw)
     assert not any(r.hard for r in verdict.recipients)
     assert verdict.kind == "autoreply"
+
+
+# sendmail lists every recipient it was asked to report on, failed and
+# delivered, in sections of one notice (savemail.c's errbody). The recipient
+# in the "successful delivery notifications" section is no failure; today the
+# sections reader (readers/sections.py, not this module) reads on past that
+# section's header and gives it the section's "User unknown".
+_SENDMAIL_MIXED = """The original message was received at Tue, 2 Dec 2025 06:00:00 +0000
+from lists.example.org [192.0.2.10]
+
+   ----- The following addresses had permanent fatal errors -----
+<gone@example.com>
+    (reason: 550 5.1.1 <gone@example.com>... User unknown)
+
+   ----- The following addresses had successful delivery notifications -----
+<user@example.com>  (relayed to non-DSN-aware mailer)
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.com.:
+>>> RCPT To:<gone@example.com>
+<<< 550 5.1.1 <gone@example.com>... User unknown
+550 5.1.1 <gone@example.com>... User unknown
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="readers/sections.py reads past sendmail's 'successful delivery' header")
+def test_a_delivered_recipient_in_a_mixed_sendmail_notice_is_not_hard() -> None:
+    verdict = classify(_plain("Returned mail: see transcript for details", _SENDMAIL_MIXED))
+    assert verdict.kind == "bounce"
+    by_address = {r.address: r for r in verdict.recipients}
+    assert by_address["gone@example.com"].hard
+    assert not by_address["user@example.com"].hard

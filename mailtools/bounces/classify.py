@@ -333,11 +333,14 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     if not found and bouncey:
         found = read_original(bounce, mime.addresses(original, ("To", "Cc")))
     delay_notice = bool(textrules.DELAY_SUBJECT.search(subject) or _WARNING.search(prose))
+    success_notice = bool(_SUCCESS_NOTICE.search(prose))
     for failure in found:
         action = "delayed" if delay_notice and failure.action == "failed" else failure.action
         text = failure.diagnostic or None
         status = dsn.clean_status(failure.status) or textrules.find_status(text)
         reply = dsn.clean_reply(text) or textrules.find_reply_code(text)
+        if action == "failed" and success_notice and _states_no_failure(status, reply, text):
+            action = "delivered"    # a success notice's line ("delivered to mailbox", "250 2.0.0 Ok")
         reason, hard = reasons.decide(action, status, reply, text)
         if reason in ("onhold", "undefined") and failure.address.endswith(_GROUPS_HOST):
             reason = "rejected"     # a group we may not post to (its notice is in the poster's language)
@@ -360,6 +363,13 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
         verdict.problem = "not a bounce, autoreply, feedback report or DSN"
     _no_hard_unless_bounce(verdict)
     return verdict
+
+
+def _states_no_failure(status: str | None, reply: str | None, text: str | None) -> bool:
+    """No 4xx/5xx code and no words of a failure reason beside a recipient."""
+    if (status or "2")[0] != "2" or (reply or "2")[0] != "2":
+        return False
+    return textrules.match_text(text) is None
 
 
 def _autoreply(verdict: Verdict, sender: str) -> Verdict:
