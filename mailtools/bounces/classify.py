@@ -170,10 +170,7 @@ def _classify(raw: bytes) -> Verdict:
     if dsn.fold(msg.get("X-Apple-Unsubscribe", "")).lower() == "true":
         # Apple Mail's one-tap unsubscribe (to the List-Unsubscribe mailto): an
         # opt-out by the person in From, which sisimai counts as feedback.
-        verdict.kind = "feedback"
-        addr = dsn.addr_spec(dsn.fold(msg.get("From", "")))
-        verdict.recipients = [RecipientVerdict(addr, None, None, None, "feedback", False)] if addr else []
-        return verdict
+        return _feedback_about(verdict, [a for a in (dsn.addr_spec(dsn.fold(msg.get("From", ""))),) if a])
     if ctypes & {"message/delivery-status", "message/global-delivery-status"}:
         if _from_dsn(verdict, parts):
             return verdict
@@ -182,7 +179,6 @@ def _classify(raw: bytes) -> Verdict:
 
 
 def _feedback(verdict: Verdict, parts: list[tuple[Message, bool]]) -> Verdict:
-    verdict.kind = "feedback"
     addrs: list[str] = []
     for part, _ in parts:
         if part.get_content_type() == "message/feedback-report":
@@ -199,9 +195,15 @@ def _feedback(verdict: Verdict, parts: list[tuple[Message, bool]]) -> Verdict:
                 addr = dsn.addr_spec(dsn.fold(sub[0].get("X-HmXmrOriginalRecipient") or sub[0].get("To", "")))
                 if addr:
                     addrs.append(addr)
-    verdict.recipients = [RecipientVerdict(a, None, None, None, "feedback", False) for a in addrs]
+    _feedback_about(verdict, addrs)
     if not addrs:
         verdict.problem = "feedback report names no recipient"
+    return verdict
+
+
+def _feedback_about(verdict: Verdict, addrs: list[str]) -> Verdict:
+    verdict.kind = "feedback"
+    verdict.recipients = [RecipientVerdict(a, None, None, None, "feedback", False) for a in addrs]
     return verdict
 
 
@@ -317,10 +319,8 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     bounce = readers.Bounce(prose, full, ours)
     found = readers.read(bounce)
     if not found and _SES_COMPLAINT.search(full):
-        verdict.kind = "feedback"
         addrs = dict.fromkeys(m.group(1).lower() for m in _SES_COMPLAINED.compiled().finditer(full[:MAX_FLUFL_RAW]))
-        verdict.recipients = [RecipientVerdict(a, None, None, None, "feedback", False) for a in list(addrs)[:100]]
-        return verdict
+        return _feedback_about(verdict, list(addrs)[:100])
     if not found and not bouncey and _auto_submitted(msg) in ("auto-generated", "auto-notified"):
         # RFC 3834's other automatic mail (ticket acknowledgements, challenge-
         # response requests, Exchange's out-of-office): an automatic reply unless
@@ -355,7 +355,7 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
         verdict.kind = "delivered"
     elif delay_notice and bouncey:
         verdict.kind, verdict.problem = "delay", "a delay warning that names no recipient we could read"
-    elif bouncey and _SUCCESS_NOTICE.search(prose):
+    elif bouncey and success_notice:
         verdict.kind, verdict.problem = "delivered", "a success notice that names no recipient we could read"
     elif bouncey:
         verdict.problem = "looks like a delivery failure, but no failing address was found"
