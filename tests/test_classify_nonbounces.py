@@ -286,7 +286,8 @@ Status: 4.0.0
 Remote-MTA: dns; mx.example.com
 Diagnostic-Code: smtp; 450 4.2.1 Mailbox temporarily disabled, try again later"""
 
-# Domino's Delay report (Router, "transfer and delivery Delay reports").
+# Domino's Delay report, worded as HCL's Router documentation describes it (the
+# recipients, that transfer is delayed, that no action is required): not verbatim.
 _DOMINO_DELAY = """Your message
 
   Subject:  December newsletter
