@@ -17,6 +17,7 @@ from email.message import Message
 from email.parser import BytesParser
 
 from mailtools.bounces import dsn, mime, reasons, textrules
+from mailtools.bounces.lazyrx import LazyRx
 
 MAX_RAW = 1024 * 1024        # bytes of a message we parse at all
 MAX_FLUFL_RAW = 128 * 1024  # flufl's detectors scan every line with regexes: feed them less
@@ -44,6 +45,40 @@ _GROUPS_HOST = "@googlegroups.com"
 # auto-replied"); the subject is in the sender's language ("Onbestelbaar:") and the
 # From a "MicrosoftExchange<hex>@" mailbox, so neither says it is a bounce.
 _EXCHANGE_NDR = "X-MS-Exchange-Message-Is-Ndr"
+# Words only a "not delivered yet, still trying" warning says of itself: the
+# boxed headlines of sendmail, Postfix, Gmail and Exchange 2003, Exim's
+# "Delivery attempts will continue", sendmail's "Warning: message still
+# undelivered after", Exchange's "Delivery is delayed to these recipients",
+# Courier's "advisory notice only" (module.dsn/dsndelayed.txt), Gmail's "will
+# retry for". Where a notice says them, a failure a reader saw in it is a delay
+# (a 450 "user unknown" while a site is set up is retried, not final).
+_WARNING = LazyRx("|".join((
+    r"this is a warning (?:message )?only", r"this is only a warning", r"you do not need to resend",
+    r"will keep trying", r"delivery attempts will continue", r"will be retried", r"still being retried",
+    r"will retry for", r"(?:has|have) not yet been delivered", r"(?:hasn't|has not) been delivered yet",
+    r"continue to be attempted", r"message delivery delayed", r"advisory notice only",
+    r"additional attempts to deliver",
+    r"(?:delivery|message) (?:has been|is) delayed", r"has been delayed\.", r"recipients? (?:has|have) been delayed",
+    r"still undelivered after",
+)))
+# What a success notice (Exchange's "Delivered:"/"Relayed:", Postfix's success
+# report, sendmail's return receipt, Courier's dsndelivered.txt/dsnrelayed.txt)
+# says when no reader lists its recipients.
+_SUCCESS_NOTICE = LazyRx("|".join((
+    r"has been delivered to the following recipient", r"recipients or groups is complete",
+    r"successfully delivered to the", r"had successful delivery notification", r"message delivered successfully",
+    r"message delivered to a mail gateway",
+)))
+# Complaints that are not RFC 5965 reports, as sisimai reads them: Hotmail's
+# JMRP mails from before it adopted ARF and SES's complaint mails (this subject,
+# the original attached; Hotmail names the recipient in X-HmXmrOriginalRecipient).
+_COMPLAINT_SUBJECT = "complaint about message from "
+# Amazon SES's complaint notification (its JSON, as SNS mails it on, quotes
+# escaped inside the envelope's "Message"): readers/ses.py reads bounces and
+# deliveries only, and flufl's guess at the addresses in the JSON would make a
+# complaint a failure.
+_SES_COMPLAINT = LazyRx(r'notificationtype\\?"\s*:\s*\\?"complaint|eventtype\\?"\s*:\s*\\?"complaint')
+_SES_COMPLAINED = LazyRx(r'emailaddress\\?"\s*:\s*\\?"([^"\\\s]{1,254}@[^"\\\s]{1,254})')
 
 
 class RecipientVerdict:
@@ -132,8 +167,14 @@ def _classify(raw: bytes) -> Verdict:
 
     ctypes = {p.get_content_type() for p, _ in parts}
     report_type = str(msg.get_param("report-type", "") or "").lower()
-    if "message/feedback-report" in ctypes or report_type == "feedback-report":
+    if "message/feedback-report" in ctypes or report_type == "feedback-report" or (
+            _COMPLAINT_SUBJECT in _header_text(msg.get("Subject")).lower()
+            and ctypes & {"message/rfc822", "message/global"}):
         return _feedback(verdict, parts)
+    if dsn.fold(msg.get("X-Apple-Unsubscribe", "")).lower() == "true":
+        # Apple Mail's one-tap unsubscribe (to the List-Unsubscribe mailto): an
+        # opt-out by the person in From, which sisimai counts as feedback.
+        return _feedback_about(verdict, [a for a in (dsn.addr_spec(dsn.fold(msg.get("From", ""))),) if a])
     if ctypes & {"message/delivery-status", "message/global-delivery-status"}:
         if _from_dsn(verdict, parts):
             return verdict
@@ -142,7 +183,6 @@ def _classify(raw: bytes) -> Verdict:
 
 
 def _feedback(verdict: Verdict, parts: list[tuple[Message, bool]]) -> Verdict:
-    verdict.kind = "feedback"
     addrs: list[str] = []
     for part, _ in parts:
         if part.get_content_type() == "message/feedback-report":
@@ -156,12 +196,18 @@ def _feedback(verdict: Verdict, parts: list[tuple[Message, bool]]) -> Verdict:
         elif part.get_content_type() in ("message/rfc822", "message/global") and not addrs:
             sub = part.get_payload()
             if isinstance(sub, list) and sub and isinstance(sub[0], Message):
-                addr = dsn.addr_spec(dsn.fold(sub[0].get("To", "")))
+                addr = dsn.addr_spec(dsn.fold(sub[0].get("X-HmXmrOriginalRecipient") or sub[0].get("To", "")))
                 if addr:
                     addrs.append(addr)
-    verdict.recipients = [RecipientVerdict(a, None, None, None, "feedback", False) for a in addrs]
+    _feedback_about(verdict, addrs)
     if not addrs:
         verdict.problem = "feedback report names no recipient"
+    return verdict
+
+
+def _feedback_about(verdict: Verdict, addrs: list[str]) -> Verdict:
+    verdict.kind = "feedback"
+    verdict.recipients = [RecipientVerdict(a, None, None, None, "feedback", False) for a in addrs]
     return verdict
 
 
@@ -183,6 +229,7 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         verdict.original_return_path = sender or None
     prose, _ = mime.prose(parts)
     reporter = per_message.get("reporting-mta", "")
+    warning = bool(_WARNING.search(prose))
     seen: set[str] = set()
     for r in found:
         if r.address in seen:
@@ -197,6 +244,8 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         action = r.action or _action_from_status(status)
         if action is None:
             continue      # neither Action nor Status says what happened
+        if action == "failed" and warning:
+            action = "delayed"    # the notice says it is a warning and will retry: its Action is wrong
         command = textrules.smtp_command(text) or _command_by_host(reporter, r.remote_mta, text)
         # A Diagnostic-Code of type smtp (or none) is the remote MTA's reply (RFC 3464).
         relayed = bool(r.diagnostic) and r.diagnostic_type in (None, "smtp")
@@ -261,14 +310,15 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     """
     subject = _header_text(msg.get("Subject"))
     sender = dsn.fold(msg.get("From", ""))
-    bouncey = bool(textrules.BOUNCE_SUBJECT.search(subject) or textrules.BOUNCE_SENDER.search(sender)
-                   or msg.get(_EXCHANGE_NDR) is not None)
-    if _is_autoreply(msg, subject) and not bouncey:
-        verdict.kind = "autoreply"
-        addr = dsn.addr_spec(sender)
-        if addr:
-            verdict.recipients = [RecipientVerdict(addr, None, None, None, "vacation", False)]
-        return verdict
+    exchange_ndr = msg.get(_EXCHANGE_NDR) is not None
+    bounce_subject = bool(textrules.BOUNCE_SUBJECT.search(subject))
+    bouncey = bounce_subject or exchange_ndr or bool(textrules.BOUNCE_SENDER.search(sender))
+    # MTAs mark their bounces auto-replied too (RFC 3834 asks them to), so a
+    # bounce's sender or subject outranks the header; but a postmaster@ mailbox
+    # has out-of-office replies of its own, and their subject says so.
+    if not exchange_ndr and _is_autoreply(msg, subject) and (not bouncey or (
+            not bounce_subject and textrules.AUTOREPLY_SUBJECT.search(subject))):
+        return _autoreply(verdict, sender)
     if report_type == "disposition-notification" and not bouncey:
         verdict.problem = "read receipt (MDN), not a bounce"
         return verdict
@@ -284,15 +334,30 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     ours = frozenset(mime.addresses(msg, _OUR_FIELDS) + mime.addresses(original, _SENDER_FIELDS)
                      + [a for a in (verdict.original_return_path,) if a])
     bounce = readers.Bounce(prose, full, ours, bouncey)
-    found = readers.read(bounce) or flufl_failures(small, prose)
+    found = readers.read(bounce)
+    if not found and _SES_COMPLAINT.search(full):
+        addrs = dict.fromkeys(m.group(1).lower() for m in _SES_COMPLAINED.compiled().finditer(full[:MAX_FLUFL_RAW]))
+        return _feedback_about(verdict, list(addrs)[:100])
+    if not found and not bouncey and _auto_submitted(msg) in ("auto-generated", "auto-notified"):
+        # RFC 3834's other automatic mail (ticket acknowledgements, challenge-
+        # response requests, Exchange's out-of-office): an automatic reply unless
+        # an MTA reader found failures in it. flufl's guesses are no reason.
+        return _autoreply(verdict, sender)
+    # flufl's detectors do not know who wrote the message: a person who pastes a
+    # bounce about their own address into a reply is not a failing recipient.
+    author = dsn.addr_spec(sender)
+    found = found or [f for f in flufl_failures(small, prose) if f.address != author]
     if not found and bouncey:
         found = read_original(bounce, mime.addresses(original, ("To", "Cc")))
-    delay_notice = bool(textrules.DELAY_SUBJECT.search(subject))
+    delay_notice = bool(textrules.DELAY_SUBJECT.search(subject) or _WARNING.search(prose))
+    success_notice = bool(_SUCCESS_NOTICE.search(prose))
     for failure in found:
         action = "delayed" if delay_notice and failure.action == "failed" else failure.action
         text = failure.diagnostic or None
         status = dsn.clean_status(failure.status) or _specific_status(text)
         reply = dsn.clean_reply(text) or textrules.find_reply_code(text)
+        if action == "failed" and success_notice and _states_no_failure(status, reply, text):
+            action = "delivered"    # a success notice's line ("delivered to mailbox", "250 2.0.0 Ok")
         reason, hard = reasons.decide(action, status, reply, text)
         if reason in ("onhold", "undefined") and failure.address.endswith(_GROUPS_HOST):
             reason = "rejected"     # a group we may not post to (its notice is in the poster's language)
@@ -305,6 +370,10 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
         verdict.kind = "delay"
     elif "delivered" in actions:
         verdict.kind = "delivered"
+    elif delay_notice and bouncey:
+        verdict.kind, verdict.problem = "delay", "a delay warning that names no recipient we could read"
+    elif bouncey and success_notice:
+        verdict.kind, verdict.problem = "delivered", "a success notice that names no recipient we could read"
     elif bouncey:
         verdict.problem = "looks like a delivery failure, but no failing address was found"
     else:
@@ -313,12 +382,34 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     return verdict
 
 
+def _states_no_failure(status: str | None, reply: str | None, text: str | None) -> bool:
+    """No 4xx/5xx code and no words of a failure reason beside a recipient."""
+    if (status or "2")[0] != "2" or (reply or "2")[0] != "2":
+        return False
+    return textrules.match_text(text) is None
+
+
+def _autoreply(verdict: Verdict, sender: str) -> Verdict:
+    verdict.kind = "autoreply"
+    addr = dsn.addr_spec(sender)
+    if addr:
+        verdict.recipients = [RecipientVerdict(addr, None, None, None, "vacation", False)]
+    return verdict
+
+
+def _auto_submitted(msg: Message) -> str:
+    """The RFC 3834 Auto-Submitted keyword, lower-cased, without its parameters or comment, or ""."""
+    words = dsn.fold(msg.get("Auto-Submitted", "")).lower().replace(";", " ").replace("(", " ").split()
+    return words[0] if words else ""     # "auto-replied (vacation)" (Sieve) is "auto-replied"
+
+
 def _is_autoreply(msg: Message, subject: str) -> bool:
-    auto = dsn.fold(msg.get("Auto-Submitted", "")).lower()
-    if auto.startswith("auto-replied"):
+    if _auto_submitted(msg) == "auto-replied":
         return True
     if any(msg.get(h) is not None for h in ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Vacation")):
         return True
+    if dsn.fold(msg.get("X-Apple-Action", "")).lower() == "vacation":
+        return True     # iCloud's vacation responder
     if dsn.fold(msg.get("Precedence", "")).lower() == "auto_reply":
         return True
     return bool(textrules.AUTOREPLY_SUBJECT.search(subject))
