@@ -132,6 +132,13 @@ DELAYED = LazyRx(r"this is a warning only|has not yet been delivered|delivery at
                  r"|(?:has not|hasn't) been delivered yet|delivery to the following recipients has been delayed")
 DELIVERED = LazyRx(r"was successfully delivered to these recipients|your message was relayed to these recipients"
                    r"|has been delivered to the following recipients")
+# sendmail reports on every recipient it was asked about in one notice, each
+# kind under a boxed heading of its own (savemail.c's errbody: "----- The
+# following addresses had permanent fatal errors -----", "... transient
+# non-fatal errors ...", "... successful delivery notifications ..."): an
+# address takes the action of the heading above it, not the notice's first.
+_HEADING = re.compile(r"^[ \t]*-{3,}[^\n]*?-{3,}[ \t]*$", re.MULTILINE)
+_HEADING_ACTIONS = (("successful delivery", "delivered"), ("transient", "delayed"), ("permanent", "failed"))
 
 _LINE = {
     LEAD: re.compile(r"^\s*(?:[>*\-]+\s*|recipient:\s*|to:\s*|rcpt to:\s*)?[<\"]?" + ADDRESS.pattern, re.IGNORECASE),
@@ -177,12 +184,33 @@ def _read_section(bounce: Bounce, start: int, where: str, limit: int) -> list[Fa
     action = "delivered" if DELIVERED.search(head) else "delayed" if DELAYED.search(head) else "failed"
     whole = " ".join(prose[max(0, stop - MAX_SECTION):stop].split())
     failures = []
+    headings = _headings(section)
     for address, lines in list(entries.items())[:MAX_RECIPIENTS]:
         text = " ".join(" ".join(lines).split())
         if match_text(text) is None and find_status(text) is None:
             text = whole      # the reason is stated above the list or below it, not beside the address
-        failures.append(Failure(address, text, action))
+        failures.append(Failure(address, text, _action_under(headings, section, address, action)))
     return failures
+
+
+def _headings(section: str) -> list[tuple[int, str]]:
+    """(offset, action) of each boxed heading in *section* that says what its list is."""
+    found = []
+    for m in _HEADING.finditer(section):
+        words = m.group().lower()
+        action = next((act for key, act in _HEADING_ACTIONS if key in words), None)
+        if action is not None:
+            found.append((m.start(), action))
+    return found
+
+
+def _action_under(headings: list[tuple[int, str]], section: str, address: str, default: str) -> str:
+    """The action of the last heading above *address*'s first mention, else *default*."""
+    if not headings:
+        return default
+    at = section.lower().find(address)
+    above = [act for start, act in headings if start < at]
+    return above[-1] if at >= 0 and above else default
 
 
 def _entries(section: str, where: str, ours: frozenset[str]) -> dict[str, list[str]]:
