@@ -267,3 +267,18 @@ def test_real_feedback_reports_suppress_by_the_originals_message_id(spool, name:
     spool.send(recipient, message_id=message_id)
     assert run_pipe(spool, raw, FBL).returncode == 0
     assert suppressed(spool) == [(recipient, "", "complaint", "arf")]
+
+
+@pytest.mark.parametrize("feedback_type", ["not-spam", "auth-failure"])
+def test_a_not_spam_or_auth_failure_report_is_no_complaint(spool, feedback_type: str) -> None:
+    # RFC 5965's "not-spam" (the person said our mail is wanted) and RFC 6591's
+    # "auth-failure" (a receiver's SPF/DKIM/DMARC report) are feedback, not complaints.
+    sent = spool.send("ann@mailbox.example")
+    raw = arf(sent).replace(b"Feedback-Type: abuse", f"Feedback-Type: {feedback_type}".encode())
+    done = run_pipe(spool, raw, FBL)
+    assert done.returncode == 0, done.stderr
+    assert suppressed(spool) == [] and events(spool) == []
+    assert spool.files("processed")[0].endswith(".feedback")
+    dry = subprocess.run([str(command_path("bounce-ingest")), "--dry-run", "--json", "-"], input=raw,
+                         env=spool.env(), capture_output=True)
+    assert json.loads(dry.stdout)["kind"] == "feedback"  # still a report, as sisimai reads it

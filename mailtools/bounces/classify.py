@@ -113,21 +113,24 @@ class RecipientVerdict:
 class Verdict:
     """What kind of message this is and what it says per recipient."""
 
-    __slots__ = ("kind", "recipients", "message_id", "original_return_path", "delivered_to", "problem")
+    __slots__ = ("kind", "recipients", "message_id", "original_return_path", "delivered_to", "problem",
+                 "feedback_type")
 
     def __init__(self, kind: str, recipients: list[RecipientVerdict] | None = None, message_id: str | None = None,
                  original_return_path: str | None = None, delivered_to: list[str] | None = None,
-                 problem: str | None = None) -> None:
+                 problem: str | None = None, feedback_type: str | None = None) -> None:
         self.kind = kind
         self.recipients: list[RecipientVerdict] = recipients if recipients is not None else []
         self.message_id, self.original_return_path = message_id, original_return_path
         self.delivered_to: list[str] = delivered_to if delivered_to is not None else []
         self.problem = problem
+        # An ARF report's Feedback-Type (RFC 5965 3.5, RFC 6591's auth-failure), lower-cased.
+        self.feedback_type = feedback_type
 
     def to_json(self) -> dict[str, object]:
         return {"kind": self.kind, "recipients": [r.to_json() for r in self.recipients],
                 "message_id": self.message_id, "original_return_path": self.original_return_path,
-                "delivered_to": self.delivered_to, "problem": self.problem}
+                "delivered_to": self.delivered_to, "problem": self.problem, "feedback_type": self.feedback_type}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Verdict) and self.to_json() == other.to_json()
@@ -189,6 +192,8 @@ def _feedback(verdict: Verdict, parts: list[tuple[Message, bool]]) -> Verdict:
             payload = part.get_payload()
             text = mime.text_of(part) if not isinstance(payload, list) else payload
             for block in dsn.blocks_from_payload(text):
+                if verdict.feedback_type is None and block.get("feedback-type"):
+                    verdict.feedback_type = block["feedback-type"].strip().lower()
                 for key in ("original-rcpt-to", "removal-recipient"):
                     addr = dsn.addr_spec(block.get(key))
                     if addr and addr not in addrs:

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 
 log = get_logger("mailtools.bounces.complaints")
 UNSUBSCRIBE = "unsubscribe"  # the kind of a mailto unsubscribe in the analysis (and --dry-run --json)
+# Feedback reports that are no complaint: the person marked our mail "not spam"
+# (RFC 5965 3.5), or a receiver reports an SPF/DKIM/DMARC failure (RFC 6591).
+# They are kept as processed; suppressing the person for them would be wrong.
+NOT_COMPLAINTS = frozenset({"not-spam", "auth-failure"})
 
 
 def attribute(ingester: Ingester, analysis: Analysis, candidates: list[str]) -> bool:
@@ -80,9 +84,13 @@ def record(ingester: Ingester, analysis: Analysis, now: float) -> bool:
 
     send = analysis.send
     assert send is not None and ingester.state is not None
+    complaint = analysis.kind == "feedback"
+    if complaint and analysis.verdict.feedback_type in NOT_COMPLAINTS:
+        log.info("feedback: to=<%s> type=%s: not a complaint, nothing suppressed", send.recipient,
+                 analysis.verdict.feedback_type)
+        return False
     sender = send.sender or ""
     package = send.package_id or None
-    complaint = analysis.kind == "feedback"
     row = suppression(
         ingester.config, send.recipient, "complaint" if complaint else "unsubscribe",
         "arf" if complaint else "mailto", now,
