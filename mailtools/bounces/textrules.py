@@ -211,21 +211,28 @@ RULES: list[tuple[str, _LazyRx]] = [
         # Symantec Email Security.cloud: the recipient's own block list names our address or domain.
         r"your (?:domain|email address) has been (?:blocked|blacklisted)", r"sender envelope domain not allowed",
     )),
-    # Providers' own reason codes, published on their postmaster pages, say
-    # exactly what happened: Cox's and Charter/Spectrum's "AUP#CODE" (CXBL,
-    # CDRBL: our IP blocked; IPBLnnnn: on a DNS block list; URLBLnnnn: a link
-    # in the message listed; CXSNDR: the sender's domain; CXDNS: no reverse
-    # DNS; CXCNCT: too many connections; CXMXRT: too many messages), and AOL's
-    # "(DYN:T1)" (dynamic IP), "(RLY:B1)" (blocked IP), "(RLY:IR)"/"(DNS:NR)" (no rDNS).
+    # Our IP refused, in words later rules would read as a rate limit or a
+    # sender problem: Gmail's 4.7.28/5.7.28 "unusual rate of (unsolicited)
+    # mail", Tencent's "suspected spam ip", Microsoft's 5.7.511 "banned sender"
+    # and 5.7.513 "Customer Block list".
     ("blocked", _rx(r"unusual rate of (?:unsolicited )?mail", r"suspected spam ip",
-                    r"access denied, banned sender", r"customer block list", r"aup#\w{0,4}(?:bl|rbl)\b",
-                    r"\bipbl\d{3,4}\b", r"\bdyn:t\d\b", r"\brly:b\d\b",
+                    r"access denied, banned sender", r"customer block list")),
+    # Providers' own reason codes, published on their postmaster pages, say
+    # exactly what happened: Cox's "AUP#CODE" (CXBL, CDRBL: our IP blocked;
+    # IPBLnnnn: on a DNS block list; URLBLnnnn: a link in the message listed;
+    # CXDNS: no reverse DNS), and AOL's "(DYN:T1)" (dynamic IP), "(RLY:B1)"
+    # (blocked IP), "(RLY:IR)"/"(DNS:NR)" (no rDNS).
+    ("blocked", _rx(r"aup#\w{0,4}(?:bl|rbl)\b", r"\bipbl\d{3,4}\b", r"\bdyn:t\d\b", r"\brly:b\d\b",
                     r"\bcon:b\d\b")),
     ("spamdetected", _rx(r"\burlbl\d{3,4}\b", r"aup#\w{0,2}spam\b")),
     ("requireptr", _rx(r"aup#\w{0,2}dns\b", r"\brly:ir\b", r"\bdns:nr\b")),
-    ("rejected", _rx(r"aup#\w{0,2}(?:sndr|mj)\b")),
-    ("toomanyconn", _rx(r"aup#\w{0,2}cnct\b")),
-    ("speeding", _rx(r"aup#\w{0,2}mxrt\b")),
+    # Cox's page (cox.com/residential/support/email-error-codes.html): CXSNDR is our
+    # domain failing SPF/DKIM, CXMJ/CXTHRT a sending account held for suspicious
+    # activity, CXSMTP a protocol violation, CXCNCT/CXMXRT too many connections/recipients.
+    ("authfailure", _rx(r"aup#\w{0,2}sndr\b")),
+    ("securityerror", _rx(r"aup#\w{0,2}(?:mj|thrt)\b")),
+    ("rejected", _rx(r"aup#\w{0,2}smtp\b")),
+    ("toomanyconn", _rx(r"aup#\w{0,2}(?:cnct|mxrt)\b")),
     # Facebook's postmaster response codes: RCP (the recipient; P2/P3 its own
     # preferences or privacy settings refused us), POL (policy about our IP),
     # MSG (the message), DNS (our MAIL FROM domain), CON (connections), SPM
