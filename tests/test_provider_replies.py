@@ -216,6 +216,7 @@ REPLIES: list[tuple[str, bool, str | None, str | None, str]] = [
      "554 resimta-ch2-05v.sys.comcast.net resimta-ch2-05v.sys.comcast.net 192.0.2.1 found on one or more "
      "DNSBLs, see http://postmaster.comcast.net/smtp-error-codes.php#BL000001"),
     ("mailboxfull", False, "5.2.2", "552", "552 5.2.2 user@comcast.net mailbox is full"),
+    # AT&T's "valid sender domain" with "Fix reverse DNS": sisimai's RequirePTR is tried before Rejected.
     ("requireptr", False, "5.7.1", "550",
      "550 5.7.1 Connections not accepted from servers without a valid sender domain.flph829 Fix reverse DNS for "
      "192.0.2.1"),
@@ -264,7 +265,8 @@ REPLIES: list[tuple[str, bool, str | None, str | None, str]] = [
      "553-you are trying to use me [server-1.tower-1.messagelabs.com] as a relay, but I have not been "
      "configured to let you do this."),
     ("userunknown", True, None, "550", "550 Requested action not taken: mailbox unavailable"),
-    ("spamdetected", False, "5.7.1", "553",
+    # sisimai's Rhost::MessageLabs calls it spamdetected, knowing the host; the words alone say filtered.
+    ("filtered", False, "5.7.1", "553",
      "553-Message filtered. Refer to the Troubleshooting page at http://www.symanteccloud.com/troubleshooting "
      "for more information. (#5.7.1)"),
     ("badreputation", False, None, "501",
@@ -479,6 +481,41 @@ REPLIES: list[tuple[str, bool, str | None, str | None, str]] = [
     ("userunknown", True, "5.0.0", "550", "550 Пользователь не найден"),
     ("userunknown", True, "5.0.0", "550", "550 Нет такого пользователя"),
     ("userunknown", True, "5.0.0", "550", "550 Такого почтового ящика не существует"),
+    ("userunknown", True, "5.1.1", "550", "550 5.1.1 Empfänger wurde nicht gefunden"),
+    ("userunknown", True, "5.0.0", "550", "550 Postfach nicht gefunden"),
+    ("userunknown", True, "5.0.0", "550", "550 Destinataire introuvable"),
+    ("userunknown", True, "5.0.0", "550", "550 Usuario no encontrado"),
+    ("mailboxfull", False, "5.2.2", "552", "552 5.2.2 Quota überschritten"),
+    ("mailboxfull", False, "5.0.0", "550", "550 Le quota de la boîte aux lettres est dépassé"),
+    ("mailboxfull", False, "5.0.0", "550", "550 El usuario ha excedido su cuota"),
+    ("mailboxfull", False, "5.0.0", "550", "550 L'utente ha superato la quota"),
+    ("mailboxfull", False, "5.0.0", "550", "550 O destinatário excedeu a quota"),
+    ("mailboxfull", False, "5.0.0", "550", "550 メールボックスが一杯です"),
+    ("mailboxfull", False, "5.0.0", "550", "550 收件人邮箱容量已满"),
+    ("mailboxfull", False, "5.0.0", "550", "550 Недостаточно места в почтовом ящике"),
+    # A mailbox that exists but takes no mail, beside the 5.1.1 some servers give it: soft
+    # (the costly mistake is a hard verdict here), in English and in the same languages.
+    ("suspend", False, "5.1.1", "550", "550 5.1.1 <user@example.org>: mailbox is currently suspended"),
+    ("suspend", False, "5.1.1", "550", "550 5.1.1 Disabled recipient"),
+    ("suspend", False, "5.1.1", "550", "550 5.1.1 <user@example.org>: User disabled"),
+    ("suspend", False, "5.1.1", "550", "550 5.1.1 Konto gesperrt"),
+    ("suspend", False, "5.1.1", "550", "550 5.1.1 Das Postfach wurde deaktiviert"),
+    ("suspend", False, "5.1.1", "550", "550 5.1.1 Le compte est désactivé"),
+    ("suspend", False, "5.1.1", "550", "550 5.1.1 La cuenta está suspendida"),
+    ("suspend", False, "5.1.1", "550", "550 5.1.1 La casella è stata disattivata"),
+    ("suspend", False, "5.1.1", "550", "550 5.1.1 A conta está bloqueada"),
+    ("suspend", False, "5.1.1", "550", "550 5.1.1 このアカウントは停止されています"),
+    ("suspend", False, "5.1.1", "550", "550 5.1.1 该账户已被冻结"),
+    ("suspend", False, "5.1.1", "550", "550 5.1.1 Почтовый ящик заблокирован"),
+    # Sender-side refusals sisimai's Reason::Rejected and the recipient's own choices its
+    # Reason::Filtered and Reason::PolicyViolation list, beside a status that names the address.
+    ("rejected", False, "5.7.1", "550",
+     "550 5.7.1 Connections not accepted from servers without a valid sender domain.flph829"),
+    ("norelaying", False, "5.0.0", "554", "554 Message rejected: Email address is not verified."),  # Amazon SES
+    ("rejected", False, "5.7.1", "553", "553 5.7.1 Sender email address rejected"),
+    ("filtered", False, "5.1.1", "550", "550 5.1.1 Bounced Address"),
+    ("policyviolation", False, "5.7.1", "550", "550 5.7.1 The message was rejected by organization policy"),
+    ("policyviolation", False, "5.7.1", "554", "554 5.7.1 Message bounced due to organizational settings"),
 ]
 
 

@@ -63,6 +63,9 @@ _USERUNKNOWN_PLAIN = (
 # English one: a "User unknown" never pays for working out these alternatives' literals.
 _USERUNKNOWN_FOREIGN = (
     r"\b(?:empf(?:ä|ae)nger|benutzer|postfach)\w{0,8} (?:ist )?unbekannt",
+    r"\b(?:empf(?:ä|ae)nger|benutzer|postfach)\w{0,8} (?:wurde )?nicht gefunden",
+    r"(?:utilisateur|destinataire|bo(?:î|i)te aux lettres) (?:est )?introuvable",
+    r"usuario no encontrado", r"destinatario no encontrado", r"buz(?:ó|o)n no encontrado",
     r"(?:empf(?:ä|ae)nger|benutzer|postfach|e-?mail-adresse) existiert nicht",
     r"destinataire inconnu", r"adresse (?:e-?mail |(?:é|e)lectronique )?inconnue",
     r"(?:utilisateur|destinataire|compte|bo(?:î|i)te aux lettres) .{0,40}n['’]existe pas",
@@ -210,6 +213,10 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"envelope blocked", r"block policy for (?:envelope|header) from", r"manually blocked senders",
         # Symantec Email Security.cloud: the recipient's own block list names our address or domain.
         r"your (?:domain|email address) has been (?:blocked|blacklisted)", r"sender envelope domain not allowed",
+        # Sender-address refusals sisimai's Reason::Rejected lists (McAfee, MailMarshal, ...).
+        r"an address that has been blacklisted", r"is not a registered gateway user",
+        r"sender e-?mail address rejected", r"denied \[bouncedeny\]",
+        r"fully qualified email address required", r"rule imposed mailbox access for",
     )),
     # Our IP refused, in words later rules would read as a rate limit or a
     # sender problem: Gmail's 4.7.28/5.7.28 "unusual rate of (unsolicited)
@@ -250,6 +257,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"relay not permitted", r"isn'?t in my list of allowed rcpthosts",
         r"not an open relay", r"\bno relaying\b", r"as a relay, but i have not been configured",
         r"open relay not allowed",
+        # Amazon SES refusing to send from an identity not verified for the account.
+        r"email address is not verified",
     )),
     # The message breaks RFC 5322 (before the spam and DKIM rules, which the same texts mention).
     ("notcompliantrfc", _rx(
@@ -284,7 +293,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"reverse dns", r"\brdns\b", r"\bptr[ -]record", r"no ptr", r"missing ptr",
         r"cannot find your hostname", r"ip name lookup failed", r"cannot resolve your address",
         r"unresolvable (?:relay )?host ?name", r"client host rejected: cannot find", r"mismatches client ip",
-        r"\bptr resource record", r"invalid dns ptr",
+        r"\bptr resource record", r"invalid dns ptr", r"reverse lookup rejected", r"unverifi?y?able sending ips",
     )),
     ("badreputation", _rx(
         r"(?:poor|bad|low) (?:ip |sender |domain )?reputation", r"reputation (?:problem|of)",
@@ -331,7 +340,7 @@ RULES: list[tuple[str, _LazyRx]] = [
     ("spamdetected", _rx(
         r"\bspam\b", r"\bspammy\b", r"\bube\b", r"unsolicited", r"bulk (?:e-?)?mail",
         r"content (?:filter|rejected)", r"message content rejected", r"looks like spam", r"mail content denied",
-        r"\bmessage filtered\b", r"filtered by outbound scanning",
+        r"filtered by outbound scanning",
         r"junk mail", r"banned content",
     )),
     # Gmail's "This message was blocked because its content presents a potential security issue".
@@ -359,14 +368,18 @@ RULES: list[tuple[str, _LazyRx]] = [
         # The same in German, French, Spanish, Italian, Portuguese, Polish, Czech, Japanese, Chinese, Russian.
         r"postfach\b.{0,40}\b(?:voll|(?:ü|ue)berf(?:ü|ue)llt|(?:ü|ue)berschritten)",
         r"speicherplatz.{0,40}(?:ü|ue)berschritten",
-        r"bo(?:î|i)te\b.{0,40}\bpleine", r"quota d(?:é|e)pass(?:é|e)", r"espace (?:de stockage )?insuffisant",
-        r"buz(?:ó|o)n\b.{0,40}\blleno", r"cuota (?:excedida|superada)", r"casella\b.{0,40}\bpiena",
+        r"(?:quota|kontingent) (?:ist )?(?:ü|ue)berschritten",
+        r"bo(?:î|i)te\b.{0,40}\bpleine", r"quota .{0,40}d(?:é|e)pass(?:é|e)", r"espace (?:de stockage )?insuffisant",
+        r"buz(?:ó|o)n\b.{0,40}\blleno", r"cuota (?:excedida|superada)", r"(?:excedido|superado) (?:la |su )?cuota",
+        r"superato (?:la |il )?(?:quota|limite di spazio)", r"excedeu (?:a |sua )?(?:quota|cota)",
+        r"casella\b.{0,40}\bpiena",
         r"quota (?:superata|esaurita|excedida)", r"caixa\b.{0,40}\bcheia", r"cota excedida",
         r"skrzynka\b.{0,40}\b(?:pe(?:ł|l)na|przepe(?:ł|l)niona)", r"schr(?:á|a)nka (?:je )?pln(?:á|a)",
         r"容量超過", r"容量が超過", r"容量を超え", r"容量オーバー",
-        r"メールボックスがいっぱい", r"メールボックスが満杯",
-        r"邮箱已满", r"信箱已满", r"邮箱空间不足", r"邮箱容量不足", r"空间已满",
-        r"ящик.{0,30}переполнен", r"превышен.{0,40}(?:ящик|квот)", r"квота.{0,30}превышена",
+        r"メールボックスがいっぱい", r"メールボックスが満杯", r"メールボックスが一杯", r"容量制限",
+        r"邮箱已满", r"信箱已满", r"邮箱空间不足", r"邮箱容量不足", r"空间已满", r"容量已满", r"邮箱满",
+        r"信箱已滿", r"郵箱已滿",
+        r"ящик.{0,30}переполнен", r"превышен.{0,40}(?:ящик|квот)", r"квота.{0,30}превышена", r"недостаточно места",
     )),
     ("suspend", _rx(
         r"account (?:has been |is )?(?:disabled|suspended|inactive|locked|deactivated|expired|closed)",
@@ -378,7 +391,19 @@ RULES: list[tuple[str, _LazyRx]] = [
         # Yahoo's "dd a@b is no longer valid", Microsoft's 5.7.505, Tencent's frozen mailbox,
         # i.ua's unused-for-3-months, Orange's blocked recipient account.
         r"is no longer valid", r"access denied, banned recipient", r"mailbox unavailable or access den",
-        r"not used for more than \d+ months", r"compte du destinataire est bloqu",
+        r"not used for more than \d+ months", r"compte du destinataire est bloqu", r"is currently suspended",
+        r"boite du destinataire archiv", r"\buser disabled\b", r"\bdisabled (?:user|account|mailbox|recipient)\b",
+        # The same in German, French, Spanish, Italian, Portuguese, Japanese, Chinese, Russian: a
+        # 5.1.1 beside these words is a mailbox that exists but takes no mail, not a dead address.
+        *(rf"\b(?:konto|postfach|benutzer)\w{{0,8}} (?:ist |wurde )?{state}"
+          for state in ("gesperrt", "deaktiviert", "stillgelegt")),
+        r"compte (?:est |a (?:é|e)t(?:é|e) )?(?:d(?:é|e)sactiv(?:é|e)|suspendu|bloqu(?:é|e))",
+        r"cuenta (?:est(?:á|a) |ha sido )?(?:desactivada|suspendida|bloqueada|inactiva)",
+        *(rf"(?:account|casella) (?:è |e |(?:è|e) stat[oa] )?{state}[oa]"
+          for state in ("disattivat", "sospes", "bloccat")),
+        r"conta (?:est(?:á|a) |foi )?(?:desativada|suspensa|bloqueada|inativa)",
+        r"アカウント(?:が|は)?(?:停止|無効|凍結)", r"已被冻结", r"已被停用", r"已被禁用", r"已停用",
+        r"(?:ящик|аккаунт|пользователь)\S{0,3} заблокирован", r"(?:ящик|аккаунт|пользователь)\S{0,3} отключен",
     )),
     ("exceedlimit", _rx(
         r"exceeded (?:the )?(?:message|recipient)? ?limit", r"message exceeds local limits",
@@ -409,7 +434,9 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"header error", r"illegal attachment",
         # The receiving side's own rules refused the message (Apple's [CS01]/[HM08], GMX, Mimecast, Yandex).
         r"(?:due to|by) (?:local|recipient'?s?) policy", r"anti-spoofing policy", r"content examination policy",
-        r"policy rejection", r"due to policy restrictions",
+        r"policy rejection", r"due to policy restrictions", r"organizational settings", r"organization policy",
+        r"members-only list", r"recipient is not accepting mail with ", r"using a mass mailer",
+        r"header are not accepted", r"message given low priority",
     )),
     ("hasmoved", _rx(
         r"has moved", r"no longer (?:on|at) (?:this )?server", r"address (?:has )?changed", r"has been replaced by",
@@ -425,6 +452,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"unroutable sender address", r"you are not allowed to post", r"sender domain (?:must exist|not found)",
         r"\bbatv\b", r"bogus mail from", r"badmailfrom", r"no third-party dsns", r"mail from not owned by user",
         r"may not have permission to post",
+        # AT&T's; after requireptr, as sisimai orders them: AT&T often adds "Fix reverse DNS for <ip>".
+        r"connections not accepted from servers without a valid sender domain",
     )),
     ("hostunknown", _rx(
         r"host or domain name not found", r"host (?:unknown|not found)", r"unknown host",
@@ -444,7 +473,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"(?:user|recipient|mailbox|address|account) is not accepting any mail", r"only accepting mail from specific",
         r"refuses? to receive (?:this |the |any )?(?:e-?)?mail", r"this account is protected by",
         r"has restricted sms e-?mail", r"resolver\.rst\.notauthorized",
-        r"new mail is not currently being accepted for this mailbox",
+        r"new mail is not currently being accepted for this mailbox", r"\bmessage filtered\b",
+        r"\bbounced address\b",
     )),
     # RFC 7505 null MX, and domains whose DNS says they take no mail.
     ("notaccept", _rx(
