@@ -167,3 +167,15 @@ def test_every_rule_has_a_literal_for_each_alternative():
 def test_the_literals_given_for_provider_codes_are_the_ones_the_pattern_has():
     for _, rx in PROVIDER_CODES:
         assert rx.hints == literal_hints(rx.pattern), rx.pattern
+
+
+@pytest.mark.parametrize("text, reason", [
+    # Hand-written: the provider codes are found past the one-test gate, in ASCII and non-ASCII text alike.
+    ("550 5.1.1 Boîte du destinataire archivée OFR_420", "suspend"),
+    ("421 4.7.0 Trop de connexions LPN105_104", "toomanyconn"),
+    ("550 This IP has sent too many messages this hour. IB504", "speeding"),
+    ("421 4.7.0 AUP#O-1350 — limite d'envoi", "speeding"),
+    ("550 5.7.1 no code here, just a word: library", None),
+])
+def test_provider_codes_past_the_gate(text, reason):
+    assert match_text(text) == reason
