@@ -516,6 +516,51 @@ REPLIES: list[tuple[str, bool, str | None, str | None, str]] = [
     ("filtered", False, "5.1.1", "550", "550 5.1.1 Bounced Address"),
     ("policyviolation", False, "5.7.1", "550", "550 5.7.1 The message was rejected by organization policy"),
     ("policyviolation", False, "5.7.1", "554", "554 5.7.1 Message bounced due to organizational settings"),
+    # Gmail's bulk-sender requirements (support.google.com/a/answer/3726730, mail/answer/81126)
+    ("authfailure", False, "4.7.27", "421",
+     "421-4.7.27 Your email has been rate limited because SPF authentication didn't pass for this message. "
+     "Gmail requires all bulk email senders to authenticate their email with SPF."),
+    ("failedstarttls", False, "4.7.29", "421",
+     "421-4.7.29 Your email has been rate limited because this message wasn't sent over a TLS connection. "
+     "Gmail requires all bulk email senders to use TLS/SSL for SMTP connections."),
+    ("policyviolation", False, "4.7.28", "421",
+     "421-4.7.28 Gmail has detected this message exceeded its quota for sending messages with the same "
+     "Message-ID:. To best protect our users, the message has been temporarily rejected."),
+    ("blocked", False, "4.7.0", "421", "421-4.7.0 IP not in whitelist for RCPT domain, closing connection."),
+    ("norelaying", False, "5.7.1", "550", "550 5.7.1 Invalid credentials for relay [192.0.2.1]."),
+    ("rejected", False, "5.7.0", "550", "550 5.7.0 Mail Sending denied."),
+    # Outlook.com's and Exchange Online's other codes
+    ("blocked", False, None, "550",
+     "550 SC-001 (BAY004-MC1F12) Unfortunately, messages from 192.0.2.1 weren't sent. Please contact your "
+     "Internet service provider since part of their network is on our block list."),
+    ("blocked", False, None, "550",
+     "550 DY-001 (SNT004-MC1F43) Unfortunately, messages from 192.0.2.1 weren't sent. Please contact your "
+     "Internet service provider. You can tell them that Hotmail does not relay dynamically-assigned IP ranges."),
+    ("speeding", False, None, "421",
+     "421 RP-001 (BAY004-MC1F1) Unfortunately, some messages from 192.0.2.1 weren't sent. Please try again. "
+     "We have limits for how many messages can be sent per hour and per day."),
+    ("rejected", False, "5.7.501", "550", "550 5.7.501 Access denied, spam abuse detected."),
+    ("rejected", False, "5.1.8", "550", "550 5.1.8 Access denied, bad outbound sender"),
+    ("rejected", False, "5.2.252", "554", "554 5.2.252 SendAsDenied; sender@example.org not allowed to send as"),
+    ("policyviolation", False, "5.7.520", "550",
+     "550 5.7.520 Access denied, Your organization does not allow external forwarding."),
+    ("systemerror", False, "4.7.500", "451",
+     "451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (AS761)"),
+    ("contenterror", False, "5.6.11", "550",
+     "550 5.6.11 SMTPSEND.BareLinefeedsAreIllegal; message contains bare linefeeds"),
+    # Comcast, AOL, NetEase, Yahoo's older codes, Zoho
+    ("blocked", False, None, "554",
+     "554 resimta-po-01v.sys.comcast.net comcast 192.0.2.1 Comcast block for spam. Please see "
+     "http://postmaster.comcast.net/smtp-error-codes.php#BL000000"),
+    ("speeding", False, None, "421",
+     "421 resimta-po-01v.sys.comcast.net comcast 192.0.2.1 Too many emails sent. See "
+     "http://postmaster.comcast.net/smtp-error-codes.php#RL000001"),
+    ("blocked", False, None, "554", "554 HVU:B1 http://postmaster.info.aol.com/errors/554hvub1.html"),
+    ("blocked", False, None, "554", "554 IP:B01 mx1.163.com http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1"),
+    ("rejected", False, "4.7.1", "421",
+     "421 4.7.1 [TS01] Messages from 192.0.2.1 temporarily deferred due to user complaints - 4.16.55.1"),
+    ("rejected", False, "5.4.1", "541", "541 5.4.1 Mail rejected by destination domain"),
+    ("policyviolation", False, "5.7.1", "552", "552 5.7.1 Mailbox delivery restricted by policy error"),
 ]
 
 

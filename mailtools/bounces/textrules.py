@@ -196,6 +196,16 @@ PROVIDER_CODES: list[tuple[str, _LazyRx]] = [
     ("blocked", _iua("7", "9")),
     ("rejected", _iua("8")),
     ("filtered", _iua("10")),
+    # Comcast (postmaster.comcast.net/smtp-error-codes.php): BL0000nn our IP on a block
+    # list, RL0000nn a rate limit. Outlook.com's older codes: SC-00n and DY-00n our IP
+    # refused (policy, reputation, dynamic range), RP-00n too many messages for now.
+    ("blocked", _coded([r"\bbl0000\d\d\b", r"\bsc-00\d\b", r"\bdy-00\d\b"], ["bl0000", "sc-00", "dy-00"])),
+    ("speeding", _coded([r"\brl0000\d\d\b", r"\brp-00\d\b"], ["rl0000", "rp-00"])),
+    # AOL's HVU:B1 (our IP, for complaints); NetEase 163/126's IP:B0n (our IP blocked),
+    # DT:SPM (the message looked like spam), RP:RDN (no reverse DNS) (mail.163.com help pages).
+    ("blocked", _coded([r"\bhvu:b\d\b", r"\bip:b0\d\b"], ["hvu:b", "ip:b0"])),
+    ("spamdetected", _coded([r"\bdt:spm\b"], ["dt:spm"])),
+    ("requireptr", _coded([r"\brp:rdn\b"], ["rp:rdn"])),
 ]
 
 # Every literal the provider-code rules have: a text with none of them skips
@@ -221,6 +231,11 @@ RULES: list[tuple[str, _LazyRx]] = [
         # Sender-address refusals sisimai's Reason::Rejected lists (McAfee, MailMarshal, ...).
         r"an address that has been blacklisted", r"is not a registered gateway user",
         r"sender e-?mail address rejected", r"denied \[bouncedeny\]",
+        # Microsoft's 5.7.501-503 (our account banned for spam), 5.1.8 and SendAsDenied;
+        # Yahoo's older [TS01]; Zoho's "Mail rejected by destination domain"; Gmail's
+        # Workspace relay refusing a sender it does not know.
+        r"access denied, spam abuse detected", r"bad outbound sender", r"sendasdenied",
+        r"deferred due to user complaints", r"mail rejected by destination domain", r"mail sending denied",
         r"fully qualified email address required", r"rule imposed mailbox access for",
     )),
     # Providers' own reason codes, published on their postmaster pages, say
@@ -235,7 +250,7 @@ RULES: list[tuple[str, _LazyRx]] = [
                     # mail", Tencent's "suspected spam ip", Microsoft's 5.7.511 "banned
                     # sender" and 5.7.513 "Customer Block list".
                     r"unusual rate of (?:unsolicited )?mail", r"suspected spam ip",
-                    r"access denied, banned sender", r"customer block list")),
+                    r"access denied, banned sender", r"customer block list", r"ip not in whitelist for rcpt domain")),
     ("spamdetected", _rx(r"\burlbl\d{3,4}\b", r"aup#\w{0,2}spam\b")),
     ("requireptr", _rx(r"aup#\w{0,2}dns\b", r"\brly:ir\b", r"\bdns:nr\b")),
     # Cox's page (cox.com/residential/support/email-error-codes.html): CXSNDR is our
@@ -261,7 +276,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"not permitted to relay", r"unable to relay", r"we do not relay",
         r"relay not permitted", r"isn'?t in my list of allowed rcpthosts",
         r"not an open relay", r"\bno relaying\b", r"as a relay, but i have not been configured",
-        r"open relay not allowed",
+        r"open relay not allowed", r"invalid credentials for relay",
         # Amazon SES refusing to send from an identity not verified for the account.
         r"email address is not verified",
     )),
@@ -280,11 +295,12 @@ RULES: list[tuple[str, _LazyRx]] = [
     ("failedstarttls", _rx(
         r"must issue a starttls", r"starttls (?:is )?required", r"tls (?:is )?required",
         r"requires? (?:a )?(?:secure|encrypted|tls) connection", r"encryption required",
-        r"5\.7\.10\b", r"tls/sslv3 connection required",
+        r"5\.7\.10\b", r"tls/sslv3 connection required", r"use tls/ssl for smtp", r"sent over a tls connection",
     )),
     ("authfailure", _rx(
         r"\bdmarc\b", r"\bspf (?:check:? )?fail", r"spf (?:record|validation)", r"\bspf sender invalid",
-        r"domain authentication fail",
+        r"domain authentication fail", r"authenticate (?:their email )?with (?:either )?(?:spf|dkim)",
+        r"\b(?:spf|dkim) authentication didn'?t pass",
         r"\bdkim\b", r"unauthenticated (?:e-?mail|mail)\b", r"is not allowed to send (?:mail )?from",
         r"sender policy framework", r"\bsender (?:domain )?authentication",
     )),
@@ -348,8 +364,9 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"filtered by outbound scanning",
         r"junk mail", r"banned content",
     )),
-    # Gmail's "This message was blocked because its content presents a potential security issue".
-    ("policyviolation", _rx(r"content presents a potential")),
+    # Gmail's "This message was blocked because its content presents a potential security issue",
+    # and its 4.7.28 "exceeded its quota for sending messages with the same Message-ID" (not a full mailbox).
+    ("policyviolation", _rx(r"content presents a potential", r"sending messages with the same message-id")),
     # Last resort for "blocked": after the spam filters, which say it too.
     ("blocked", _rx(r"\bblocked\b")),
     ("mesgtoobig", _rx(
@@ -441,7 +458,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"(?:due to|by) (?:local|recipient'?s?) policy", r"anti-spoofing policy", r"content examination policy",
         r"policy rejection", r"due to policy restrictions", r"organizational settings", r"organization policy",
         r"members-only list", r"recipient is not accepting mail with ", r"using a mass mailer",
-        r"header are not accepted", r"message given low priority",
+        r"header are not accepted", r"message given low priority", r"does not allow external forwarding",
+        r"delivery restricted by policy",
     )),
     ("hasmoved", _rx(
         r"has moved", r"no longer (?:on|at) (?:this )?server", r"address (?:has )?changed", r"has been replaced by",
@@ -500,7 +518,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"internal (?:server )?error", r"could not load drd", r"local error in processing", r"loops back to myself",
         r"mail system configuration error", r"timeout waiting for input", r"transaction failed",
         r"temporary (?:local |system )?problem", r"service (?:not available|unavailable)",
-        r"listed as a best-preference mx",
+        r"listed as a best-preference mx", r"server busy",
     )),
     ("networkerror", _rx(
         r"network (?:is )?unreachable", r"no route to host", r"host (?:is )?unreachable",
@@ -513,7 +531,7 @@ RULES: list[tuple[str, _LazyRx]] = [
     )),
     ("contenterror", _rx(
         r"8-?bit data", r"invalid mime", r"in (?:the )?message header", r"too many received headers",
-        r"improper use of", r"stray linefeeds",
+        r"improper use of", r"stray linefeeds", r"bare ?linefeeds",
     )),
     ("syntaxerror", _rx(
         r"syntax error", r"command unrecognized", r"unrecognized command", r"bad sequence of commands",
