@@ -561,6 +561,16 @@ REPLIES: list[tuple[str, bool, str | None, str | None, str]] = [
      "421 4.7.1 [TS01] Messages from 192.0.2.1 temporarily deferred due to user complaints - 4.16.55.1"),
     ("rejected", False, "5.4.1", "541", "541 5.4.1 Mail rejected by destination domain"),
     ("policyviolation", False, "5.7.1", "552", "552 5.7.1 Mailbox delivery restricted by policy error"),
+    # Generic phrasings beside a 5.1.1 that would otherwise make them hard: our sender
+    # domain, a policy, a full or suspended mailbox.
+    ("rejected", False, "5.1.1", "550", "550 5.1.1 MAIL FROM domain not found"),
+    ("rejected", False, "5.1.8", "553", "553 5.1.8 <sender@example.org>... Sender's domain does not exist"),
+    ("policyviolation", False, "5.1.1", "550", "550 5.1.1 Mailbox unavailable: message rejected by recipient policy"),
+    ("policyviolation", False, "5.1.1", "550", "550 5.1.1 Recipient address rejected by policy"),
+    ("mailboxfull", False, "5.1.1", "550", "550 5.1.1 <user@example.org>: mailbox is over its quota"),
+    ("mailboxfull", False, "5.1.1", "550", "550 5.1.1 Mailbox size exceeded"),
+    ("mailboxfull", False, "5.0.0", "552", "552 The recipient's mailbox has reached its storage limit"),
+    ("suspend", False, "5.1.1", "550", "550 5.1.1 This account has been terminated"),
 ]
 
 

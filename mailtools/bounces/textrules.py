@@ -380,6 +380,9 @@ RULES: list[tuple[str, _LazyRx]] = [
     ("mailboxfull", _rx(
         r"mailbox (?:is )?full", r"full mailbox", r"mailbox (?:size limit|quota|exceeded|over quota)",
         r"over ?(?:the )?(?:allowed )?quota", r"quota (?:exceeded|violation|usage)",
+        r"over (?:its|their|his|her) (?:storage |mailbox )?quota", r"mailbox size (?:limit )?exceeded",
+        r"storage (?:limit|quota) (?:exceeded|reached)", r"mailbox has reached",
+        r"reached (?:its|the|their) (?:storage|mailbox|quota|size) (?:limit|quota)",
         r"exceed(?:ed|s|ing)? (?:the |its |their )?(?:storage|quota|mailbox quota|disk quota)",
         r"disk quota", r"insufficient (?:system )?storage", r"not enough (?:storage )?space",
         r"does not have enough space", r"mailfolder is full", r"inbox is full",
@@ -404,7 +407,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"ящик.{0,30}переполнен", r"превышен.{0,40}(?:ящик|квот)", r"квота.{0,30}превышена", r"недостаточно места",
     )),
     ("suspend", _rx(
-        r"account (?:has been |is )?(?:disabled|suspended|inactive|locked|deactivated|expired|closed)",
+        r"account (?:has been |is )?(?:disabled|suspended|inactive|locked|deactivated|expired|closed|terminated)",
         r"mailbox (?:currently )?(?:suspended|disabled|inactive|deactivated)",
         r"deactivated mailbox", r"invalid/inactive user", r"user suspended",
         r"recipient suspend", r"has been disabled or discontinued", r"inactive (?:user|account|mailbox)",
@@ -459,7 +462,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"policy rejection", r"due to policy restrictions", r"organizational settings", r"organization policy",
         r"members-only list", r"recipient is not accepting mail with ", r"using a mass mailer",
         r"header are not accepted", r"message given low priority", r"does not allow external forwarding",
-        r"delivery restricted by policy",
+        r"delivery restricted by policy", r"rejected (?:due to|by|for) (?:\w+ )?polic(?:y|ies)\b",
     )),
     ("hasmoved", _rx(
         r"has moved", r"no longer (?:on|at) (?:this )?server", r"address (?:has )?changed", r"has been replaced by",
@@ -472,7 +475,10 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"sender (?:address )?(?:rejected|denied|verify failed|is spammer)",
         r"domain of sender address", r"invalid sender", r"sender not (?:pre-approved|allowed)",
         r"null sender is not allowed", r"empty envelope senders", r"returned mail not accepted",
-        r"unroutable sender address", r"you are not allowed to post", r"sender domain (?:must exist|not found)",
+        r"unroutable sender address", r"you are not allowed to post",
+        r"sender(?:'s)? domain (?:must exist|not found|does not exist|doesn'?t exist|is invalid)",
+        # Our MAIL FROM domain, which "domain not found" below would take for the recipient's.
+        r"\b(?:mail )?from:? domain (?:must exist|not found|does not exist|doesn'?t exist|is invalid)",
         r"\bbatv\b", r"bogus mail from", r"badmailfrom", r"no third-party dsns", r"mail from not owned by user",
         r"may not have permission to post",
         # AT&T's; after requireptr, as sisimai orders them: AT&T often adds "Fix reverse DNS for <ip>".
