@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pytest
 
+from mailtools.bounces.classify import classify
 from mailtools.bounces.reasons import decide
 from mailtools.bounces.textrules import says_no_such_mailbox
 
@@ -613,3 +614,69 @@ def test_generic_status_beside_no_such_mailbox_is_hard(text, status):
 def test_the_same_words_for_now_are_soft(text):
     # A 4xx is a refusal for now (a directory lookup that failed, greylisting): never hard.
     assert not decide("delayed", "4.0.0", "450", text, command="RCPT", relayed=True)[1]
+
+
+# A hand-written DSN in Postfix's bounce(8) layout (notification, delivery report, headers),
+# the shape most of these replies reach us in: the whole pipe, address included.
+POSTFIX_DSN = """\
+From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
+Subject: Undelivered Mail Returned to Sender
+To: bounces@example.com
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B0"
+
+--B0
+Content-Description: Notification
+Content-Type: text/plain; charset=utf-8
+
+This is the mail system at host mx.example.net.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+<user@example.org>: host mx.example.org[192.0.2.1] said: {reply} (in reply to RCPT TO command)
+
+--B0
+Content-Description: Delivery report
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; user@example.org
+Action: failed
+Status: {status}
+Remote-MTA: dns; mx.example.org
+Diagnostic-Code: smtp; {reply}
+
+--B0
+Content-Description: Undelivered Message Headers
+Content-Type: text/rfc822-headers
+
+From: sender@example.com
+To: user@example.org
+Subject: hello
+
+--B0--
+"""
+
+
+def _dsn(status: str, reply: str, encoding: str = "utf-8") -> bytes:
+    return POSTFIX_DSN.format(status=status, reply=reply).replace("\n", "\r\n").encode(encoding)
+
+
+FAILED = [row for row in REPLIES if not _action(row[2], row[3]) == "delayed"]
+
+
+@pytest.mark.parametrize("reason, hard, status, reply_code, text", FAILED)
+def test_provider_reply_in_a_postfix_dsn(reason, hard, status, reply_code, text):
+    verdict = classify(_dsn(status or "5.0.0", text))
+    assert [(r.address, r.reason, r.hard) for r in verdict.recipients] == [("user@example.org", reason, hard)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_an_8bit_diagnostic_code_keeps_its_words(encoding):
+    # Raw 8-bit bytes in the delivery report (RFC 6533 allows UTF-8; some servers send
+    # Latin-1): the words reach the rules, not U+FFFD. "Konto gesperrt" beside 5.1.1 stays soft.
+    verdict = classify(_dsn("5.1.1", "550 5.1.1 Das Konto des Empfängers ist gesperrt", encoding))
+    assert "Empfängers" in (verdict.recipients[0].diagnostic or "")
+    assert [(r.reason, r.hard) for r in verdict.recipients] == [("suspend", False)]
