@@ -420,13 +420,13 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"boite du destinataire archiv", r"\buser disabled\b", r"\bdisabled (?:user|account|mailbox|recipient)\b",
         # The same in German, French, Spanish, Italian, Portuguese, Japanese, Chinese, Russian: a
         # 5.1.1 beside these words is a mailbox that exists but takes no mail, not a dead address.
-        *(rf"\b(?:konto|postfach|benutzer)\w{{0,8}} (?:ist |wurde )?{state}"
+        # "<account> ... <state>", a few words apart ("Das Konto des Empfängers ist gesperrt").
+        *(rf"\b(?:konto|postfach|benutzer)\w{{0,12}}\b.{{0,40}}\b{state}"
           for state in ("gesperrt", "deaktiviert", "stillgelegt")),
-        r"compte (?:est |a (?:é|e)t(?:é|e) )?(?:d(?:é|e)sactiv(?:é|e)|suspendu|bloqu(?:é|e))",
-        r"cuenta (?:est(?:á|a) |ha sido )?(?:desactivada|suspendida|bloqueada|inactiva)",
-        *(rf"(?:account|casella) (?:è |e |(?:è|e) stat[oa] )?{state}[oa]"
-          for state in ("disattivat", "sospes", "bloccat")),
-        r"conta (?:est(?:á|a) |foi )?(?:desativada|suspensa|bloqueada|inativa)",
+        r"\bcompte\b.{0,40}\b(?:d(?:é|e)sactiv(?:é|e)|suspendu|bloqu(?:é|e))",
+        r"\bcuenta\b.{0,40}\b(?:desactivada|suspendida|bloqueada|inactiva)",
+        *(rf"\b(?:account|casella)\b.{{0,40}}\b{state}[oa]" for state in ("disattivat", "sospes", "bloccat")),
+        r"\bconta\b.{0,40}\b(?:desativada|suspensa|bloqueada|inativa)",
         r"アカウント(?:が|は)?(?:停止|無効|凍結)", r"已被冻结", r"已被停用", r"已被禁用", r"已停用",
         r"(?:ящик|аккаунт|пользователь)\S{0,3} заблокирован", r"(?:ящик|аккаунт|пользователь)\S{0,3} отключен",
     )),
