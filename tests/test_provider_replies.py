@@ -572,6 +572,17 @@ REPLIES: list[tuple[str, bool, str | None, str | None, str]] = [
     ("mailboxfull", False, "5.1.1", "550", "550 5.1.1 Mailbox size exceeded"),
     ("mailboxfull", False, "5.0.0", "552", "552 The recipient's mailbox has reached its storage limit"),
     ("suspend", False, "5.1.1", "550", "550 5.1.1 This account has been terminated"),
+    # German providers' wordings (GMX, Web.de, T-Online, Lycos), as their replies are widely quoted
+    ("suspend", False, "5.2.1", "550", "550 5.2.1 <user@gmx.example>... User is inactive"),
+    ("suspend", False, "5.1.1", "550", "550 5.1.1 <user@example.org>: Recipient address rejected: Account Closed"),
+    ("mailboxfull", False, "5.2.2", "552", "552 5.2.2 Over STORAGE quota"),
+    ("mailboxfull", False, None, "550",
+     "550 Benutzer hat das Speichervolumen ueberschritten. / User has exhausted allowed storage space."),
+    ("mailboxfull", False, "4.2.2", "422", "422 4.2.2 Quota limit exceeded (Speicherplatz des Kontos ueberschritten)"),
+    ("userunknown", True, None, "550", "550 Benutzer nicht bekannt/User unknown"),
+    ("blocked", False, None, "554",
+     "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de "
+     "to clarify.) (BL)"),
 ]
 
 

@@ -203,7 +203,8 @@ PROVIDER_CODES: list[tuple[str, _LazyRx]] = [
     ("speeding", _coded([r"\brl0000\d\d\b", r"\brp-00\d\b"], ["rl0000", "rp-00"])),
     # AOL's HVU:B1 (our IP, for complaints); NetEase 163/126's IP:B0n (our IP blocked),
     # DT:SPM (the message looked like spam), RP:RDN (no reverse DNS) (mail.163.com help pages).
-    ("blocked", _coded([r"\bhvu:b\d\b", r"\bip:b0\d\b"], ["hvu:b", "ip:b0"])),
+    # T-Online's "(BL)": our IP has a bad or unknown reputation (postmaster.t-online.de).
+    ("blocked", _coded([r"\bhvu:b\d\b", r"\bip:b0\d\b", r"\(bl\)"], ["hvu:b", "ip:b0", "(bl)"])),
     ("spamdetected", _coded([r"\bdt:spm\b"], ["dt:spm"])),
     ("requireptr", _coded([r"\brp:rdn\b"], ["rp:rdn"])),
 ]
@@ -381,6 +382,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"mailbox (?:is )?full", r"full mailbox", r"mailbox (?:size limit|quota|exceeded|over quota)",
         r"over ?(?:the )?(?:allowed )?quota", r"quota (?:exceeded|violation|usage)",
         r"over (?:its|their|his|her) (?:storage |mailbox )?quota", r"mailbox size (?:limit )?exceeded",
+        r"over (?:storage|mailbox|disk) quota", r"quota limit (?:exceeded|reached)",
+        r"exhausted (?:the |its )?allowed storage",
         r"storage (?:limit|quota) (?:exceeded|reached)", r"mailbox has reached",
         r"reached (?:its|the|their) (?:storage|mailbox|quota|size) (?:limit|quota)",
         r"exceed(?:ed|s|ing)? (?:the |its |their )?(?:storage|quota|mailbox quota|disk quota)",
@@ -392,7 +395,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"no space left on device", r"quotaexceeded", r"account storage limit", r"out of storage space",
         # The same in German, French, Spanish, Italian, Portuguese, Polish, Czech, Japanese, Chinese, Russian.
         r"postfach\b.{0,40}\b(?:voll|(?:ü|ue)berf(?:ü|ue)llt|(?:ü|ue)berschritten)",
-        r"speicherplatz.{0,40}(?:ü|ue)berschritten",
+        r"speicher\w*.{0,40}(?:ü|ue)berschritten",
         r"(?:quota|kontingent) (?:ist )?(?:ü|ue)berschritten",
         r"bo(?:î|i)te\b.{0,40}\bpleine", r"quota .{0,40}d(?:é|e)pass(?:é|e)", r"espace (?:de stockage )?insuffisant",
         r"buz(?:ó|o)n\b.{0,40}\blleno", r"cuota (?:excedida|superada)", r"(?:excedido|superado) (?:la |su )?cuota",
@@ -417,7 +420,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         # i.ua's unused-for-3-months, Orange's blocked recipient account.
         r"is no longer valid", r"access denied, banned recipient", r"mailbox unavailable or access den",
         r"not used for more than \d+ months", r"compte du destinataire est bloqu", r"is currently suspended",
-        r"boite du destinataire archiv", r"\buser disabled\b", r"\bdisabled (?:user|account|mailbox|recipient)\b",
+        r"boite du destinataire archiv", r"\buser disabled\b", r"user is inactive",
+        r"\bdisabled (?:user|account|mailbox|recipient)\b",
         # The same in German, French, Spanish, Italian, Portuguese, Japanese, Chinese, Russian: a
         # 5.1.1 beside these words is a mailbox that exists but takes no mail, not a dead address.
         # "<account> ... <state>", a few words apart ("Das Konto des Empfängers ist gesperrt").
