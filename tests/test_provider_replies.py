@@ -583,6 +583,11 @@ REPLIES: list[tuple[str, bool, str | None, str | None, str]] = [
     ("blocked", False, None, "554",
      "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de "
      "to clarify.) (BL)"),
+    # Cloudflare Email Routing (developers.cloudflare.com/email-routing/postmaster/)
+    ("blocked", False, None, "554",
+     "554 192.0.2.1 found on one or more RBLs (abusixip). Refer to "
+     "https://developers.cloudflare.com/email-routing/postmaster/#spam-and-abusive-traffic/"),
+    ("systemerror", False, "4.3.0", "451", "451 4.3.0 Upstream error"),
 ]
 
 

@@ -345,7 +345,7 @@ RULES: list[tuple[str, _LazyRx]] = [
     ("spamdetected", _rx(r"\buribl\b", r"\bsurbl\b", r"blacklisted (?:url|link)")),
     ("blocked", _rx(
         r"blocked using", r"block ?list", r"black ?list", r"(?<!not )\blisted (?:at|on|in) ",
-        r"spamhaus", r"spamcop", r"barracuda", r"\bsorbs\b", r"\bdnsbls?\b", r"connection denied", r"\brbl\b",
+        r"spamhaus", r"spamcop", r"barracuda", r"\bsorbs\b", r"\bdnsbls?\b", r"connection denied", r"\brbls?\b",
         r"\bip (?:address )?\S* ?(?:is )?(?:blocked|listed|banned)", r"access denied\. ip",
         r"client host (?:\S+ )?(?:rejected|blocked)",
         r"not currently accepting mail from your ip", r"your (?:ip|network|server) (?:has been|is|was) ",
@@ -528,7 +528,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"internal (?:server )?error", r"could not load drd", r"local error in processing", r"loops back to myself",
         r"mail system configuration error", r"timeout waiting for input", r"transaction failed",
         r"temporary (?:local |system )?problem", r"service (?:not available|unavailable)",
-        r"listed as a best-preference mx", r"server busy",
+        r"listed as a best-preference mx", r"server busy", r"upstream error",
     )),
     ("networkerror", _rx(
         r"network (?:is )?unreachable", r"no route to host", r"host (?:is )?unreachable",
