@@ -571,8 +571,9 @@ REPLIES: list[tuple[str, bool, str | None, str | None, str]] = [
     ("mailboxfull", False, "5.1.1", "550", "550 5.1.1 <user@example.org>: mailbox is over its quota"),
     ("mailboxfull", False, "5.1.1", "550", "550 5.1.1 Mailbox size exceeded"),
     ("mailboxfull", False, "5.0.0", "552", "552 The recipient's mailbox has reached its storage limit"),
-    ("suspend", False, "5.1.1", "550", "550 5.1.1 This account has been terminated"),
+    ("userunknown", True, "5.1.1", "550", "550 5.1.1 <user@example.org>: this address is no longer valid"),
     # German providers' wordings (GMX, Web.de, T-Online, Lycos), as their replies are widely quoted
+    # GMX's "inactive" says so with 5.2.1 (a disabled mailbox); "inactive" alone is sisimai's userunknown.
     ("suspend", False, "5.2.1", "550", "550 5.2.1 <user@gmx.example>... User is inactive"),
     ("suspend", False, "5.1.1", "550", "550 5.1.1 <user@example.org>: Recipient address rejected: Account Closed"),
     ("mailboxfull", False, "5.2.2", "552", "552 5.2.2 Over STORAGE quota"),

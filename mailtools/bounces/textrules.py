@@ -410,17 +410,18 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"ящик.{0,30}переполнен", r"превышен.{0,40}(?:ящик|квот)", r"квота.{0,30}превышена", r"недостаточно места",
     )),
     ("suspend", _rx(
-        r"account (?:has been |is )?(?:disabled|suspended|inactive|locked|deactivated|expired|closed|terminated)",
+        r"account (?:has been |is )?(?:disabled|suspended|inactive|locked|deactivated|expired|closed)",
         r"mailbox (?:currently )?(?:suspended|disabled|inactive|deactivated)",
         r"deactivated mailbox", r"invalid/inactive user", r"user suspended",
         r"recipient suspend", r"has been disabled or discontinued", r"inactive (?:user|account|mailbox)",
         r"is disabled", r"not (?:an )?active", r"temporar(?:y|ily) locked", r"mailbox is frozen",
         r"user is terminated", r"temporarily inactive", r"account is locked", r"no longer accepts mail",
-        # Yahoo's "dd a@b is no longer valid", Microsoft's 5.7.505, Tencent's frozen mailbox,
+        # Yahoo's "dd a@b is no longer valid" (only Yahoo's: elsewhere "no longer valid" beside
+        # 5.1.1 is the address gone, as sisimai reads it), Microsoft's 5.7.505, Tencent's frozen mailbox,
         # i.ua's unused-for-3-months, Orange's blocked recipient account.
-        r"is no longer valid", r"access denied, banned recipient", r"mailbox unavailable or access den",
+        r"\bdd \S+ is no longer valid", r"access denied, banned recipient", r"mailbox unavailable or access den",
         r"not used for more than \d+ months", r"compte du destinataire est bloqu", r"is currently suspended",
-        r"boite du destinataire archiv", r"\buser disabled\b", r"user is inactive",
+        r"boite du destinataire archiv", r"\buser disabled\b",
         r"\bdisabled (?:user|account|mailbox|recipient)\b",
         # The same in German, French, Spanish, Italian, Portuguese, Japanese, Chinese, Russian: a
         # 5.1.1 beside these words is a mailbox that exists but takes no mail, not a dead address.
