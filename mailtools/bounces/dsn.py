@@ -50,23 +50,41 @@ def fold(value: object) -> str:
     return _WS.sub(" ", text[:_MAX_VALUE * 2]).strip()[:_MAX_VALUE]
 
 
+def _eight_bit(value: object) -> object:
+    """A value whose 8-bit bytes the parser kept as surrogates, read as UTF-8 (RFC 6533), else Latin-1.
+
+    A non-English reply in a Diagnostic-Code ("550 Empfänger unbekannt")
+    would otherwise reach the text rules as U+FFFD.
+    """
+    if isinstance(value, str) and not value.isascii():
+        try:
+            raw = value.encode("ascii", "surrogateescape")
+        except UnicodeEncodeError:
+            return value        # real characters, not escaped bytes
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
+    return value
+
+
 def blocks_from_payload(payload: object) -> list[dict[str, str]]:
     """Turn a delivery-status or feedback-report payload into field dicts."""
     blocks: list[dict[str, str]] = []
     if isinstance(payload, list):
         for sub in payload[:_MAX_BLOCKS]:
-            items = getattr(sub, "items", None)
+            items = getattr(sub, "raw_items", None)
             if items is None:
                 continue
             block: dict[str, str] = {}
-            for name, value in items()[:100]:
-                block.setdefault(str(name).lower(), fold(value))
+            for name, value in list(items())[:100]:
+                block.setdefault(str(name).lower(), fold(_eight_bit(value)))
             blocks.append(block)
         return blocks
     if isinstance(payload, bytes):
         payload = payload.decode("utf-8", "replace")
     if isinstance(payload, str):
-        return blocks_from_text(payload)
+        return blocks_from_text(str(_eight_bit(payload)))
     return blocks
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from mailtools.bounces.textrules import (
     ACCOUNT_LOOKUP,
     DOMAIN_TAKES_NO_MAIL,
-    PLAIN_USERUNKNOWN,
     WEAK_TEXT_REASONS,
     match_text,
+    says_no_such_mailbox,
     smtp_command,
 )
 
@@ -165,7 +165,7 @@ def decide(
     by_status = status_reason(status)
     # x.y.0 is "other or undefined" within its class: the text knows better.
     generic_status = status is None or status.endswith(".0")
-    plainly_unknown = by_text == "userunknown" and PLAIN_USERUNKNOWN.search(text or "") is not None
+    plainly_unknown = by_text == "userunknown" and says_no_such_mailbox(text or "")
 
     if by_text and (generic_status or plainly_unknown or by_text not in WEAK_TEXT_REASONS or by_status is None):
         reason = by_text

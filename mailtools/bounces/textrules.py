@@ -11,6 +11,7 @@ one retry; a wrong hard verdict disables a person.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from .lazyrx import LazyRx as _LazyRx
@@ -41,12 +42,14 @@ _USERUNKNOWN_PLAIN = (
     r"no mailbox here by that name", r"address (?:does not exist|unknown)",
     r"unknown or illegal alias", r"no account by that name", r"user not local",
     r"doesn'?t have an? \S+ account", r"email address is wrong or no longer valid",
-    r"no matches to nameserver query", r"does not have a final e-?mail delivery point",
+    r"no matches to nameserver query", r"mailbox \S{1,260} (?:does not|doesn'?t) exist",
+    r"does not have a final e-?mail delivery point",
     r"invalid final delivery userid", r"not listed in (?:the )?(?:domino )?directory",
     r"not listed in (?:the )?public name (?:&|and) address book", r"ディレクトリのリストにありません",
     r"ディレクトリには見つかりません",   # Domino's Japanese "not listed in Domino Directory"
     r"address couldn'?t be found", r"recipient name is not recognized", r"no valid recipients",
-    r"recipient address rejected: access denied", r"email address (?:could not be found|does not exist)",
+    r"recipient address rejected: access denied", r"recipient mailbox is not allowed",
+    r"email address (?:could not be found|does not exist)",
     r"address not present in directory", r"destination addresses were unknown",
     r"no mail ?box (?:available for this user|found|by that name)", r"no such (?:e-?mail address|mail drop)",
     r"not (?:have an account|in valid recipient list)", r"recipient is not local", r"user not exist",
@@ -54,6 +57,35 @@ _USERUNKNOWN_PLAIN = (
     r"(?:badrcptto|validrcptto|badrecipientto) list", r"user missing home directory",
     r"invalid or unknown virtual user", r"utilisateur inconnu", r"nessun utente", r"no existe (?:dicha|ese)",
     r"adresse .{0,80}n'existe pas", r"unbekannte(?:r)? (?:empf(?:ä|ae)nger|benutzer)",
+)
+# The same in the languages the mailboxes answer in (German, French, Spanish, Italian,
+# Portuguese, Polish, Czech, Japanese, Chinese, Russian): "<who> unknown / does not exist".
+# Each names the recipient, user or mailbox, not a bare "address": "Absenderadresse
+# unbekannt", "发件人地址不存在" are about the sender. A rule of its own, after the
+# English one: a "User unknown" never pays for working out these alternatives' literals.
+_USERUNKNOWN_FOREIGN = (
+    r"\b(?:empf(?:ä|ae)nger|benutzer|postfach)\w{0,8} (?:ist )?unbekannt",
+    r"\b(?:empf(?:ä|ae)nger|benutzer|postfach)\w{0,8} (?:wurde )?nicht gefunden",
+    r"(?:utilisateur|destinataire|bo(?:î|i)te aux lettres) (?:est )?introuvable",
+    r"usuario no encontrado", r"destinatario no encontrado", r"buz(?:ó|o)n no encontrado",
+    r"(?:empf(?:ä|ae)nger|benutzer|postfach|e-?mail-adresse) existiert nicht",
+    r"destinataire inconnu", r"adresse (?:e-?mail |(?:é|e)lectronique )?inconnue",
+    r"(?:utilisateur|destinataire|compte|bo(?:î|i)te aux lettres) .{0,40}n['’]existe pas",
+    r"usuario (?:desconocido|inexistente|no existe)", r"el usuario no existe",
+    # One noun per alternative: each needs a literal of its own for the pre-test.
+    r"destinatario (?:desconocido|inexistente|no existe|sconosciuto)",
+    r"buz(?:ó|o)n (?:desconocido|inexistente|no existe)",
+    r"cuenta (?:desconocida|inexistente|no existe)",
+    r"utente (?:sconosciuto|inesistente|non esiste)", r"casella (?:sconosciuta|inesistente)",
+    r"usu(?:á|a)rio (?:desconhecido|inexistente|n(?:ã|a)o existe)",
+    r"utilizador (?:desconhecido|inexistente|n(?:ã|a)o existe)",
+    r"nie ma takiego (?:konta|u(?:ż|z)ytkownika|adresu)", r"(?:konto|u(?:ż|z)ytkownik|adres) nie istnieje",
+    r"(?:u(?:ž|z)ivatel|schr(?:á|a)nka|adresa) neexistuje",
+    r"宛先不明", r"(?:ユーザー?|アカウント)(?:は|が)?存在しません", r"宛先.{0,12}存在しません",
+    r"(?:用户|收件人|邮箱|帐户|账户|帐号|账号)不存在", r"无此用户",
+    r"(?:пользователь|адресат|получатель|ящик) не (?:найден|существует)",
+    r"нет такого (?:пользователя|адреса|ящика|почтового ящика|получателя)",
+    r"такого .{0,30}не существует",
 )
 # Phrases servers also use for refusals that are not about the mailbox:
 # userunknown when nothing says otherwise, but a policy status (x.7.x) wins.
@@ -65,6 +97,12 @@ _USERUNKNOWN_VAGUE = (
 
 # Two rules, so that the common case compiles only the first.
 PLAIN_USERUNKNOWN = _rx(*_USERUNKNOWN_PLAIN)
+FOREIGN_USERUNKNOWN = _rx(*_USERUNKNOWN_FOREIGN)
+
+
+def says_no_such_mailbox(text: str) -> bool:
+    """Whether *text* says in so many words, in any language we know, that the mailbox does not exist."""
+    return PLAIN_USERUNKNOWN.search(text) is not None or FOREIGN_USERUNKNOWN.search(text) is not None
 
 # au/EZweb's notices state the reason once, above the recipients they list
 # ("The user(s) account is disabled."), and quote a reply ("550 user unknown")
@@ -86,21 +124,144 @@ DOMAIN_TAKES_NO_MAIL = _rx(
     r"accepts no mail", r"no mx (?:record )?(?:found )?for domain", r"mx or srv record indicated no smtp service",
 )
 
+# Providers that publish numbered reason codes: the code says what happened,
+# whatever the words around it (or the status beside it) say. Every bounce
+# walks past these rules, so each is given its pre-test literals (one per
+# alternative) instead of having them worked out from the pattern (~20 us a rule).
+def _coded(alternatives: list[str], hints: list[str]) -> _LazyRx:
+    rx = _rx(*alternatives)
+    rx.hints = tuple(hints)
+    return rx
+
+
+def _orange(*codes: str) -> _LazyRx:
+    """Orange/Wanadoo and La Poste: "OFR_417", "LPN007_426", "LPN105-104" (the last three digits decide)."""
+    sites = ["ofr", "lpn", "ouk"]
+    return _coded([rf"\b{site}(?:_|\d{{3}}[-_])(?:{'|'.join(codes)})\b" for site in sites], sites)
+
+
+def _spectrum(numbers: str) -> _LazyRx:
+    """Charter/Spectrum: "AUP#I-1310" (incoming), "AUP#O-1010" (outgoing); *numbers* a regex of 4 digits."""
+    return _coded([rf"aup#[io]?-?(?:{numbers})\b"], ["aup#"])
+
+
+def _iua(*codes: str) -> _LazyRx:
+    """i.ua (Ukraine): the reply links https://mail.i.ua/err/<code>/."""
+    return _coded([rf"i\.ua/err/{code}\b" for code in codes], [f"i.ua/err/{code}" for code in codes])
+
+
+def _godaddy(*codes: str) -> _LazyRx:
+    """GoDaddy (secureserver.net): "IB112" at the end of the reply."""
+    return _coded([rf"\b{code}\b" for code in codes], list(codes))
+
+
+PROVIDER_CODES: list[tuple[str, _LazyRx]] = [
+    # https://www.spectrumbusiness.net/support/internet/understanding-email-error-codes
+    ("blocked", _spectrum(r"1000|12[0-4]\d|1250")),
+    ("rejected", _spectrum(r"10[1-7]\d|1080|1500|1520")),
+    ("systemerror", _spectrum(r"1090")),
+    ("requireptr", _spectrum(r"11[0-4]\d|1150")),
+    ("policyviolation", _spectrum(r"11[6-8]\d|1190|1560")),
+    ("networkerror", _spectrum(r"1260")),
+    ("toomanyconn", _spectrum(r"13[0-3]\d|1340")),
+    ("speeding", _spectrum(r"13[5-9]\d|14[0-8]\d|1490|1540|1550|1580")),
+    ("mesgtoobig", _spectrum(r"1530")),
+    # Orange's and La Poste's codes, as sisimai's Rhost::FrancePTT reads them.
+    ("blocked", _orange("102", "103", "401", "510", "999")),
+    ("toomanyconn", _orange("104")),
+    ("securityerror", _orange("305", "402")),
+    ("rejected", _orange("403", "405", "415", "421")),
+    ("mailboxfull", _orange("417")),
+    ("suspend", _orange("420", "426")),          # archived, or blocked, recipient account
+    ("systemerror", _orange("505")),
+    ("spamdetected", _orange("506")),
+    ("mesgtoobig", _orange("514")),
+    # https://www.godaddy.com/help/fix-rejected-email-with-a-bounce-error-40685
+    ("securityerror", _godaddy("ib401")),
+    ("notcompliantrfc", _godaddy("ib501", "ib502")),
+    ("rejected", _godaddy("ib506")),
+    ("authfailure", _godaddy("ib508")),
+    ("requireptr", _godaddy("ib108")),
+    ("spamdetected", _godaddy("ib212")),
+    ("virusdetected", _godaddy("ib705")),
+    ("toomanyconn", _godaddy("ib007", "ib605")),
+    ("speeding", _godaddy("ib101", "ib504", "ib510", "ib607")),
+    ("badreputation", _godaddy("ib103")),
+    ("blocked", _godaddy("ib104", "ib105", "ib106", "ib110", "ib111", "ib112", "ib113")),
+    # https://mail.i.ua/err/: 1 and 6 relaying, 3 unused for 3 months, 4 full, 5 sending limit,
+    # 7 bad HELO, 8 sender unverifiable, 9 our IP listed, 10 the recipient's own list.
+    ("norelaying", _iua("1", "6")),
+    ("suspend", _iua("3")),
+    ("mailboxfull", _iua("4")),
+    ("toomanyconn", _iua("5")),
+    ("blocked", _iua("7", "9")),
+    ("rejected", _iua("8")),
+    ("filtered", _iua("10")),
+    # Comcast (postmaster.comcast.net/smtp-error-codes.php): BL0000nn our IP on a block
+    # list, RL0000nn a rate limit. Outlook.com's older codes: SC-00n and DY-00n our IP
+    # refused (policy, reputation, dynamic range), RP-00n too many messages for now.
+    ("blocked", _coded([r"\bbl0000\d\d\b", r"\bsc-00\d\b", r"\bdy-00\d\b"], ["bl0000", "sc-00", "dy-00"])),
+    ("speeding", _coded([r"\brl0000\d\d\b", r"\brp-00\d\b"], ["rl0000", "rp-00"])),
+    # AOL's HVU:B1 (our IP, for complaints); NetEase 163/126's IP:B0n (our IP blocked),
+    # DT:SPM (the message looked like spam), RP:RDN (no reverse DNS) (mail.163.com help pages).
+    # T-Online's "(BL)": our IP has a bad or unknown reputation (postmaster.t-online.de).
+    ("blocked", _coded([r"\bhvu:b\d\b", r"\bip:b0\d\b", r"\(bl\)"], ["hvu:b", "ip:b0", "(bl)"])),
+    ("spamdetected", _coded([r"\bdt:spm\b"], ["dt:spm"])),
+    ("requireptr", _coded([r"\brp:rdn\b"], ["rp:rdn"])),
+]
+
+# Every literal the provider-code rules have: a text with none of them skips
+# all of those rules in one test, not one call per rule (most bounces).
+_PROVIDER_HINTS = tuple({hint for _, rx in PROVIDER_CODES for hint in rx.hints or ("",)})
+
 # (reason, pattern), tried in this order; the first match wins.
 RULES: list[tuple[str, _LazyRx]] = [
+    *PROVIDER_CODES,
+    # Refusals of *us* (our sender address, our volume) in words that later rules would read
+    # otherwise ("temporarily deferred due to" is speeding, "authentication required"
+    # securityerror). Yahoo's [TSS04]/[TSS09]/unresolvable-from-domain (senders.yahooinc.com/
+    # error-codes), Microsoft's distribution-group restrictions (5.7.124, 5.7.133-136) and
+    # 5.7.750, Mimecast's blocked-senders policies (its published SMTP error codes).
+    ("rejected", _rx(
+        r"due to unexpected volume or user complaints", r"will be permanently deferred",
+        r"unresolvable rfc\.?5321 (?:from )?domain", r"sender not in allowed-senders list",
+        r"sender (?:was )?not authenticated (?:for|by organization)", r"resolver\.rst\.sendernotauthenticated",
+        r"resolver\.rst\.deliveryrestriction", r"client blocked from sending from unregistered domains",
+        r"envelope blocked", r"block policy for (?:envelope|header) from", r"manually blocked senders",
+        # Symantec Email Security.cloud: the recipient's own block list names our address or domain.
+        r"your (?:domain|email address) has been (?:blocked|blacklisted)", r"sender envelope domain not allowed",
+        # Sender-address refusals sisimai's Reason::Rejected lists (McAfee, MailMarshal, ...).
+        r"an address that has been blacklisted", r"is not a registered gateway user",
+        r"sender e-?mail address rejected", r"denied \[bouncedeny\]",
+        # Microsoft's 5.7.501-503 (our account banned for spam), 5.1.8 and SendAsDenied;
+        # Yahoo's older [TS01]; Zoho's "Mail rejected by destination domain"; Gmail's
+        # Workspace relay refusing a sender it does not know.
+        r"access denied, spam abuse detected", r"bad outbound sender", r"sendasdenied",
+        r"deferred due to user complaints", r"mail rejected by destination domain", r"mail sending denied",
+        r"fully qualified email address required", r"rule imposed mailbox access for",
+    )),
     # Providers' own reason codes, published on their postmaster pages, say
-    # exactly what happened: Cox's and Charter/Spectrum's "AUP#CODE" (CXBL,
-    # CDRBL: our IP blocked; IPBLnnnn: on a DNS block list; URLBLnnnn: a link
-    # in the message listed; CXSNDR: the sender's domain; CXDNS: no reverse
-    # DNS; CXCNCT: too many connections; CXMXRT: too many messages), and AOL's
-    # "(DYN:T1)" (dynamic IP), "(RLY:B1)" (blocked IP), "(RLY:IR)"/"(DNS:NR)" (no rDNS).
+    # exactly what happened: Cox's "AUP#CODE" (CXBL, CDRBL: our IP blocked;
+    # IPBLnnnn: on a DNS block list; URLBLnnnn: a link in the message listed;
+    # CXDNS: no reverse DNS), and AOL's "(DYN:T1)" (dynamic IP), "(RLY:B1)"
+    # (blocked IP), "(RLY:IR)"/"(DNS:NR)" (no rDNS).
     ("blocked", _rx(r"aup#\w{0,4}(?:bl|rbl)\b", r"\bipbl\d{3,4}\b", r"\bdyn:t\d\b", r"\brly:b\d\b",
-                    r"\bcon:b\d\b")),
+                    r"\bcon:b\d\b",
+                    # Our IP refused, in words later rules would read as a rate limit or a
+                    # sender problem: Gmail's 4.7.28/5.7.28 "unusual rate of (unsolicited)
+                    # mail", Tencent's "suspected spam ip", Microsoft's 5.7.511 "banned
+                    # sender" and 5.7.513 "Customer Block list".
+                    r"unusual rate of (?:unsolicited )?mail", r"suspected spam ip",
+                    r"access denied, banned sender", r"customer block list", r"ip not in whitelist for rcpt domain")),
     ("spamdetected", _rx(r"\burlbl\d{3,4}\b", r"aup#\w{0,2}spam\b")),
     ("requireptr", _rx(r"aup#\w{0,2}dns\b", r"\brly:ir\b", r"\bdns:nr\b")),
-    ("rejected", _rx(r"aup#\w{0,2}(?:sndr|mj)\b")),
-    ("toomanyconn", _rx(r"aup#\w{0,2}cnct\b")),
-    ("speeding", _rx(r"aup#\w{0,2}mxrt\b")),
+    # Cox's page (cox.com/residential/support/email-error-codes.html): CXSNDR is our
+    # domain failing SPF/DKIM, CXMJ/CXTHRT a sending account held for suspicious
+    # activity, CXSMTP a protocol violation, CXCNCT/CXMXRT too many connections/recipients.
+    ("authfailure", _rx(r"aup#\w{0,2}sndr\b")),
+    ("securityerror", _rx(r"aup#\w{0,2}(?:mj|thrt)\b")),
+    ("rejected", _rx(r"aup#\w{0,2}smtp\b")),
+    ("toomanyconn", _rx(r"aup#\w{0,2}(?:cnct|mxrt)\b")),
     # Facebook's postmaster response codes: RCP (the recipient; P2/P3 its own
     # preferences or privacy settings refused us), POL (policy about our IP),
     # MSG (the message), DNS (our MAIL FROM domain), CON (connections), SPM
@@ -116,42 +277,59 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"relay(?:ing)? (?:access )?denied", r"relaying (?:is )?not (?:allowed|permitted)",
         r"not permitted to relay", r"unable to relay", r"we do not relay",
         r"relay not permitted", r"isn'?t in my list of allowed rcpthosts",
-        r"not an open relay", r"\bno relaying\b",
+        r"not an open relay", r"\bno relaying\b", r"as a relay, but i have not been configured",
+        r"open relay not allowed", r"invalid credentials for relay",
+        # Amazon SES refusing to send from an identity not verified for the account.
+        r"email address is not verified",
     )),
     # The message breaks RFC 5322 (before the spam and DKIM rules, which the same texts mention).
     ("notcompliantrfc", _rx(
         r"not rfc ?5322 compliant", r"rfc ?5322 section [\d.]+ compliant",
         r"duplicate header", r"multiple (?:addresses in from|\w+ headers)",
         r"messages with multiple addresses",
+        # Gmail's RfcMessageNonCompliant replies, Yahoo's, GoDaddy's IB501.
+        r"missing a valid (?:message-id|address in the from)", r"encoded-word syntax is not permitted",
+        r"unicode character in a disallowed header", r"mail message is malformed", r"headers are not rfc compliant",
+        r"blank from: addresses",
     )),
     # A refusal that states its cause as spam, before the SPF/DKIM advice such notices go on with.
     ("spamdetected", _rx(r"due to spam classification", r"(?:classified|identified|detected) as spam")),
     ("failedstarttls", _rx(
         r"must issue a starttls", r"starttls (?:is )?required", r"tls (?:is )?required",
         r"requires? (?:a )?(?:secure|encrypted|tls) connection", r"encryption required",
-        r"5\.7\.10\b",
+        r"5\.7\.10\b", r"tls/sslv3 connection required", r"use tls/ssl for smtp", r"sent over a tls connection",
     )),
     ("authfailure", _rx(
-        r"\bdmarc\b", r"\bspf (?:check:? )?fail", r"spf (?:record|validation)",
+        r"\bdmarc\b", r"\bspf (?:check:? )?fail", r"spf (?:record|validation)", r"\bspf sender invalid",
+        r"domain authentication fail", r"authenticate (?:their email )?with (?:either )?(?:spf|dkim)",
+        r"\b(?:spf|dkim) authentication didn'?t pass",
         r"\bdkim\b", r"unauthenticated (?:e-?mail|mail)\b", r"is not allowed to send (?:mail )?from",
         r"sender policy framework", r"\bsender (?:domain )?authentication",
     )),
     # SMTP AUTH and authorisation (RFC 3463 x.7.1 "delivery not authorized"), not SPF/DKIM/DMARC.
     ("securityerror", _rx(
         r"delivery not authori[sz]ed", r"authentication (?:is )?required", r"authrequired",
-        r"unauthenticated senders? not allowed", r"must be authenticated", r"not authenticated to send anonymous",
+        r"unauthenticated senders? not allowed", r"turn on smtp authentication", r"must be authenticated",
+        r"not authenticated to send anonymous",
     )),
     ("requireptr", _rx(
         r"reverse dns", r"\brdns\b", r"\bptr[ -]record", r"no ptr", r"missing ptr",
         r"cannot find your hostname", r"ip name lookup failed", r"cannot resolve your address",
         r"unresolvable (?:relay )?host ?name", r"client host rejected: cannot find", r"mismatches client ip",
+        r"\bptr resource record", r"invalid dns ptr", r"reverse lookup rejected", r"unverifi?y?able sending ips",
     )),
     ("badreputation", _rx(
         r"(?:poor|bad|low) (?:ip |sender |domain )?reputation", r"reputation (?:problem|of)",
-        r"due to (?:ip |sender |domain )?reputation",
+        r"due to (?:ip |sender |domain )?reputation", r"\bip reputation\b",
+        # Mimecast: greylisting or a poor reputation, it does not say which.
+        r"internal resources are temporarily unavailable",
+        # Symantec Email Security.cloud (MessageLabs): "501 Connection rejected by policy [7.7]",
+        # its answer to an IP with a negative reputation (knowledge.broadcom.com article 164955).
+        r"connection rejected by policy",
     )),
     ("toomanyconn", _rx(
-        r"too many (?:connections|concurrent|smtp sessions|errors)", r"too many recipients(?! (?:this|per|an) hour)",
+        r"too many (?:connections|concurrent|smtp sessions|errors)", r"max message per connection",
+        r"too many recipients(?! (?:this|per|an) hour)",
         r"connection (?:rate )?limit", r"trop de connexions", r"frequency limited",
     )),
     ("speeding", _rx(
@@ -159,15 +337,20 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"receiving mail at a rate",
         r"receiving mail too quickly", r"temporarily deferred due to", r"too many messages(?! on the server)",
         r"throttl", r"exceeded the max emails per hour", r"too many (?:recipients|messages) (?:this|per|an) hour",
+        # Gmail's and Microsoft's sending limits (a quota of ours, not the mailbox's), Apple's volume.
+        r"daily (?:user )?sending (?:limit|quota) exceeded", r"daily smtp relay (?:sending )?limit exceeded",
+        r"submission quota exceeded", r"daily limit for message recipients", r"per hour message receive limit",
+        r"due to excessive volume",
     )),
     # A URI block list judges the links in the message, not our host.
     ("spamdetected", _rx(r"\buribl\b", r"\bsurbl\b", r"blacklisted (?:url|link)")),
     ("blocked", _rx(
         r"blocked using", r"block ?list", r"black ?list", r"(?<!not )\blisted (?:at|on|in) ",
-        r"spamhaus", r"spamcop", r"barracuda", r"\bsorbs\b", r"\bdnsbl\b", r"\brbl\b",
+        r"spamhaus", r"spamcop", r"barracuda", r"\bsorbs\b", r"\bdnsbls?\b", r"connection denied", r"\brbls?\b",
         r"\bip (?:address )?\S* ?(?:is )?(?:blocked|listed|banned)", r"access denied\. ip",
         r"client host (?:\S+ )?(?:rejected|blocked)",
         r"not currently accepting mail from your ip", r"your (?:ip|network|server) (?:has been|is|was) ",
+        r"your ip address (?:\(\S+\) )?has been",
         r"connection (?:dropped|refused by|reset by peer)", r"dynamic ip", r"greylist",
         r"banned sending ip", r"go away", r"smtp server of your isp", r"helo command rejected",
         r"unsolicited mail originating from your ip", r"traffic not accepted from this ip",
@@ -175,20 +358,23 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"not authori[sz]ed to send (?:e-?mail |mail )?directly",
     )),
     ("virusdetected", _rx(
-        r"\bvirus(?:es)?\b", r"malware", r"infected", r"\btrojan",
+        r"\bvirus(?:es)?\b", r"email rejected due to security policies", r"malware", r"infected", r"\btrojan",
     )),
     ("spamdetected", _rx(
         r"\bspam\b", r"\bspammy\b", r"\bube\b", r"unsolicited", r"bulk (?:e-?)?mail",
-        r"content (?:filter|rejected)", r"message content rejected", r"looks like spam",
+        r"content (?:filter|rejected)", r"message content rejected", r"looks like spam", r"mail content denied",
+        r"filtered by outbound scanning",
         r"junk mail", r"banned content",
     )),
-    # Gmail's "This message was blocked because its content presents a potential security issue".
-    ("policyviolation", _rx(r"content presents a potential")),
+    # Gmail's "This message was blocked because its content presents a potential security issue",
+    # and its 4.7.28 "exceeded its quota for sending messages with the same Message-ID" (not a full mailbox).
+    ("policyviolation", _rx(r"content presents a potential", r"sending messages with the same message-id")),
     # Last resort for "blocked": after the spam filters, which say it too.
     ("blocked", _rx(r"\bblocked\b")),
     ("mesgtoobig", _rx(
         r"message (?:is )?too (?:big|large)", r"too (?:big|large) for", r"message size",
-        r"size (?:limit|exceeds)", r"exceeds? (?:the )?(?:fixed )?maximum (?:message )?size",
+        r"(?<!mailbox )size (?:limit|exceeds)", r"maximum email size exceeded",
+        r"exceeds? (?:the )?(?:fixed )?maximum (?:message )?size",
         r"mail file size exceeds", r"email too large", r"line limit exceeded",
         r"max(?:imum)? message size exceeded", r"message file too big", r"exceeded maximum inbound message size",
         r"recipsizelimit",
@@ -196,13 +382,33 @@ RULES: list[tuple[str, _LazyRx]] = [
     ("mailboxfull", _rx(
         r"mailbox (?:is )?full", r"full mailbox", r"mailbox (?:size limit|quota|exceeded|over quota)",
         r"over ?(?:the )?(?:allowed )?quota", r"quota (?:exceeded|violation|usage)",
+        r"over (?:its|their|his|her) (?:storage |mailbox )?quota", r"mailbox size (?:limit )?exceeded",
+        r"over (?:storage|mailbox|disk) quota", r"quota limit (?:exceeded|reached)",
+        r"exhausted (?:the |its )?allowed storage",
+        r"storage (?:limit|quota) (?:exceeded|reached)", r"mailbox has reached",
+        r"reached (?:its|the|their) (?:storage|mailbox|quota|size) (?:limit|quota)",
         r"exceed(?:ed|s|ing)? (?:the |its |their )?(?:storage|quota|mailbox quota|disk quota)",
         r"disk quota", r"insufficient (?:system )?storage", r"not enough (?:storage )?space",
         r"does not have enough space", r"mailfolder is full", r"inbox is full",
         r"user is over (?:the )?quota", r"account is (?:temporarily )?over quota",
         r"space has been used up", r"boite du destinataire pleine", r"dis[ck] ?(?:space )?quota",
         r"exceeded storage allocation", r"too many messages on the server", r"too much mail data",
-        r"no space left on device", r"quotaexceeded",
+        r"no space left on device", r"quotaexceeded", r"account storage limit", r"out of storage space",
+        # The same in German, French, Spanish, Italian, Portuguese, Polish, Czech, Japanese, Chinese, Russian.
+        r"postfach\b.{0,40}\b(?:voll|(?:ü|ue)berf(?:ü|ue)llt|(?:ü|ue)berschritten)",
+        r"speicher\w*.{0,40}(?:ü|ue)berschritten",
+        r"(?:quota|kontingent) (?:ist )?(?:ü|ue)berschritten",
+        r"bo(?:î|i)te\b.{0,40}\bpleine", r"quota .{0,40}d(?:é|e)pass(?:é|e)", r"espace (?:de stockage )?insuffisant",
+        r"buz(?:ó|o)n\b.{0,40}\blleno", r"cuota (?:excedida|superada)", r"(?:excedido|superado) (?:la |su )?cuota",
+        r"superato (?:la |il )?(?:quota|limite di spazio)", r"excedeu (?:a |sua )?(?:quota|cota)",
+        r"casella\b.{0,40}\bpiena",
+        r"quota (?:superata|esaurita|excedida)", r"caixa\b.{0,40}\bcheia", r"cota excedida",
+        r"skrzynka\b.{0,40}\b(?:pe(?:ł|l)na|przepe(?:ł|l)niona)", r"schr(?:á|a)nka (?:je )?pln(?:á|a)",
+        r"容量超過", r"容量が超過", r"容量を超え", r"容量オーバー",
+        r"メールボックスがいっぱい", r"メールボックスが満杯", r"メールボックスが一杯", r"容量制限",
+        r"邮箱已满", r"信箱已满", r"邮箱空间不足", r"邮箱容量不足", r"空间已满", r"容量已满", r"邮箱满",
+        r"信箱已滿", r"郵箱已滿",
+        r"ящик.{0,30}переполнен", r"превышен.{0,40}(?:ящик|квот)", r"квота.{0,30}превышена", r"недостаточно места",
     )),
     ("suspend", _rx(
         r"account (?:has been |is )?(?:disabled|suspended|inactive|locked|deactivated|expired|closed)",
@@ -211,6 +417,24 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"recipient suspend", r"has been disabled or discontinued", r"inactive (?:user|account|mailbox)",
         r"is disabled", r"not (?:an )?active", r"temporar(?:y|ily) locked", r"mailbox is frozen",
         r"user is terminated", r"temporarily inactive", r"account is locked", r"no longer accepts mail",
+        # Yahoo's "dd a@b is no longer valid" (only Yahoo's: elsewhere "no longer valid" beside
+        # 5.1.1 is the address gone, as sisimai reads it), Microsoft's 5.7.505, Tencent's frozen mailbox,
+        # i.ua's unused-for-3-months, Orange's blocked recipient account.
+        r"\bdd \S+ is no longer valid", r"access denied, banned recipient", r"mailbox unavailable or access den",
+        r"not used for more than \d+ months", r"compte du destinataire est bloqu", r"is currently suspended",
+        r"boite du destinataire archiv", r"\buser disabled\b",
+        r"\bdisabled (?:user|account|mailbox|recipient)\b",
+        # The same in German, French, Spanish, Italian, Portuguese, Japanese, Chinese, Russian: a
+        # 5.1.1 beside these words is a mailbox that exists but takes no mail, not a dead address.
+        # "<account> ... <state>", a few words apart ("Das Konto des Empfängers ist gesperrt").
+        *(rf"\b(?:konto|postfach|benutzer)\w{{0,12}}\b.{{0,40}}\b{state}"
+          for state in ("gesperrt", "deaktiviert", "stillgelegt")),
+        r"\bcompte\b.{0,40}\b(?:d(?:é|e)sactiv(?:é|e)|suspendu|bloqu(?:é|e))",
+        r"\bcuenta\b.{0,40}\b(?:desactivada|suspendida|bloqueada|inactiva)",
+        *(rf"\b(?:account|casella)\b.{{0,40}}\b{state}[oa]" for state in ("disattivat", "sospes", "bloccat")),
+        r"\bconta\b.{0,40}\b(?:desativada|suspensa|bloqueada|inativa)",
+        r"アカウント(?:が|は)?(?:停止|無効|凍結)", r"已被冻结", r"已被停用", r"已被禁用", r"已停用",
+        r"(?:ящик|аккаунт|пользователь)\S{0,3} заблокирован", r"(?:ящик|аккаунт|пользователь)\S{0,3} отключен",
     )),
     ("exceedlimit", _rx(
         r"exceeded (?:the )?(?:message|recipient)? ?limit", r"message exceeds local limits",
@@ -240,6 +464,12 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"administrative prohibition",
         r"not accepted for policy", r"protocol violation", r"closed mailing list",
         r"header error", r"illegal attachment",
+        # The receiving side's own rules refused the message (Apple's [CS01]/[HM08], GMX, Mimecast, Yandex).
+        r"(?:due to|by) (?:local|recipient'?s?) policy", r"anti-spoofing policy", r"content examination policy",
+        r"policy rejection", r"due to policy restrictions", r"organizational settings", r"organization policy",
+        r"members-only list", r"recipient is not accepting mail with ", r"using a mass mailer",
+        r"header are not accepted", r"message given low priority", r"does not allow external forwarding",
+        r"delivery restricted by policy", r"rejected (?:due to|by|for) (?:\w+ )?polic(?:y|ies)\b",
     )),
     ("hasmoved", _rx(
         r"has moved", r"no longer (?:on|at) (?:this )?server", r"address (?:has )?changed", r"has been replaced by",
@@ -252,9 +482,14 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"sender (?:address )?(?:rejected|denied|verify failed|is spammer)",
         r"domain of sender address", r"invalid sender", r"sender not (?:pre-approved|allowed)",
         r"null sender is not allowed", r"empty envelope senders", r"returned mail not accepted",
-        r"unroutable sender address", r"you are not allowed to post", r"sender domain (?:must exist|not found)",
+        r"unroutable sender address", r"you are not allowed to post",
+        r"sender(?:'s)? domain (?:must exist|not found|does not exist|doesn'?t exist|is invalid)",
+        # Our MAIL FROM domain, which "domain not found" below would take for the recipient's.
+        r"\b(?:mail )?from:? domain (?:must exist|not found|does not exist|doesn'?t exist|is invalid)",
         r"\bbatv\b", r"bogus mail from", r"badmailfrom", r"no third-party dsns", r"mail from not owned by user",
         r"may not have permission to post",
+        # AT&T's; after requireptr, as sisimai orders them: AT&T often adds "Fix reverse DNS for <ip>".
+        r"connections not accepted from servers without a valid sender domain",
     )),
     ("hostunknown", _rx(
         r"host or domain name not found", r"host (?:unknown|not found)", r"unknown host",
@@ -279,6 +514,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"new mail is not currently being accepted for this mailbox",
         r"cannot route mail to user",   # Domino: a mail rule or forwarding refused it (sisimai's Domino)
         r"mail delivery failed\.{3} user unknown",   # BIGLOBE's filter (sisimai's Biglobe)
+        r"new mail is not currently being accepted for this mailbox", r"\bmessage filtered\b",
+        r"\bbounced address\b",
     )),
     # RFC 7505 null MX, and domains whose DNS says they take no mail.
     ("notaccept", _rx(
@@ -288,6 +525,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"mail receiving disabled",
     )),
     ("userunknown", PLAIN_USERUNKNOWN),
+    ("userunknown", FOREIGN_USERUNKNOWN),
     ("userunknown", _rx(*_USERUNKNOWN_VAGUE)),
     ("systemfull", _rx(
         r"mail system full", r"disk full", r"out of disk space", r"insufficient disk",
@@ -300,6 +538,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"temporary (?:local |system )?problem", r"service (?:not available|unavailable)",
         r"listed as a best-preference mx",
         r"several matches found in (?:the )?domino directory",   # an ambiguous name, not a missing one
+        r"listed as a best-preference mx", r"server busy", r"upstream error",
     )),
     ("networkerror", _rx(
         r"network (?:is )?unreachable", r"no route to host", r"host (?:is )?unreachable",
@@ -314,7 +553,7 @@ RULES: list[tuple[str, _LazyRx]] = [
     )),
     ("contenterror", _rx(
         r"8-?bit data", r"invalid mime", r"in (?:the )?message header", r"too many received headers",
-        r"improper use of",
+        r"improper use of", r"stray linefeeds", r"bare ?linefeeds",
     )),
     ("syntaxerror", _rx(
         r"syntax error", r"command unrecognized", r"unrecognized command", r"bad sequence of commands",
@@ -370,7 +609,8 @@ def match_text(text: str | None) -> str | None:
     # reason is stated early, so 8 KB is plenty and keeps hostile input cheap.
     text = _one_reply(" ".join(text[:MAX_RULE_TEXT].split()))
     lowered = text.lower()
-    for reason, rx in RULES:
+    first = 0 if not text.isascii() or any(hint in lowered for hint in _PROVIDER_HINTS) else len(PROVIDER_CODES)
+    for reason, rx in itertools.islice(RULES, first, None):
         if rx.search(text, 0, lowered):
             return reason
     return None
