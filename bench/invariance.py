@@ -1,0 +1,780 @@
+"""Does the bounce classifier's verdict survive changes that do not change what a bounce says?
+
+    python bench/invariance.py [--only crlf,rename] [-v] [DIR_OR_FILE...]
+
+The held-out bounces come from the same MTAs as ../shared/corpora/sisimai-dev, but each
+is another message: other addresses and host names, line endings, header casing,
+transfer encodings, charsets, more recipients, an mbox "From " line, the original left
+out, another level of MIME nesting. This applies such changes to every message, one at a
+time, and compares `classify()`'s verdict (kind; per recipient its address, after the
+renaming, its reason and whether it is hard) with the verdict on the message as it came.
+It prints how many verdicts each change altered and lists them.
+
+With no arguments it reads ../shared/corpora/sisimai-dev/messages in place (a clone
+without ../shared prints that it skipped). tests/test_classify_invariance.py runs the same
+changes over the project's own samples.
+
+The changes work on the bytes, line by line, following the MIME structure (boundaries,
+part headers, the fields of a delivery-status part) as a mail client would, so that a
+change to one part leaves the others byte for byte as they were.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hashlib
+import os
+import re
+import sys
+import time
+from collections.abc import Callable
+from email.parser import HeaderParser
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+try:
+    import mailtools  # noqa: F401  # the installed package when there is one (make venv)
+except ImportError:
+    sys.path.insert(0, str(REPO))
+
+from mailtools.bounces.classify import Verdict, classify  # noqa: E402
+
+# ---------------------------------------------------------------------------------------
+# The message as segments
+
+
+class Segment:
+    """A run of lines of one kind: "header" (a header block and the blank line ending it),
+    "fields" (a delivery-status or feedback-report body), "body", or "boundary"."""
+
+    __slots__ = ("kind", "lines", "ctype", "cte", "charset", "inside", "boundary", "role")
+
+    def __init__(self, kind: str, lines: list[bytes], ctype: str = "text/plain", cte: str = "",
+                 charset: str = "", inside: bool = False, boundary: bytes = b"", role: str = "") -> None:
+        self.kind, self.lines, self.ctype, self.cte, self.charset = kind, lines, ctype, cte, charset
+        self.inside = inside          # within a quoted original (message/rfc822 and below)
+        self.boundary = boundary      # for a "boundary" segment: the token
+        self.role = role              # for a "header": "top", "part", "message" (an original's)
+
+
+_BOUNDARY_PARAM = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
+_FIELD_NAME = re.compile(rb"^([!-9;-~]{1,76}):")
+_EOL = re.compile(rb"\r?\n$")
+
+
+def _eol(line: bytes) -> bytes:
+    m = _EOL.search(line)
+    return m.group(0) if m else b""
+
+
+def _boundary_of(line: bytes, boundaries: set[bytes]) -> tuple[bytes, bool] | None:
+    if not line.startswith(b"--"):
+        return None
+    token = line.rstrip()[2:]
+    if token in boundaries:
+        return token, False
+    if token.endswith(b"--") and token[:-2] in boundaries:
+        return token[:-2], True
+    return None
+
+
+def segments(raw: bytes) -> list[Segment]:
+    """*raw* cut into segments; joining every segment's lines gives *raw* back."""
+    boundaries: set[bytes] = set()    # declared by a multipart header seen so far
+    lines = raw.splitlines(keepends=True)
+    out: list[Segment] = []
+    mode, role, inside = "header", "top", False
+    current: list[bytes] = []
+    ctype, cte, charset = "text/plain", "", ""
+    index = 0
+    if lines and lines[0].startswith(b"From "):
+        out.append(Segment("envelope", [lines[0]]))
+        index = 1
+    for line in lines[index:]:
+        found = _boundary_of(line, boundaries)
+        if found is not None:
+            if current:
+                out.append(_finish(mode, current, ctype, cte, charset, inside, role))
+            token, closing = found
+            out.append(Segment("boundary", [line], boundary=token))
+            mode, role, current, inside = ("body" if closing else "header"), "part", [], False
+            ctype, cte, charset = ("epilogue" if closing else "text/plain"), "", ""
+            continue
+        current.append(line)
+        if mode == "header" and not line.strip():
+            parsed = HeaderParser().parsestr(b"".join(current).decode("latin-1"))
+            ctype = parsed.get_content_type() if parsed.get("Content-Type") else "text/plain"
+            cte = str(parsed.get("Content-Transfer-Encoding", "")).strip().lower()
+            charset = str(parsed.get_param("charset", "") or "").lower()
+            out.append(Segment("header", current, ctype, cte, charset, inside, role=role))
+            current = []
+            if ctype.startswith("multipart/"):
+                declared = parsed.get_boundary()
+                if declared:
+                    boundaries.add(declared.encode("latin-1"))
+                mode = "body"
+            elif ctype in ("message/rfc822", "message/global") and cte not in ("base64", "quoted-printable"):
+                mode, role, inside = "header", "message", True
+            elif ctype in ("message/delivery-status", "message/global-delivery-status",
+                           "message/feedback-report") and cte not in ("base64", "quoted-printable"):
+                mode = "fields"
+            else:
+                mode = "body"
+    if current:
+        out.append(_finish(mode, current, ctype, cte, charset, inside, role))
+    _mark_quoted_multiparts(out)
+    return out
+
+
+def _finish(mode: str, lines: list[bytes], ctype: str, cte: str, charset: str, inside: bool, role: str) -> Segment:
+    kind = {"header": "header", "fields": "fields"}.get(mode, "body")
+    return Segment(kind, lines, ctype, cte, charset, inside, role=role)
+
+
+def _mark_quoted_multiparts(segs: list[Segment]) -> None:
+    """Parts of a multipart original (inside message/rfc822) are quoted too."""
+    quoted: set[bytes] = set()
+    for seg in segs:
+        if seg.kind == "header" and seg.inside and seg.ctype.startswith("multipart/"):
+            parsed = HeaderParser().parsestr(b"".join(seg.lines).decode("latin-1"))
+            b = parsed.get_boundary()
+            if b:
+                quoted.add(b.encode("latin-1"))
+        elif seg.kind == "boundary" and seg.boundary in quoted:
+            seg.inside = True
+    inside = False
+    for seg in segs:
+        if seg.kind == "boundary":
+            inside = seg.boundary in quoted
+        elif inside:
+            seg.inside = True
+
+
+def join(segs: list[Segment]) -> bytes:
+    return b"".join(b"".join(s.lines) for s in segs)
+
+
+def _body_bytes(seg: Segment) -> tuple[bytes, bytes]:
+    """(a body's content, the line end before the next boundary, which belongs to the boundary)."""
+    data = b"".join(seg.lines)
+    end = _eol(data)
+    return data[: len(data) - len(end)], end
+
+
+def decode_body(seg: Segment) -> bytes:
+    data, _ = _body_bytes(seg)
+    if seg.cte == "base64":
+        try:
+            return base64.b64decode(re.sub(rb"[^A-Za-z0-9+/=]", b"", data) + b"==", validate=False)
+        except binascii.Error:
+            return data
+    if seg.cte == "quoted-printable":
+        return binascii.a2b_qp(data)
+    return data
+
+
+def encode_body(seg: Segment, content: bytes, cte: str, eol: bytes) -> None:
+    """Set *seg*'s lines to *content* in transfer encoding *cte*, lines ending in *eol*."""
+    _, end = _body_bytes(seg)
+    if cte == "base64":
+        text = base64.encodebytes(content).replace(b"\n", eol)
+    elif cte == "quoted-printable":
+        # line by line, so the line ends stay hard line breaks of the text
+        pieces = re.split(rb"\r?\n", content)
+        text = eol.join(binascii.b2a_qp(p, istext=False).replace(b"=\n", b"=" + eol) for p in pieces)
+    else:
+        text = content
+    if text and not text.endswith(eol):
+        text += eol
+    seg.lines = text.splitlines(keepends=True)
+    if end and seg.lines:
+        last = seg.lines[-1]
+        seg.lines[-1] = last[: len(last) - len(_eol(last))] + end
+    elif end:
+        seg.lines = [end]
+    seg.cte = cte
+
+
+def set_field(header: Segment, name: bytes, value: bytes | None) -> None:
+    """Replace (or add before the blank line, or remove when *value* is None) field *name*."""
+    eol = _eol(header.lines[0]) or b"\n"
+    out: list[bytes] = []
+    skipping = False
+    placed = False
+    for line in header.lines:
+        if skipping and line[:1] in (b" ", b"\t"):
+            continue
+        skipping = False
+        m = _FIELD_NAME.match(line)
+        if m and m.group(1).lower() == name.lower():
+            skipping = True
+            if value is not None and not placed:
+                out.append(m.group(1) + b": " + value + eol)
+                placed = True
+            continue
+        if not line.strip() and value is not None and not placed:
+            out.append(name + b": " + value + eol)
+            placed = True
+        out.append(line)
+    header.lines = out
+
+
+def field(header: Segment, name: str) -> str | None:
+    parsed = HeaderParser().parsestr(b"".join(header.lines).decode("latin-1"))
+    value = parsed.get(name)
+    return None if value is None else str(value)
+
+
+def _eol_of(raw: bytes) -> bytes:
+    return b"\r\n" if b"\r\n" in raw[:4000] else b"\n"
+
+
+def _bodies(segs: list[Segment]) -> list[tuple[Segment, Segment]]:
+    """(header, body) pairs: a body segment and the header block it follows."""
+    pairs = []
+    for i, seg in enumerate(segs):
+        if seg.kind in ("body", "fields") and i and segs[i - 1].kind == "header":
+            pairs.append((segs[i - 1], seg))
+    return pairs
+
+
+# ---------------------------------------------------------------------------------------
+# The changes. Each takes raw bytes and gives (changed bytes, how verdicts map) or None
+# when it does not apply to this message.
+
+
+class Mapping:
+    """How to turn the original verdict into the one the changed message must give."""
+
+    def __init__(self, rename: Callable[[str], str] | None = None,
+                 duplicate: tuple[set[str], str] | None = None, keeps_addresses: bool = False) -> None:
+        self.rename = rename or (lambda a: a)
+        # Only when every recipient is still named somewhere in the changed message (left
+        # out with the original, the change took away what the verdict rests on).
+        self.keeps_addresses = keeps_addresses
+        # (the addresses of the block copied, the made-up local part of the copy)
+        self.duplicate = duplicate
+
+
+Changed = tuple[bytes, Mapping] | None
+
+
+def crlf(raw: bytes) -> Changed:
+    if b"\r\n" in raw:
+        return None
+    return re.sub(rb"\r?\n", b"\r\n", raw), Mapping()
+
+
+def mbox_from(raw: bytes) -> Changed:
+    if raw.startswith(b"From "):
+        return None
+    return b"From MAILER-DAEMON  Wed Dec  2 00:00:00 2026" + _eol_of(raw) + raw, Mapping()
+
+
+def _recase(how: Callable[[bytes], bytes]) -> Callable[[bytes], Changed]:
+    def change(raw: bytes) -> Changed:
+        segs = segments(raw)
+        for seg in segs:
+            if seg.kind in ("header", "fields"):
+                seg.lines = [_FIELD_NAME.sub(lambda m: how(m.group(1)) + b":", line, count=1)
+                             if line[:1] not in (b" ", b"\t") else line for line in seg.lines]
+        out = join(segs)
+        return (out, Mapping()) if out != raw else None
+    return change
+
+
+header_lower = _recase(bytes.lower)
+header_upper = _recase(bytes.upper)
+
+
+def trailing_space(raw: bytes) -> Changed:
+    """A space after every line that is not blank (a blank line with a space is no longer blank)."""
+    segs = segments(raw)
+    for seg in segs:
+        if seg.kind == "body" and seg.cte == "base64":
+            continue
+        seg.lines = [line[: len(line) - len(_eol(line))] + b" " + _eol(line) if line.strip() and _eol(line)
+                     else line for line in seg.lines]
+    return join(segs), Mapping()
+
+
+def received_chain(raw: bytes) -> Changed:
+    segs = segments(raw)
+    top = next((s for s in segs if s.kind == "header"), None)
+    if top is None:
+        return None
+    eol = _eol_of(raw)
+    hops = [
+        b"Received: from mx2.relay.example.net (mx2.relay.example.net [192.0.2.25])" + eol
+        + b"\tby inbound.lists.example.org (Postfix) with ESMTPS id 4Xk9Zq1Rz7z9sWm" + eol
+        + b"\tfor <bounces+list@lists.example.org>; Wed, 2 Dec 2026 00:00:03 +0000 (UTC)" + eol,
+        b"Received: from localhost (localhost [127.0.0.1])" + eol
+        + b"\tby mx2.relay.example.net (8.17.1/8.17.1) with ESMTP id 0B20000R012345" + eol
+        + b"\tfor <bounces+list@lists.example.org>; Tue, 1 Dec 2026 23:59:58 -0100" + eol,
+    ]
+    start = 1 if top.lines and top.lines[0].startswith(b"From ") else 0
+    top.lines[start:start] = hops
+    return join(segs), Mapping()
+
+
+# A host name's own part ("example" of mx.example.co.jp) is what is renamed; the
+# registry part (co.jp) and the names rules know (providers) stay.
+_TWO_LEVEL = re.compile(rb"\.(?:co|ne|or|ac|ad|ed|go|gr|lg|com|net|org|gov|edu)\.[a-z]{2}$")
+_ADDRESS = re.compile(rb"([A-Za-z0-9][A-Za-z0-9._%+=-]{0,63})@((?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24})"
+                      rb"(?![A-Za-z0-9-])")
+# Local parts with a meaning of their own: who wrote the notice.
+_ROLE_LOCALS = frozenset({
+    b"mailer-daemon", b"mailer_daemon", b"mail-daemon", b"maildaemon", b"postmaster", b"root", b"daemon",
+    b"nobody", b"mail", b"mdaemon", b"administrator", b"admin", b"abuse", b"noreply", b"no-reply",
+    b"bounce", b"bounces", b"mail.daemon", b"mailerdaemon", b"auto-reply", b"autoreply",
+})
+_KNOWN: set[bytes] | None = None
+
+
+def known_hosts() -> set[bytes]:
+    """Domain names the classifier's own rules mention (providers): renaming them changes meaning."""
+    global _KNOWN
+    if _KNOWN is None:
+        found: set[bytes] = set()
+        src = REPO / "mailtools" / "bounces"
+        for path in list(src.glob("*.py")) + list(src.glob("readers/*.py")):
+            # a regex's escapes: "\\bmessagelabs\\.com\\b" names messagelabs.com
+            text = re.sub(rb"\\+b", b" ", path.read_bytes()).replace(b"\\", b"").lower()
+            for m in re.finditer(rb"[a-z0-9-]{2,}(?:\.[a-z0-9-]{2,})*\.(?:com|net|org|jp|de|fr|uk|ru|it|br|"
+                                 rb"nl|cn|kr|au|ca|es|be|ch|at|pl|in|io|biz|info)\b", text):
+                found.add(m.group(0))
+        # the documentation names (RFC 2606) in comments are no provider
+        _KNOWN = {h for h in found if not re.search(rb"(?:^|\.)example\.", h)}
+    return _KNOWN
+
+
+def _is_known(domain: bytes) -> bool:
+    known = known_hosts()
+    labels = domain.split(b".")
+    return any(b".".join(labels[i:]) in known for i in range(len(labels) - 1))
+
+
+def _base(domain: bytes) -> bytes:
+    """The registered part of a host name: example.co.jp of mx.example.co.jp."""
+    labels = domain.split(b".")
+    keep = 3 if _TWO_LEVEL.search(domain) else 2
+    return b".".join(labels[-keep:])
+
+
+def _made_up(kind: bytes, value: bytes, used: dict[bytes, bytes]) -> bytes:
+    if value not in used:
+        digest = hashlib.sha1(value).hexdigest()[:4].encode()
+        used[value] = kind + digest
+    return used[value]
+
+
+def rename(raw: bytes) -> Changed:
+    """Every address's local part and its domain's own name, consistently, wherever they appear."""
+    locals_: dict[bytes, bytes] = {}
+    domains: dict[bytes, bytes] = {}
+    segs = segments(raw)
+    decoded = [decode_body(s) if s.kind == "body" and s.cte in ("base64", "quoted-printable") else None
+               for s in segs]
+    for text in [b"".join(s.lines) for s in segs] + [d for d in decoded if d]:
+        for m in _ADDRESS.finditer(text):
+            local, domain = m.group(1).lower(), m.group(2).lower()
+            if local not in _ROLE_LOCALS and not local.startswith(b"bounce"):
+                _made_up(b"rcpt", local, locals_)
+            if not _is_known(domain):
+                base = _base(domain)
+                if base not in domains:
+                    domains[base] = b"host" + hashlib.sha1(base).hexdigest()[:4].encode() + b".sample.org.uk"
+    if not locals_ and not domains:
+        return None
+    by_length = sorted(domains, key=len, reverse=True)
+    host_rx = re.compile(rb"(?<![A-Za-z0-9-])(" + b"|".join(re.escape(d) for d in by_length) + rb")(?![A-Za-z0-9-])",
+                         re.IGNORECASE) if domains else None
+
+    def sub(text: bytes) -> bytes:
+        def address(m: re.Match[bytes]) -> bytes:
+            local = m.group(1)
+            return locals_.get(local.lower(), local) + b"@" + m.group(2)
+        text = _ADDRESS.sub(address, text)
+        if host_rx is not None:
+            text = host_rx.sub(lambda m: domains[m.group(1).lower()], text)
+        return text
+
+    for seg, dec in zip(segs, decoded, strict=True):
+        if dec is not None:
+            encode_body(seg, sub(dec), seg.cte, _eol(seg.lines[0]) or b"\n")
+        else:
+            seg.lines = [sub(line) for line in seg.lines]
+
+    def renamed(address: str) -> str:
+        return sub(address.encode("utf-8", "surrogateescape")).decode("utf-8", "surrogateescape").lower()
+    return join(segs), Mapping(rename=renamed)
+
+
+def _reencode(cte: str) -> Callable[[bytes], Changed]:
+    def change(raw: bytes) -> Changed:
+        segs = segments(raw)
+        done = False
+        for header, body in _bodies(segs):
+            if header.inside or header.ctype != "text/plain" or body.cte in ("base64", "quoted-printable"):
+                continue
+            content, _ = _body_bytes(body)
+            if not content.strip():
+                continue
+            eol = _eol(header.lines[0]) or b"\n"
+            encode_body(body, content, cte, eol)
+            set_field(header, b"Content-Transfer-Encoding", cte.encode())
+            if header.role == "top" and field(header, "MIME-Version") is None:
+                set_field(header, b"MIME-Version", b"1.0")
+            done = True
+        return (join(segs), Mapping()) if done else None
+    return change
+
+
+base64_text = _reencode("base64")
+qp_text = _reencode("quoted-printable")
+
+
+def to_utf8(raw: bytes) -> Changed:
+    """Text parts in another charset (ISO-2022-JP, Windows-1252, ...) transcoded to UTF-8."""
+    segs = segments(raw)
+    done = False
+    for header, body in _bodies(segs):
+        if header.inside or not header.ctype.startswith("text/") or header.charset in (
+                "", "us-ascii", "ascii", "utf-8", "utf8"):
+            continue
+        content = decode_body(body)
+        try:
+            text = content.decode(header.charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+        eol = _eol(header.lines[0]) or b"\n"
+        encode_body(body, text.encode("utf-8"), "base64", eol)
+        set_field(header, b"Content-Transfer-Encoding", b"base64")
+        ctype = field(header, "Content-Type") or ""
+        set_field(header, b"Content-Type", re.sub(r"(?i)charset\s*=\s*\"?[^\";\s]+\"?", "charset=utf-8",
+                                                   " ".join(ctype.split())).encode())
+        done = True
+    return (join(segs), Mapping()) if done else None
+
+
+def bare_content_type(raw: bytes) -> Changed:
+    """Content-Type fields lose every parameter but the boundary, and a charset of plain ASCII text."""
+    segs = segments(raw)
+    done = False
+    for i, seg in enumerate(segs):
+        if seg.kind != "header" or seg.inside:
+            continue
+        value = field(seg, "Content-Type")
+        if value is None or ";" not in value:
+            continue
+        body = segs[i + 1] if i + 1 < len(segs) and segs[i + 1].kind in ("body", "fields") else None
+        ascii_text = body is not None and body.cte not in ("base64", "quoted-printable") and all(
+            b < 0x80 for line in body.lines for b in line)
+        kept = [value.split(";")[0].strip()]
+        for param in value.split(";")[1:]:
+            name = param.split("=")[0].strip().lower()
+            if name == "boundary" or name == "charset" and not ascii_text:
+                kept.append(" ".join(param.split()))
+        new = "; ".join(kept)
+        if new != " ".join(value.split()):
+            set_field(seg, b"Content-Type", new.encode("latin-1"))
+            done = True
+    return (join(segs), Mapping()) if done else None
+
+
+def without_original(raw: bytes) -> Changed:
+    """The quoted original (message/rfc822 or its headers) left out, as many MTAs do.
+
+    Not from a feedback report (RFC 5965 requires the original there, and it may be
+    the only place the complained-about recipient is named).
+    """
+    segs = segments(raw)
+    if any(s.kind == "fields" and s.ctype == "message/feedback-report" for s in segs):
+        return None
+    out: list[Segment] = []
+    skip_until: bytes | None = None
+    removed = False
+    for i, seg in enumerate(segs):
+        if skip_until is not None:
+            if seg.kind == "boundary" and seg.boundary == skip_until:
+                skip_until = None
+            else:
+                continue
+        if (seg.kind == "boundary" and not seg.inside and i + 1 < len(segs) and segs[i + 1].kind == "header"
+                and segs[i + 1].ctype in ("message/rfc822", "message/global", "text/rfc822-headers",
+                                          "message/global-headers")):
+            skip_until = seg.boundary
+            removed = True
+            continue
+        out.append(seg)
+    return (join(out), Mapping(keeps_addresses=True)) if removed else None
+
+
+def nest_mixed(raw: bytes) -> Changed:
+    """The whole bounce body one level deeper: a gateway's multipart/mixed around it."""
+    segs = segments(raw)
+    top = next((s for s in segs if s.kind == "header"), None)
+    if top is None or top.role != "top" or field(top, "Content-Type") is None:
+        return None
+    eol = _eol_of(raw)
+    moved: list[bytes] = []
+    kept: list[bytes] = []
+    taking = False
+    for line in top.lines[:-1]:
+        if line[:1] in (b" ", b"\t") and taking is not None:
+            (moved if taking else kept).append(line)
+            continue
+        m = _FIELD_NAME.match(line)
+        taking = bool(m and m.group(1).lower().startswith(b"content-"))
+        (moved if taking else kept).append(line)
+    outer = b"=_gateway_wrap_0001"
+    head = b"".join(kept) + b"Content-Type: multipart/mixed; boundary=\"" + outer + b"\"" + eol + eol
+    rest = join(segs[segs.index(top) + 1:])
+    note = (b"--" + outer + eol + b"Content-Type: text/plain; charset=us-ascii" + eol + eol
+            + b"This message was scanned by the gateway." + eol + eol)
+    inner = b"--" + outer + eol + b"".join(moved) + eol + rest
+    if not inner.endswith(eol):
+        inner += eol
+    return head + note + inner + b"--" + outer + b"--" + eol, Mapping()
+
+
+_SECOND = b"second.recipient"
+_ANY_ADDRESS = re.compile(rb"([^\s<>;:\"(),\[\]]+)@([^\s<>;:\"(),\[\]]*[^\s<>;:\"(),\[\].])")
+
+
+def second_recipient(raw: bytes) -> Changed:
+    """The last per-recipient block of the DSN again, for another (made-up) recipient at the same domain.
+
+    An MTA that reports two recipients writes a block for each, and in its prose a
+    paragraph for each: the prose paragraph naming the recipient is copied too.
+    """
+    segs = segments(raw)
+    eol = _eol_of(raw)
+    for seg in segs:
+        if seg.kind != "fields" or seg.inside or seg.ctype == "message/feedback-report":
+            continue
+        text = b"".join(seg.lines)
+        blocks = re.split(rb"(\r?\n[ \t]*\r?\n)", text)
+        for j in range(len(blocks) - 1, -1, -1):
+            block = blocks[j]
+            m = re.search(rb"(?im)^final-recipient:[^\r\n]*", block)
+            if not m:
+                continue
+            names = {a.group(0).lower() for a in _ANY_ADDRESS.finditer(block)
+                     if re.search(rb"(?im)^(?:final|original)-recipient:[^\r\n]*" + re.escape(a.group(0)), block)}
+            if not names:
+                continue
+
+            def other(m: re.Match[bytes], names: set[bytes] = names) -> bytes:
+                return _SECOND + b"@" + m.group(2) if m.group(0).lower() in names else m.group(0)
+            copy = _ANY_ADDRESS.sub(other, block)
+            pieces = blocks[: j + 1] + [eol + eol, copy.rstrip(b"\r\n") + (eol if block.endswith(b"\n") else b"")]
+            seg.lines = b"".join(pieces + blocks[j + 1:]).splitlines(keepends=True)
+            _copy_paragraphs(segs, names, other)
+            return join(segs), Mapping(duplicate=({n.decode("utf-8", "replace") for n in names},
+                                                  _SECOND.decode()))
+    return None
+
+
+def _copy_paragraphs(segs: list[Segment], names: set[bytes], other: Callable[[re.Match[bytes]], bytes]) -> None:
+    for header, body in _bodies(segs):
+        if body.inside or body.kind != "body" or not header.ctype.startswith("text/") or body.cte in (
+                "base64", "quoted-printable"):
+            continue
+        text = b"".join(body.lines)
+        paragraphs = re.split(rb"(\r?\n[ \t]*\r?\n)", text)
+        for j in range(0, len(paragraphs), 2):
+            if any(n in paragraphs[j].lower() for n in names):
+                sep = paragraphs[j + 1] if j + 1 < len(paragraphs) else _eol(text) * 2 or b"\n\n"
+                paragraphs[j + 1:j + 1] = [sep, _ANY_ADDRESS.sub(other, paragraphs[j])]
+                body.lines = b"".join(paragraphs).splitlines(keepends=True)
+                break
+
+
+def rewrap(raw: bytes) -> Changed:
+    """The bounce's own prose lines longer than 78 columns wrapped at 72, as many MTAs wrap.
+
+    Only plain text outside the original and outside the report fields; the wrapped
+    part keeps its indentation, so an indented transcript stays one indented paragraph.
+    Lines that look like "Name: value" fields are left alone (folding them needs white
+    space, which is a separate change: dsn_fold).
+    """
+    segs = segments(raw)
+    done = False
+    for header, body in _bodies(segs):
+        if body.inside or body.kind != "body" or header.ctype != "text/plain" or body.cte in (
+                "base64", "quoted-printable"):
+            continue
+        out = []
+        for line in body.lines:
+            eol = _eol(line)
+            content = line[: len(line) - len(eol)]
+            if len(content) <= 78 or _FIELD_NAME.match(content) or b" " not in content.strip():
+                out.append(line)
+                continue
+            indent = content[: len(content) - len(content.lstrip())]
+            words = content.split()
+            cur = indent
+            for w in words:
+                if len(cur) + len(w) + 1 > 72 and cur.strip():
+                    out.append(cur.rstrip() + (eol or b"\n"))
+                    cur = indent
+                cur += (b" " if cur.strip() else b"") + w
+            out.append(cur + eol)
+            done = True
+        body.lines = out
+    return (join(segs), Mapping()) if done else None
+
+
+def dsn_fold(raw: bytes) -> Changed:
+    """Report fields longer than 78 columns folded at white space (RFC 5322 folding)."""
+    segs = segments(raw)
+    done = False
+    for seg in segs:
+        if seg.kind != "fields" or seg.inside:
+            continue
+        out = []
+        for line in seg.lines:
+            eol = _eol(line)
+            content = line[: len(line) - len(eol)]
+            if len(content) <= 78 or not _FIELD_NAME.match(content):
+                out.append(line)
+                continue
+            cur = b""
+            for w in content.split(b" "):
+                if cur and len(cur) + len(w) + 1 > 72:
+                    out.append(cur + (eol or b"\n"))
+                    cur = b" " + w
+                else:
+                    cur = cur + b" " + w if cur else w
+            out.append(cur + eol)
+            done = True
+        seg.lines = out
+    return (join(segs), Mapping()) if done else None
+
+
+CHANGES: dict[str, Callable[[bytes], Changed]] = {
+    "crlf": crlf,
+    "mbox-from": mbox_from,
+    "header-lower": header_lower,
+    "header-upper": header_upper,
+    "rename": rename,
+    "base64-text": base64_text,
+    "qp-text": qp_text,
+    "to-utf8": to_utf8,
+    "bare-ctype": bare_content_type,
+    "rewrap": rewrap,
+    "dsn-fold": dsn_fold,
+    "second-rcpt": second_recipient,
+    "no-original": without_original,
+    "nest-mixed": nest_mixed,
+    "trailing-space": trailing_space,
+    "received": received_chain,
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Comparing verdicts
+
+Summary = tuple[str, tuple[tuple[str, str, bool], ...]]
+
+
+def summary(verdict: Verdict) -> Summary:
+    seen = sorted({(r.address, r.reason, r.hard) for r in verdict.recipients})
+    return verdict.kind, tuple(seen)
+
+
+def expected(original: Verdict, mapping: Mapping) -> Summary:
+    kind, recipients = summary(original)
+    out = {(mapping.rename(a), reason, hard) for a, reason, hard in recipients}
+    if mapping.duplicate is not None:
+        old, local = mapping.duplicate
+        for a, reason, hard in recipients:
+            if a in old:
+                out.add((local + "@" + a.partition("@")[2], reason, hard))
+    return kind, tuple(sorted(out))
+
+
+Outcome = tuple[str, bytes, Summary, Summary]
+
+
+def outcomes(raw: bytes, names: list[str] | None = None) -> list[Outcome]:
+    """[(change, changed message, what the verdict should be, what it is)] for every change that applies."""
+    base = classify(raw)
+    out = []
+    for name in names or list(CHANGES):
+        result = CHANGES[name](raw)
+        if result is None:
+            continue
+        changed, mapping = result
+        want = expected(base, mapping)
+        if mapping.keeps_addresses and not all(a.encode() in changed.lower() for a, _, _ in want[1]):
+            continue
+        out.append((name, changed, want, summary(classify(changed))))
+    return out
+
+
+def check(raw: bytes, names: list[str] | None = None) -> list[tuple[str, Summary, Summary]]:
+    """[(change, what the verdict should be, what it is)] for every change that altered it."""
+    return [(name, want, got) for name, _, want, got in outcomes(raw, names) if want != got]
+
+
+def corpus() -> Path | None:
+    if os.environ.get("MAILTOOLS_CORPORA"):
+        return Path(os.environ["MAILTOOLS_CORPORA"]) / "sisimai-dev" / "messages"
+    for parent in REPO.parents:
+        found = parent / "shared" / "corpora" / "sisimai-dev" / "messages"
+        if found.is_dir():
+            return found
+    return None
+
+
+def _show(s: Summary) -> str:
+    return s[0] + " " + ", ".join(f"{a} {r}{' HARD' if h else ''}" for a, r, h in s[1]) if s[1] else s[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("paths", nargs="*", help="messages or directories (default: the dev corpus)")
+    ap.add_argument("--only", help="comma-separated changes: " + ",".join(CHANGES))
+    ap.add_argument("-v", "--verbose", action="store_true", help="show the verdicts that changed")
+    ap.add_argument("--write", metavar="DIR", help="write each changed message that altered a verdict here")
+    args = ap.parse_args(argv)
+    names = args.only.split(",") if args.only else list(CHANGES)
+    paths = [Path(p) for p in args.paths]
+    if not paths:
+        where = corpus()
+        if where is None:
+            print("skipped: no ../shared/corpora beside the repository")
+            return 0
+        paths = [where]
+    files = sorted(f for p in paths for f in ([p] if p.is_file() else p.rglob("*.eml")))
+    start = time.monotonic()
+    applied = dict.fromkeys(names, 0)
+    altered: dict[str, list[tuple[Path, Summary, Summary]]] = {n: [] for n in names}
+    for path in files:
+        for name, changed, want, got in outcomes(path.read_bytes(), names):
+            applied[name] += 1
+            if want != got:
+                altered[name].append((path, want, got))
+                if args.write:
+                    Path(args.write).mkdir(parents=True, exist_ok=True)
+                    (Path(args.write) / f"{path.stem}.{name}.eml").write_bytes(changed)
+    print(f"{'change':<16} {'applied':>8} {'altered':>8}")
+    for name in names:
+        print(f"{name:<16} {applied[name]:>8} {len(altered[name]):>8}")
+    total = sum(len(v) for v in altered.values())
+    print(f"{'total':<16} {sum(applied.values()):>8} {total:>8}   ({len(files)} messages, "
+          f"{time.monotonic() - start:.1f} s)")
+    for name in names:
+        for path, want, got in altered[name]:
+            print(f"{name}: {path.name}")
+            if args.verbose:
+                print(f"    was: {_show(want)}\n    now: {_show(got)}")
+    return 1 if total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
