@@ -420,6 +420,10 @@ def _reencode(cte: str) -> Callable[[bytes], Changed]:
             if header.inside or header.ctype != "text/plain" or body.cte in ("base64", "quoted-printable"):
                 continue
             content, _ = _body_bytes(body)
+            if field(header, "Content-Type") is None:
+                if re.search(rb"(?im)^--\S+[ \t]*\r?\ncontent-", content):
+                    continue    # MIME parts under a header that lost its Content-Type: not one text
+                set_field(header, b"Content-Type", b"text/plain")   # an MTA that encodes declares it
             if not content.strip():
                 continue
             eol = _eol(header.lines[0]) or b"\n"
@@ -467,8 +471,8 @@ def bare_content_type(raw: bytes) -> Changed:
         if seg.kind != "header" or seg.inside:
             continue
         value = field(seg, "Content-Type")
-        if value is None or ";" not in value:
-            continue
+        if value is None or not value.partition(";")[2].strip():
+            continue    # no parameters to lose ("multipart/alternative;" with its boundary unfolded)
         body = segs[i + 1] if i + 1 < len(segs) and segs[i + 1].kind in ("body", "fields") else None
         ascii_text = body is not None and body.cte not in ("base64", "quoted-printable") and all(
             b < 0x80 for line in body.lines for b in line)
@@ -597,7 +601,8 @@ def rewrap(raw: bytes) -> Changed:
     """The bounce's own prose lines longer than 78 columns wrapped at 72, as many MTAs wrap.
 
     Only plain text outside the original and outside the report fields; the wrapped
-    part keeps its indentation, so an indented transcript stays one indented paragraph.
+    part is indented 4 more than the line it continues (Postfix's bounce(8) wraps its
+    diagnostics so, src/bounce/bounce_notify_util.c), so it stays in its paragraph.
     Lines that look like "Name: value" fields are left alone (folding them needs white
     space, which is a separate change: dsn_fold).
     """
@@ -620,7 +625,7 @@ def rewrap(raw: bytes) -> Changed:
             for w in words:
                 if len(cur) + len(w) + 1 > 72 and cur.strip():
                     out.append(cur.rstrip() + (eol or b"\n"))
-                    cur = indent
+                    cur = indent + b"    "    # a hanging indent, as Postfix's line_wrap() writes it
                 cur += (b" " if cur.strip() else b"") + w
             out.append(cur + eol)
             done = True

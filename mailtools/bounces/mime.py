@@ -9,6 +9,7 @@ Return-Path, and the sentence of prose about one recipient.
 
 from __future__ import annotations
 
+import binascii
 import re
 from email.errors import StartBoundaryNotFoundDefect
 from email.message import Message
@@ -27,6 +28,15 @@ _TAGS = re.compile(r"<[^>]{0,2000}>")
 _BLANK = re.compile(r"\n[ \t]*\n")
 _BOUNDARY_LINE = re.compile(rb"^--([\w'()+,\-./:=?]{1,70})[ \t]*\r?$", re.MULTILINE)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
+# The patterns below are for rare repairs and encodings: kept as text, compiled (and cached
+# by re) the first time a message needs them, not at every start of the alias pipe.
+_BOUNDARY_PARAM = rb'(?i)boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))'
+_PART_START = rb"(?im)^--([\w'()+,\-./:=?]{0,69}[\w'()+,./:=?])[ \t]*\r?\ncontent-"
+# "Content-Type: multipart/...;" with "boundary=" on the next line, unindented (see fold_parameters).
+_UNFOLDED_BOUNDARY = rb";[ \t]*(\r?\n)boundary="
+# Trailing white space of a quoted-printable line, which a decoder must delete (RFC 2045, 6.7 (3)).
+_QP_TRAILING = rb"[ \t]+(?=\r?\n|\Z)"
+_NOT_BASE64 = rb"[^A-Za-z0-9+/]"
 
 
 def walk(msg: Message) -> list[tuple[Message, bool]]:
@@ -47,17 +57,67 @@ def walk(msg: Message) -> list[tuple[Message, bool]]:
 
 
 def text_of(part: Message) -> str:
-    payload = part.get_payload(decode=True)
+    payload: object = _payload(part)
+    if payload is None:
+        payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         payload = str(part.get_payload() or "").encode("utf-8", "replace")
-    charset = part.get_content_charset() or "utf-8"
+    payload = payload[:MAX_TEXT]
+    charset = part.get_content_charset() or _undeclared_charset(payload)
     try:
-        text = payload[:MAX_TEXT].decode(charset, "replace")
+        text = payload.decode(charset, "replace")
     except LookupError:
-        text = payload[:MAX_TEXT].decode("latin-1")
+        text = payload.decode("latin-1")
     if part.get_content_type() == "text/html":
         text = _TAGS.sub(" ", text)
     return text
+
+
+def _undeclared_charset(payload: bytes) -> str:
+    """The charset of text whose Content-Type lost (or never had) its charset parameter.
+
+    ISO-2022-JP announces itself with its escape sequences (RFC 1468); other
+    text is UTF-8 when it decodes as UTF-8, else most likely Windows-1252 (a
+    superset of Latin-1 for prose), what Western Windows mail servers write.
+    """
+    if b"\x1b$B" in payload or b"\x1b$@" in payload:
+        return "iso-2022-jp"
+    try:
+        payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def _payload(part: Message) -> bytes | None:
+    """A leaf part's bytes, transfer encoding undone the way RFC 2045 asks; None for the email package to do it.
+
+    The email package compares the Content-Transfer-Encoding value as it came:
+    "base64 " (a trailing space, as some MTAs and relays write it) is not
+    decoded at all. And it decodes "=" followed by a space as a literal "=",
+    where a quoted-printable decoder must first delete the line's trailing
+    white space (RFC 2045, 6.7 (3)): a soft line break that picked up a space
+    in transit would split a status code ("5.1.= " then "1").
+    """
+    cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if cte not in ("base64", "quoted-printable") or part.is_multipart():
+        return None
+    payload = part.get_payload()
+    if not isinstance(payload, str):
+        return None
+    try:   # as the email package turns the str payload back into the bytes that came
+        raw = payload[:MAX_TEXT * 3].encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = payload[:MAX_TEXT * 3].encode("utf-8", "replace")
+    if cte == "quoted-printable":
+        return binascii.a2b_qp(re.sub(_QP_TRAILING, b"", raw))
+    data = re.sub(_NOT_BASE64, b"", raw)      # line ends, white space, and the padding, put back below
+    if len(data) % 4 == 1:
+        data = data[:-1]                  # a stray character: no whole byte in it
+    try:
+        return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
+    except binascii.Error:
+        return None
 
 
 def prose(parts: list[tuple[Message, bool]]) -> tuple[str, str]:
@@ -139,11 +199,9 @@ def fold_parameters(raw: bytes) -> bytes:
     field: the parser ends the part's header there and the part has no
     boundary, so its text is lost.
     """
-    for newline in (b"\n", b"\r\n"):
-        broken = b";" + newline + b"boundary="
-        if broken in raw:
-            raw = raw.replace(broken, b";" + newline + b"\tboundary=")
-    return raw
+    if b"\nboundary=" not in raw:
+        return raw
+    return re.sub(_UNFOLDED_BOUNDARY, rb";\1\tboundary=", raw)
 
 
 def repair_boundary(msg: Message, raw: bytes) -> Message:
@@ -157,13 +215,34 @@ def repair_boundary(msg: Message, raw: bytes) -> Message:
     if declared is None and msg.get("Content-Type") is None:
         return _undeclared_multipart(msg, raw)
     if not declared or not any(isinstance(d, StartBoundaryNotFoundDefect) for d in msg.defects):
-        return msg
+        return _repair_inner_boundary(msg, raw)
     end = _HEADER_END.search(raw)
     head, body = (raw[:end.start()], raw[end.start():]) if end else (raw, b"")
     m = _BOUNDARY_LINE.search(body)
     if m is None or declared.encode() not in head:
         return msg
     return BytesParser().parsebytes(head.replace(declared.encode(), m.group(1), 1) + body)
+
+
+def _repair_inner_boundary(msg: Message, raw: bytes) -> Message:
+    """*msg* re-parsed when a multipart one level down (or more) declares a boundary its body never uses.
+
+    The same rewrite as repair_boundary's, on a report a gateway has wrapped in
+    multipart/mixed of its own: one declared boundary never found, and one
+    "--token" line that opens a part ("Content-..." under it) no header
+    declares, is that part's boundary.
+    """
+    if not any(isinstance(d, StartBoundaryNotFoundDefect) for part in msg.walk() for d in part.defects):
+        return msg
+    declared = {m.group(1) or m.group(2) for m in re.finditer(_BOUNDARY_PARAM, raw)}
+    used = {m.group(1) for m in re.finditer(_PART_START, raw)}
+    missing = [d for d in declared if b"\n--" + d not in raw]
+    unknown = used - declared
+    if len(missing) != 1 or len(unknown) != 1:
+        return msg
+    token = unknown.pop()
+    return BytesParser().parsebytes(re.sub(rb'(boundary\s*=\s*"?)' + re.escape(missing[0]),
+                                           lambda m: m.group(1) + token, raw, count=1, flags=re.IGNORECASE))
 
 
 def _undeclared_multipart(msg: Message, raw: bytes) -> Message:
@@ -180,8 +259,8 @@ def _undeclared_multipart(msg: Message, raw: bytes) -> Message:
         return msg
     body = raw[end.start():]
     m = _BOUNDARY_LINE.search(body)
-    if m is None or (b"--" + m.group(1) + b"\ncontent-type: message/delivery-status").lower() not in \
-            body.replace(b"\r\n", b"\n").lower():
+    if m is None or not re.search(rb"(?im)^--" + re.escape(m.group(1)) + rb"[ \t]*\r?\ncontent-type:[ \t]*"
+                                  rb"message/delivery-status", body):
         return msg
     head = raw[:end.start()] + b'\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="' + m.group(1) + b'"'
     return BytesParser().parsebytes(head + body)
@@ -191,7 +270,9 @@ def near(prose: str, address: str) -> str:
     """The paragraph of *prose* about *address*: where a non-DSN bounce gives the reason.
 
     Bounces often name the address twice (a list, then a transcript); the
-    first paragraph that states a reason is the one we want.
+    first paragraph that states a reason is the one we want. It comes back
+    on one line: where an MTA wrapped it ("(in reply to RCPT\n    TO
+    command)") depends on the length of the address and host names in it.
     """
     low, needle = prose.lower(), address.lower()
     first = ""
@@ -206,7 +287,7 @@ def near(prose: str, address: str) -> str:
             # "<addr>:" alone on its line, the reason in the next paragraph.
             m = _BLANK.search(prose, m.end())
             end = m.start() if m else len(prose)
-        para = prose[start:min(end, start + 1500)].strip()
+        para = " ".join(prose[start:min(end, start + 1500)].split())
         if match_text(para):
             return para
         first = first or para
