@@ -463,6 +463,57 @@ def to_utf8(raw: bytes) -> Changed:
     return (join(segs), Mapping()) if done else None
 
 
+def _encode_report(cte: str) -> Callable[[bytes], Changed]:
+    def change(raw: bytes) -> Changed:
+        """The delivery-status part itself in *cte*, as gateways that encode every part write it."""
+        segs = segments(raw)
+        done = False
+        for header, body in _bodies(segs):
+            if header.inside or body.kind != "fields" or header.ctype == "message/feedback-report":
+                continue
+            content, _ = _body_bytes(body)
+            encode_body(body, content, cte, _eol(header.lines[0]) or b"\n")
+            set_field(header, b"Content-Transfer-Encoding", cte.encode())
+            done = True
+        return (join(segs), Mapping()) if done else None
+    return change
+
+
+base64_report = _encode_report("base64")
+qp_report = _encode_report("quoted-printable")
+
+
+def recharset(raw: bytes) -> Changed:
+    """UTF-8 (or undeclared) text with non-ASCII characters in a local charset instead:
+    ISO-2022-JP for Japanese, Windows-1252 for Western text (what such MTAs write)."""
+    segs = segments(raw)
+    done = False
+    for header, body in _bodies(segs):
+        if header.inside or not header.ctype.startswith("text/") or header.charset not in ("", "utf-8", "utf8"):
+            continue
+        content = decode_body(body)
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if text.isascii():
+            continue
+        for charset in ("iso-2022-jp", "windows-1252"):
+            try:
+                encoded = text.encode(charset)
+            except UnicodeEncodeError:
+                continue
+            eol = _eol(header.lines[0]) or b"\n"
+            encode_body(body, encoded, "base64", eol)
+            set_field(header, b"Content-Transfer-Encoding", b"base64")
+            ctype = field(header, "Content-Type") or "text/plain"
+            ctype = re.sub(r"(?i);\s*charset\s*=\s*\"?[^\";\s]+\"?", "", " ".join(ctype.split()))
+            set_field(header, b"Content-Type", f"{ctype}; charset={charset}".encode("latin-1"))
+            done = True
+            break
+    return (join(segs), Mapping()) if done else None
+
+
 def bare_content_type(raw: bytes) -> Changed:
     """Content-Type fields lose every parameter but the boundary, and a charset of plain ASCII text."""
     segs = segments(raw)
@@ -669,6 +720,9 @@ CHANGES: dict[str, Callable[[bytes], Changed]] = {
     "base64-text": base64_text,
     "qp-text": qp_text,
     "to-utf8": to_utf8,
+    "recharset": recharset,
+    "base64-report": base64_report,
+    "qp-report": qp_report,
     "bare-ctype": bare_content_type,
     "rewrap": rewrap,
     "dsn-fold": dsn_fold,

@@ -173,6 +173,25 @@ def test_flufl_reads_a_notice_sent_in_base64():
     assert flufl_addresses(BytesParser().parsebytes(raw)) == ([], ["gone@example.com"])
 
 
+@pytest.mark.parametrize("cte", ["base64", "quoted-printable"])
+def test_a_delivery_status_part_in_a_transfer_encoding_is_read(cte: str) -> None:
+    # HAND-WRITTEN Postfix DSN whose delivery-status part a gateway re-encoded (the
+    # parser reads that part's body as field blocks whatever its encoding).
+    import binascii
+    dsn = POSTFIX_DSN.format(declared="1A2B3C.1700000000/mx.example.net")
+    head, marker, rest = dsn.partition("Content-Type: message/delivery-status\n\n")
+    fields, end, tail = rest.partition("\n--1A2B3C")
+    fields = fields.replace("User unknown", "User unknown in local recipient table, as the server at"
+                                            " mx.example.com said in reply to RCPT TO")
+    body = (base64.encodebytes(fields.encode()) if cte == "base64"
+            else binascii.b2a_qp(fields.encode(), istext=False)).decode()
+    raw = (head + f"Content-Type: message/delivery-status\nContent-Transfer-Encoding: {cte}\n\n"
+           + body + end + tail).encode()
+    [r] = classify(raw).recipients
+    assert (r.address, r.status, r.reason, r.hard) == ("gone@example.com", "5.1.1", "userunknown", True)
+    assert r.diagnostic is not None and r.diagnostic.endswith("in reply to RCPT TO")
+
+
 def test_a_boundary_on_the_line_after_a_semicolon_and_a_space_is_folded_back():
     # HAND-WRITTEN in the layout of James-based gateways ("boundary=" unindented on the
     # next line), with the space some of them leave after the semicolon.

@@ -22,6 +22,7 @@ MAX_TEXT = 256 * 1024        # characters of prose we scan
 MAX_DEPTH = 50               # MIME nesting we walk
 MAX_PARTS = 500              # MIME parts we look at
 MAX_DIAGNOSTIC = 500
+_REPORTS = frozenset({"message/delivery-status", "message/global-delivery-status", "message/feedback-report"})
 _MSGID = re.compile(r"^\s*message-id:\s*(<[^<>\s]{1,300}>)", re.IGNORECASE | re.MULTILINE)
 _RETPATH = re.compile(r"^\s*return-path:\s*<([^<>\s]{0,300})>", re.IGNORECASE | re.MULTILINE)
 _TAGS = re.compile(r"<[^>]{0,2000}>")
@@ -49,11 +50,46 @@ def walk(msg: Message) -> list[tuple[Message, bool]]:
         if depth >= MAX_DEPTH:
             continue
         ctype = part.get_content_type()
+        if ctype in _REPORTS:
+            _decode_report(part)
         payload = part.get_payload()
         if isinstance(payload, list) and (part.is_multipart() or ctype.startswith("message/")):
             quoted = inside or ctype in ("message/rfc822", "message/global")
             stack.extend((p, depth + 1, quoted) for p in reversed(payload) if isinstance(p, Message))
     return out
+
+
+def _decode_report(part: Message) -> None:
+    """A delivery-status or feedback-report part sent in base64 or quoted-printable, decoded in place.
+
+    The parser reads such a part's body as blocks of header fields whatever its
+    transfer encoding: base64 comes out as one block of garbage, and the report
+    would name nobody. The encoded text is put back together from those blocks,
+    decoded, and left as the part's text (7bit), which dsn.blocks_from_payload reads.
+    """
+    cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if cte not in ("base64", "quoted-printable"):
+        return
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        payload = "\n\n".join(_lines_of(sub) for sub in payload[:1000] if isinstance(sub, Message))
+    if not isinstance(payload, str):
+        return
+    part.set_payload(payload)
+    data = _payload(part)
+    if data is None:
+        return
+    part.set_payload(data[:MAX_TEXT].decode("utf-8", "replace"))
+    part.replace_header("Content-Transfer-Encoding", "7bit")
+
+
+def _lines_of(block: Message) -> str:
+    """The lines a block of a report part was parsed from (quoted-printable soft line breaks
+    end a field's line early: the rest is in the block's payload, right after, no blank line)."""
+    fields = "\n".join(f"{name}: {value}" for name, value in block.items()[:100])
+    rest = block.get_payload()
+    rest = rest if isinstance(rest, str) else ""
+    return fields + "\n" + rest if fields and rest else fields or rest
 
 
 def text_of(part: Message) -> str:
