@@ -633,19 +633,41 @@ def second_recipient(raw: bytes) -> Changed:
     return None
 
 
-def _copy_paragraphs(segs: list[Segment], names: set[bytes], other: Callable[[re.Match[bytes]], bytes]) -> None:
+def _copy_paragraphs(segs: list[Segment], names: set[bytes], other: Callable[[re.Match[bytes]], bytes],
+                     every: bool = False, avoid: frozenset[bytes] = frozenset()) -> bool:
+    """The first paragraph of the bounce's own text naming one of *names* (or *every* one) again, renamed.
+
+    Only above a quoted original ("----- Original message -----", as the classifier
+    finds it): the original names the recipient too, and is not the bounce's text. Not a
+    paragraph that also names one of *avoid* (a transcript about several recipients).
+    """
+    from mailtools.bounces.textrules import ORIGINAL_MARKERS
+
+    copied = False
     for header, body in _bodies(segs):
-        if body.inside or body.kind != "body" or not header.ctype.startswith("text/") or body.cte in (
-                "base64", "quoted-printable"):
+        if body.inside or body.kind != "body" or not header.ctype.startswith("text/"):
             continue
-        text = b"".join(body.lines)
-        paragraphs = re.split(rb"(\r?\n[ \t]*\r?\n)", text)
-        for j in range(0, len(paragraphs), 2):
-            if any(n in paragraphs[j].lower() for n in names):
-                sep = paragraphs[j + 1] if j + 1 < len(paragraphs) else _eol(text) * 2 or b"\n\n"
-                paragraphs[j + 1:j + 1] = [sep, _ANY_ADDRESS.sub(other, paragraphs[j])]
-                body.lines = b"".join(paragraphs).splitlines(keepends=True)
-                break
+        encoded = body.cte in ("base64", "quoted-printable")
+        text = decode_body(body) if encoded else b"".join(body.lines)
+        m = ORIGINAL_MARKERS.search(text.decode("latin-1"))
+        own, quoted = (text[:m.start()], text[m.start():]) if m else (text, b"")
+        paragraphs = re.split(rb"(\r?\n[ \t]*\r?\n)", own)
+        # not a quoted header block ("To: a@b", the original's summary): that is not about the failure
+        found = [j for j in range(0, len(paragraphs), 2) if any(n in paragraphs[j].lower() for n in names)
+                 and not re.search(rb"(?im)^[ \t]*to:[^\n]*@", paragraphs[j])
+                 and not any(a in paragraphs[j].lower() for a in avoid)]
+        for j in reversed(found if every else found[:1]):     # the last first: the indexes stay right
+            sep = paragraphs[j + 1] if j + 1 < len(paragraphs) else _eol(text) * 2 or b"\n\n"
+            paragraphs[j + 1:j + 1] = [sep, _ANY_ADDRESS.sub(other, paragraphs[j])]
+        if not found:
+            continue
+        copied = True
+        changed = b"".join(paragraphs) + quoted
+        if encoded:
+            encode_body(body, changed, body.cte, _eol(header.lines[0]) or b"\n")
+        else:
+            body.lines = changed.splitlines(keepends=True)
+    return copied
 
 
 def rewrap(raw: bytes) -> Changed:
@@ -711,6 +733,108 @@ def dsn_fold(raw: bytes) -> Changed:
     return (join(segs), Mapping()) if done else None
 
 
+def second_recipient_prose(raw: bytes) -> Changed:
+    """A bounce without report fields naming a second (made-up) recipient the way it names the first:
+    each paragraph of its own text about the first recipient again, for the other, and the
+    other added to an X-Failed-Recipients field."""
+    segs = segments(raw)
+    if any(s.kind == "fields" and not s.inside for s in segs) or b'"notificationType"' in raw:
+        return None     # a report, or a JSON notification: both list recipients in their own way
+    verdict = classify(raw)
+    if verdict.kind not in ("bounce", "delay") or not verdict.recipients:
+        return None
+    address = verdict.recipients[0].address.encode("utf-8", "surrogateescape")
+    names = {address}
+    top = next((s for s in segs if s.kind == "header"), None)
+    if top is not None and any(address in (field(top, f) or "").lower().encode() for f in ("To", "From")):
+        return None     # a message bounced to its own recipient: the readers leave such addresses out
+
+    def other(m: re.Match[bytes]) -> bytes:
+        return _SECOND + b"@" + m.group(2) if m.group(0).lower() in names else m.group(0)
+    others = frozenset(r.address.encode("utf-8", "surrogateescape") for r in verdict.recipients) - names
+    if not _copy_paragraphs(segs, names, other, every=True, avoid=others):
+        return None
+    if top is not None:
+        value = field(top, "X-Failed-Recipients")
+        if value is not None and address.decode() in value.lower():
+            set_field(top, b"X-Failed-Recipients", " ".join(value.split()).encode("latin-1") + b", "
+                      + _SECOND + b"@" + address.partition(b"@")[2])
+    return join(segs), Mapping(duplicate=({address.decode("utf-8", "surrogateescape")}, _SECOND.decode()))
+
+
+def fold_headers(raw: bytes) -> Changed:
+    """The bounce's own header fields longer than 40 columns folded at their first space after 30."""
+    segs = segments(raw)
+    top = next((s for s in segs if s.kind == "header" and s.role == "top"), None)
+    if top is None:
+        return None
+    out = []
+    for line in top.lines:
+        eol = _eol(line)
+        content = line[: len(line) - len(eol)]
+        cut = content.find(b" ", 30)
+        if len(content) > 40 and _FIELD_NAME.match(content) and cut > 0 and content[cut + 1:].strip() \
+                and not content.lower().startswith((b"content-", b"mime-")):
+            out.append(content[:cut] + (eol or b"\n") + b"\t" + content[cut + 1:] + eol)
+        else:
+            out.append(line)
+    if out == top.lines:
+        return None
+    top.lines = out
+    return join(segs), Mapping()
+
+
+def content_type_case(raw: bytes) -> Changed:
+    """MIME types and parameter names in capitals ("Multipart/Report; Report-Type=Delivery-Status"):
+    RFC 2045 says they are case-insensitive."""
+    segs = segments(raw)
+    done = False
+    for seg in segs:
+        if seg.kind != "header":
+            continue
+        value = field(seg, "Content-Type")
+        if value is None:
+            continue
+        value = " ".join(value.split())
+        kind, _, params = value.partition(";")
+        params = re.sub(r"(?i)(^|;)\s*(report-type|charset)\s*=\s*\"?([^\";]*)\"?",
+                        lambda m: f"{m.group(1)} {m.group(2).upper()}={m.group(3).upper()}", params)
+        params = re.sub(r"(?i)(^|;)\s*boundary\s*=", r"\1 BOUNDARY=", params)
+        new = kind.title() + (";" + params if ";" in value else "")
+        if new != value:
+            set_field(seg, b"Content-Type", new.encode("latin-1"))
+            done = True
+    return (join(segs), Mapping()) if done else None
+
+
+def angle_recipients(raw: bytes) -> Changed:
+    """Final-Recipient and Original-Recipient addresses in angle brackets ("rfc822; <a@b>")."""
+    segs = segments(raw)
+    done = False
+    for seg in segs:
+        if seg.kind != "fields" or seg.inside:
+            continue
+        new = [re.sub(rb"(?i)^((?:final|original)-recipient:\s*rfc822;\s*)([^<\s][^\s]*@[^\s>]+)",
+                      rb"\1<\2>", line) for line in seg.lines]
+        if new != seg.lines:
+            seg.lines, done = new, True
+    return (join(segs), Mapping()) if done else None
+
+
+def encoded_subject(raw: bytes) -> Changed:
+    """The Subject as an RFC 2047 encoded-word, as MTAs with localised notices write it."""
+    segs = segments(raw)
+    top = next((s for s in segs if s.kind == "header" and s.role == "top"), None)
+    value = field(top, "Subject") if top is not None else None
+    if top is None or value is None or "=?" in value or not value.strip():
+        return None
+    text = " ".join(value.split())
+    as_utf8 = text.encode("latin-1").decode("utf-8", "replace").encode()   # the parser gave bytes as latin-1
+    encoded = "=?UTF-8?B?" + base64.b64encode(as_utf8).decode() + "?="
+    set_field(top, b"Subject", encoded.encode())
+    return join(segs), Mapping()
+
+
 CHANGES: dict[str, Callable[[bytes], Changed]] = {
     "crlf": crlf,
     "mbox-from": mbox_from,
@@ -727,6 +851,11 @@ CHANGES: dict[str, Callable[[bytes], Changed]] = {
     "rewrap": rewrap,
     "dsn-fold": dsn_fold,
     "second-rcpt": second_recipient,
+    "second-rcpt-prose": second_recipient_prose,
+    "fold-headers": fold_headers,
+    "ctype-case": content_type_case,
+    "angle-rcpt": angle_recipients,
+    "encoded-subject": encoded_subject,
     "no-original": without_original,
     "nest-mixed": nest_mixed,
     "trailing-space": trailing_space,
