@@ -923,6 +923,38 @@ def _show(s: Summary) -> str:
     return s[0] + " " + ", ".join(f"{a} {r}{' HARD' if h else ''}" for a, r, h in s[1]) if s[1] else s[0]
 
 
+def run(files: list[Path], names: list[str], write: str | None = None) -> tuple[dict[str, int], dict[str, list]]:
+    """({change: messages it applied to}, {change: [(file, should be, is)] where it altered the verdict})."""
+    applied = dict.fromkeys(names, 0)
+    altered: dict[str, list[tuple[Path, Summary, Summary]]] = {n: [] for n in names}
+    for path in files:
+        for name, changed, want, got in outcomes(path.read_bytes(), names):
+            applied[name] += 1
+            if want != got:
+                altered[name].append((path, want, got))
+                if write:
+                    Path(write).mkdir(parents=True, exist_ok=True)
+                    (Path(write) / f"{path.stem}.{name}.eml").write_bytes(changed)
+    return applied, altered
+
+
+def measure(quick: bool = False) -> list[dict]:
+    """The bench row for `make bench` (bench/run.py's "invariance" section)."""
+    import common
+
+    where = corpus()
+    if where is None:
+        raise common.Skipped("no shared/corpora beside the repository (the labelled bounces are kept outside it)")
+    load = common.load()
+    files = sorted(where.glob("*.eml"))
+    applied, altered = run(files, list(CHANGES))
+    total = sum(len(v) for v in altered.values())
+    return [common.row("invariance", f"verdicts changed by a meaning-preserving change, {where.parent.name}",
+                       f"{total} of {sum(applied.values())} ({len(CHANGES)} changes, {len(files)} messages)",
+                       goal="0", ok=total == 0, command="python bench/invariance.py -v", load=load, value=total,
+                       altered={n: [p.name for p, _, _ in v] for n, v in altered.items() if v})]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("paths", nargs="*", help="messages or directories (default: the dev corpus)")
@@ -931,6 +963,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", metavar="DIR", help="write each changed message that altered a verdict here")
     args = ap.parse_args(argv)
     names = args.only.split(",") if args.only else list(CHANGES)
+    unknown = set(names) - set(CHANGES)
+    if unknown:
+        ap.error(f"unknown change(s): {', '.join(sorted(unknown))}")
     paths = [Path(p) for p in args.paths]
     if not paths:
         where = corpus()
@@ -940,21 +975,12 @@ def main(argv: list[str] | None = None) -> int:
         paths = [where]
     files = sorted(f for p in paths for f in ([p] if p.is_file() else p.rglob("*.eml")))
     start = time.monotonic()
-    applied = dict.fromkeys(names, 0)
-    altered: dict[str, list[tuple[Path, Summary, Summary]]] = {n: [] for n in names}
-    for path in files:
-        for name, changed, want, got in outcomes(path.read_bytes(), names):
-            applied[name] += 1
-            if want != got:
-                altered[name].append((path, want, got))
-                if args.write:
-                    Path(args.write).mkdir(parents=True, exist_ok=True)
-                    (Path(args.write) / f"{path.stem}.{name}.eml").write_bytes(changed)
-    print(f"{'change':<16} {'applied':>8} {'altered':>8}")
+    applied, altered = run(files, names, args.write)
+    print(f"{'change':<18} {'applied':>8} {'altered':>8}")
     for name in names:
-        print(f"{name:<16} {applied[name]:>8} {len(altered[name]):>8}")
+        print(f"{name:<18} {applied[name]:>8} {len(altered[name]):>8}")
     total = sum(len(v) for v in altered.values())
-    print(f"{'total':<16} {sum(applied.values()):>8} {total:>8}   ({len(files)} messages, "
+    print(f"{'total':<18} {sum(applied.values()):>8} {total:>8}   ({len(files)} messages, "
           f"{time.monotonic() - start:.1f} s)")
     for name in names:
         for path, want, got in altered[name]:
