@@ -595,6 +595,31 @@ def nest_mixed(raw: bytes) -> Changed:
     return head + note + inner + b"--" + outer + b"--" + eol, Mapping()
 
 
+def attached(raw: bytes) -> Changed:
+    """The whole delivery report attached (message/rfc822) to a short note in multipart/mixed, as
+    a relay or a mailbox that passes bounces on as attachments sends it. Only a multipart/report
+    of delivery status: an attached prose notice is indistinguishable from a forwarded letter."""
+    segs = segments(raw)
+    top = next((s for s in segs if s.kind == "header" and s.role == "top"), None)
+    if top is None or top.ctype != "multipart/report" or "delivery-status" not in (
+            field(top, "Content-Type") or "").lower():
+        return None
+    if segs and segs[0].kind == "envelope":
+        raw = raw.partition(b"\n")[2]
+    eol = _eol_of(raw)
+    subject = field(top, "Subject") or ""
+    outer = b"=_relay_attach_0001"
+    head = (b"From: Postmaster <postmaster@relay.example.net>" + eol + b"To: bounces@lists.example.org" + eol
+            + b"Subject: Fwd: " + " ".join(subject.split()).encode("latin-1", "replace") + eol
+            + b"MIME-Version: 1.0" + eol + b'Content-Type: multipart/mixed; boundary="' + outer + b'"' + eol + eol)
+    note = (b"--" + outer + eol + b"Content-Type: text/plain; charset=us-ascii" + eol + eol
+            + b"A delivery report for your message is attached." + eol + eol)
+    body = b"--" + outer + eol + b"Content-Type: message/rfc822" + eol + eol + raw
+    if not body.endswith(eol):
+        body += eol
+    return head + note + body + b"--" + outer + b"--" + eol, Mapping()
+
+
 _SECOND = b"second.recipient"
 _ANY_ADDRESS = re.compile(rb"([^\s<>;:\"(),\[\]]+)@([^\s<>;:\"(),\[\]]*[^\s<>;:\"(),\[\].])")
 
@@ -858,6 +883,7 @@ CHANGES: dict[str, Callable[[bytes], Changed]] = {
     "encoded-subject": encoded_subject,
     "no-original": without_original,
     "nest-mixed": nest_mixed,
+    "attached": attached,
     "trailing-space": trailing_space,
     "received": received_chain,
 }

@@ -173,6 +173,31 @@ def test_flufl_reads_a_notice_sent_in_base64():
     assert flufl_addresses(BytesParser().parsebytes(raw)) == ([], ["gone@example.com"])
 
 
+def _attached(inner: bytes, subject: bytes = b"Fwd: Undelivered Mail Returned to Sender",
+              sender: bytes = b"Postmaster <postmaster@relay.example.net>") -> bytes:
+    return (b"From: " + sender + b"\nTo: bounces@lists.example.org\n"
+            b"Subject: " + subject + b"\nMIME-Version: 1.0\n"
+            b'Content-Type: multipart/mixed; boundary="fwd"\n\n--fwd\nContent-Type: text/plain\n\n'
+            b"A delivery report for your message is attached.\n\n--fwd\nContent-Type: message/rfc822\n\n"
+            + inner + b"\n--fwd--\n")
+
+
+def test_a_delivery_report_passed_on_as_an_attachment_is_read():
+    # HAND-WRITTEN: a relay's note with the whole Postfix DSN attached as message/rfc822.
+    raw = _attached(POSTFIX_DSN.format(declared="1A2B3C.1700000000/mx.example.net").encode())
+    v = classify(raw)
+    assert v.kind == "bounce"
+    assert _verdicts(raw) == [("gone@example.com", "userunknown", True)]
+
+
+def test_an_attached_letter_is_not_taken_for_a_report():
+    # HAND-WRITTEN: a person forwarding an ordinary letter that mentions an address.
+    letter = (b"From: someone@example.com\nTo: news@example.org\nSubject: unsubscribe\n\n"
+              b"Please remove gone@example.com, the user is unknown here.\n")
+    v = classify(_attached(letter, b"Fwd: unsubscribe", b"Someone Else <else@example.net>"))
+    assert v.kind != "bounce" and not any(r.hard for r in v.recipients)
+
+
 @pytest.mark.parametrize("cte", ["base64", "quoted-printable"])
 def test_a_delivery_status_part_in_a_transfer_encoding_is_read(cte: str) -> None:
     # HAND-WRITTEN Postfix DSN whose delivery-status part a gateway re-encoded (the

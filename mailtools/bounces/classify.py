@@ -122,7 +122,7 @@ def _classify(raw: bytes) -> Verdict:
     if not msg.keys():
         return Verdict(kind="other", problem="no header fields: not a mail message")
 
-    parts = mime.walk(msg)
+    parts = mime.walk(mime.attached_report(msg) or msg)   # a report passed on as an attachment: the report
     verdict = Verdict(kind="other", delivered_to=mime.delivered_to(msg))
     verdict.message_id, verdict.original_return_path = mime.original_ids(parts)
 

@@ -92,6 +92,34 @@ def _lines_of(block: Message) -> str:
     return fields + "\n" + rest if fields and rest else fields or rest
 
 
+def attached_report(msg: Message) -> Message | None:
+    """The delivery report *msg* passes on as an attachment, when that is all it is; else None.
+
+    Relays and mailboxes that hand bounces on (a postmaster's "Fwd:", a
+    gateway that quarantines and releases) attach the whole report as
+    message/rfc822 under a note of their own. Only a multipart/report (or a
+    message with a delivery-status part) attached to a message that has no
+    report of its own is taken: a bounce's quoted original is never a report.
+    """
+    if msg.get_content_type() != "multipart/mixed":
+        return None
+    children = msg.get_payload()
+    if not isinstance(children, list):
+        return None
+    attached = [c for c in children[:20] if isinstance(c, Message)
+                and c.get_content_type() in ("message/rfc822", "message/global")]
+    if len(attached) != 1 or any(isinstance(c, Message) and c.get_content_type() in _REPORTS for c in children):
+        return None
+    inner = attached[0].get_payload()
+    if not isinstance(inner, list) or not inner or not isinstance(inner[0], Message):
+        return None
+    report = inner[0]
+    if report.get_content_type() != "multipart/report" or str(
+            report.get_param("report-type", "") or "").lower() not in ("delivery-status", "global-delivery-status"):
+        return None
+    return report
+
+
 def text_of(part: Message) -> str:
     payload: object = _payload(part)
     if payload is None:
