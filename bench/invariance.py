@@ -658,6 +658,26 @@ def second_recipient(raw: bytes) -> Changed:
     return None
 
 
+def recipients_unseparated(raw: bytes) -> Changed:
+    """second-rcpt, without the blank line between the two recipients' blocks (some MTAs write
+    one recipient's fields right after the other's)."""
+    result = second_recipient(raw)
+    if result is None:
+        return None
+    changed, mapping = result
+    segs = segments(changed)
+    for seg in segs:
+        if seg.kind != "fields" or seg.inside:
+            continue
+        text = b"".join(seg.lines)
+        joined = re.sub(rb"(\r?\n)[ \t]*\r?\n(?=(?:final|original)-recipient:[^\r\n]*" + _SECOND + rb"@)",
+                        rb"\1", text, count=1, flags=re.IGNORECASE)
+        if joined != text:
+            seg.lines = joined.splitlines(keepends=True)
+            return join(segs), mapping
+    return None
+
+
 def _copy_paragraphs(segs: list[Segment], names: set[bytes], other: Callable[[re.Match[bytes]], bytes],
                      every: bool = False, avoid: frozenset[bytes] = frozenset()) -> bool:
     """The first paragraph of the bounce's own text naming one of *names* (or *every* one) again, renamed.
@@ -877,6 +897,7 @@ CHANGES: dict[str, Callable[[bytes], Changed]] = {
     "dsn-fold": dsn_fold,
     "second-rcpt": second_recipient,
     "second-rcpt-prose": second_recipient_prose,
+    "rcpt-unseparated": recipients_unseparated,
     "fold-headers": fold_headers,
     "ctype-case": content_type_case,
     "angle-rcpt": angle_recipients,

@@ -34,6 +34,7 @@ import invariance  # noqa: E402
 NOT_MEANINGFUL = {
     # Its report fields are nonsense on purpose; the recipient is read from the original.
     ("synthetic/bogus_fields.eml", "second-rcpt"),
+    ("synthetic/bogus_fields.eml", "rcpt-unseparated"),
     ("synthetic/bogus_fields.eml", "no-original"),
 }
 
@@ -171,6 +172,36 @@ def test_flufl_reads_a_notice_sent_in_base64():
            b"MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: base64\n\n"
            + base64.encodebytes(text.encode()))
     assert flufl_addresses(BytesParser().parsebytes(raw)) == ([], ["gone@example.com"])
+
+
+@pytest.mark.parametrize("order", ["final-first", "original-first"])
+def test_recipient_blocks_without_a_blank_line_between_them_are_two_recipients(order: str) -> None:
+    # HAND-WRITTEN in RFC 3464's field layout, the two per-recipient blocks run together
+    # (Postfix writes Final-Recipient first, RFC 3464's own example Original-Recipient).
+    def block(address: str, status: str, text: str) -> str:
+        fields = [f"Final-Recipient: rfc822; {address}", f"Original-Recipient: rfc822;{address}"]
+        fields = fields if order == "final-first" else fields[::-1]
+        return "\n".join(fields + ["Action: failed", f"Status: {status}", f"Diagnostic-Code: smtp; {text}"])
+    fields = (block("gone@example.com", "5.1.1", "550 5.1.1 <gone@example.com>: User unknown") + "\n"
+              + block("full@example.com", "5.2.2", "552 5.2.2 <full@example.com>: Mailbox full"))
+    dsn = POSTFIX_DSN.format(declared="1A2B3C.1700000000/mx.example.net")
+    head, _, rest = dsn.partition("Final-Recipient:")
+    raw = (head + fields + "\n\n--1A2B3C" + rest.partition("\n--1A2B3C")[2]).encode()
+    assert _verdicts(raw) == [("gone@example.com", "userunknown", True), ("full@example.com", "mailboxfull", False)]
+
+
+def test_a_block_that_names_its_recipient_after_action_and_status_is_one_recipient() -> None:
+    # HAND-WRITTEN: the fields of one recipient in another order (Action and Status first,
+    # then Final- and Original-Recipient), as some MTAs write them.
+    dsn = POSTFIX_DSN.format(declared="1A2B3C.1700000000/mx.example.net")
+    head, _, rest = dsn.partition("Final-Recipient:")
+    fields = ("Action: failed\nStatus: 5.1.1\nFinal-Recipient: rfc822; gone@example.com\n"
+              "Original-Recipient: rfc822; gone@example.com\n"
+              "Diagnostic-Code: smtp; 550 5.1.1 no mailbox here by that name")
+    raw = (head + fields + "\n\n--1A2B3C" + rest.partition("\n--1A2B3C")[2]).encode()
+    [r] = classify(raw).recipients
+    assert (r.address, r.status, r.reason, r.hard) == ("gone@example.com", "5.1.1", "userunknown", True)
+    assert r.diagnostic == "550 5.1.1 no mailbox here by that name"   # the block's own, not the prose
 
 
 def _attached(inner: bytes, subject: bytes = b"Fwd: Undelivered Mail Returned to Sender",
