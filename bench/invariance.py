@@ -539,6 +539,26 @@ def bare_content_type(raw: bytes) -> Changed:
     return (join(segs), Mapping()) if done else None
 
 
+def _top_content_type(how: Callable[[str], str | None], only: str = "multipart/") -> Callable[[bytes], Changed]:
+    def change(raw: bytes) -> Changed:
+        segs = segments(raw)
+        top = next((s for s in segs if s.kind == "header" and s.role == "top"), None)
+        value = field(top, "Content-Type") if top is not None else None
+        if top is None or value is None or not top.ctype.startswith(only):
+            return None
+        new = how(" ".join(value.split()))
+        set_field(top, b"Content-Type", None if new is None else new.encode("latin-1"))
+        return join(segs), Mapping()
+    return change
+
+
+# The top-level multipart's boundary parameter lost (a gateway that rewrote the field), or the
+# whole field of a report: the body's "--token" lines are all that says where the parts are.
+# (A multipart/mixed prose bounce without its field is text/plain that happens to hold "--" lines.)
+lost_boundary = _top_content_type(lambda v: re.sub(r'(?i);\s*boundary\s*=\s*("[^"]*"|[^;\s]*)', "", v))
+no_top_content_type = _top_content_type(lambda v: None, only="multipart/report")
+
+
 def without_original(raw: bytes) -> Changed:
     """The quoted original (message/rfc822 or its headers) left out, as many MTAs do.
 
@@ -893,6 +913,8 @@ CHANGES: dict[str, Callable[[bytes], Changed]] = {
     "base64-report": base64_report,
     "qp-report": qp_report,
     "bare-ctype": bare_content_type,
+    "lost-boundary": lost_boundary,
+    "no-top-ctype": no_top_content_type,
     "rewrap": rewrap,
     "dsn-fold": dsn_fold,
     "second-rcpt": second_recipient,

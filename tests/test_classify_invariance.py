@@ -204,6 +204,30 @@ def test_a_block_that_names_its_recipient_after_action_and_status_is_one_recipie
     assert r.diagnostic == "550 5.1.1 no mailbox here by that name"   # the block's own, not the prose
 
 
+@pytest.mark.parametrize("boundary", ["1A2B3C.1700000000/mx.example.net", "report1A2B3C@mx.example.net",
+                                      "=_Active!Mail_1A2B3C"])
+def test_a_report_whose_content_type_lost_its_boundary_is_read(boundary: str) -> None:
+    # HAND-WRITTEN: the Postfix DSN, its Content-Type rewritten without parameters; the
+    # boundary in the body is RFC 2046's kind, or has the "@" or "!" that MTAs use.
+    dsn = POSTFIX_DSN.format(declared="x").replace("1A2B3C.1700000000/mx.example.net", boundary)
+    raw = dsn.replace('multipart/report; report-type=delivery-status; boundary="x"', "multipart/report").encode()
+    assert _verdicts(raw) == [("gone@example.com", "userunknown", True)]
+
+
+def test_a_report_under_a_header_without_content_type_is_read_when_its_part_is_described_first() -> None:
+    # HAND-WRITTEN: the Postfix DSN without its top-level Content-Type; Postfix writes
+    # "Content-Description: Delivery report" above each part's Content-Type.
+    dsn = POSTFIX_DSN.format(declared="1A2B3C.1700000000/mx.example.net")
+    raw = dsn.replace('Content-Type: multipart/report; report-type=delivery-status; boundary="1A2B3C.1700000000/'
+                      'mx.example.net"\n', "").replace(
+        "Content-Type: message/delivery-status", "Content-Description: Delivery report\n"
+                                                 "Content-Type: message/delivery-status").encode()
+    assert b"multipart" not in raw
+    from mailtools.bounces import mime
+    assert mime.repair_boundary(BytesParser().parsebytes(raw), raw).get_content_type() == "multipart/mixed"
+    assert _verdicts(raw) == [("gone@example.com", "userunknown", True)]
+
+
 def _attached(inner: bytes, subject: bytes = b"Fwd: Undelivered Mail Returned to Sender",
               sender: bytes = b"Postmaster <postmaster@relay.example.net>") -> bytes:
     return (b"From: " + sender + b"\nTo: bounces@lists.example.org\n"

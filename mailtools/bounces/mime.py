@@ -27,12 +27,14 @@ _MSGID = re.compile(r"^\s*message-id:\s*(<[^<>\s]{1,300}>)", re.IGNORECASE | re.
 _RETPATH = re.compile(r"^\s*return-path:\s*<([^<>\s]{0,300})>", re.IGNORECASE | re.MULTILINE)
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 _BLANK = re.compile(r"\n[ \t]*\n")
-_BOUNDARY_LINE = re.compile(rb"^--([\w'()+,\-./:=?]{1,70})[ \t]*\r?$", re.MULTILINE)
+# Any printable character: besides RFC 2046's, MTAs use "@" (PowerMTA), "!" (Active!hunter)... in quotes,
+# and parsers accept them.
+_BOUNDARY_LINE = re.compile(rb"^--([!-~]{1,70})[ \t]*\r?$", re.MULTILINE)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 # The patterns below are for rare repairs and encodings: kept as text, compiled (and cached
 # by re) the first time a message needs them, not at every start of the alias pipe.
 _BOUNDARY_PARAM = rb'(?i)boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))'
-_PART_START = rb"(?im)^--([\w'()+,\-./:=?]{0,69}[\w'()+,./:=?])[ \t]*\r?\ncontent-"
+_PART_START = rb"(?im)^--([!-~]{0,69}[!-,.-~])[ \t]*\r?\ncontent-"
 # "Content-Type: multipart/...;" with "boundary=" on the next line, unindented (see fold_parameters).
 _UNFOLDED_BOUNDARY = rb";[ \t]*(\r?\n)boundary="
 # Trailing white space of a quoted-printable line, which a decoder must delete (RFC 2045, 6.7 (3)).
@@ -278,6 +280,8 @@ def repair_boundary(msg: Message, raw: bytes) -> Message:
     declared = msg.get_boundary()
     if declared is None and msg.get("Content-Type") is None:
         return _undeclared_multipart(msg, raw)
+    if declared is None and msg.get_content_maintype() == "multipart":
+        return _boundary_lost(msg, raw)
     if not declared or not any(isinstance(d, StartBoundaryNotFoundDefect) for d in msg.defects):
         return _repair_inner_boundary(msg, raw)
     end = _HEADER_END.search(raw)
@@ -286,6 +290,28 @@ def repair_boundary(msg: Message, raw: bytes) -> Message:
     if m is None or declared.encode() not in head:
         return msg
     return BytesParser().parsebytes(head.replace(declared.encode(), m.group(1), 1) + body)
+
+
+def _boundary_lost(msg: Message, raw: bytes) -> Message:
+    """*msg* re-parsed when its Content-Type says multipart but lost the boundary parameter.
+
+    A gateway that rewrites the field can drop its parameters. The body's
+    first "--token" line that opens a part (header fields under it), or else
+    the first that also closes the parts ("--token--"), gives the boundary;
+    the field says it is MIME, so nothing else is needed.
+    """
+    end = _HEADER_END.search(raw)
+    if end is None:
+        return msg
+    head, body = raw[:end.start()], raw[end.start():]
+    m = re.search(_PART_START, body)
+    token = m.group(1) if m else next((b.group(1) for b in _BOUNDARY_LINE.finditer(body[:MAX_TEXT])
+                                       if b"\n--" + b.group(1) + b"--" in body), None)   # a part with no header
+    field = re.search(rb"(?im)^content-type:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", head)
+    if token is None or field is None:
+        return msg
+    head = head[:field.end()] + b'; boundary="' + token + b'"' + head[field.end():]
+    return BytesParser().parsebytes(head + body)
 
 
 def _repair_inner_boundary(msg: Message, raw: bytes) -> Message:
@@ -315,16 +341,19 @@ def _undeclared_multipart(msg: Message, raw: bytes) -> Message:
     Local mailers (sendmail's cron and queue-run notices, some gateways) drop
     the top-level Content-Type and keep the body: "--token" lines, each
     followed by the part's own header fields. Only a body whose first such
-    token opens a delivery-status part is taken for MIME: a prose bounce
-    quoting a multipart original has "--token" lines too.
+    token opens a report part (delivery status or a feedback report) is
+    taken for MIME: a prose bounce quoting a multipart original has "--token"
+    lines too.
     """
     end = _HEADER_END.search(raw)
     if end is None:
         return msg
     body = raw[end.start():]
     m = _BOUNDARY_LINE.search(body)
-    if m is None or not re.search(rb"(?im)^--" + re.escape(m.group(1)) + rb"[ \t]*\r?\ncontent-type:[ \t]*"
-                                  rb"message/delivery-status", body):
+    # the part's Content-Type among its header fields (Postfix puts Content-Description first)
+    if m is None or not re.search(rb"(?im)^--" + re.escape(m.group(1)) + rb"[ \t]*\r?\n(?:[^\r\n]+\r?\n){0,10}?"
+                                  rb"content-type:[ \t]*message/(?:(?:global-)?delivery-status|feedback-report)",
+                                  body):
         return msg
     head = raw[:end.start()] + b'\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="' + m.group(1) + b'"'
     return BytesParser().parsebytes(head + body)
