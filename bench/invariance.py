@@ -514,6 +514,32 @@ def recharset(raw: bytes) -> Changed:
     return (join(segs), Mapping()) if done else None
 
 
+def html_only(raw: bytes) -> Changed:
+    """The bounce's plain text as HTML instead (escaped, a <br> per line), as MTAs that write
+    only HTML notices send it."""
+    import html
+
+    segs = segments(raw)
+    done = False
+    for header, body in _bodies(segs):
+        if header.inside or header.ctype != "text/plain" or field(header, "Content-Type") is None:
+            continue
+        content = decode_body(body)
+        charset = header.charset or "utf-8"
+        try:
+            text = content.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+        eol = _eol(header.lines[0]) or b"\n"
+        lines = [html.escape(line) + "<br>" for line in text.splitlines()]
+        page = "<html><body><p>" + "\n".join(lines) + "</p></body></html>"
+        encode_body(body, page.encode("utf-8"), "base64", eol)
+        set_field(header, b"Content-Transfer-Encoding", b"base64")
+        set_field(header, b"Content-Type", b"text/html; charset=utf-8")
+        done = True
+    return (join(segs), Mapping()) if done else None
+
+
 def bare_content_type(raw: bytes) -> Changed:
     """Content-Type fields lose every parameter but the boundary, and a charset of plain ASCII text."""
     segs = segments(raw)
@@ -910,6 +936,7 @@ CHANGES: dict[str, Callable[[bytes], Changed]] = {
     "qp-text": qp_text,
     "to-utf8": to_utf8,
     "recharset": recharset,
+    "html-only": html_only,
     "base64-report": base64_report,
     "qp-report": qp_report,
     "bare-ctype": bare_content_type,

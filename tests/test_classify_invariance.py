@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import prose_bounce
 from test_classify import NO_TOP_CONTENT_TYPE
-from test_readers_sections import CASES
+from test_readers_sections import CASES, QMAIL
 
 from mailtools.bounces.classify import classify
 
@@ -226,6 +226,17 @@ def test_a_report_under_a_header_without_content_type_is_read_when_its_part_is_d
     from mailtools.bounces import mime
     assert mime.repair_boundary(BytesParser().parsebytes(raw), raw).get_content_type() == "multipart/mixed"
     assert _verdicts(raw) == [("gone@example.com", "userunknown", True)]
+
+
+def test_a_notice_written_only_in_html_reads_as_its_text() -> None:
+    # HAND-WRITTEN: the readers' qmail notice (qmail-send's layout) as an HTML-only part:
+    # "&lt;addr&gt;:" per recipient, a <br> per line, a <p> per paragraph.
+    import html
+    page = "".join("<p>" + "<br>\n".join(html.escape(line) for line in para.split("\n")) + "</p>\n"
+                   for para in QMAIL.split("\n\n"))
+    raw = prose_bounce(page, subject="failure notice", content_type="text/html")
+    assert _verdicts(raw) == _verdicts(prose_bounce(QMAIL, subject="failure notice")) == [
+        ("nobody@example.net", "userunknown", True), ("full@example.net", "mailboxfull", False)]
 
 
 def _attached(inner: bytes, subject: bytes = b"Fwd: Undelivered Mail Returned to Sender",

@@ -26,6 +26,9 @@ _REPORTS = frozenset({"message/delivery-status", "message/global-delivery-status
 _MSGID = re.compile(r"^\s*message-id:\s*(<[^<>\s]{1,300}>)", re.IGNORECASE | re.MULTILINE)
 _RETPATH = re.compile(r"^\s*return-path:\s*<([^<>\s]{0,300})>", re.IGNORECASE | re.MULTILINE)
 _TAGS = re.compile(r"<[^>]{0,2000}>")
+# a line end in the source after the tag is the same break, not another
+_LINE_TAGS = re.compile(r"(?:<br\b[^>]{0,200}>|</(?:div|tr|li|h\d)\s*>)[ \t]*\r?\n?", re.IGNORECASE)
+_PARAGRAPH_TAGS = re.compile(r"(?:</p\s*>|</table\s*>)[ \t]*(?:\r?\n)?", re.IGNORECASE)
 _BLANK = re.compile(r"\n[ \t]*\n")
 # Any printable character: besides RFC 2046's, MTAs use "@" (PowerMTA), "!" (Active!hunter)... in quotes,
 # and parsers accept them.
@@ -135,7 +138,23 @@ def text_of(part: Message) -> str:
     except LookupError:
         text = payload.decode("latin-1")
     if part.get_content_type() == "text/html":
-        text = _TAGS.sub(" ", text)
+        text = _html_text(text)
+    return text
+
+
+def _html_text(text: str) -> str:
+    """The text of an HTML notice: line and paragraph breaks kept, tags dropped, entities decoded.
+
+    Notices written only in HTML ("&lt;user@example.org&gt;", a line per
+    <br>, a paragraph per <p>) must read as the same notice in plain text.
+    """
+    text = _LINE_TAGS.sub("\n", text)
+    text = _PARAGRAPH_TAGS.sub("\n\n", text)
+    text = _TAGS.sub(" ", text)
+    if "&" in text:
+        import html  # only HTML notices pay for its entity table
+
+        text = html.unescape(text)
     return text
 
 
