@@ -345,3 +345,28 @@ def test_a_renamed_message_names_nobody_it_named_before() -> None:
     changed, mapping = invariance.rename(raw)  # type: ignore[misc]
     assert b"gone@" not in changed and b"example.com" not in changed
     assert [r.address for r in classify(changed).recipients] == [mapping.rename("gone@example.com")]
+
+
+# --- the repairs above stay cheap on hostile input ---------------------------------------
+
+_HOSTILE = {
+    # a run of white space before no line end: "trailing white space" found by a regex is quadratic
+    "qp-spaces": b"From: a@b.example\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n"
+                 + b" " * 900_000 + b"x\n",
+    # a multipart that lost its boundary, and 100,000 "--token" lines to choose from
+    "lost-boundary": b"From: a@b.example\nContent-Type: multipart/report\n\n"
+                     + b"".join(b"--t%d\n" % i for i in range(100_000)),
+    # a report in quoted-printable of 80,000 blocks (decoded, it is no longer thousands of parts)
+    "qp-report": b"From: a@b.example\nContent-Type: multipart/report; boundary=b\n\n--b\n"
+                 b"Content-Type: message/delivery-status\nContent-Transfer-Encoding: quoted-printable\n\n"
+                 + b"A: b=\n c\n\n" * 80_000 + b"--b--\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HOSTILE))
+def test_the_repairs_stay_cheap_on_hostile_input(name: str) -> None:
+    import time
+    start = time.perf_counter()
+    verdict = classify(_HOSTILE[name])
+    assert time.perf_counter() - start < 2.0
+    assert verdict.kind == "other"

@@ -36,6 +36,8 @@ def flufl_addresses(msg: Message) -> tuple[list[str], list[str]]:
         from flufl.bounce import all_failures
     except ImportError:  # no flufl.bounce: no heuristic detectors
         return [], []
+    if sum(1 for _ in zip(range(mime.MAX_PARTS + 1), msg.walk(), strict=False)) > mime.MAX_PARTS:
+        return [], []   # its detectors read every part's every line: thousands of parts are hostile
     _quiet_flufl()
     try:
         temporary, permanent = all_failures(decoded(msg))

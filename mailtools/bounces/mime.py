@@ -40,8 +40,6 @@ _BOUNDARY_PARAM = rb'(?i)boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))
 _PART_START = rb"(?im)^--([!-~]{0,69}[!-,.-~])[ \t]*\r?\ncontent-"
 # "Content-Type: multipart/...;" with "boundary=" on the next line, unindented (see fold_parameters).
 _UNFOLDED_BOUNDARY = rb";[ \t]*(\r?\n)boundary="
-# Trailing white space of a quoted-printable line, which a decoder must delete (RFC 2045, 6.7 (3)).
-_QP_TRAILING = rb"[ \t]+(?=\r?\n|\Z)"
 _NOT_BASE64 = rb"[^A-Za-z0-9+/]"
 
 
@@ -102,9 +100,9 @@ def attached_report(msg: Message) -> Message | None:
 
     Relays and mailboxes that hand bounces on (a postmaster's "Fwd:", a
     gateway that quarantines and releases) attach the whole report as
-    message/rfc822 under a note of their own. Only a multipart/report (or a
-    message with a delivery-status part) attached to a message that has no
-    report of its own is taken: a bounce's quoted original is never a report.
+    message/rfc822 under a note of their own. Only a multipart/report of
+    delivery status attached to a message that has no report of its own is
+    taken: a bounce's quoted original is never a report.
     """
     if msg.get_content_type() != "multipart/mixed":
         return None
@@ -195,7 +193,8 @@ def _payload(part: Message) -> bytes | None:
     except UnicodeEncodeError:
         raw = payload[:MAX_TEXT * 3].encode("utf-8", "replace")
     if cte == "quoted-printable":
-        return binascii.a2b_qp(re.sub(_QP_TRAILING, b"", raw))
+        # line by line: a regex for "white space before a line end" is quadratic on a long run of it
+        return binascii.a2b_qp(b"\n".join(line.rstrip(b" \t\r") for line in raw.split(b"\n")))
     data = re.sub(_NOT_BASE64, b"", raw)      # line ends, white space, and the padding, put back below
     if len(data) % 4 == 1:
         data = data[:-1]                  # a stray character: no whole byte in it
@@ -324,8 +323,12 @@ def _boundary_lost(msg: Message, raw: bytes) -> Message:
         return msg
     head, body = raw[:end.start()], raw[end.start():]
     m = re.search(_PART_START, body)
-    token = m.group(1) if m else next((b.group(1) for b in _BOUNDARY_LINE.finditer(body[:MAX_TEXT])
-                                       if b"\n--" + b.group(1) + b"--" in body), None)   # a part with no header
+    if m is not None:
+        token: bytes | None = m.group(1)
+    else:   # the first part has no header: the first token that also closes the parts
+        tokens = [b.group(1) for b in _BOUNDARY_LINE.finditer(body[:MAX_TEXT])]
+        closing = {t[:-2] for t in tokens if t.endswith(b"--")}
+        token = next((t for t in tokens if t in closing), None)
     field = re.search(rb"(?im)^content-type:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", head)
     if token is None or field is None:
         return msg
