@@ -26,9 +26,6 @@ _REPORTS = frozenset({"message/delivery-status", "message/global-delivery-status
 _MSGID = re.compile(r"^\s*message-id:\s*(<[^<>\s]{1,300}>)", re.IGNORECASE | re.MULTILINE)
 _RETPATH = re.compile(r"^\s*return-path:\s*<([^<>\s]{0,300})>", re.IGNORECASE | re.MULTILINE)
 _TAGS = re.compile(r"<[^>]{0,2000}>")
-# a line end in the source after the tag is the same break, not another
-_LINE_TAGS = re.compile(r"(?:<br\b[^>]{0,200}>|</(?:div|tr|li|h\d)\s*>)[ \t]*\r?\n?", re.IGNORECASE)
-_PARAGRAPH_TAGS = re.compile(r"(?:</p\s*>|</table\s*>)[ \t]*(?:\r?\n)?", re.IGNORECASE)
 _BLANK = re.compile(r"\n[ \t]*\n")
 # Any printable character: besides RFC 2046's, MTAs use "@" (PowerMTA), "!" (Active!hunter)... in quotes,
 # and parsers accept them.
@@ -38,6 +35,9 @@ _HEADER_END = re.compile(rb"\r?\n\r?\n")
 # by re) the first time a message needs them, not at every start of the alias pipe.
 _BOUNDARY_PARAM = rb'(?i)boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))'
 _PART_START = rb"(?im)^--([!-~]{0,69}[!-,.-~])[ \t]*\r?\ncontent-"
+# HTML line and paragraph breaks; a line end in the source after the tag is the same break, not another.
+_LINE_TAGS = r"(?i)(?:<br\b[^>]{0,200}>|</(?:div|tr|li|h\d)\s*>)[ \t]*\r?\n?"
+_PARAGRAPH_TAGS = r"(?i)(?:</p\s*>|</table\s*>)[ \t]*(?:\r?\n)?"
 # "Content-Type: multipart/...;" with "boundary=" on the next line, unindented (see fold_parameters).
 _UNFOLDED_BOUNDARY = rb";[ \t]*(\r?\n)boundary="
 _NOT_BASE64 = rb"[^A-Za-z0-9+/]"
@@ -146,8 +146,8 @@ def _html_text(text: str) -> str:
     Notices written only in HTML ("&lt;user@example.org&gt;", a line per
     <br>, a paragraph per <p>) must read as the same notice in plain text.
     """
-    text = _LINE_TAGS.sub("\n", text)
-    text = _PARAGRAPH_TAGS.sub("\n\n", text)
+    text = re.sub(_LINE_TAGS, "\n", text)
+    text = re.sub(_PARAGRAPH_TAGS, "\n\n", text)
     text = _TAGS.sub(" ", text)
     if "&" in text:
         import html  # only HTML notices pay for its entity table
