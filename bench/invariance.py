@@ -514,6 +514,22 @@ def recharset(raw: bytes) -> Changed:
     return (join(segs), Mapping()) if done else None
 
 
+def global_types(raw: bytes) -> Changed:
+    """The report and original as RFC 6533/6532 types (message/global-delivery-status, message/global),
+    as Postfix and others write them for SMTPUTF8 mail."""
+    segs = segments(raw)
+    names = {"message/delivery-status": "message/global-delivery-status", "message/rfc822": "message/global",
+             "text/rfc822-headers": "message/global-headers"}
+    done = False
+    for seg in segs:
+        if seg.kind == "header" and not seg.inside and seg.ctype in names:
+            value = " ".join((field(seg, "Content-Type") or "").split())
+            set_field(seg, b"Content-Type", re.sub(re.escape(seg.ctype), names[seg.ctype], value,
+                                                   count=1, flags=re.IGNORECASE).encode("latin-1"))
+            done = True
+    return (join(segs), Mapping()) if done else None
+
+
 def html_only(raw: bytes) -> Changed:
     """The bounce's plain text as HTML instead (escaped, a <br> per line), as MTAs that write
     only HTML notices send it."""
@@ -937,6 +953,7 @@ CHANGES: dict[str, Callable[[bytes], Changed]] = {
     "to-utf8": to_utf8,
     "recharset": recharset,
     "html-only": html_only,
+    "global-types": global_types,
     "base64-report": base64_report,
     "qp-report": qp_report,
     "bare-ctype": bare_content_type,

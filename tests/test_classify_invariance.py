@@ -239,6 +239,29 @@ def test_a_notice_written_only_in_html_reads_as_its_text() -> None:
         ("nobody@example.net", "userunknown", True), ("full@example.net", "mailboxfull", False)]
 
 
+def test_a_global_delivery_status_part_names_every_recipient() -> None:
+    # HAND-WRITTEN: an SMTPUTF8 DSN in RFC 6533's types (message/global-delivery-status,
+    # message/global), which the parser reads as one message, not as blocks.
+    dsn = POSTFIX_DSN.format(declared="1A2B3C.1700000000/mx.example.net")
+    second = ("\n\nFinal-Recipient: utf-8; full@example.com\nAction: failed\nStatus: 5.2.2\n"
+              "Diagnostic-Code: smtp; 552 5.2.2 <full@example.com>: Mailbox full")
+    dsn = dsn.replace("Recipient address rejected: User unknown\n\n--", "Recipient address rejected: User unknown"
+                      + second + "\n\n--")
+    raw = dsn.replace("message/delivery-status", "message/global-delivery-status").encode()
+    assert _verdicts(raw) == [("gone@example.com", "userunknown", True), ("full@example.com", "mailboxfull", False)]
+
+
+def test_the_original_headers_of_an_smtputf8_report_give_its_message_id() -> None:
+    # HAND-WRITTEN: Postfix's DSN with the original's header in message/global-headers
+    # (RFC 6533), which the parser reads as a message, not as text.
+    dsn = POSTFIX_DSN.format(declared="1A2B3C.1700000000/mx.example.net")
+    original = ("--1A2B3C.1700000000/mx.example.net\nContent-Description: Undelivered Message Headers\n"
+                "Content-Type: message/global-headers\n\nFrom: news@example.org\nTo: gone@example.com\n"
+                "Message-ID: <news.1@example.org>\nSubject: News\n\n")
+    raw = dsn.replace("--1A2B3C.1700000000/mx.example.net--", original + "--1A2B3C.1700000000/mx.example.net--")
+    assert classify(raw.encode()).message_id == "<news.1@example.org>"
+
+
 def _attached(inner: bytes, subject: bytes = b"Fwd: Undelivered Mail Returned to Sender",
               sender: bytes = b"Postmaster <postmaster@relay.example.net>") -> bytes:
     return (b"From: " + sender + b"\nTo: bounces@lists.example.org\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import binascii
 import re
-from email.errors import StartBoundaryNotFoundDefect
+from email.errors import MissingHeaderBodySeparatorDefect, StartBoundaryNotFoundDefect
 from email.message import Message
 from email.parser import BytesParser, HeaderParser
 
@@ -63,22 +63,28 @@ def walk(msg: Message) -> list[tuple[Message, bool]]:
 
 
 def _decode_report(part: Message) -> None:
-    """A delivery-status or feedback-report part sent in base64 or quoted-printable, decoded in place.
+    """A report part the parser could not split into its blocks, made plain text in place.
 
-    The parser reads such a part's body as blocks of header fields whatever its
-    transfer encoding: base64 comes out as one block of garbage, and the report
-    would name nobody. The encoded text is put back together from those blocks,
-    decoded, and left as the part's text (7bit), which dsn.blocks_from_payload reads.
+    The parser reads a message/delivery-status body as blocks of header fields
+    whatever its transfer encoding: base64 comes out as one block of garbage,
+    and the report would name nobody. And it reads message/global-delivery-status
+    (RFC 6533, SMTPUTF8 mail) as one message: the per-message block for its
+    header, every recipient's block in its body. The text is put back together
+    from what the parser made of it, decoded, and left as the part's text
+    (7bit), which dsn.blocks_from_payload reads.
     """
     cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
-    if cte not in ("base64", "quoted-printable"):
-        return
+    encoded = cte in ("base64", "quoted-printable")
     payload = part.get_payload()
+    if not encoded and not (isinstance(payload, list) and part.get_content_type() == "message/global-delivery-status"):
+        return
     if isinstance(payload, list):
         payload = "\n\n".join(_lines_of(sub) for sub in payload[:1000] if isinstance(sub, Message))
     if not isinstance(payload, str):
         return
     part.set_payload(payload)
+    if not encoded:
+        return
     data = _payload(part)
     if data is None:
         return
@@ -87,12 +93,19 @@ def _decode_report(part: Message) -> None:
 
 
 def _lines_of(block: Message) -> str:
-    """The lines a block of a report part was parsed from (quoted-printable soft line breaks
-    end a field's line early: the rest is in the block's payload, right after, no blank line)."""
+    """The lines a block of a report part was parsed from.
+
+    The block's fields, then its payload: after the blank line that ended them,
+    or, where a line that is no field ended them (a quoted-printable soft line
+    break cuts a field's line short), right after.
+    """
     fields = "\n".join(f"{name}: {value}" for name, value in block.items()[:100])
     rest = block.get_payload()
     rest = rest if isinstance(rest, str) else ""
-    return fields + "\n" + rest if fields and rest else fields or rest
+    if not (fields and rest):
+        return fields or rest
+    cut = any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in block.defects)
+    return fields + ("\n" if cut else "\n\n") + rest
 
 
 def attached_report(msg: Message) -> Message | None:
@@ -229,7 +242,8 @@ def original_headers(parts: list[tuple[Message, bool]]) -> Message | None:
     """The header fields of the original message a bounce attaches, if it attaches one."""
     for part, _ in parts:
         ctype = part.get_content_type()
-        if ctype in ("message/rfc822", "message/global"):
+        # message/global-headers (RFC 6533) is parsed as a message too: its header is the original's
+        if ctype in ("message/rfc822", "message/global") or ctype == "message/global-headers" and part.is_multipart():
             sub = part.get_payload()
             if isinstance(sub, list) and sub and isinstance(sub[0], Message):
                 return sub[0]
