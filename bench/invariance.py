@@ -530,6 +530,18 @@ def global_types(raw: bytes) -> Changed:
     return (join(segs), Mapping()) if done else None
 
 
+def original_as_text(raw: bytes) -> Changed:
+    """The original attached as text/rfc822-headers, what RFC 3462 offers for returning only
+    the header (here the whole of it), instead of message/rfc822."""
+    segs = segments(raw)
+    done = False
+    for seg in segs:
+        if seg.kind == "header" and not seg.inside and seg.ctype == "message/rfc822":
+            set_field(seg, b"Content-Type", b"text/rfc822-headers")
+            done = True
+    return (join(segs), Mapping()) if done else None
+
+
 def html_only(raw: bytes) -> Changed:
     """The bounce's plain text as HTML instead (escaped, a <br> per line), as MTAs that write
     only HTML notices send it."""
@@ -954,6 +966,7 @@ CHANGES: dict[str, Callable[[bytes], Changed]] = {
     "recharset": recharset,
     "html-only": html_only,
     "global-types": global_types,
+    "original-as-text": original_as_text,
     "base64-report": base64_report,
     "qp-report": qp_report,
     "bare-ctype": bare_content_type,

@@ -262,6 +262,20 @@ def test_the_original_headers_of_an_smtputf8_report_give_its_message_id() -> Non
     assert classify(raw.encode()).message_id == "<news.1@example.org>"
 
 
+@pytest.mark.parametrize("third", ["message/rfc822", "text/rfc822-headers"])
+def test_a_feedback_report_names_the_recipient_of_its_original_in_either_form(third: str) -> None:
+    # HAND-WRITTEN in RFC 5965's layout, without Original-Rcpt-To: the third part is the
+    # original (message/rfc822) or only its header (text/rfc822-headers); both are allowed.
+    raw = (f"From: <fbl@isp.example.net>\nTo: <abuse@example.org>\nSubject: FW: News\nMIME-Version: 1.0\n"
+           f'Content-Type: multipart/report; report-type=feedback-report; boundary="arf"\n\n'
+           f"--arf\nContent-Type: text/plain\n\nThis is an email abuse report.\n\n"
+           f"--arf\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nUser-Agent: FBL/1.0\n"
+           f"Version: 1\n\n--arf\nContent-Type: {third}\n\nFrom: news@example.org\nTo: reader@isp.example.net\n"
+           f"Subject: News\nMessage-ID: <news.2@example.org>\n\n--arf--\n").encode()
+    v = classify(raw)
+    assert (v.kind, _verdicts(raw)) == ("feedback", [("reader@isp.example.net", "feedback", False)])
+
+
 def _attached(inner: bytes, subject: bytes = b"Fwd: Undelivered Mail Returned to Sender",
               sender: bytes = b"Postmaster <postmaster@relay.example.net>") -> bytes:
     return (b"From: " + sender + b"\nTo: bounces@lists.example.org\n"

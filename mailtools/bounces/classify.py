@@ -149,12 +149,9 @@ def _feedback(verdict: Verdict, parts: list[tuple[Message, bool]]) -> Verdict:
                     addr = dsn.addr_spec(block.get(key))
                     if addr and addr not in addrs:
                         addrs.append(addr)
-        elif part.get_content_type() in ("message/rfc822", "message/global") and not addrs:
-            sub = part.get_payload()
-            if isinstance(sub, list) and sub and isinstance(sub[0], Message):
-                addr = dsn.addr_spec(dsn.fold(sub[0].get("To", "")))
-                if addr:
-                    addrs.append(addr)
+    original = mime.original_headers(parts) if not addrs else None   # message/rfc822 or text/rfc822-headers
+    addr = dsn.addr_spec(dsn.fold(original.get("To", ""))) if original is not None else None
+    addrs += [addr] if addr else []
     verdict.recipients = [RecipientVerdict(a, None, None, None, "feedback", False) for a in addrs]
     if not addrs:
         verdict.problem = "feedback report names no recipient"
