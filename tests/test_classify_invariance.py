@@ -276,6 +276,30 @@ def test_a_feedback_report_names_the_recipient_of_its_original_in_either_form(th
     assert (v.kind, _verdicts(raw)) == ("feedback", [("reader@isp.example.net", "feedback", False)])
 
 
+def test_a_wrapped_report_that_lost_its_boundary_is_read() -> None:
+    # HAND-WRITTEN: the Postfix DSN without its boundary parameter, then wrapped by a
+    # gateway in a multipart/mixed of its own (both changes of the bench at once).
+    dsn = POSTFIX_DSN.format(declared="x").replace(
+        'multipart/report; report-type=delivery-status; boundary="x"', "multipart/report")
+    head, _, body = dsn.partition("\n\n")
+    fields = [f for f in head.split("\n") if not f.startswith(("Content-Type", "MIME-Version"))]
+    raw = ("\n".join(fields) + '\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="gw"\n\n'
+           "--gw\nContent-Type: text/plain\n\nScanned.\n\n"
+           f"--gw\nContent-Type: multipart/report\n\n{body}\n--gw--\n").encode()
+    assert _verdicts(raw) == [("gone@example.com", "userunknown", True)]
+
+
+def test_an_html_only_notice_after_a_gateways_plain_note_is_read() -> None:
+    # HAND-WRITTEN: the readers' qmail notice as HTML only, after a gateway's own plain
+    # note: the HTML is the notice, not a copy of the note.
+    import html
+    page = "<p>" + "<br>\n".join(html.escape(line) for line in QMAIL.split("\n")) + "</p>"
+    raw = ('From: MAILER-DAEMON@mx.example.net\nTo: news@example.org\nSubject: failure notice\nMIME-Version: 1.0\n'
+           'Content-Type: multipart/mixed; boundary="gw"\n\n--gw\nContent-Type: text/plain\n\nScanned.\n\n'
+           f"--gw\nContent-Type: text/html; charset=utf-8\n\n{page}\n--gw--\n").encode()
+    assert _verdicts(raw) == [("nobody@example.net", "userunknown", True), ("full@example.net", "mailboxfull", False)]
+
+
 def _attached(inner: bytes, subject: bytes = b"Fwd: Undelivered Mail Returned to Sender",
               sender: bytes = b"Postmaster <postmaster@relay.example.net>") -> bytes:
     return (b"From: " + sender + b"\nTo: bounces@lists.example.org\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import binascii
 import re
-from email.errors import MissingHeaderBodySeparatorDefect, StartBoundaryNotFoundDefect
+from email.errors import MissingHeaderBodySeparatorDefect, NoBoundaryInMultipartDefect, StartBoundaryNotFoundDefect
 from email.message import Message
 from email.parser import BytesParser, HeaderParser
 
@@ -201,10 +201,7 @@ def _payload(part: Message) -> bytes | None:
     payload = part.get_payload()
     if not isinstance(payload, str):
         return None
-    try:   # as the email package turns the str payload back into the bytes that came
-        raw = payload[:MAX_TEXT * 3].encode("ascii", "surrogateescape")
-    except UnicodeEncodeError:
-        raw = payload[:MAX_TEXT * 3].encode("utf-8", "replace")
+    raw = _bytes_of(payload)
     if cte == "quoted-printable":
         # line by line: a regex for "white space before a line end" is quadratic on a long run of it
         return binascii.a2b_qp(b"\n".join(line.rstrip(b" \t\r") for line in raw.split(b"\n")))
@@ -217,14 +214,24 @@ def _payload(part: Message) -> bytes | None:
         return None
 
 
+def _bytes_of(payload: str) -> bytes:
+    """A str payload as the bytes that came, the way the email package turns it back (bounded)."""
+    try:
+        return payload[:MAX_TEXT * 3].encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:   # a payload set as text, or 8-bit text the parser kept
+        return payload[:MAX_TEXT * 3].encode("utf-8", "surrogateescape")
+
+
 def prose(parts: list[tuple[Message, bool]]) -> tuple[str, str]:
     """(prose before any copy of the original, all the bounce's own text)."""
     chunks: list[str] = []
     size = 0
+    alternatives = _html_alternatives(parts)
     for part, inside in parts:
         if inside or part.get_content_maintype() != "text" or size > MAX_TEXT:
             continue
-        if part.get_content_type() in ("text/rfc822-headers", "text/html") and chunks:
+        ctype = part.get_content_type()
+        if ctype == "text/rfc822-headers" and chunks or ctype == "text/html" and id(part) in alternatives:
             continue
         text = text_of(part).replace("\r\n", "\n")
         chunks.append(text)
@@ -232,6 +239,17 @@ def prose(parts: list[tuple[Message, bool]]) -> tuple[str, str]:
     full = "\n".join(chunks)[:MAX_TEXT]
     m = ORIGINAL_MARKERS.search(full)
     return (full[: m.start()] if m else full), full
+
+
+def _html_alternatives(parts: list[tuple[Message, bool]]) -> set[int]:
+    """ids of the HTML parts that are the alternative of a plain-text one (the same notice twice)."""
+    out: set[int] = set()
+    for part, _ in parts:
+        if part.get_content_type() == "multipart/alternative":
+            children = [c for c in part.get_payload() if isinstance(c, Message)]
+            if any(c.get_content_type() == "text/plain" for c in children):
+                out.update(id(c) for c in children if c.get_content_type() == "text/html")
+    return out
 
 
 def delivered_to(msg: Message) -> list[str]:
@@ -336,18 +354,43 @@ def _boundary_lost(msg: Message, raw: bytes) -> Message:
     if end is None:
         return msg
     head, body = raw[:end.start()], raw[end.start():]
-    m = re.search(_PART_START, body)
-    if m is not None:
-        token: bytes | None = m.group(1)
-    else:   # the first part has no header: the first token that also closes the parts
-        tokens = [b.group(1) for b in _BOUNDARY_LINE.finditer(body[:MAX_TEXT])]
-        closing = {t[:-2] for t in tokens if t.endswith(b"--")}
-        token = next((t for t in tokens if t in closing), None)
+    token = _token_of(body)
     field = re.search(rb"(?im)^content-type:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", head)
     if token is None or field is None:
         return msg
     head = head[:field.end()] + b'; boundary="' + token + b'"' + head[field.end():]
     return BytesParser().parsebytes(head + body)
+
+
+def _repair_lost_inner_boundaries(msg: Message) -> None:
+    """Multiparts below the top (a report a gateway wrapped or attached) that lost their boundary, split in place.
+
+    The same rule as _boundary_lost's, on the part's own text.
+    """
+    for _, part in zip(range(MAX_PARTS), msg.walk(), strict=False):
+        if not any(isinstance(d, NoBoundaryInMultipartDefect) for d in part.defects) or part is msg:
+            continue
+        payload = part.get_payload()
+        if not isinstance(payload, str):
+            continue
+        body = b"\n" + _bytes_of(payload)
+        token = _token_of(body)
+        if token is None:
+            continue
+        head = b"Content-Type: " + part.get_content_type().encode() + b'; boundary="' + token + b'"\n'
+        part.set_payload(BytesParser().parsebytes(head + body).get_payload())
+        part.set_param("boundary", token.decode("ascii", "replace"))
+
+
+def _token_of(body: bytes) -> bytes | None:
+    """The boundary a multipart body uses: its first "--token" line that opens a part (header
+    fields under it), or, where the first part has no header, the first that also closes them."""
+    m = re.search(_PART_START, body)
+    if m is not None:
+        return m.group(1)
+    tokens = [b.group(1) for b in _BOUNDARY_LINE.finditer(body[:MAX_TEXT])]
+    closing = {t[:-2] for t in tokens if t.endswith(b"--")}
+    return next((t for t in tokens if t in closing), None)
 
 
 def _repair_inner_boundary(msg: Message, raw: bytes) -> Message:
@@ -358,6 +401,7 @@ def _repair_inner_boundary(msg: Message, raw: bytes) -> Message:
     "--token" line that opens a part ("Content-..." under it) no header
     declares, is that part's boundary.
     """
+    _repair_lost_inner_boundaries(msg)
     if not any(isinstance(d, StartBoundaryNotFoundDefect) for part in msg.walk() for d in part.defects):
         return msg
     declared = {m.group(1) or m.group(2) for m in re.finditer(_BOUNDARY_PARAM, raw)}
