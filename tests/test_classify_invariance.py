@@ -205,7 +205,7 @@ def test_a_block_that_names_its_recipient_after_action_and_status_is_one_recipie
 
 
 @pytest.mark.parametrize("boundary", ["1A2B3C.1700000000/mx.example.net", "report1A2B3C@mx.example.net",
-                                      "=_Active!Mail_1A2B3C"])
+                                      "=_Active!Mail_1A2B3C", "1A2B3C.1700000000/" + "relay-" * 12 + "mx.example.net"])
 def test_a_report_whose_content_type_lost_its_boundary_is_read(boundary: str) -> None:
     # HAND-WRITTEN: the Postfix DSN, its Content-Type rewritten without parameters; the
     # boundary in the body is RFC 2046's kind, or has the "@" or "!" that MTAs use.
@@ -309,9 +309,15 @@ def _attached(inner: bytes, subject: bytes = b"Fwd: Undelivered Mail Returned to
             + inner + b"\n--fwd--\n")
 
 
-def test_a_delivery_report_passed_on_as_an_attachment_is_read():
-    # HAND-WRITTEN: a relay's note with the whole Postfix DSN attached as message/rfc822.
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_a_delivery_report_passed_on_as_an_attachment_is_read(wrapped: bool):
+    # HAND-WRITTEN: a relay's note with the whole Postfix DSN attached as message/rfc822;
+    # and that again inside a gateway's multipart/mixed.
     raw = _attached(POSTFIX_DSN.format(declared="1A2B3C.1700000000/mx.example.net").encode())
+    if wrapped:
+        head, _, body = raw.partition(b"\n\n")
+        raw = (head.replace(b'boundary="fwd"', b'boundary="gw"') + b"\n\n--gw\nContent-Type: text/plain\n\n"
+               b"Scanned.\n\n--gw\nContent-Type: multipart/mixed; boundary=\"fwd\"\n\n" + body + b"\n--gw--\n")
     v = classify(raw)
     assert v.kind == "bounce"
     assert _verdicts(raw) == [("gone@example.com", "userunknown", True)]

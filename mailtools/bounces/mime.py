@@ -28,13 +28,13 @@ _RETPATH = re.compile(r"^\s*return-path:\s*<([^<>\s]{0,300})>", re.IGNORECASE | 
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 _BLANK = re.compile(r"\n[ \t]*\n")
 # Any printable character: besides RFC 2046's, MTAs use "@" (PowerMTA), "!" (Active!hunter)... in quotes,
-# and parsers accept them.
-_BOUNDARY_LINE = re.compile(rb"^--([!-~]{1,70})[ \t]*\r?$", re.MULTILINE)
+# and parsers accept them; and more than RFC 2046's 70 of them (a host name in it can be long).
+_BOUNDARY_LINE = re.compile(rb"^--([!-~]{1,200})[ \t]*\r?$", re.MULTILINE)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 # The patterns below are for rare repairs and encodings: kept as text, compiled (and cached
 # by re) the first time a message needs them, not at every start of the alias pipe.
 _BOUNDARY_PARAM = rb'(?i)boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))'
-_PART_START = rb"(?im)^--([!-~]{0,69}[!-,.-~])[ \t]*\r?\ncontent-"
+_PART_START = rb"(?im)^--([!-~]{0,199}[!-,.-~])[ \t]*\r?\ncontent-"
 # HTML line and paragraph breaks; a line end in the source after the tag is the same break, not another.
 _LINE_TAGS = r"(?i)(?:<br\b[^>]{0,200}>|</(?:div|tr|li|h\d)\s*>)[ \t]*\r?\n?"
 _PARAGRAPH_TAGS = r"(?i)(?:</p\s*>|</table\s*>)[ \t]*(?:\r?\n)?"
@@ -119,12 +119,19 @@ def attached_report(msg: Message) -> Message | None:
     """
     if msg.get_content_type() != "multipart/mixed":
         return None
-    children = msg.get_payload()
-    if not isinstance(children, list):
-        return None
-    attached = [c for c in children[:20] if isinstance(c, Message)
-                and c.get_content_type() in ("message/rfc822", "message/global")]
-    if len(attached) != 1 or any(isinstance(c, Message) and c.get_content_type() in _REPORTS for c in children):
+    attached: list[Message] = []
+    stack, looked = [msg], 0
+    while stack and looked < 50:        # the note's own multiparts too (a gateway may wrap it again)
+        children = stack.pop().get_payload()
+        looked += 1
+        for child in children[:20] if isinstance(children, list) else ():
+            if not isinstance(child, Message) or child.get_content_type() in _REPORTS:
+                return None
+            if child.get_content_type() in ("message/rfc822", "message/global"):
+                attached.append(child)
+            elif child.get_content_maintype() == "multipart":
+                stack.append(child)
+    if len(attached) != 1:
         return None
     inner = attached[0].get_payload()
     if not isinstance(inner, list) or not inner or not isinstance(inner[0], Message):
