@@ -300,6 +300,17 @@ def test_an_html_only_notice_after_a_gateways_plain_note_is_read() -> None:
     assert _verdicts(raw) == [("nobody@example.net", "userunknown", True), ("full@example.net", "mailboxfull", False)]
 
 
+def test_an_html_part_after_the_notice_is_not_read_as_more_of_it() -> None:
+    # HAND-WRITTEN: the Exim notice above in plain text, then (not as its alternative) an
+    # HTML part: the original's body flattened into the bounce, with an address in it.
+    letter = "<p>Write to us:<br>\n  help@example.net<br>\n    550 5.1.1 mailbox unavailable</p>"
+    raw = ("From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: news@example.org\n"
+           "Subject: Mail delivery failed: returning message to sender\nMIME-Version: 1.0\n"
+           f'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n{EXIM_TEXT}\n'
+           f"--b\nContent-Type: text/html\n\n{letter}\n--b--\n").encode()
+    assert _verdicts(raw) == [("gone@example.com", "userunknown", True)]
+
+
 def _attached(inner: bytes, subject: bytes = b"Fwd: Undelivered Mail Returned to Sender",
               sender: bytes = b"Postmaster <postmaster@relay.example.net>") -> bytes:
     return (b"From: " + sender + b"\nTo: bounces@lists.example.org\n"

@@ -238,7 +238,8 @@ def prose(parts: list[tuple[Message, bool]]) -> tuple[str, str]:
         if inside or part.get_content_maintype() != "text" or size > MAX_TEXT:
             continue
         ctype = part.get_content_type()
-        if ctype == "text/rfc822-headers" and chunks or ctype == "text/html" and id(part) in alternatives:
+        if ctype == "text/rfc822-headers" and chunks or ctype == "text/html" and (
+                id(part) in alternatives or size > _NOTE):
             continue
         text = text_of(part).replace("\r\n", "\n")
         chunks.append(text)
@@ -246,6 +247,11 @@ def prose(parts: list[tuple[Message, bool]]) -> tuple[str, str]:
     full = "\n".join(chunks)[:MAX_TEXT]
     m = ORIGINAL_MARKERS.search(full)
     return (full[: m.start()] if m else full), full
+
+
+# Text before an HTML part longer than a gateway's note ("Scanned by ..."): the notice itself
+# is in it, and the HTML is its copy, or the original's body flattened into the bounce.
+_NOTE = 200
 
 
 def _html_alternatives(parts: list[tuple[Message, bool]]) -> set[int]:
