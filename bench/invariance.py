@@ -553,6 +553,23 @@ def original_as_text(raw: bytes) -> Changed:
     return (join(segs), Mapping()) if done else None
 
 
+def ascii_label(raw: bytes) -> Changed:
+    """8-bit text labelled charset=us-ascii, as MTAs that always write that label send it (the
+    bytes stay as they were)."""
+    segs = segments(raw)
+    done = False
+    for header, body in _bodies(segs):
+        if header.inside or not header.ctype.startswith("text/") or field(header, "Content-Type") is None:
+            continue
+        if decode_body(body).isascii() or header.charset in ("us-ascii", "ascii"):
+            continue
+        value = " ".join((field(header, "Content-Type") or "").split())
+        value = re.sub(r"(?i);\s*charset\s*=\s*(\"[^\"]*\"|[^;\s]*)", "", value) + "; charset=us-ascii"
+        set_field(header, b"Content-Type", value.encode("latin-1"))
+        done = True
+    return (join(segs), Mapping()) if done else None
+
+
 def html_only(raw: bytes) -> Changed:
     """The bounce's plain text as HTML instead (escaped, a <br> per line), as MTAs that write
     only HTML notices send it."""
@@ -975,6 +992,7 @@ CHANGES: dict[str, Callable[[bytes], Changed]] = {
     "qp-text": qp_text,
     "to-utf8": to_utf8,
     "recharset": recharset,
+    "ascii-label": ascii_label,
     "html-only": html_only,
     "global-types": global_types,
     "original-as-text": original_as_text,

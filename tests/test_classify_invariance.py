@@ -79,14 +79,17 @@ def test_a_base64_body_whose_encoding_field_has_a_trailing_space_is_decoded():
     assert _verdicts(raw) == [("gone@example.com", "userunknown", True)]
 
 
-def test_iso_2022_jp_text_whose_content_type_lost_its_charset_is_read_as_such():
+@pytest.mark.parametrize("charset, label", [("iso-2022-jp", ""), ("iso-2022-jp", "; charset=us-ascii"),
+                                            ("utf-8", ""), ("utf-8", "; charset=us-ascii")])
+def test_japanese_text_whose_content_type_lost_or_mislabels_its_charset_is_read(charset: str, label: str) -> None:
     # HAND-WRITTEN in Domino's layout (Notes says "not listed in the directory" in
-    # Japanese as "ディレクトリのリストにありません"); the part says only "text/plain".
+    # Japanese as "ディレクトリのリストにありません"); the part says only "text/plain", or
+    # "us-ascii", the label some MTAs write on any text.
     text = ("Your message\n\n  Subject: News\n\nwas not delivered to:\n\n  someone@example.co.jp\n\n"
             "because:\n\n  ディレクトリのリストにありません\n")
     raw = (b"From: Postmaster <postmaster@notes.example.co.jp>\nTo: news@example.org\n"
            b"Subject: DELIVERY FAILURE: User someone not listed in Domino Directory\nMIME-Version: 1.0\n"
-           b"Content-Type: text/plain\n\n" + text.encode("iso-2022-jp"))
+           b"Content-Type: text/plain" + label.encode() + b"\n\n" + text.encode(charset))
     assert _verdicts(raw) == [("someone@example.co.jp", "userunknown", True)]
 
 

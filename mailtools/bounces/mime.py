@@ -150,7 +150,9 @@ def text_of(part: Message) -> str:
     if not isinstance(payload, bytes):
         payload = str(part.get_payload() or "").encode("utf-8", "replace")
     payload = payload[:MAX_TEXT]
-    charset = part.get_content_charset() or _undeclared_charset(payload)
+    charset = part.get_content_charset()
+    if not charset or charset in ("us-ascii", "ascii") and (not payload.isascii() or b"\x1b$" in payload):
+        charset = _undeclared_charset(payload)    # "us-ascii" is the label some MTAs write on anything
     try:
         text = payload.decode(charset, "replace")
     except LookupError:
