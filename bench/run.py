@@ -1,6 +1,6 @@
 """make bench: every measurement of issue 6, one table, bench/results.json.
 
-    python bench/run.py [--quick] [--only drain,percall,bounces,memory,dkim,metrics] [--out FILE]
+    python bench/run.py [--quick] [--only SECTION,...] [--out FILE]   (sections below)
 
 Sections (each also runs alone: see the module named):
   drain    bench/drain.py      mq-flush vs Postfix draining 2,000 dropped messages into smtp-sink
@@ -9,6 +9,7 @@ Sections (each also runs alone: see the module named):
   memory   bench/memory.py     mq-flush peak RSS with 5k and 50k queued
   dkim     bench/dkim_sign.py  ms per signature, RSA-2048 and ed25519
   classifier bench/classifier.py  bounce judgement on ../shared/corpora (issue 11), when it exists
+  invariance bench/invariance.py  the same corpus, each message said differently: verdicts that change
   metrics  bench/bench_metrics.py  mailtools-metrics on 100,000 queued and 1M tracked addresses
   backends bench/backends.py   SQLite and PostgreSQL side by side: drain, 3 hosts, by cores, pipe, 1M sweep, memory
 
@@ -34,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
 
-SECTIONS = ("drain", "percall", "bounces", "memory", "dkim", "classifier", "metrics", "backends")
+SECTIONS = ("drain", "percall", "bounces", "memory", "dkim", "classifier", "invariance", "metrics", "backends")
 SWEEP = common.REPO / "bench" / "bench_sweep.py"
 METRICS = common.REPO / "bench" / "bench_metrics.py"
 METRICS_GOAL = 1.0  # seconds: a scrape every minute must be a small part of it
@@ -159,6 +160,10 @@ def run_section(name: str, quick: bool) -> list[dict]:
         import classifier
 
         return classifier.measure(quick)
+    if name == "invariance":  # bench/invariance.py: the same corpus said differently (~10 s)
+        import invariance
+
+        return invariance.measure(quick)
     if name == "metrics":
         return metrics(quick)
     if name == "backends":

@@ -164,7 +164,7 @@ def _classify(raw: bytes) -> Verdict:
     if not msg.keys():
         return Verdict(kind="other", problem="no header fields: not a mail message")
 
-    parts = mime.walk(msg)
+    parts = mime.walk(mime.attached_report(msg) or msg)   # a report passed on as an attachment: the report
     verdict = Verdict(kind="other", delivered_to=mime.delivered_to(msg))
     verdict.message_id, verdict.original_return_path = mime.original_ids(parts)
 
@@ -198,12 +198,11 @@ def _feedback(verdict: Verdict, parts: list[tuple[Message, bool]]) -> Verdict:
                     addr = dsn.addr_spec(block.get(key))
                     if addr and addr not in addrs:
                         addrs.append(addr)
-        elif part.get_content_type() in ("message/rfc822", "message/global") and not addrs:
-            sub = part.get_payload()
-            if isinstance(sub, list) and sub and isinstance(sub[0], Message):
-                addr = dsn.addr_spec(dsn.fold(sub[0].get("X-HmXmrOriginalRecipient") or sub[0].get("To", "")))
-                if addr:
-                    addrs.append(addr)
+    original = mime.original_headers(parts) if not addrs else None   # message/rfc822 or text/rfc822-headers
+    if original is not None:
+        # Hotmail's pre-ARF complaints name the recipient in a header of their own.
+        addr = dsn.addr_spec(dsn.fold(original.get("X-HmXmrOriginalRecipient") or original.get("To", "")))
+        addrs += [addr] if addr else []
     _feedback_about(verdict, addrs)
     if not addrs:
         verdict.problem = "feedback report names no recipient"

@@ -78,9 +78,13 @@ def blocks_from_payload(payload: object) -> list[dict[str, str]]:
                 continue
             block: dict[str, str] = {}
             for name, value in list(items())[:100]:
-                block.setdefault(str(name).lower(), fold(_eight_bit(value)))
+                key = str(name).lower()
+                if _next_recipient(block, key):
+                    blocks.append(block)
+                    block = {}
+                block.setdefault(key, fold(_eight_bit(value)))
             blocks.append(block)
-        return blocks
+        return blocks[:_MAX_BLOCKS]
     if isinstance(payload, bytes):
         payload = payload.decode("utf-8", "replace")
     if isinstance(payload, str):
@@ -107,12 +111,27 @@ def blocks_from_text(text: str) -> list[dict[str, str]]:
         m = _FIELD.match(line)
         if m:
             last = m.group(1).lower()
+            if _next_recipient(block, last):
+                blocks.append(block)
+                block = {}
             block.setdefault(last, m.group(2).strip()[:_MAX_VALUE])
         else:
             last = None
     if block:
         blocks.append(block)
     return blocks
+
+
+def _next_recipient(block: dict[str, str], name: str) -> bool:
+    """Does field *name* begin another recipient's fields, though no blank line came before it?
+
+    Some MTAs write the recipients' blocks one after the other without the
+    blank line RFC 3464 puts between them. The order of the fields within a
+    block varies (Action first, the address last...), so only an address
+    field (Original- or Final-Recipient) the block already has is taken for
+    the next recipient's.
+    """
+    return name in ("final-recipient", "original-recipient") and name in block
 
 
 def typed_value(value: str | None) -> tuple[str | None, str]:

@@ -36,12 +36,38 @@ def flufl_addresses(msg: Message) -> tuple[list[str], list[str]]:
         from flufl.bounce import all_failures
     except ImportError:  # no flufl.bounce: no heuristic detectors
         return [], []
+    if sum(1 for _ in zip(range(mime.MAX_PARTS + 1), msg.walk(), strict=False)) > mime.MAX_PARTS:
+        return [], []   # its detectors read every part's every line: thousands of parts are hostile
     _quiet_flufl()
     try:
-        temporary, permanent = all_failures(msg)
+        temporary, permanent = all_failures(decoded(msg))
     except Exception:  # noqa: BLE001 - a detector that breaks on hostile input
         return [], []
     return _addrs(temporary), _addrs(permanent)
+
+
+def decoded(msg: Message) -> Message:
+    """*msg*, or a copy of it whose base64 and quoted-printable text parts are plain text.
+
+    Most of flufl's detectors read a part's lines as they were sent
+    (email.iterators.body_line_iterator without decode): the same notice in
+    base64 or quoted-printable, as an MTA with 8-bit prose or a gateway that
+    re-encodes writes it, would name nobody.
+    """
+    encoded = [i for i, part in enumerate(msg.walk()) if part.get_content_maintype() == "text"
+               and str(part.get("Content-Transfer-Encoding", "")).strip().lower() in ("base64", "quoted-printable")]
+    if not encoded:
+        return msg
+    import copy
+
+    clone = copy.deepcopy(msg)
+    for i, part in enumerate(clone.walk()):
+        if i in encoded:
+            text = mime.text_of(part)
+            del part["Content-Transfer-Encoding"]
+            part["Content-Transfer-Encoding"] = "8bit"
+            part.set_payload(text)
+    return clone
 
 
 def _addrs(values: object) -> list[str]:
