@@ -688,6 +688,9 @@ AUTOREPLY_SUBJECT = _rx(
     r"automatisch antwoord", r"\bafwezig", r"resposta autom(?:á|a)tica", r"\bf(?:é|e)rias\b",
     r"\bautosvar\b", r"fr(?:å|a)nvaro", r"automaattinen vastaus", r"automatyczna odpowied",
     r"автоответ", r"自動応答", r"自動返信", r"不在", r"自动回复",
+    # Notes/Domino's agent prefixes its replies "Auto:"; BSD vacation(1)'s default subject.
+    r"^auto:", r"away from my mail",
+    r"otomatik yan(?:ı|i)t", r"自動回覆", r"자동 ?(?:회신|응답)",
 )
 
 # Subjects (and From names) of delivery-failure notices from MTAs.
