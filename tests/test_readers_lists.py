@@ -192,6 +192,30 @@ def test_a_robot_names_itself_when_the_notice_names_no_list() -> None:
     assert [(f.address, f.status) for f in found] == [("listserv@listserv.example.edu", "5.7.1")]
 
 
+def test_the_poster_named_in_the_sentence_is_not_the_list() -> None:
+    # Our From address, not known to us as ours here (no copy of the post attached).
+    text = "You are not authorized to send mail to the STATS-L list from your news@shop.example.com account.\n"
+    found = lists.read(bounce(text, "listserv@listserv.example.edu"))
+    assert [f.address for f in found] == ["listserv@listserv.example.edu"]
+
+
+def test_an_address_in_the_posts_title_is_not_the_list() -> None:
+    text = MAILMAN2_REFUSED_SIZE.replace("Our spring offers", "Spring offers for carol@example.net")
+    found = lists.read(bounce(text, "team-bounces@lists.example.org"))
+    assert [(f.address, f.status) for f in found] == [("team@lists.example.org", "5.3.4")]
+
+
+def test_the_diagnostic_is_the_refusals_sentence_not_the_owners_words() -> None:
+    # A list's own nonmember_rejection_notice (Mailman 2 wraps it into one
+    # paragraph): the owner's words after the refusal are no verdict on a mailbox.
+    text = ("You are not allowed to post to this mailing list, and your message has been\n"
+            "automatically rejected. Your address is unknown here: no such user is on our roster.\n")
+    verdict = classify(notice("team-owner@lists.example.org", "Our spring offers", text))
+    assert [(r.address, r.reason, r.hard) for r in verdict.recipients] == [
+        ("team@lists.example.org", "rejected", False)]
+    assert "no such user" not in (verdict.recipients[0].diagnostic or "")
+
+
 def test_only_a_list_managers_notice_counts() -> None:
     # A person who pastes the refusal into a mail of their own is not a list refusing us.
     assert lists.read(bounce(MAILMAN2_NONMEMBER, "alice@example.org")) == []

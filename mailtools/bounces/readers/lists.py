@@ -86,12 +86,11 @@ _SECURITY = LazyRx(r"security alert")
 _STATUS = (("5.3.4", _TOO_BIG), ("5.2.4", _LOOP), ("5.7.0", _SECURITY), ("5.7.1", _REFUSED))
 
 # The administrative addresses a list manager writes from: Mailman's
-# list-owner/-bounces/-request, FML's list-admin, Majordomo's owner-list,
-# ezmlm's list-help/-return, mlmmj's list+owner and list+bounces-help, and the
-# managers' robots.
-_ADMIN_SUFFIX = re.compile(r"^(.+?)[-+](?:owner|admin|bounces?|request|help|return)(?:[-+=][^@]*)?@(.+)$")
-_ADMIN_PREFIX = re.compile(r"^owner-(.+)@(.+)$")
-_ROBOTS = frozenset({"majordomo", "listserv", "sympa", "mailman", "ezmlm", "fml", "mlmmj", "listproc"})
+# list-owner/-bounces/-request, FML's list-admin, ezmlm's list-help/-return,
+# mlmmj's list+owner and list+bounces-help; LISTSERV and Sympa write from
+# their robot's own address.
+_ADMIN = re.compile(r"^(.+?)[-+](?:owner|admin|bounces?|request|help|return)(?:[-+=][^@]*)?@(.+)$")
+_ROBOTS = frozenset({"listserv", "sympa"})
 
 
 def read(bounce: Bounce) -> list[Failure]:
@@ -103,36 +102,53 @@ def read(bounce: Bounce) -> list[Failure]:
         return []
     for status, rx in _STATUS:
         for i, paragraph in enumerate(paragraphs):
-            if rx.search(paragraph):
-                address = _named_list([paragraph, *paragraphs[:i]], bounce.ours) or _list_of(sender)
-                return [Failure(address, paragraph[:MAX_DIAGNOSTIC], "failed", status)]
+            m = rx.search(paragraph)
+            if m is not None:
+                address = _named_list(paragraph, paragraphs[:i], bounce.ours) or _list_of(sender)
+                return [Failure(address, _sentence(paragraph, m.start(), m.end()), "failed", status)]
     return []
 
 
 def _list_manager(sender: str) -> bool:
     local = sender.partition("@")[0]
-    return bool(local) and (local in _ROBOTS or _admin(sender) is not None)
+    return local in _ROBOTS or _ADMIN.match(sender) is not None
 
 
-def _admin(address: str) -> re.Match[str] | None:
-    return _ADMIN_SUFFIX.match(address) or _ADMIN_PREFIX.match(address)
+def _sentence(paragraph: str, start: int, end: int) -> str:
+    """The notice's own sentence, as the diagnostic.
 
-
-def _named_list(paragraphs: list[str], ours: frozenset[str]) -> str:
-    """The first address the refusal's paragraph names, else the paragraphs before it, not an administrative one.
-
-    FML names the list in its sentence, mlmmj on a line of its own above it
-    ("managing the mailinglist\n\nlist@host"); the poster's address, which
-    they name too, is ours.
+    Only that: the rest of a paragraph may be a moderator's free text, whose
+    words ("unknown user") would speak for a mailbox the list never had.
     """
-    for paragraph in paragraphs:
-        for address in find(paragraph, ours):
-            if _admin(address) is None and address.partition("@")[0] not in _ROBOTS:
+    first = paragraph.rfind(". ", 0, start)
+    last = paragraph.find(". ", end)
+    return paragraph[first + 2 if first >= 0 else 0:last + 1 if last >= 0 else len(paragraph)][:MAX_DIAGNOSTIC]
+
+
+def _named_list(paragraph: str, before: list[str], ours: frozenset[str]) -> str:
+    """The list address the notice names: in the refusal's paragraph, or on a line of its own above it.
+
+    FML names the list in its sentence, mlmmj on a line of its own at the
+    top ("managing the mailinglist\n\nlist@host"). Administrative and robot
+    addresses are not the list, and "your a@b address" is the poster.
+    """
+    candidates = [paragraph, *(p for p in before if _LONE_ADDRESS.fullmatch(p))]
+    for text in candidates:
+        for address in find(text, ours):
+            local = address.partition("@")[0]
+            if _ADMIN.match(address) is None and local not in _ROBOTS and not _poster(text, address):
                 return address
     return ""
 
 
+_LONE_ADDRESS = re.compile(r"<?[^\s<>@]{1,64}@[^\s<>@]{1,255}>?")
+
+
+def _poster(text: str, address: str) -> bool:
+    return re.search(r"\byour (?:e-?mail )?(?:address )?<?" + re.escape(address), text, re.IGNORECASE) is not None
+
+
 def _list_of(sender: str) -> str:
     """The list behind an administrative address (list-owner@ -> list@); a robot's own address else."""
-    m = _admin(sender)
+    m = _ADMIN.match(sender)
     return f"{m.group(1)}@{m.group(2)}" if m else sender
