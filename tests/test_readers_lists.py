@@ -175,6 +175,25 @@ def test_a_post_held_for_the_moderator_is_no_failure() -> None:
     assert not any(r.hard or r.action == "failed" for r in verdict.recipients)
 
 
+def fml_japanese(subject: str, body: str) -> bytes:
+    """FML's notice in a Japanese installation: ISO-2022-JP text under an English subject."""
+    head = (f"From: staff-admin@ml.example.jp\nTo: {OURS}\nSubject: {subject}\n"
+            "Message-ID: <200401010000.FMLAAA0001.staff@ml.example.jp>\nX-MLServer: fml [fml 4.0.3 release]\n"
+            "MIME-Version: 1.0\nContent-Type: text/plain; charset=iso-2022-jp\n\n")
+    return head.encode() + body.encode("iso-2022-jp")
+
+
+@pytest.mark.parametrize(("subject", "reason"), [
+    ("NOT MEMBER article from news@mail.example.com (staff ML)", "rejected"),
+    ("Loop Alert: dup'ed message-id (staff ML)", "systemerror"),
+])
+def test_fml_says_it_in_japanese_under_an_english_subject(subject: str, reason: str) -> None:
+    # Hand-written Japanese: "this mail was not delivered to the list <staff@ml.example.jp>".
+    body = "メーリングリスト <staff@ml.example.jp> へのメールは配送されませんでした。\n"
+    verdict = classify(fml_japanese(subject, body))
+    assert [(r.address, r.reason, r.hard) for r in verdict.recipients] == [("staff@ml.example.jp", reason, False)]
+
+
 def test_the_refusal_is_the_diagnostic() -> None:
     verdict = classify(notice("team-owner@lists.example.org", "Our spring offers", MAILMAN2_NONMEMBER))
     assert "not allowed to post to this mailing list" in (verdict.recipients[0].diagnostic or "")

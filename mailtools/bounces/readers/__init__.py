@@ -38,6 +38,7 @@ class Bounce:
     # many messages share ("the following address has changed") counts only then.
     notice: bool = True
     sender: str = ""           # the notice's From address: a list manager's names the list
+    subject: str = ""          # the notice's Subject: FML localises its text, not its subject
 
 
 def read(bounce: Bounce) -> list[Failure]:

@@ -20,9 +20,10 @@ Wordings, from each manager's source or templates:
   rejected for the following reasons"), the moderation rules' reasons ("The
   message is not from a list member", "... larger than the N KB maximum
   size").
-* FML, as sisimai's Lhost/FML.pm reads it: "You are not a member of this
-  mailing list <list>", "NOT MEMBER article from", "reject mail from" (rejected),
-  "Duplicated Message-ID in <list>", "Loop Alert", "Loop Back Warning"
+* FML, as sisimai's Lhost/FML.pm reads it, in its text or else its subject:
+  "You are not a member of this mailing list <list>", "NOT MEMBER article
+  from", "reject mail from" (rejected), "Duplicated Message-ID in <list>",
+  "Loop Alert", "Loop Back Warning", "fml system error message"
   (systemerror), "Security alert" (securityerror).
 * ezmlm-idx: ezmlmrc's "Sorry, only subscribers may post" and "I've been told
   to reject your posts" (usually the text of a qmail bounce, which the
@@ -70,20 +71,21 @@ _REFUSED = LazyRx(
     r"|mailing-list was rejected for the following|message is not from a list member"
     r"|message comes from a moderated member"
     r"|not a member of this (?:mailing )?list|not member article from|reject mail from|reject spammers:"
-    r"|header may cause mail loop"
+    r"|header may cause mail loop|\bare not member\b|spam mail from a spammer is rejected"
     r"|only subscribers (?:may|can) post|(?:i've|i have) been told to reject your posts"
     r"|could not be delivered to the list"
     r"|not allowed to send messages to (?:the )?list|not authori[sz]ed to send mail to the .{1,80}? list")
 # The list's own size limit (mesgtoobig): Mailman 2's Hold.py, Mailman 3's
 # max-size rule, mlmmj's maxmailsize.
 _TOO_BIG = LazyRx(r"message body is too big|larger than the \d+ ?kb maximum size|rejected due to the size limit")
-# A loop the list manager caught (systemerror, as sisimai reads FML's).
-_LOOP = LazyRx(r"duplicated message-id|loop alert|loop back warning|detected a loop condition|unix from loop")
+# A loop the list manager caught, or its own failure (systemerror, as sisimai reads FML's).
+_SYSTEM = LazyRx(r"duplicated message-id|loop alert|loop back warning|detected a loop condition|unix from loop"
+                 r"|fml system error message")
 
 # FML's security alert (sisimai's securityerror).
 _SECURITY = LazyRx(r"security alert")
 
-_STATUS = (("5.3.4", _TOO_BIG), ("5.2.4", _LOOP), ("5.7.0", _SECURITY), ("5.7.1", _REFUSED))
+_STATUS = (("5.3.4", _TOO_BIG), ("5.2.4", _SYSTEM), ("5.7.0", _SECURITY), ("5.7.1", _REFUSED))
 
 # The administrative addresses a list manager writes from: Mailman's
 # list-owner/-bounces/-request, FML's list-admin, ezmlm's list-help/-return,
@@ -97,7 +99,8 @@ def read(bounce: Bounce) -> list[Failure]:
     sender = bounce.sender.lower()
     if not _list_manager(sender):
         return []
-    paragraphs = [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(bounce.prose[:MAX_PROSE])]
+    prose = bounce.prose[:MAX_PROSE]
+    paragraphs = [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(prose)]
     if any(_HELD.search(p) for p in paragraphs):
         return []
     for status, rx in _STATUS:
@@ -106,7 +109,19 @@ def read(bounce: Bounce) -> list[Failure]:
             if m is not None:
                 address = _named_list(paragraph, paragraphs[:i], bounce.ours) or _list_of(sender)
                 return [Failure(address, _sentence(paragraph, m.start(), m.end()), "failed", status)]
+    if sender.partition("@")[0].endswith("-admin"):
+        # FML (which writes from list-admin@) may say it in Japanese, under an
+        # English subject ("NOT MEMBER article from ...", "Loop Alert: ..."),
+        # with the list on a line of its own in angle brackets, as FML.pm reads it.
+        subject = " ".join(bounce.subject.split())
+        for status, rx in _STATUS:
+            if rx.search(subject):
+                named = [a.lower() for a in _ANGLED.findall(prose) if _may_be_list(a.lower(), prose, bounce.ours)]
+                return [Failure(named[0] if named else _list_of(sender), subject[:MAX_DIAGNOSTIC], "failed", status)]
     return []
+
+
+_ANGLED = re.compile(r"<([^\s<>@]{1,64}@[^\s<>@]{1,255})>")
 
 
 def _list_manager(sender: str) -> bool:
@@ -135,10 +150,15 @@ def _named_list(paragraph: str, before: list[str], ours: frozenset[str]) -> str:
     candidates = [paragraph, *(p for p in before if _LONE_ADDRESS.fullmatch(p))]
     for text in candidates:
         for address in find(text, ours):
-            local = address.partition("@")[0]
-            if _ADMIN.match(address) is None and local not in _ROBOTS and not _poster(text, address):
+            if _may_be_list(address, text, ours):
                 return address
     return ""
+
+
+def _may_be_list(address: str, text: str, ours: frozenset[str]) -> bool:
+    """Not ours, not an administrative or robot address, not "your a@b address" (the poster)."""
+    return (address not in ours and _ADMIN.match(address) is None
+            and address.partition("@")[0] not in _ROBOTS and not _poster(text, address))
 
 
 _LONE_ADDRESS = re.compile(r"<?[^\s<>@]{1,64}@[^\s<>@]{1,255}>?")
