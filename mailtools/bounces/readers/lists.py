@@ -116,12 +116,11 @@ def read(bounce: Bounce) -> list[Failure]:
         subject = " ".join(bounce.subject.split())
         for status, rx in _STATUS:
             if rx.search(subject):
-                named = [a.lower() for a in _ANGLED.findall(prose) if _may_be_list(a.lower(), prose, bounce.ours)]
+                lowered = prose.lower()
+                named = [a for a in find(prose, bounce.ours)
+                         if f"<{a}>" in lowered and _may_be_list(a, prose, bounce.ours)]
                 return [Failure(named[0] if named else _list_of(sender), subject[:MAX_DIAGNOSTIC], "failed", status)]
     return []
-
-
-_ANGLED = re.compile(r"<([^\s<>@]{1,64}@[^\s<>@]{1,255})>")
 
 
 def _list_manager(sender: str) -> bool:
