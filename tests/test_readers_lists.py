@@ -235,6 +235,16 @@ def test_the_diagnostic_is_the_refusals_sentence_not_the_owners_words() -> None:
     assert "no such user" not in (verdict.recipients[0].diagnostic or "")
 
 
+def test_sympa_refuses_from_its_robot() -> None:
+    # mail_tt2/report.tt2's send_subscriber entry, in a notice from the Sympa robot.
+    text = ("Message distribution in the list is restricted to list subscribers.\n"
+            "If you are subscribed to the list with a different email address, you should either use that\n"
+            "other email address or update your list membership with the new email address.\n")
+    verdict = classify(notice("Sympa <sympa@lists.example.org>", "Message distribution", text))
+    assert [(r.address, r.reason, r.hard) for r in verdict.recipients] == [
+        ("sympa@lists.example.org", "rejected", False)]
+
+
 def test_only_a_list_managers_notice_counts() -> None:
     # A person who pastes the refusal into a mail of their own is not a list refusing us.
     assert lists.read(bounce(MAILMAN2_NONMEMBER, "alice@example.org")) == []

@@ -32,10 +32,13 @@ Wordings, from each manager's source or templates:
   notintocc ("could not be delivered to the list"), maxmailsize ("rejected
   due to the size limit"), each under the list's address on a line of its
   own; moderation-poster ("queued for approval") is a notice.
-* Older Sympa ("You are not allowed to send messages to list") and LISTSERV
-  ("You are not authorized to send mail to the X list"), as the wording is
-  quoted of them. Sympa 6.2 sends a DSN (delivery_status_notification.tt2),
-  which classify reads before any reader.
+* Sympa: mail_tt2/report.tt2's authorization refusals of a post ("Message
+  distribution in the list is restricted to list subscribers", "... in this
+  list is not allowed"), from its robot's address; the older "You are not
+  allowed to send messages to list" as it is quoted. What Sympa sends as a
+  DSN (delivery_status_notification.tt2) classify reads before any reader.
+* LISTSERV: "You are not authorized to send mail to the X list", as it is
+  quoted of it (no source at hand).
 
 The reason is carried by an RFC 3463 status chosen for it (the diagnostic is
 the notice's own sentence): X.7.1 "delivery not authorized, message refused"
@@ -74,7 +77,8 @@ _REFUSED = LazyRx(
     r"|header may cause mail loop|\bare not member\b|spam mail from a spammer is rejected"
     r"|only subscribers (?:may|can) post|(?:i've|i have) been told to reject your posts"
     r"|could not be delivered to the list"
-    r"|not allowed to send messages to (?:the )?list|not authori[sz]ed to send mail to the .{1,80}? list")
+    r"|not allowed to send messages to (?:the )?list|not authori[sz]ed to send mail to the .{1,80}? list"
+    r"|message distribution (?:in|for) (?:the|this) list is (?:restricted|not allowed)")
 # The list's own size limit (mesgtoobig): Mailman 2's Hold.py, Mailman 3's
 # max-size rule, mlmmj's maxmailsize.
 _TOO_BIG = LazyRx(r"message body is too big|larger than the \d+ ?kb maximum size|rejected due to the size limit")
