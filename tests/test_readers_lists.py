@@ -114,6 +114,17 @@ Original mail as follows:
 """
 FML_SECURITY = """Security alert: the ML <staff@ml.example.jp> refused a mail with an insecure command.
 """
+# ezmlm-idx: text/mod-reject and text/mod-timeout, from the list's -return address.
+EZMLM_MOD_REJECT = """I'm sorry, your message (enclosed) was not accepted by the moderator.
+If the moderator has made any comments, they are shown below.
+"""
+EZMLM_MOD_TIMEOUT = """I'm sorry, the list moderators for the club list
+have failed to act on your post. Thus, I'm returning it to you.
+If you feel that this is in error, please repost the message
+or contact a list moderator directly.
+
+--- Enclosed, please find the message you sent.
+"""
 # mlmmj: listtexts/en/subonlypost and maxmailsize (the list named on a line of its own).
 MLMMJ_SUBONLY = """Hi, this is the mlmmj program managing the mailinglist
 
@@ -157,6 +168,8 @@ Thanks.
      "staff@ml.example.jp", "rejected"),
     ("staff-admin@ml.example.jp", FML_SECURITY, "X-MLServer: fml [fml 4.0.3 release]\n",
      "staff@ml.example.jp", "securityerror"),
+    ("club-return-12-@lists.example.net", EZMLM_MOD_REJECT, "", "club@lists.example.net", "rejected"),
+    ("club-return-13-@lists.example.net", EZMLM_MOD_TIMEOUT, "", "club@lists.example.net", "rejected"),
     ("club+bounces-help@lists.example.net", MLMMJ_SUBONLY, "", "club@lists.example.net", "rejected"),
     ("club+bounces-help@lists.example.net", MLMMJ_SIZE, "", "club@lists.example.net", "mesgtoobig"),
 ])

@@ -27,7 +27,9 @@ Wordings, from each manager's source or templates:
   (systemerror), "Security alert" (securityerror).
 * ezmlm-idx: ezmlmrc's "Sorry, only subscribers may post" and "I've been told
   to reject your posts" (usually the text of a qmail bounce, which the
-  sections reader reads first).
+  sections reader reads first); text/mod-reject ("your message (enclosed)
+  was not accepted by the moderator") and text/mod-timeout ("the list
+  moderators ... have failed to act on your post").
 * mlmmj: listtexts/en subonlypost ("only subscribers may post"), access and
   notintocc ("could not be delivered to the list"), maxmailsize ("rejected
   due to the size limit"), each under the list's address on a line of its
@@ -76,6 +78,7 @@ _REFUSED = LazyRx(
     r"|not a member of this (?:mailing )?list|not member article from|reject mail from|reject spammers:"
     r"|header may cause mail loop|\bare not member\b|spam mail from a spammer is rejected"
     r"|only subscribers (?:may|can) post|(?:i've|i have) been told to reject your posts"
+    r"|was not accepted by the moderator|have failed to act on your post"
     r"|could not be delivered to the list"
     r"|not allowed to send messages to (?:the )?list|not authori[sz]ed to send mail to the .{1,80}? list"
     r"|message distribution (?:in|for) (?:the|this) list is (?:restricted|not allowed)")
