@@ -337,7 +337,7 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     original = mime.original_headers(parts)
     ours = frozenset(mime.addresses(msg, _OUR_FIELDS) + mime.addresses(original, _SENDER_FIELDS)
                      + [a for a in (verdict.original_return_path,) if a])
-    bounce = readers.Bounce(prose, full, ours, bouncey)
+    bounce = readers.Bounce(prose, full, ours, bouncey, dsn.addr_spec(sender) or "", subject)
     found = readers.read(bounce)
     if not found and _SES_COMPLAINT.search(full):
         addrs = dict.fromkeys(m.group(1).lower() for m in _SES_COMPLAINED.compiled().finditer(full[:MAX_FLUFL_RAW]))

@@ -37,6 +37,8 @@ class Bounce:
     # Whether the subject, sender or header fields say this is a failure notice: wording
     # many messages share ("the following address has changed") counts only then.
     notice: bool = True
+    sender: str = ""           # the notice's From address: a list manager's names the list
+    subject: str = ""          # the notice's Subject: FML localises its text, not its subject
 
 
 def read(bounce: Bounce) -> list[Failure]:
@@ -45,9 +47,9 @@ def read(bounce: Bounce) -> list[Failure]:
     original.read, the last resort, is not among them: the caller tries
     flufl.bounce's detectors before guessing from the quoted original.
     """
-    from . import espjson, fields, sections, ses, transcript
+    from . import espjson, fields, lists, sections, ses, transcript
 
-    for reader in (ses.read, espjson.read, fields.read, sections.read, transcript.read):
+    for reader in (ses.read, espjson.read, fields.read, sections.read, transcript.read, lists.read):
         found = reader(bounce)
         if found:
             return found
