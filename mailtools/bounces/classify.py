@@ -41,6 +41,9 @@ _ADDRESS_NAMED = re.compile(r"@[^\s<>]+>: user unknown", re.IGNORECASE)
 # Google Groups refuses a post from a non-member (or to a group that is gone)
 # with a notice in the poster's language: sisimai reads it as "rejected".
 _GROUPS_HOST = "@googlegroups.com"
+# Literals one of which a reply (or the hosts) holds before rhosts.py's provider
+# tables are worth importing: each table's own marker is among them.
+_PROVIDER_MARKERS = ("i.ua/err/", "aup#", "mimecast", "facebook")
 # Exchange and Exchange Online mark their NDRs so (and add "Auto-Submitted:
 # auto-replied"); the subject is in the sender's language ("Onbestelbaar:") and the
 # From a "MicrosoftExchange<hex>@" mailbox, so neither says it is a bounce.
@@ -181,6 +184,9 @@ def _classify(raw: bytes) -> Verdict:
     if ctypes & {"message/delivery-status", "message/global-delivery-status"}:
         if _from_dsn(verdict, parts):
             return verdict
+        forwarded = _forwarded_report(msg, parts)
+        if forwarded is not None:
+            return forwarded
     small = msg if len(raw) <= MAX_FLUFL_RAW else BytesParser().parsebytes(raw[:MAX_FLUFL_RAW])
     return _from_prose(verdict, msg, small, parts, report_type)
 
@@ -261,6 +267,8 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
             command = textrules.smtp_command(mime.near(prose, r.address))
             if command is not None:
                 reason, hard = reasons.decide(action, status, reply, text, command, relayed)
+        reason, hard = _by_provider(reason, hard, action, status, reply, text,
+                                    " ".join((reporter, r.remote_mta, r.address)).lower())
         verdict.recipients.append(RecipientVerdict(
             r.address, action, status, reply, reason, hard, mime.trim(text)))
     if not verdict.recipients:
@@ -274,6 +282,33 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         verdict.kind = "delivered"
     _no_hard_unless_bounce(verdict)
     return True
+
+
+def _forwarded_report(msg: Message, parts: list[tuple[Message, bool]]) -> Verdict | None:
+    """The verdict on a DSN that a mail system forwarded as an attachment, or None.
+
+    Some gateways pass the notification they got on to a postmaster address
+    with the whole report attached as message/rfc822 (the layout sisimai calls
+    "Unknown MTA #5": From "Mail Delivery Subsystem", To "NotificationRecipients").
+    The report is read as if it had come itself, but only when the wrapper
+    is a mail system's too: a person forwarding a bounce they received is
+    writing about their own correspondent, not one of ours.
+    """
+    sender = _header_text(msg.get("From"))
+    if not textrules.BOUNCE_SENDER.search(sender):
+        return None
+    for part, _ in parts[1:]:
+        if part.get_content_type() not in ("message/rfc822", "message/global"):
+            continue
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        if not isinstance(inner, Message) or str(inner.get_param("report-type", "") or "").lower() != "delivery-status":
+            return None     # the first attachment is the original, not a report
+        inner_parts = mime.walk(inner)
+        verdict = Verdict(kind="other", delivered_to=mime.delivered_to(msg))
+        verdict.message_id, verdict.original_return_path = mime.original_ids(inner_parts)
+        return verdict if _from_dsn(verdict, inner_parts) else None
+    return None
 
 
 def _specific_status(text: str | None) -> str | None:
@@ -301,6 +336,25 @@ def _command_by_host(reporter: str, remote_mta: str, text: str | None) -> str | 
     if remote_mta and _KDDI_HOSTS.search(remote_mta) and _ADDRESS_NAMED.search(text or ""):
         return "RCPT"
     return None
+
+
+def _by_provider(reason: str, hard: bool, action: str | None, status: str | None, reply: str | None,
+                 text: str | None, hosts: str) -> tuple[str, bool]:
+    """(reason, hard), or what a provider's published code in *text* says instead (rhosts.py).
+
+    *hosts*: the reporting and remote MTAs and the recipient's address, lower-cased.
+    """
+    if reason == "delivered" or not text:
+        return reason, hard
+    lowered = text.lower()
+    if not any(m in lowered or m in hosts for m in _PROVIDER_MARKERS):
+        return reason, hard
+    # Only a provider's reply pays for importing its tables.
+    from mailtools.bounces import rhosts
+    found = rhosts.reason(text, reply, hosts)
+    if found is None or found == reason:
+        return reason, hard
+    return found, reasons.is_hard(found, action, status, reply, text)
 
 
 def _action_from_status(status: str | None) -> str | None:
@@ -364,6 +418,7 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
         if action == "failed" and success_notice and _states_no_failure(status, reply, text):
             action = "delivered"    # a success notice's line ("delivered to mailbox", "250 2.0.0 Ok")
         reason, hard = reasons.decide(action, status, reply, text)
+        reason, hard = _by_provider(reason, hard, action, status, reply, text, failure.address)
         if reason in ("onhold", "undefined") and failure.address.endswith(_GROUPS_HOST):
             reason = "rejected"     # a group we may not post to (its notice is in the poster's language)
         verdict.recipients.append(RecipientVerdict(failure.address, action, status, reply, reason, hard,
