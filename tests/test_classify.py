@@ -543,3 +543,31 @@ def test_a_providers_code_counts_only_where_the_provider_is_named():
     [r] = classify(_provider_dsn("who@example.net", "mx.example.net", "5.0.0",
                                  "550 5.1.1 POL-P3 user unknown")).recipients
     assert r.reason != "blocked"
+
+
+# HAND-WRITTEN: a person who pastes an Exim notice into a reply to our mail.
+_PASTED = ("Hello, when I forward your newsletter I get this:\n\nThe following address(es) failed:\n\n"
+           "  carol@example.net\n    SMTP error from remote mail server after RCPT TO:<carol@example.net>:\n"
+           "    550 5.1.1 User unknown\n\nCan you help?\nBob\n")
+
+
+@pytest.mark.parametrize("sender, subject", [
+    ("Bob Example <bob@example.com>", "Re: December newsletter"),
+    ("Bob Example <bob@example.com>", "Fwd: Undeliverable: December newsletter"),
+    ("Bob Example <bob@example.com>", "AW: December newsletter"),
+])
+def test_a_failure_notice_a_person_pastes_or_forwards_is_never_hard(sender, subject):
+    v = classify(prose_bounce(_PASTED, subject=subject, sender="x@example.com").replace(
+        b"From: Mail Delivery System <x@example.com>", f"From: {sender}".encode()))
+    assert [(r.address, r.reason, r.hard) for r in v.recipients] == [("carol@example.net", "userunknown", False)]
+
+
+@pytest.mark.parametrize("sender, subject", [
+    # The same words from a mail system, or under a subject no person's client writes, are a bounce.
+    ("post_master@gw.example.com", "Re:December newsletter"),     # a gateway that answers in kind
+    ("Bob Example <bob@example.com>", "Undeliverable: December newsletter"),
+])
+def test_the_same_notice_from_a_mail_system_is_hard(sender, subject):
+    v = classify(prose_bounce(_PASTED, subject=subject, sender="x@example.com").replace(
+        b"From: Mail Delivery System <x@example.com>", f"From: {sender}".encode()))
+    assert [(r.address, r.reason, r.hard) for r in v.recipients] == [("carol@example.net", "userunknown", True)]

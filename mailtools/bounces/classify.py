@@ -48,6 +48,16 @@ _PROVIDER_MARKERS = ("i.ua/err/", "aup#", "mimecast", "facebook")
 # auto-replied"); the subject is in the sender's language ("Onbestelbaar:") and the
 # From a "MicrosoftExchange<hex>@" mailbox, so neither says it is a bounce.
 _EXCHANGE_NDR = "X-MS-Exchange-Message-Is-Ndr"
+# A person's reply or forward: a reply prefix on the subject (RFC 5322 3.6.5's
+# "Re:" and the forwarding and localised ones mail clients write), from an
+# author who is no mail system, without the marks MTAs put on notices. A
+# failure notice it quotes or pastes ("I get this when I forward your mail:")
+# may be about the person's own correspondents, and is hearsay even when it is
+# about an address we sent to: never a reason to stop mailing anyone.
+# Some gateways answer in kind: Verizon's "Re:<subject>" from post_master@.
+_REPLY_SUBJECT = re.compile(r"^\s*(?:re|fwd?|aw|wg|sv|vs|tr|rv|antw)\s*:", re.IGNORECASE)
+_MAIL_SYSTEM = re.compile(r"post_?master|mailer-daemon|mail delivery|\bmmdf\b|\bdaemon@", re.IGNORECASE)
+_NOTICE_FIELDS = ("X-Failed-Recipients", "Auto-Submitted", _EXCHANGE_NDR)
 # Words only a "not delivered yet, still trying" warning says of itself: the
 # boxed headlines of sendmail, Postfix, Gmail and Exchange 2003, Exim's
 # "Delivery attempts will continue", sendmail's "Warning: message still
@@ -439,6 +449,11 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     else:
         verdict.problem = "not a bounce, autoreply, feedback report or DSN"
     _no_hard_unless_bounce(verdict)
+    if verdict.recipients and _persons_reply(msg, subject, sender):
+        # What a person pastes or forwards may be about anyone: it is read, never acted on as hard.
+        verdict.problem = "a person's reply or forward quoting a failure notice"
+        for r in verdict.recipients:
+            r.hard = False
     return verdict
 
 
@@ -447,6 +462,13 @@ def _states_no_failure(status: str | None, reply: str | None, text: str | None) 
     if (status or "2")[0] != "2" or (reply or "2")[0] != "2":
         return False
     return textrules.match_text(text) is None
+
+
+def _persons_reply(msg: Message, subject: str, sender: str) -> bool:
+    """Whether a person wrote *msg* as a reply or a forward (see _REPLY_SUBJECT)."""
+    if not _REPLY_SUBJECT.match(subject) or _MAIL_SYSTEM.search(sender):
+        return False
+    return all(msg.get(name) is None for name in _NOTICE_FIELDS)
 
 
 def _autoreply(verdict: Verdict, sender: str) -> Verdict:
