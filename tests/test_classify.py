@@ -500,7 +500,8 @@ def _provider_dsn(address: str, remote: str, status: str, diagnostic: str) -> by
 
 
 # HAND-WRITTEN replies carrying the codes these providers publish (the tables sisimai's
-# Rhost::IUA, ::Spectrum, ::Facebook and ::Mimecast cite); the wording around each code is ours.
+# Rhost::IUA, ::Spectrum, ::Facebook, ::Mimecast, ::Cloudflare and ::Zoho cite); the wording
+# around each code is ours.
 @pytest.mark.parametrize("address, remote, status, diagnostic, reason, hard", [
     # i.ua: the number in the https://mail.i.ua/err/N link says why, whatever the status.
     ("nobody@i.ua", "mx.mail.email.ua", "5.7.1", "550 5.7.1 Mailbox not found, see https://mail.i.ua/err/2/",
@@ -532,6 +533,14 @@ def _provider_dsn(address: str, remote: str, status: str, diagnostic: str) -> by
     ("who@example.com", "eu-smtp-inbound-1.mimecast.com", "5.0.0",
      "554 Email rejected due to security policies - https://community.mimecast.com/docs/DOC-1369#554",
      "virusdetected", False),
+    # Cloudflare Email Routing and Zoho Mail: their fixed phrases.
+    ("who@example.com", "route1.mx.cloudflare.net", "5.7.1",
+     "554 5.7.1 192.0.2.5 found on one or more DNSBLs (examplebl). Refer to "
+     "https://developers.cloudflare.com/email-routing/postmaster/", "blocked", False),
+    ("who@example.com", "mx.zoho.com", "5.7.1", "550 5.7.1 Email rejected per DMARC policy for example.org",
+     "authfailure", False),
+    ("who@example.com", "mx.zoho.com", "5.7.1",
+     "554 5.7.1 Email cannot be delivered. Reason: Email flagged as Spam.", "rejected", False),
 ])
 def test_a_providers_published_code_says_why(address, remote, status, diagnostic, reason, hard):
     [r] = classify(_provider_dsn(address, remote, status, diagnostic)).recipients

@@ -3,9 +3,10 @@
 A few providers answer with a code that says exactly why, and publish what
 each code means: i.ua (a number in an https://mail.i.ua/err/N link),
 Charter/Spectrum ("AUP#I-1000": four digits, by range), Facebook
-("RCP-P2": area, permanent or temporary, number) and Mimecast (a reply code
-and a fixed phrase). sisimai reads these with its Rhost modules (IUA,
-Spectrum, Facebook, Mimecast), keyed on the remote host or the recipient's
+("RCP-P2": area, permanent or temporary, number), Mimecast (a reply code
+and a fixed phrase), Cloudflare Email Routing and Zoho Mail (fixed phrases).
+sisimai reads these with its Rhost modules (IUA, Spectrum, Facebook,
+Mimecast, Cloudflare, Zoho), keyed on the remote host or the recipient's
 domain; the tables below follow the providers' pages those modules cite.
 
 The generic text rules get most of these wrong: i.ua's "Mailbox not found"
@@ -66,6 +67,21 @@ _FACEBOOK = {
     "MSG-T1": "toomanyconn",
 }
 _FACEBOOK_CODE = re.compile(r"\b([A-Z]{3}-[PT]\d)\b")
+
+# Cloudflare Email Routing's postmaster page, and Zoho Mail's replies (as sisimai's
+# Rhost::Cloudflare and ::Zoho read them): a phrase each, within the provider's reply.
+_CLOUDFLARE = (("found on one or more dnsbls", "blocked"), ("upstream error", "systemerror"))
+_ZOHO = (
+    ("email rejected per dmarc policy", "authfailure"),
+    ("greylisted, try again after some time", "blocked"),
+    ("email cannot be delivered. reason: email flagged as spam", "rejected"),
+    ("mail rejected by destination domain", "rejected"),
+    ("email policy violation detected", "policyviolation"),
+    ("mailbox delivery restricted by policy error", "policyviolation"),
+    ("temporary system error", "systemerror"),
+    ("user does not exist", "userunknown"),
+    (" detected by zoho mail", "virusdetected"),
+)
 
 # Mimecast's "SMTP error codes" article: (reply code, phrase, reason). The
 # phrase alone is not enough: Mimecast says some of them with 4xx and 5xx codes
@@ -136,6 +152,11 @@ def reason(text: str, reply_code: str | None, hosts: str) -> str | None:
         m = _FACEBOOK_CODE.search(text)
         if m is not None and m.group(1) in _FACEBOOK:
             return _FACEBOOK[m.group(1)]
+    for provider, phrases in (("cloudflare", _CLOUDFLARE), ("zoho", _ZOHO)):
+        if provider in hosts or provider in lowered:
+            found = next((r for phrase, r in phrases if phrase in lowered), None)
+            if found is not None:
+                return found
     if "mimecast" in hosts or "mimecast" in lowered:
         # Mimecast's article writes some phrases with an en dash; servers with a hyphen.
         plain = lowered.replace("\u2013", "-")
