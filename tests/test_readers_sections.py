@@ -564,6 +564,23 @@ following address(es) failed:
     unknown local-part "nobody" in domain "mail.example.org"
 """
 
+# HAND-WRITTEN in the layout of the qmail clones sisimai calls "Unknown MTA #4": their
+# own opening sentence, then qmail-remote's "<addr>:" entries as qmail writes them.
+QMAIL_CLONE = """This is the machine generated message from mail service at mx.example.net.
+
+<nobody@example.net>:
+192.0.2.8 does not like recipient.
+Remote host said: 550 5.1.1 <nobody@example.net>... User Unknown
+Giving up on 192.0.2.8.
+
+<lost@nodomain.example>:
+Sorry, I couldn't find any host named nodomain.example. (#5.1.2)
+
+--- Below this line is a copy of the message.
+
+Return-Path: <bounce-42-3f9a2c1d-7@lists.example.org>
+"""
+
 # (family, text, kind, [(address, reason, hard)])
 CASES = [
     ("qmail", QMAIL, "bounce", [("nobody@example.net", "userunknown", True),
@@ -624,6 +641,11 @@ CASES = [
     ("exchange", EXCHANGE_DELAY, "delay", [("slow@example.com", "expired", False)]),
     ("generic", IIS_DELAY, "delay", [("slow@example.com", "expired", False)]),
     ("exim", EXIM3, "bounce", [("nobody@mail.example.org", "userunknown", True)]),
+    ("qmail", QMAIL_CLONE, "bounce", [("nobody@example.net", "userunknown", True),
+                                      ("lost@nodomain.example", "hostunknown", True)]),
+    ("qmail", QMAIL_CLONE.replace("This is the machine generated message from mail service at mx.example.net.",
+                                  "Unfortunately, your mail was not delivered to the following address:"),
+     "bounce", [("nobody@example.net", "userunknown", True), ("lost@nodomain.example", "hostunknown", True)]),
 ]
 
 

@@ -33,9 +33,14 @@ ANY = "any"        # anywhere ("... delivering your mail to <addr>.", "550 <addr
 
 # (family, opening, where the address stands), most specific first.
 FAMILIES: list[tuple[str, LazyRx, str]] = [
-    # qmail-send(8) bounce text, and qmail-derived ones (Yahoo, vpopmail, netqmail).
+    # qmail-send(8) bounce text, and qmail-derived ones (Yahoo, vpopmail, netqmail), and the
+    # qmail clones that rewrote its opening but kept its "<addr>:" entries (sisimai's "Unknown
+    # MTA #4" lists these openings).
     ("qmail", LazyRx(r"this is the qmail-send program|wasn't able to deliver your message to the following addresses"
-                     r"|unable to deliver your message to the following address"), ANGLE),
+                     r"|unable to deliver your message to the following address"
+                     r"|this is the machine generated message from mail service|this is the mail delivery agent at"
+                     r"|your mail was not delivered to the following address|su mensaje no pudo ser entregado"
+                     r"|your (?:mail )?message to the following address"), ANGLE),
     # Exim's bounce_message_text and its delay warning (Exim 3: "to all of its recipients"),
     # wrapped wherever the line ran out.
     ("exim", LazyRx(r"the\s+following address(?:\(es\)|es)?\s+failed"
