@@ -150,6 +150,27 @@ The following recipient(s) could not be reached:
             <mx.example.com #5.1.1>
 """
 
+# HAND-WRITTEN in Exchange 5.5's Internet Mail Service layout: each entry ends with an
+# MSEXCH line and the IMS's own code in parentheses.
+EXCHANGE55 = """Your message
+
+  To:      group@example.co.jp
+  Subject: Newsletter
+  Sent:    Mon, 2 Dec 2024 10:00:00 +0000
+
+did not reach the following recipient(s):
+
+group@example.co.jp on Mon, 2 Dec 2024 10:00:01 +0000
+    The recipient name is not unique
+    MSEXCH:IMS:EXAMPLE:TOKYO:MAIL01 0 (000C0595) Ambiguous Recipient
+nobody@example.co.jp on Mon, 2 Dec 2024 10:00:01 +0000
+    The recipient name is not recognized
+    MSEXCH:IMS:EXAMPLE:TOKYO:MAIL01 0 (000C05A6) Unknown Recipient
+legacy@example.co.jp on Mon, 2 Dec 2024 10:00:01 +0000
+    The message could not be converted
+    MSEXCH:IMS:EXAMPLE:TOKYO:MAIL01 0 (00050311) Conversion to Internet format failed
+"""
+
 EXCHANGE = """Delivery has failed to these recipients or groups:
 
 nobody@example.com
@@ -641,6 +662,9 @@ CASES = [
     ("exchange", EXCHANGE_DELAY, "delay", [("slow@example.com", "expired", False)]),
     ("generic", IIS_DELAY, "delay", [("slow@example.com", "expired", False)]),
     ("exim", EXIM3, "bounce", [("nobody@mail.example.org", "userunknown", True)]),
+    ("exchange2003", EXCHANGE55, "bounce", [("group@example.co.jp", "filtered", False),
+                                            ("nobody@example.co.jp", "userunknown", True),
+                                            ("legacy@example.co.jp", "contenterror", False)]),
     ("qmail", QMAIL_CLONE, "bounce", [("nobody@example.net", "userunknown", True),
                                       ("lost@nodomain.example", "hostunknown", True)]),
     ("qmail", QMAIL_CLONE.replace("This is the machine generated message from mail service at mx.example.net.",

@@ -145,6 +145,23 @@ DELIVERED = LazyRx(r"was successfully delivered to these recipients|your message
 _HEADING = re.compile(r"^[ \t]*-{3,}[^\n]*?-{3,}[ \t]*$", re.MULTILINE)
 _HEADING_ACTIONS = (("successful delivery", "delivered"), ("transient", "delayed"), ("permanent", "failed"))
 
+# Exchange 5.5's Internet Mail Service ends each recipient's entry with its own
+# code: "MSEXCH:IMS:<site>:<server> 0 (000C0595) Ambiguous Recipient". Codes that
+# say why on their own (as sisimai's Exchange2003 module reads them) stand in
+# for the status the notice does not give; the others (000B099C, 000B09AA,
+# 000B09B6: a remote MTA's refusal follows) leave it to the words.
+_MSEXCH_CODE = re.compile(r"msexch:[^()\n]{0,200}\(([0-9a-f]{8})\)", re.IGNORECASE)
+_MSEXCH_STATUS = {
+    "000c05a6": "5.1.1",    # Unknown Recipient
+    "000c0595": "5.2.0",    # Ambiguous Recipient: filtered, not a missing mailbox
+    "00120270": "5.4.6",    # Too Many Hops
+    "00050311": "5.6.0",    # Conversion to Internet format failed
+    "000502cc": "5.6.0",
+    "000b0981": "5.7.0",    # the next hop does not support AUTH
+    "00010256": "5.3.0",    # too many recipients
+    "000d06b5": "5.3.0",    # no proxy address for the recipient
+}
+
 _LINE = {
     LEAD: re.compile(r"^\s*(?:[>*\-]+\s*|recipient:\s*|to:\s*|rcpt to:\s*)?[<\"]?" + ADDRESS.pattern, re.IGNORECASE),
     ANGLE: re.compile(r"^\s*<" + ADDRESS.pattern + ">"),
@@ -192,9 +209,11 @@ def _read_section(bounce: Bounce, start: int, where: str, limit: int) -> list[Fa
     headings = _headings(section)
     for address, lines in list(entries.items())[:MAX_RECIPIENTS]:
         text = " ".join(" ".join(lines).split())
-        if match_text(text) is None and find_status(text) is None:
+        code = _MSEXCH_CODE.search(text)
+        status = _MSEXCH_STATUS.get(code.group(1).lower()) if code else None
+        if status is None and match_text(text) is None and find_status(text) is None:
             text = whole      # the reason is stated above the list or below it, not beside the address
-        failures.append(Failure(address, text, _action_under(headings, section, address, action)))
+        failures.append(Failure(address, text, _action_under(headings, section, address, action), status))
     return failures
 
 
