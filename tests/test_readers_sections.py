@@ -602,6 +602,28 @@ Sorry, I couldn't find any host named nodomain.example. (#5.1.2)
 Return-Path: <bounce-42-3f9a2c1d-7@lists.example.org>
 """
 
+# HAND-WRITTEN in Mail.Ru's layout (its Russian preamble above Exim's text), with two of
+# Exim's own messages (transports/smtp.c, deliver.c) as the reasons.
+MAILRU = """Это письмо создано автоматически
+сервером Mail.Ru, отвечать на него не нужно.
+
+К сожалению, Ваше письмо не может быть доставлено одному или нескольким получателям:
+
+**********************
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  someone@nodomain.example
+    all host address lookups failed permanently
+  local@example.ru
+    delivery to pipe forbidden
+
+------ This is a copy of the message, including all the headers. ------
+"""
+
 # (family, text, kind, [(address, reason, hard)])
 CASES = [
     ("qmail", QMAIL, "bounce", [("nobody@example.net", "userunknown", True),
@@ -665,6 +687,8 @@ CASES = [
     ("exchange2003", EXCHANGE55, "bounce", [("group@example.co.jp", "filtered", False),
                                             ("nobody@example.co.jp", "userunknown", True),
                                             ("legacy@example.co.jp", "contenterror", False)]),
+    ("exim", MAILRU, "bounce", [("someone@nodomain.example", "hostunknown", True),
+                                ("local@example.ru", "systemerror", False)]),
     ("qmail", QMAIL_CLONE, "bounce", [("nobody@example.net", "userunknown", True),
                                       ("lost@nodomain.example", "hostunknown", True)]),
     ("qmail", QMAIL_CLONE.replace("This is the machine generated message from mail service at mx.example.net.",

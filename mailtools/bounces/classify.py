@@ -55,8 +55,8 @@ _EXCHANGE_NDR = "X-MS-Exchange-Message-Is-Ndr"
 # may be about the person's own correspondents, and is hearsay even when it is
 # about an address we sent to: never a reason to stop mailing anyone.
 # Some gateways answer in kind: Verizon's "Re:<subject>" from post_master@.
-_REPLY_SUBJECT = re.compile(r"^\s*(?:re|fwd?|aw|wg|sv|vs|tr|rv|antw)\s*:", re.IGNORECASE)
-_MAIL_SYSTEM = re.compile(r"post_?master|mailer-daemon|mail delivery|\bmmdf\b|\bdaemon@", re.IGNORECASE)
+_REPLY_SUBJECT = LazyRx(r"^\s*(?:re|fwd?|aw|wg|sv|vs|tr|rv|antw)\s*:")
+_MAIL_SYSTEM = LazyRx(r"post_?master|mailer-daemon|mail delivery|\bmmdf\b|\bdaemon@")
 _NOTICE_FIELDS = ("X-Failed-Recipients", "Auto-Submitted", _EXCHANGE_NDR)
 # Words only a "not delivered yet, still trying" warning says of itself: the
 # boxed headlines of sendmail, Postfix, Gmail and Exchange 2003, Exim's
@@ -466,7 +466,7 @@ def _states_no_failure(status: str | None, reply: str | None, text: str | None) 
 
 def _persons_reply(msg: Message, subject: str, sender: str) -> bool:
     """Whether a person wrote *msg* as a reply or a forward (see _REPLY_SUBJECT)."""
-    if not _REPLY_SUBJECT.match(subject) or _MAIL_SYSTEM.search(sender):
+    if not _REPLY_SUBJECT.search(subject) or _MAIL_SYSTEM.search(sender):
         return False
     return all(msg.get(name) is None for name in _NOTICE_FIELDS)
 
