@@ -312,8 +312,9 @@ def _forwarded_report(msg: Message, parts: list[tuple[Message, bool]]) -> Verdic
             continue
         payload = part.get_payload()
         inner = payload[0] if isinstance(payload, list) and payload else None
-        if not isinstance(inner, Message) or str(inner.get_param("report-type", "") or "").lower() != "delivery-status":
-            return None     # the first attachment is the original, not a report
+        if not isinstance(inner, Message):
+            return None
+        # The report's own parts: a first attachment that is the original has no delivery-status.
         inner_parts = mime.walk(inner)
         verdict = Verdict(kind="other", delivered_to=mime.delivered_to(msg))
         verdict.message_id, verdict.original_return_path = mime.original_ids(inner_parts)
