@@ -624,6 +624,17 @@ recipients. This is a permanent error. The following address(es) failed:
 ------ This is a copy of the message, including all the headers. ------
 """
 
+# HAND-WRITTEN in the layout sisimai calls "Unknown MTA #1": a gateway's summary with
+# each refusal in brackets and no reply code nor command.
+X1 = """The original message was received at Mon, 2 Dec 2024 10:00:00 +0900 (JST)
+from news@example.org
+
+---The following addresses had delivery errors---
+
+nobody@example.co.jp [User unknown]
+full@example.co.jp [Mailbox full]
+"""
+
 # (family, text, kind, [(address, reason, hard)])
 CASES = [
     ("qmail", QMAIL, "bounce", [("nobody@example.net", "userunknown", True),
@@ -689,6 +700,9 @@ CASES = [
                                             ("legacy@example.co.jp", "contenterror", False)]),
     ("exim", MAILRU, "bounce", [("someone@nodomain.example", "hostunknown", True),
                                 ("local@example.ru", "systemerror", False)]),
+    # sisimai's verdict on such a summary: "User unknown" that no command ties to the address
+    # may be a filter's refusal of the message.
+    ("x1", X1, "bounce", [("nobody@example.co.jp", "filtered", False), ("full@example.co.jp", "mailboxfull", False)]),
     ("qmail", QMAIL_CLONE, "bounce", [("nobody@example.net", "userunknown", True),
                                       ("lost@nodomain.example", "hostunknown", True)]),
     ("qmail", QMAIL_CLONE.replace("This is the machine generated message from mail service at mx.example.net.",

@@ -428,7 +428,7 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
         reply = dsn.clean_reply(text) or textrules.find_reply_code(text)
         if action == "failed" and success_notice and _states_no_failure(status, reply, text):
             action = "delivered"    # a success notice's line ("delivered to mailbox", "250 2.0.0 Ok")
-        reason, hard = reasons.decide(action, status, reply, text)
+        reason, hard = reasons.decide(action, status, reply, text, None, failure.relayed)
         reason, hard = _by_provider(reason, hard, action, status, reply, text, failure.address)
         if reason in ("onhold", "undefined") and failure.address.endswith(_GROUPS_HOST):
             reason = "rejected"     # a group we may not post to (its notice is in the poster's language)

@@ -47,9 +47,13 @@ FAMILIES: list[tuple[str, LazyRx, str]] = [
                     r"|could not be delivered to (?:one or more|all) of\s+its\s+recipients"
                     r"|has not yet been delivered to (?:one or more|all) of its\s+recipients"
                     r"|recipient addresses that were\s+incorrectly constructed"), LEAD),
+    # A gateway's summary (sisimai's "Unknown MTA #1"): "---The following addresses had
+    # delivery errors---", then "addr [reason]" per recipient.
+    ("x1", LazyRx(r"-{2,} ?the following addresses had delivery errors"), LEAD),
     # Sendmail's DSN prose (also v5/v8 without MIME), and look-alikes (GroupWise GWIA, ActiveHunter).
-    ("sendmail", LazyRx(r"-{2,} ?the following address(?:es)? had (?:permanent fatal|transient non-fatal|delivery)"
-                        r" (?:errors|problems)"
+    ("sendmail", LazyRx(r"-{2,} ?the following address(?:es)? had"
+                        r" (?:permanent fatal|transient non-fatal) (?:errors|problems)"
+                        r"|-{2,} ?the following address(?:es)? had delivery problems"
                         r"|-{2,} ?transcript of session follows"), ANY),
     # OpenSMTPD's bounce.c notices (error, delay, success).
     ("opensmtpd", LazyRx(r"an error has occurred while attempting to deliver a message"
@@ -118,6 +122,12 @@ FAMILIES: list[tuple[str, LazyRx, str]] = [
                        r"|not able to be\s+delivered|could not be sent"), ANY),
 ]
 
+# Families whose entries pass on what some server answered without the SMTP
+# command it answered ("addr [User unknown]"): as with a DSN's smtp-type
+# Diagnostic-Code, "unknown user" there may be a content filter's refusal
+# (sisimai's "filtered"), not the mailbox's absence.
+RELAYING = frozenset({"x1"})
+
 # Where a recipient section ends: the copy of the original, or the MTA's
 # trailer (more MTAs than textrules.ORIGINAL_MARKERS, which cuts the prose).
 # MailMarshal's "Additional Information" heading stands on a line of its own:
@@ -180,18 +190,18 @@ def read(bounce: Bounce) -> list[Failure]:
             continue
         m = opening.search(bounce.prose)
         if m is not None:
-            found.append((family == "generic", m.start(), where))
+            found.append((family == "generic", m.start(), where, family in RELAYING))
     # A section ends where another MTA's opening begins (a relay's report quoted below).
-    openings = sorted(start for generic, start, _ in found if not generic)
-    for _, start, where in sorted(found):
+    openings = sorted(start for generic, start, _, _ in found if not generic)
+    for _, start, where, relaying in sorted(found):
         later = [o for o in openings if o > start]
-        failures = _read_section(bounce, start, where, later[0] if later else len(bounce.prose))
+        failures = _read_section(bounce, start, where, later[0] if later else len(bounce.prose), relaying)
         if failures:
             return failures
     return []
 
 
-def _read_section(bounce: Bounce, start: int, where: str, limit: int) -> list[Failure]:
+def _read_section(bounce: Bounce, start: int, where: str, limit: int, relaying: bool = False) -> list[Failure]:
     prose = bounce.prose
     line_start = prose.rfind("\n", 0, start) + 1
     end = END.search(prose, line_start)
@@ -213,7 +223,8 @@ def _read_section(bounce: Bounce, start: int, where: str, limit: int) -> list[Fa
         status = _MSEXCH_STATUS.get(code.group(1).lower()) if code else None
         if status is None and match_text(text) is None and find_status(text) is None:
             text = whole      # the reason is stated above the list or below it, not beside the address
-        failures.append(Failure(address, text, _action_under(headings, section, address, action), status))
+        failures.append(Failure(address, text, _action_under(headings, section, address, action), status,
+                                relaying))
     return failures
 
 
