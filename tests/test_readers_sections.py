@@ -211,6 +211,15 @@ Unable to deliver message to <nobody@example.jp>.
 ************************     End of message     **********************
 """
 
+# HAND-WRITTEN: InterScan's notice when it has no SMTP reply to quote, in its own words.
+INTERSCAN_NO_REPLY = """****** Message from InterScan Messaging Security Suite ******
+
+The following mail could not be delivered.
+Reason:  Unable to deliver message to <nobody@example.jp> (and other recipients in the same domain).
+
+************************     End of message     **********************
+"""
+
 MAILMARSHAL = """Your message:
 
    From:    news@example.org
@@ -703,6 +712,8 @@ CASES = [
     # sisimai's verdict on such a summary: "User unknown" that no command ties to the address
     # may be a filter's refusal of the message.
     ("x1", X1, "bounce", [("nobody@example.co.jp", "filtered", False), ("full@example.co.jp", "mailboxfull", False)]),
+    # sisimai's TrendMicro (InterScanMSS) module reads InterScan's own line as an unknown user.
+    ("interscan", INTERSCAN_NO_REPLY, "bounce", [("nobody@example.jp", "userunknown", True)]),
     ("qmail", QMAIL_CLONE, "bounce", [("nobody@example.net", "userunknown", True),
                                       ("lost@nodomain.example", "hostunknown", True)]),
     ("qmail", QMAIL_CLONE.replace("This is the machine generated message from mail service at mx.example.net.",
