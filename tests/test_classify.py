@@ -500,8 +500,8 @@ def _provider_dsn(address: str, remote: str, status: str, diagnostic: str) -> by
 
 
 # HAND-WRITTEN replies carrying the codes these providers publish (the tables sisimai's
-# Rhost::IUA, ::Spectrum, ::Facebook, ::Mimecast, ::Cloudflare and ::Zoho cite); the wording
-# around each code is ours.
+# Rhost::IUA, ::Spectrum, ::Facebook, ::Mimecast, ::Cloudflare, ::Zoho and ::MessageLabs cite,
+# and its older MessageLabs module's 542); the wording around each code is ours.
 @pytest.mark.parametrize("address, remote, status, diagnostic, reason, hard", [
     # i.ua: the number in the https://mail.i.ua/err/N link says why, whatever the status.
     ("nobody@i.ua", "mx.mail.email.ua", "5.7.1", "550 5.7.1 Mailbox not found, see https://mail.i.ua/err/2/",
@@ -533,6 +533,15 @@ def _provider_dsn(address: str, remote: str, status: str, diagnostic: str) -> by
     ("who@example.com", "eu-smtp-inbound-1.mimecast.com", "5.0.0",
      "554 Email rejected due to security policies - https://community.mimecast.com/docs/DOC-1369#554",
      "virusdetected", False),
+    # Symantec Email Security.cloud (MessageLabs): its knowledge base's phrases, its 542.
+    ("who@example.com", "cluster1.eu.messagelabs.com", "5.0.0",
+     "553-you are trying to use me [server-1.tower-1.messagelabs.com] as a relay, but I have not been "
+     "configured to let you do this. 553-Please turn on SMTP Authentication in your mail client.",
+     "securityerror", False),
+    ("who@example.com", "cluster1.eu.messagelabs.com", "5.0.0",
+     "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)", "rejected", False),
+    ("who@example.com", "cluster1.eu.messagelabs.com", "5.0.0", "542 who@example.com Rejected",
+     "userunknown", True),
     # Cloudflare Email Routing and Zoho Mail: their fixed phrases.
     ("who@example.com", "route1.mx.cloudflare.net", "5.7.1",
      "554 5.7.1 192.0.2.5 found on one or more DNSBLs (examplebl). Refer to "

@@ -4,10 +4,11 @@ A few providers answer with a code that says exactly why, and publish what
 each code means: i.ua (a number in an https://mail.i.ua/err/N link),
 Charter/Spectrum ("AUP#I-1000": four digits, by range), Facebook
 ("RCP-P2": area, permanent or temporary, number), Mimecast (a reply code
-and a fixed phrase), Cloudflare Email Routing and Zoho Mail (fixed phrases).
-sisimai reads these with its Rhost modules (IUA, Spectrum, Facebook,
-Mimecast, Cloudflare, Zoho), keyed on the remote host or the recipient's
-domain; the tables below follow the providers' pages those modules cite.
+and a fixed phrase), Cloudflare Email Routing, Zoho Mail and Symantec Email
+Security.cloud (fixed phrases). sisimai reads these with its Rhost modules
+(IUA, Spectrum, Facebook, Mimecast, Cloudflare, Zoho, MessageLabs), keyed
+on the remote host or the recipient's domain; the tables below follow the
+providers' pages those modules cite.
 
 The generic text rules get most of these wrong: i.ua's "Mailbox not found"
 beside a 5.7.1 is a real unknown user, while Facebook's "not accepting
@@ -83,6 +84,35 @@ _ZOHO = (
     (" detected by zoho mail", "virusdetected"),
 )
 
+# Symantec/Broadcom Email Security.cloud (once MessageLabs): the phrases its knowledge
+# base articles explain, as sisimai's Rhost::MessageLabs lists them. In order: a relay
+# refusal that asks for SMTP AUTH is a security error before it is a relay refusal.
+_MESSAGELABS = (
+    ("please turn on smtp authentication in your mail client", "securityerror"),
+    ("domain authentication fail", "authfailure"),
+    ("connection rejected by policy", "badreputation"),
+    ("mail rejected because your ip is in the pbl", "blocked"),
+    ("your ip address has been ", "blocked"),
+    ("stray linefeeds in message", "contenterror"),
+    ("tls/sslv3 connection required", "failedstarttls"),
+    (" as a relay, ", "norelaying"),
+    ("550 requested action aborted [4]", "notcompliantrfc"),
+    ("has detected that this message is not rfc 5322", "notcompliantrfc"),
+    ("sender envelope domain not allowed for sender ip address", "rejected"),
+    ("your domain has been blocked", "rejected"),
+    ("your email address has been blocked", "rejected"),
+    ("your envelope sender is in my badmailfrom list", "rejected"),
+    ("your email address has been blacklisted", "rejected"),
+    ("your domain has been blacklisted", "rejected"),
+    ("message filtered", "spamdetected"),
+    ("filtered by outbound scanning", "spamdetected"),
+    ("too many recipients received this hour", "toomanyconn"),
+    ("too many messages", "toomanyconn"),
+    ("no such user", "userunknown"),
+    ("invalid recipient", "userunknown"),
+    ("mailbox is not allowed", "userunknown"),
+)
+
 # Mimecast's "SMTP error codes" article: (reply code, phrase, reason). The
 # phrase alone is not enough: Mimecast says some of them with 4xx and 5xx codes
 # that mean different things.
@@ -152,7 +182,9 @@ def reason(text: str, reply_code: str | None, hosts: str) -> str | None:
         m = _FACEBOOK_CODE.search(text)
         if m is not None and m.group(1) in _FACEBOOK:
             return _FACEBOOK[m.group(1)]
-    for provider, phrases in (("cloudflare", _CLOUDFLARE), ("zoho", _ZOHO)):
+    if reply_code == "542" and "messagelabs" in hosts:
+        return "userunknown"    # its own code for a refused recipient ("542 <addr> Rejected": sisimai's MessageLabs)
+    for provider, phrases in (("cloudflare", _CLOUDFLARE), ("zoho", _ZOHO), ("messagelabs", _MESSAGELABS)):
         if provider in hosts or provider in lowered:
             found = next((r for phrase, r in phrases if phrase in lowered), None)
             if found is not None:
