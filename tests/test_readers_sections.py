@@ -644,6 +644,18 @@ nobody@example.co.jp [User unknown]
 full@example.co.jp [Mailbox full]
 """
 
+# HAND-WRITTEN in the layout of Verizon's SMS gateway (James's notice, no status, no command).
+VTEXT = """Error: Invalid user address
+
+Error message below:
+550 - Requested action not taken: no such user here
+
+Message details:
+  Subject: News
+  MAIL FROM: news@example.org
+  RCPT TO: 5555550100@{domain}
+"""
+
 # (family, text, kind, [(address, reason, hard)])
 CASES = [
     ("qmail", QMAIL, "bounce", [("nobody@example.net", "userunknown", True),
@@ -714,6 +726,10 @@ CASES = [
     ("x1", X1, "bounce", [("nobody@example.co.jp", "filtered", False), ("full@example.co.jp", "mailboxfull", False)]),
     # sisimai's TrendMicro (InterScanMSS) module reads InterScan's own line as an unknown user.
     ("interscan", INTERSCAN_NO_REPLY, "bounce", [("nobody@example.jp", "userunknown", True)]),
+    # Verizon's gateway says so only of a number it does not serve (sisimai's Verizon module);
+    # the same words from another James server are a reply passed on with no command.
+    ("james", VTEXT.format(domain="vtext.com"), "bounce", [("5555550100@vtext.com", "userunknown", True)]),
+    ("james", VTEXT.format(domain="sms.example.com"), "bounce", [("5555550100@sms.example.com", "filtered", False)]),
     ("qmail", QMAIL_CLONE, "bounce", [("nobody@example.net", "userunknown", True),
                                       ("lost@nodomain.example", "hostunknown", True)]),
     ("qmail", QMAIL_CLONE.replace("This is the machine generated message from mail service at mx.example.net.",

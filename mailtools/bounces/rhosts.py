@@ -182,6 +182,10 @@ def reason(text: str, reply_code: str | None, hosts: str) -> str | None:
         m = _FACEBOOK_CODE.search(text)
         if m is not None and m.group(1) in _FACEBOOK:
             return _FACEBOOK[m.group(1)]
+    if "vtext.com" in hosts and "no such user here" in lowered:
+        # Verizon's SMS gateway refuses a number it does not serve so (sisimai's Verizon module):
+        # its own subscriber list speaking, not a filter passing on a reply.
+        return "userunknown"
     if reply_code == "542" and "messagelabs" in hosts:
         return "userunknown"    # its own code for a refused recipient ("542 <addr> Rejected": sisimai's MessageLabs)
     for provider, phrases in (("cloudflare", _CLOUDFLARE), ("zoho", _ZOHO), ("messagelabs", _MESSAGELABS)):
