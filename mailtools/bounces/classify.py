@@ -302,8 +302,8 @@ def _forwarded_report(msg: Message, parts: list[tuple[Message, bool]]) -> Verdic
     with the whole report attached as message/rfc822 (the layout sisimai calls
     "Unknown MTA #5": From "Mail Delivery Subsystem", To "NotificationRecipients").
     The report is read as if it had come itself, but only when the wrapper
-    is a mail system's too: a person forwarding a bounce they received is
-    writing about their own correspondent, not one of ours.
+    is a mail system's too: a bounce a person forwards is hearsay (see
+    _persons_reply), and is left to the prose readers, which never make it hard.
     """
     sender = _header_text(msg.get("From"))
     if not textrules.BOUNCE_SENDER.search(sender):
