@@ -303,7 +303,7 @@ def _forwarded_report(msg: Message, parts: list[tuple[Message, bool]]) -> Verdic
     "Unknown MTA #5": From "Mail Delivery Subsystem", To "NotificationRecipients").
     The report is read as if it had come itself, but only when the wrapper
     is a mail system's too: a bounce a person forwards is hearsay (see
-    _persons_reply), and is left to the prose readers, which never make it hard.
+    _persons_reply), and its quoted report is not read as the message's own.
     """
     sender = _header_text(msg.get("From"))
     if not textrules.BOUNCE_SENDER.search(sender):
