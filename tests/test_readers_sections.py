@@ -150,6 +150,27 @@ The following recipient(s) could not be reached:
             <mx.example.com #5.1.1>
 """
 
+# HAND-WRITTEN in Exchange 5.5's Internet Mail Service layout: each entry ends with an
+# MSEXCH line and the IMS's own code in parentheses.
+EXCHANGE55 = """Your message
+
+  To:      group@example.co.jp
+  Subject: Newsletter
+  Sent:    Mon, 2 Dec 2024 10:00:00 +0000
+
+did not reach the following recipient(s):
+
+group@example.co.jp on Mon, 2 Dec 2024 10:00:01 +0000
+    The recipient name is not unique
+    MSEXCH:IMS:EXAMPLE:TOKYO:MAIL01 0 (000C0595) Ambiguous Recipient
+nobody@example.co.jp on Mon, 2 Dec 2024 10:00:01 +0000
+    The recipient name is not recognized
+    MSEXCH:IMS:EXAMPLE:TOKYO:MAIL01 0 (000C05A6) Unknown Recipient
+legacy@example.co.jp on Mon, 2 Dec 2024 10:00:01 +0000
+    The message could not be converted
+    MSEXCH:IMS:EXAMPLE:TOKYO:MAIL01 0 (00050311) Conversion to Internet format failed
+"""
+
 EXCHANGE = """Delivery has failed to these recipients or groups:
 
 nobody@example.com
@@ -186,6 +207,15 @@ Sent <<< RCPT TO:<nobody@example.jp>
 Received >>> 550 5.1.1 <nobody@example.jp>... User unknown
 
 Unable to deliver message to <nobody@example.jp>.
+
+************************     End of message     **********************
+"""
+
+# HAND-WRITTEN: InterScan's notice when it has no SMTP reply to quote, in its own words.
+INTERSCAN_NO_REPLY = """****** Message from InterScan Messaging Security Suite ******
+
+The following mail could not be delivered.
+Reason:  Unable to deliver message to <nobody@example.jp> (and other recipients in the same domain).
 
 ************************     End of message     **********************
 """
@@ -564,6 +594,68 @@ following address(es) failed:
     unknown local-part "nobody" in domain "mail.example.org"
 """
 
+# HAND-WRITTEN in the layout of the qmail clones sisimai calls "Unknown MTA #4": their
+# own opening sentence, then qmail-remote's "<addr>:" entries as qmail writes them.
+QMAIL_CLONE = """This is the machine generated message from mail service at mx.example.net.
+
+<nobody@example.net>:
+192.0.2.8 does not like recipient.
+Remote host said: 550 5.1.1 <nobody@example.net>... User Unknown
+Giving up on 192.0.2.8.
+
+<lost@nodomain.example>:
+Sorry, I couldn't find any host named nodomain.example. (#5.1.2)
+
+--- Below this line is a copy of the message.
+
+Return-Path: <bounce-42-3f9a2c1d-7@lists.example.org>
+"""
+
+# HAND-WRITTEN in Mail.Ru's layout (its Russian preamble above Exim's text), with two of
+# Exim's own messages (transports/smtp.c, deliver.c) as the reasons.
+MAILRU = """Это письмо создано автоматически
+сервером Mail.Ru, отвечать на него не нужно.
+
+К сожалению, Ваше письмо не может быть доставлено одному или нескольким получателям:
+
+**********************
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  someone@nodomain.example
+    all host address lookups failed permanently
+  local@example.ru
+    delivery to pipe forbidden
+
+------ This is a copy of the message, including all the headers. ------
+"""
+
+# HAND-WRITTEN in the layout sisimai calls "Unknown MTA #1": a gateway's summary with
+# each refusal in brackets and no reply code nor command.
+X1 = """The original message was received at Mon, 2 Dec 2024 10:00:00 +0900 (JST)
+from news@example.org
+
+---The following addresses had delivery errors---
+
+nobody@example.co.jp [User unknown]
+full@example.co.jp [Mailbox full]
+"""
+
+# HAND-WRITTEN in the layout of Verizon's SMS gateway (James's notice, no status, no command).
+VTEXT = """Error: Invalid user address
+
+Error message below:
+550 - Requested action not taken: no such user here
+
+Message details:
+  Subject: News
+  MAIL FROM: news@example.org
+  RCPT TO: 5555550100@{domain}
+"""
+
 # (family, text, kind, [(address, reason, hard)])
 CASES = [
     ("qmail", QMAIL, "bounce", [("nobody@example.net", "userunknown", True),
@@ -624,6 +716,25 @@ CASES = [
     ("exchange", EXCHANGE_DELAY, "delay", [("slow@example.com", "expired", False)]),
     ("generic", IIS_DELAY, "delay", [("slow@example.com", "expired", False)]),
     ("exim", EXIM3, "bounce", [("nobody@mail.example.org", "userunknown", True)]),
+    ("exchange2003", EXCHANGE55, "bounce", [("group@example.co.jp", "filtered", False),
+                                            ("nobody@example.co.jp", "userunknown", True),
+                                            ("legacy@example.co.jp", "contenterror", False)]),
+    ("exim", MAILRU, "bounce", [("someone@nodomain.example", "hostunknown", True),
+                                ("local@example.ru", "systemerror", False)]),
+    # sisimai's verdict on such a summary: "User unknown" that no command ties to the address
+    # may be a filter's refusal of the message.
+    ("x1", X1, "bounce", [("nobody@example.co.jp", "filtered", False), ("full@example.co.jp", "mailboxfull", False)]),
+    # sisimai's TrendMicro (InterScanMSS) module reads InterScan's own line as an unknown user.
+    ("interscan", INTERSCAN_NO_REPLY, "bounce", [("nobody@example.jp", "userunknown", True)]),
+    # Verizon's gateway says so only of a number it does not serve (sisimai's Verizon module);
+    # the same words from another James server are a reply passed on with no command.
+    ("james", VTEXT.format(domain="vtext.com"), "bounce", [("5555550100@vtext.com", "userunknown", True)]),
+    ("james", VTEXT.format(domain="sms.example.com"), "bounce", [("5555550100@sms.example.com", "filtered", False)]),
+    ("qmail", QMAIL_CLONE, "bounce", [("nobody@example.net", "userunknown", True),
+                                      ("lost@nodomain.example", "hostunknown", True)]),
+    ("qmail", QMAIL_CLONE.replace("This is the machine generated message from mail service at mx.example.net.",
+                                  "Unfortunately, your mail was not delivered to the following address:"),
+     "bounce", [("nobody@example.net", "userunknown", True), ("lost@nodomain.example", "hostunknown", True)]),
 ]
 
 

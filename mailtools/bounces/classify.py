@@ -41,10 +41,24 @@ _ADDRESS_NAMED = re.compile(r"@[^\s<>]+>: user unknown", re.IGNORECASE)
 # Google Groups refuses a post from a non-member (or to a group that is gone)
 # with a notice in the poster's language: sisimai reads it as "rejected".
 _GROUPS_HOST = "@googlegroups.com"
+# Literals one of which a reply (or the hosts) holds before rhosts.py's provider
+# tables are worth importing: each table's own marker is among them.
+_PROVIDER_MARKERS = ("i.ua/err/", "aup#", "mimecast", "facebook", "cloudflare", "zoho", "messagelabs",
+                     "vtext.com")
 # Exchange and Exchange Online mark their NDRs so (and add "Auto-Submitted:
 # auto-replied"); the subject is in the sender's language ("Onbestelbaar:") and the
 # From a "MicrosoftExchange<hex>@" mailbox, so neither says it is a bounce.
 _EXCHANGE_NDR = "X-MS-Exchange-Message-Is-Ndr"
+# A person's reply or forward: a reply prefix on the subject (RFC 5322 3.6.5's
+# "Re:" and the forwarding and localised ones mail clients write), from an
+# author who is no mail system, without the marks MTAs put on notices. A
+# failure notice it quotes or pastes ("I get this when I forward your mail:")
+# may be about the person's own correspondents, and is hearsay even when it is
+# about an address we sent to: never a reason to stop mailing anyone.
+# Some gateways answer in kind: Verizon's "Re:<subject>" from post_master@.
+_REPLY_SUBJECT = LazyRx(r"^\s*(?:re|fwd?|aw|wg|sv|vs|tr|rv|antw)\s*:")
+_MAIL_SYSTEM = LazyRx(r"post_?master|mailer-daemon|mail delivery|\bmmdf\b|\bdaemon@")
+_NOTICE_FIELDS = ("X-Failed-Recipients", "Auto-Submitted", _EXCHANGE_NDR)
 # Words only a "not delivered yet, still trying" warning says of itself: the
 # boxed headlines of sendmail, Postfix, Gmail and Exchange 2003, Exim's
 # "Delivery attempts will continue", sendmail's "Warning: message still
@@ -181,6 +195,9 @@ def _classify(raw: bytes) -> Verdict:
     if ctypes & {"message/delivery-status", "message/global-delivery-status"}:
         if _from_dsn(verdict, parts):
             return verdict
+        forwarded = _forwarded_report(msg, parts)
+        if forwarded is not None:
+            return forwarded
     small = msg if len(raw) <= MAX_FLUFL_RAW else BytesParser().parsebytes(raw[:MAX_FLUFL_RAW])
     return _from_prose(verdict, msg, small, parts, report_type)
 
@@ -260,6 +277,8 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
             command = textrules.smtp_command(mime.near(prose, r.address))
             if command is not None:
                 reason, hard = reasons.decide(action, status, reply, text, command, relayed)
+        reason, hard = _by_provider(reason, hard, action, status, reply, text,
+                                    " ".join((reporter, r.remote_mta, r.address)).lower())
         verdict.recipients.append(RecipientVerdict(
             r.address, action, status, reply, reason, hard, mime.trim(text)))
     if not verdict.recipients:
@@ -273,6 +292,34 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         verdict.kind = "delivered"
     _no_hard_unless_bounce(verdict)
     return True
+
+
+def _forwarded_report(msg: Message, parts: list[tuple[Message, bool]]) -> Verdict | None:
+    """The verdict on a DSN that a mail system forwarded as an attachment, or None.
+
+    Some gateways pass the notification they got on to a postmaster address
+    with the whole report attached as message/rfc822 (the layout sisimai calls
+    "Unknown MTA #5": From "Mail Delivery Subsystem", To "NotificationRecipients").
+    The report is read as if it had come itself, but only when the wrapper
+    is a mail system's too: a bounce a person forwards is hearsay (see
+    _persons_reply), and its quoted report is not read as the message's own.
+    """
+    sender = _header_text(msg.get("From"))
+    if not textrules.BOUNCE_SENDER.search(sender):
+        return None
+    for part, _ in parts[1:]:
+        if part.get_content_type() not in ("message/rfc822", "message/global"):
+            continue
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        if not isinstance(inner, Message):
+            return None
+        # The report's own parts: a first attachment that is the original has no delivery-status.
+        inner_parts = mime.walk(inner)
+        verdict = Verdict(kind="other", delivered_to=mime.delivered_to(msg))
+        verdict.message_id, verdict.original_return_path = mime.original_ids(inner_parts)
+        return verdict if _from_dsn(verdict, inner_parts) else None
+    return None
 
 
 def _specific_status(text: str | None) -> str | None:
@@ -300,6 +347,25 @@ def _command_by_host(reporter: str, remote_mta: str, text: str | None) -> str | 
     if remote_mta and _KDDI_HOSTS.search(remote_mta) and _ADDRESS_NAMED.search(text or ""):
         return "RCPT"
     return None
+
+
+def _by_provider(reason: str, hard: bool, action: str | None, status: str | None, reply: str | None,
+                 text: str | None, hosts: str) -> tuple[str, bool]:
+    """(reason, hard), or what a provider's published code in *text* says instead (rhosts.py).
+
+    *hosts*: the reporting and remote MTAs and the recipient's address, lower-cased.
+    """
+    if reason == "delivered" or not text:
+        return reason, hard
+    lowered = text.lower()
+    if not any(m in lowered or m in hosts for m in _PROVIDER_MARKERS):
+        return reason, hard
+    # Only a provider's reply pays for importing its tables.
+    from mailtools.bounces import rhosts
+    found = rhosts.reason(text, reply, hosts)
+    if found is None or found == reason:
+        return reason, hard
+    return found, reasons.is_hard(found, action, status, reply, text)
 
 
 def _action_from_status(status: str | None) -> str | None:
@@ -362,7 +428,8 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
         reply = dsn.clean_reply(text) or textrules.find_reply_code(text)
         if action == "failed" and success_notice and _states_no_failure(status, reply, text):
             action = "delivered"    # a success notice's line ("delivered to mailbox", "250 2.0.0 Ok")
-        reason, hard = reasons.decide(action, status, reply, text)
+        reason, hard = reasons.decide(action, status, reply, text, None, failure.relayed)
+        reason, hard = _by_provider(reason, hard, action, status, reply, text, failure.address)
         if reason in ("onhold", "undefined") and failure.address.endswith(_GROUPS_HOST):
             reason = "rejected"     # a group we may not post to (its notice is in the poster's language)
         verdict.recipients.append(RecipientVerdict(failure.address, action, status, reply, reason, hard,
@@ -383,6 +450,11 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     else:
         verdict.problem = "not a bounce, autoreply, feedback report or DSN"
     _no_hard_unless_bounce(verdict)
+    if verdict.recipients and _persons_reply(msg, subject, sender):
+        # What a person pastes or forwards may be about anyone: it is read, never acted on as hard.
+        verdict.problem = "a person's reply or forward quoting a failure notice"
+        for r in verdict.recipients:
+            r.hard = False
     return verdict
 
 
@@ -391,6 +463,13 @@ def _states_no_failure(status: str | None, reply: str | None, text: str | None) 
     if (status or "2")[0] != "2" or (reply or "2")[0] != "2":
         return False
     return textrules.match_text(text) is None
+
+
+def _persons_reply(msg: Message, subject: str, sender: str) -> bool:
+    """Whether a person wrote *msg* as a reply or a forward (see _REPLY_SUBJECT)."""
+    if not _REPLY_SUBJECT.search(subject) or _MAIL_SYSTEM.search(sender):
+        return False
+    return all(msg.get(name) is None for name in _NOTICE_FIELDS)
 
 
 def _autoreply(verdict: Verdict, sender: str) -> Verdict:

@@ -498,6 +498,7 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"name or service not known", r"recipient domain must exist",
         r"mail domain mentioned in email address is unknown", r"all relevant mx records point to non-existent hosts",
         r"domain name not found", r"couldn'?t find any host", r"no such host", r"host \S{1,255} not found",
+        r"all host address lookups failed permanently",   # Exim's transports/smtp.c: every MX host is NXDOMAIN
         r"domain \S{1,255} couldn'?t be found",
         r"domain (?:is )?not reachable", r"unknown mail domain", r"unroutable address", r"non-?existent ?domain",
         r"no mail servers appear to exists? for the recipient",   # hMailServer: the DNS answered, no MX nor A
@@ -538,7 +539,8 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"temporary (?:local |system )?problem", r"service (?:not available|unavailable)",
         r"listed as a best-preference mx",
         r"several matches found in (?:the )?domino directory",   # an ambiguous name, not a missing one
-        r"listed as a best-preference mx", r"server busy", r"upstream error",
+        r"server busy", r"upstream error",
+        r"delivery to (?:file|pipe) forbidden",   # Exim's deliver.c: the local configuration refuses it
     )),
     ("networkerror", _rx(
         r"network (?:is )?unreachable", r"no route to host", r"host (?:is )?unreachable",

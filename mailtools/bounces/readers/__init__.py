@@ -25,6 +25,9 @@ class Failure:
     diagnostic: str
     action: str = "failed"
     status: str | None = None
+    # The diagnostic is a server's refusal the MTA passes on without saying at
+    # which SMTP command it came (as a DSN's "Diagnostic-Code: smtp;" is).
+    relayed: bool = False
 
 
 @dataclass(frozen=True)
