@@ -336,8 +336,11 @@ _ADDRESS = re.compile(rb"([A-Za-z0-9][A-Za-z0-9._%+=-]{0,63})@((?:[A-Za-z0-9-]{1
 _ROLE_LOCALS = frozenset({
     b"mailer-daemon", b"mailer_daemon", b"mail-daemon", b"maildaemon", b"postmaster", b"root", b"daemon",
     b"nobody", b"mail", b"mdaemon", b"administrator", b"admin", b"abuse", b"noreply", b"no-reply",
-    b"bounce", b"bounces", b"mail.daemon", b"mailerdaemon", b"auto-reply", b"autoreply",
+    b"bounce", b"bounces", b"mail.daemon", b"mailerdaemon", b"auto-reply", b"autoreply", b"post_master",
 })
+# A list's role addresses say what wrote the notice (RFC 2142; Mailman's -owner/-bounces, FML's -admin):
+# the list's name before them is renamed, the role kept.
+_ROLE_SUFFIXES = (b"-admin", b"-owner", b"-bounces", b"-request", b"-help", b"-return", b"-ctl")
 _KNOWN: set[bytes] | None = None
 
 
@@ -389,7 +392,11 @@ def rename(raw: bytes) -> Changed:
         for m in _ADDRESS.finditer(text):
             local, domain = m.group(1).lower(), m.group(2).lower()
             if local not in _ROLE_LOCALS and not local.startswith(b"bounce"):
-                _made_up(b"rcpt", local, locals_)
+                role = next((r for r in _ROLE_SUFFIXES if local.endswith(r) and len(local) > len(r)), None)
+                if role is None:
+                    _made_up(b"rcpt", local, locals_)
+                else:
+                    locals_[local] = b"list" + hashlib.sha1(local[:-len(role)]).hexdigest()[:4].encode() + role
             if not _is_known(domain):
                 base = _base(domain)
                 if base not in domains:

@@ -194,7 +194,7 @@ def _classify(raw: bytes) -> Verdict:
         return _feedback_about(verdict, [a for a in (dsn.addr_spec(dsn.fold(msg.get("From", ""))),) if a])
     if ctypes & {"message/delivery-status", "message/global-delivery-status"}:
         if _from_dsn(verdict, parts):
-            return verdict
+            return _unless_hearsay(verdict, msg)   # a report a person forwarded as an attachment
         forwarded = _forwarded_report(msg, parts)
         if forwarded is not None:
             return forwarded
@@ -450,8 +450,15 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     else:
         verdict.problem = "not a bounce, autoreply, feedback report or DSN"
     _no_hard_unless_bounce(verdict)
-    if verdict.recipients and _persons_reply(msg, subject, sender):
-        # What a person pastes or forwards may be about anyone: it is read, never acted on as hard.
+    return _unless_hearsay(verdict, msg)
+
+
+def _unless_hearsay(verdict: Verdict, msg: Message) -> Verdict:
+    """*verdict*, with nothing hard when a person wrote *msg* as a reply or a forward.
+
+    What a person pastes or forwards may be about anyone: it is read, never acted on as hard.
+    """
+    if verdict.recipients and _persons_reply(msg, _header_text(msg.get("Subject")), dsn.fold(msg.get("From", ""))):
         verdict.problem = "a person's reply or forward quoting a failure notice"
         for r in verdict.recipients:
             r.hard = False
