@@ -6,6 +6,7 @@ MTA's documentation or source shows, the addresses are invented. Run:
 It rewrites the .eml files and expected.json.
 """
 
+# ruff: noqa: E501 - each sample's text is kept on the line it is written on, as the MTA writes it
 from __future__ import annotations
 
 import base64
@@ -19,7 +20,7 @@ EXPECTED: dict[str, dict] = {}
 N = [0]
 
 
-def R(addr: str, reason: str, hard: bool) -> dict:
+def rcpt(addr: str, reason: str, hard: bool) -> dict:
     return {"address": addr, "reason": reason, "hard": hard}
 
 
@@ -104,7 +105,7 @@ def html(text: str) -> str:
 
 # ---------------------------------------------------------------- Exchange 5.5/2000 IMS
 mid, oh = orig("dana@corp.example.org", "ims1")
-add("exchange55_ims_unknown", "bounce", [R("dana@corp.example.org", "userunknown", True)],
+add("exchange55_ims_unknown", "bounce", [rcpt("dana@corp.example.org", "userunknown", True)],
     head("System Administrator <postmaster@corp.example.org>", "Undeliverable: December newsletter",
          "X-Mailer: Internet Mail Service (5.5.2657.72)\nX-MS-Embedded-Report:\n")
     + multipart("mixed", [
@@ -131,7 +132,7 @@ def ex03_text(lines: list[tuple[str, str, str]], intro: str = "Your message did 
 
 
 mid, oh = orig("alice@example.org", "ex03a")
-add("exchange2003_userunknown_dsn", "bounce", [R("alice@example.org", "userunknown", True)],
+add("exchange2003_userunknown_dsn", "bounce", [rcpt("alice@example.org", "userunknown", True)],
     head("System Administrator <postmaster@example.org>", "Undeliverable: December newsletter",
          "X-MimeOLE: Produced By Microsoft Exchange V6.5\nX-MS-Has-Attach: yes\nX-DSNContext: 7ce717b1 - 1196 - 00000002 - 00000000\n")
     + report([part("text/plain; charset=\"us-ascii\"", ex03_text([("alice@example.org", EX03_UNKNOWN, "mail.example.org #5.1.1")])),
@@ -139,7 +140,7 @@ add("exchange2003_userunknown_dsn", "bounce", [R("alice@example.org", "userunkno
               part("message/rfc822", oh + "\nHello.\n")], "----_=_NextPart_001_01C3"), mid)
 
 mid, oh = orig("bob@example.net", "ex03b")
-add("exchange2003_remote_unknown_textonly", "bounce", [R("bob@example.net", "userunknown", True)],
+add("exchange2003_remote_unknown_textonly", "bounce", [rcpt("bob@example.net", "userunknown", True)],
     head("System Administrator <postmaster@corp.example.org>", "Undeliverable: December newsletter",
          "X-MimeOLE: Produced By Microsoft Exchange V6.5\n", mbox=True)
     + part("text/plain; charset=\"us-ascii\"", ex03_text([(
@@ -148,7 +149,7 @@ add("exchange2003_remote_unknown_textonly", "bounce", [R("bob@example.net", "use
         "exch01.corp.example.org #5.0.0 smtp;550 5.1.1 <bob@example.net>... User unknown")]) + "\n" + oh))
 
 mid, oh = orig("carol@nonexistent.example", "ex03c")
-add("exchange2003_dns_hostunknown", "bounce", [R("carol@nonexistent.example", "hostunknown", True)],
+add("exchange2003_dns_hostunknown", "bounce", [rcpt("carol@nonexistent.example", "hostunknown", True)],
     head("System Administrator <postmaster@corp.example.org>", "Undeliverable: December newsletter",
          "X-MimeOLE: Produced By Microsoft Exchange V6.5\n")
     + report([part("text/plain; charset=\"us-ascii\"", ex03_text([(
@@ -159,7 +160,7 @@ add("exchange2003_dns_hostunknown", "bounce", [R("carol@nonexistent.example", "h
         part("message/rfc822", oh + "\nHello.\n")], "----_=_NextPart_001_01C4"), mid)
 
 mid, oh = orig("dave@slow.example", "ex03d")
-add("exchange2003_expired", "bounce", [R("dave@slow.example", "expired", False)],
+add("exchange2003_expired", "bounce", [rcpt("dave@slow.example", "expired", False)],
     head("System Administrator <postmaster@corp.example.org>", "Undeliverable: December newsletter",
          "X-MimeOLE: Produced By Microsoft Exchange V6.5\n")
     + report([part("text/plain; charset=\"us-ascii\"", ex03_text([(
@@ -170,7 +171,7 @@ add("exchange2003_expired", "bounce", [R("dave@slow.example", "expired", False)]
         part("message/rfc822", oh + "\nHello.\n")], "----_=_NextPart_001_01C5"), mid)
 
 mid, oh = orig("erik@example.de", "ex03e")
-add("exchange2003_german_full", "bounce", [R("erik@example.de", "mailboxfull", False)],
+add("exchange2003_german_full", "bounce", [rcpt("erik@example.de", "mailboxfull", False)],
     head("Systemadministrator <postmaster@firma.example.de>", "Unzustellbar: December newsletter",
          "X-MimeOLE: Produced By Microsoft Exchange V6.5\n")
     + report([part("text/plain; charset=\"utf-8\"", ex03_text([(
@@ -183,7 +184,7 @@ add("exchange2003_german_full", "bounce", [R("erik@example.de", "mailboxfull", F
         part("message/rfc822", oh + "\nHallo.\n")], "----_=_NextPart_001_01C6"), mid)
 
 mid, oh = orig("fay@slow.example", "iisdelay")
-add("exchange2003_iis_delay", "delay", [R("fay@slow.example", "expired", False)],
+add("exchange2003_iis_delay", "delay", [rcpt("fay@slow.example", "expired", False)],
     head("postmaster@corp.example.org", "Delivery Status Notification (Delay)",
          "X-DSNContext: 335a7efd - 4523 - 00000001 - 80040546\n")
     + report([part("text/plain; charset=unicode-1-1-utf-7",
@@ -194,7 +195,7 @@ add("exchange2003_iis_delay", "delay", [R("fay@slow.example", "expired", False)]
               part("message/rfc822", oh + "\nHello.\n")], "9B095B5ADSN=_01D"), mid)
 
 mid, oh = orig("gus@example.net", "iisrelay")
-add("exchange2003_iis_relaydenied", "bounce", [R("gus@example.net", "norelaying", False)],
+add("exchange2003_iis_relaydenied", "bounce", [rcpt("gus@example.net", "norelaying", False)],
     head("postmaster@corp.example.org", "Delivery Status Notification (Failure)",
          "X-DSNContext: 335a7efd - 4523 - 00000001 - 80040546\n")
     + report([part("text/plain; charset=unicode-1-1-utf-7",
@@ -223,7 +224,7 @@ def ex07_text(items: list[tuple[str, str, str]], server: str = "EX07HUB.corp.exa
 
 
 mid, oh = orig("hana@corp.example.org", "ex07a")
-add("exchange2007_userunknown", "bounce", [R("hana@corp.example.org", "userunknown", True)],
+add("exchange2007_userunknown", "bounce", [rcpt("hana@corp.example.org", "userunknown", True)],
     head("Microsoft Exchange <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example.org>", "Undeliverable: December newsletter",
          "Content-Language: en-US\nX-MS-Exchange-Organization-SCL: -1\n")
     + report([part("text/plain; charset=\"us-ascii\"", ex07_text([("hana@corp.example.org", EX07_UNKNOWN, "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##")]) + oh),
@@ -231,7 +232,7 @@ add("exchange2007_userunknown", "bounce", [R("hana@corp.example.org", "userunkno
               part("message/rfc822", oh + "\nHello.\n")], "_000_ex07a_"), mid)
 
 mid, oh = orig("ivan@example.net", "ex07b")
-add("exchange2007_remote_blocked_nodsn", "bounce", [R("ivan@example.net", "blocked", False)],
+add("exchange2007_remote_blocked_nodsn", "bounce", [rcpt("ivan@example.net", "blocked", False)],
     head("Microsoft Exchange <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example.org>", "Undeliverable: December newsletter")
     + multipart("mixed", [part("text/plain; charset=\"us-ascii\"", ex07_text([(
         "ivan@example.net",
@@ -240,7 +241,7 @@ add("exchange2007_remote_blocked_nodsn", "bounce", [R("ivan@example.net", "block
         part("message/rfc822", oh + "\nHello.\n")], "_001_ex07b_"), mid)
 
 mid, oh = orig("jon@corp.example.org", "ex07c")
-add("exchange2007_mailboxfull", "bounce", [R("jon@corp.example.org", "mailboxfull", False)],
+add("exchange2007_mailboxfull", "bounce", [rcpt("jon@corp.example.org", "mailboxfull", False)],
     head("Microsoft Exchange <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example.org>", "Undeliverable: December newsletter")
     + report([part("text/plain; charset=\"us-ascii\"", ex07_text([(
         "jon@corp.example.org",
@@ -251,7 +252,7 @@ add("exchange2007_mailboxfull", "bounce", [R("jon@corp.example.org", "mailboxful
 
 mid, oh = orig("kim@example.org, lee@corp.example.org", "ex07d")
 add("exchange2007_two_recipients", "bounce",
-    [R("kim@example.org", "userunknown", True), R("lee@corp.example.org", "rejected", False)],
+    [rcpt("kim@example.org", "userunknown", True), rcpt("lee@corp.example.org", "rejected", False)],
     head("Microsoft Exchange <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example.org>", "Undeliverable: December newsletter")
     + report([part("text/plain; charset=\"us-ascii\"", ex07_text([
         ("kim@example.org", EX07_UNKNOWN, "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##"),
@@ -263,7 +264,7 @@ add("exchange2007_two_recipients", "bounce",
         part("message/rfc822", oh + "\nHello.\n")], "_000_ex07d_"), mid)
 
 mid, oh = orig("mia@slow.example", "ex07e")
-add("exchange2007_expired", "bounce", [R("mia@slow.example", "expired", False)],
+add("exchange2007_expired", "bounce", [rcpt("mia@slow.example", "expired", False)],
     head("Microsoft Exchange <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example.org>", "Undeliverable: December newsletter")
     + report([part("text/plain; charset=\"us-ascii\"", ex07_text([(
         "mia@slow.example",
@@ -289,7 +290,7 @@ def ex10(name: str, kind: str, rcpts: list[dict], items: list[tuple[str, str, st
     parts = [part(f"text/plain; charset=\"{charset}\"", text + oh, cte)]
     if status:
         parts.append(dsn("EX10CAS01.corp.example.org",
-                         [(i[0], action, s, i[2].strip("# ")) for i, s in zip(items, status)]))
+                         [(i[0], action, s, i[2].strip("# ")) for i, s in zip(items, status, strict=True)]))
         parts.append(part("message/rfc822", oh + "\nHello.\n"))
         body = report(parts, f"_000_{tag}_")
     else:
@@ -300,37 +301,37 @@ def ex10(name: str, kind: str, rcpts: list[dict], items: list[tuple[str, str, st
              "X-MS-Exchange-Message-Is-Ndr:\nAuto-Submitted: auto-replied\n" if kind != "delay" else "", mbox=mbox) + body, mid)
 
 
-ex10("exchange2010_userunknown", "bounce", [R("nia@corp.example.org", "userunknown", True)],
+ex10("exchange2010_userunknown", "bounce", [rcpt("nia@corp.example.org", "userunknown", True)],
      [("nia@corp.example.org", EX10_UNKNOWN, "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##")], ["5.1.1"], "ex10a")
-ex10("exchange2010_remote_qmail_nodsn", "bounce", [R("otto@example.net", "userunknown", True)],
+ex10("exchange2010_remote_qmail_nodsn", "bounce", [rcpt("otto@example.net", "userunknown", True)],
      [("otto@example.net", EX10_GEN + "\n\nThe following organization rejected your message: mail.example.net.",
        "#550 5.1.1 mail.example.net gave this error: Sorry, no mailbox here by that name. (#5.1.1) ##")], None, "ex10b", mbox=True)
-ex10("exchange2010_nonexistent_domain", "bounce", [R("pia@nonexistent.example", "hostunknown", True)],
+ex10("exchange2010_nonexistent_domain", "bounce", [rcpt("pia@nonexistent.example", "hostunknown", True)],
      [("pia@nonexistent.example", "The domain name in the e-mail address is incorrect. Check the address.",
        "#554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain ##")], ["5.4.4"], "ex10c")
-ex10("exchange2010_french_unknown", "bounce", [R("quentin@example.fr", "userunknown", True)],
+ex10("exchange2010_french_unknown", "bounce", [rcpt("quentin@example.fr", "userunknown", True)],
      [("quentin@example.fr", "L'adresse de messagerie que vous avez entrée est introuvable. Vérifiez l'adresse de messagerie du destinataire et essayez de renvoyer le message. Si le problème persiste, contactez votre support technique.",
        "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##")], ["5.1.1"], "ex10d",
      intro="La remise à ces destinataires ou groupes a échoué :", subject="Non remis : December newsletter",
      diag="Informations de diagnostic pour les administrateurs :", gen="Serveur de génération", charset="utf-8")
-ex10("exchange2010_relay_denied", "bounce", [R("rosa@example.net", "norelaying", False)],
+ex10("exchange2010_relay_denied", "bounce", [rcpt("rosa@example.net", "norelaying", False)],
      [("rosa@example.net", "Your message wasn't delivered because the recipient's e-mail provider rejected it.",
        "#550 5.7.1 Unable to relay ##")], ["5.7.1"], "ex10e")
-ex10("exchange2010_spanish_full", "bounce", [R("sara@example.es", "mailboxfull", False)],
+ex10("exchange2010_spanish_full", "bounce", [rcpt("sara@example.es", "mailboxfull", False)],
      [("sara@example.es", "El buzón del destinatario está lleno y no puede aceptar mensajes en este momento. Intente reenviar el mensaje más tarde o póngase en contacto con el destinatario directamente.",
        "#550 5.2.2 STOREDRV.Deliver: mailbox full ##")], ["5.2.2"], "ex10f",
      intro="Error en la entrega a estos destinatarios o grupos:", subject="No se puede entregar: December newsletter",
      diag="Información de diagnóstico para administradores:", gen="Servidor de generación", charset="utf-8")
-ex10("exchange2010_remote_disabled", "bounce", [R("tom@example.com", "suspend", False)],
+ex10("exchange2010_remote_disabled", "bounce", [rcpt("tom@example.com", "suspend", False)],
      [("tom@example.com", EX10_GEN + "\n\nThe following organization rejected your message: aspmx.l.google.com.",
        "#550 5.2.1 The email account that you tried to reach is disabled. Learn more at https://support.google.com/mail/?p=DisabledUser a1si123 - gsmtp ##")], ["5.2.1"], "ex10g")
-ex10("exchange2010_remote_spam", "bounce", [R("uma@example.net", "spamdetected", False)],
+ex10("exchange2010_remote_spam", "bounce", [rcpt("uma@example.net", "spamdetected", False)],
      [("uma@example.net", EX10_GEN + "\n\nThe following organization rejected your message: mx.example.net.",
        "#550 5.7.1 Message rejected as spam by Content Filtering. ##")], ["5.7.1"], "ex10h")
 
 # delay warning, Exchange 2010
 mid, oh = orig("vic@slow.example", "ex10dly")
-add("exchange2010_delay", "delay", [R("vic@slow.example", "expired", False)],
+add("exchange2010_delay", "delay", [rcpt("vic@slow.example", "expired", False)],
     head("Microsoft Exchange <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example.org>", "Delivery delayed:December newsletter")
     + report([part("text/plain; charset=\"us-ascii\"",
                    "Delivery is delayed to these recipients or groups:\n\nvic@slow.example\n\nSubject: December newsletter\n\n"
@@ -364,38 +365,38 @@ def ex16(name: str, kind: str, rcpts: list[dict], items: list[tuple[str, str, st
     parts = [alt]
     if status:
         parts.append(dsn("EX16MBX02.corp.example.org",
-                         [(i[0], "failed", s, i[2].split("returned '")[-1].rstrip("'")) for i, s in zip(items, status)]))
+                         [(i[0], "failed", s, i[2].split("returned '")[-1].rstrip("'")) for i, s in zip(items, status, strict=True)]))
     parts.append(part("text/rfc822-headers", oh) if headers_only else part("message/rfc822", oh + "\nHello.\n"))
     body = report(parts, f"_000_{tag}_") if status else multipart("mixed", parts, f"_001_{tag}_")
     add(name, kind, rcpts, head(frm, subject, "X-MS-Exchange-Message-Is-Ndr:\nContent-Language: en-US\n", mbox=mbox) + body, mid)
 
 
-ex16("exchange2016_userunknown", "bounce", [R("wes@corp.example.org", "userunknown", True)],
+ex16("exchange2016_userunknown", "bounce", [rcpt("wes@corp.example.org", "userunknown", True)],
      [("wes@corp.example.org", EX16_UNKNOWN, "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'")], ["5.1.1"], "ex16a")
-ex16("exchange2016_remote_postfix_nodsn", "bounce", [R("xena@example.net", "userunknown", True)],
+ex16("exchange2016_remote_postfix_nodsn", "bounce", [rcpt("xena@example.net", "userunknown", True)],
      [("xena@example.net", "The email address wasn't found at the destination domain. It might be misspelled or it might not exist. Try to fix the problem by doing one or more of the following:",
        "Remote Server at mx.example.net (203.0.113.25) returned '550 5.1.1 <xena@example.net>: Recipient address rejected: User unknown in virtual mailbox table'")], None, "ex16b")
-ex16("exchange2016_german_full", "bounce", [R("yann@example.de", "mailboxfull", False)],
+ex16("exchange2016_german_full", "bounce", [rcpt("yann@example.de", "mailboxfull", False)],
      [("yann@example.de", "Das Postfach des Empfängers ist voll und kann derzeit keine Nachrichten annehmen. Versuchen Sie später erneut, die Nachricht zu senden, oder wenden Sie sich direkt an den Empfänger.",
        "Remote Server returned '554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded; Failed to process message due to a permanent exception with message Cannot open mailbox'")], ["5.2.2"], "ex16c",
      intro="Die Zustellung an folgende Empfänger oder Gruppen ist fehlgeschlagen:", subject="Unzustellbar: December newsletter",
      diag="Diagnoseinformationen für Administratoren:", gen="Generierender Server")
-ex16("exchange2019_expired", "bounce", [R("zoe@slow.example", "expired", False)],
+ex16("exchange2019_expired", "bounce", [rcpt("zoe@slow.example", "expired", False)],
      [("zoe@slow.example", "The recipient server did not accept our requests to connect. Learn more at https://go.microsoft.com/fwlink/?LinkId=389361",
        "Remote Server at slow.example (203.0.113.40) returned '550 4.4.7 QUEUE.Expired; message expired [Message=451 4.4.0 Error communicating with target host. -> 421 4.4.2 Connection dropped due to SocketError] [LastAttemptedServerName=slow.example] [LastAttemptedIP=203.0.113.40:25]'")], ["4.4.7"], "ex19a")
-ex16("exchange2016_blocked", "bounce", [R("abe@example.net", "blocked", False)],
+ex16("exchange2016_blocked", "bounce", [rcpt("abe@example.net", "blocked", False)],
      [("abe@example.net", "Your message wasn't delivered because the recipient's email provider rejected it.",
        "Remote Server at mx.example.net (203.0.113.25) returned '550 5.7.1 Service unavailable; Client host [198.51.100.7] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/198.51.100.7'")], ["5.7.1"], "ex16e")
-ex16("exchange2016_nonexistent_domain", "bounce", [R("bea@nonexistent.example", "hostunknown", True)],
+ex16("exchange2016_nonexistent_domain", "bounce", [rcpt("bea@nonexistent.example", "hostunknown", True)],
      [("bea@nonexistent.example", "The domain you attempted to contact doesn't exist. This could be because the domain name is misspelled, or the domain may have expired.",
        "Remote Server returned '554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain'")], ["5.4.4"], "ex16f", headers_only=True)
-ex16("exchange2016_japanese_unknown", "bounce", [R("chiyo@example.jp", "userunknown", True)],
+ex16("exchange2016_japanese_unknown", "bounce", [rcpt("chiyo@example.jp", "userunknown", True)],
      [("chiyo@example.jp", "入力した電子メール アドレスが見つかりませんでした。受信者の電子メール アドレスを確認して、メッセージを再送信してください。問題が解決しない場合は、ヘルプデスクに連絡してください。",
        "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'")], ["5.1.1"], "ex16g",
      intro="次の受信者またはグループへの配信に失敗しました:", subject="=?iso-2022-jp?B?GyRCR1s/LklURD0bKEI=?=: December newsletter",
      diag="管理者向けの診断情報:", gen="生成元サーバー")
 ex16("exchange2016_two_recipients", "bounce",
-     [R("dora@example.net", "userunknown", True), R("emil@example.net", "mailboxfull", False)],
+     [rcpt("dora@example.net", "userunknown", True), rcpt("emil@example.net", "mailboxfull", False)],
      [("dora@example.net", "The email address wasn't found at the destination domain.",
        "Remote Server at mx.example.net (203.0.113.25) returned '550 5.1.1 <dora@example.net>... User unknown'"),
       ("emil@example.net", "The recipient's mailbox is full and can't accept messages now.",
@@ -425,58 +426,58 @@ def o365(name: str, kind: str, rcpts: list[dict], addr: str, headline: str, deta
     add(name, kind, rcpts, head(frm, subject, "X-MS-Exchange-Message-Is-Ndr:\nX-MS-PublicTrafficType: Email\n", mbox=mbox) + body, mid)
 
 
-o365("office365_userunknown", "bounce", [R("fred@example.org", "userunknown", True)], "fred@example.org",
+o365("office365_userunknown", "bounce", [rcpt("fred@example.org", "userunknown", True)], "fred@example.org",
      "fred wasn't found at example.org.", "The email address you entered couldn't be found.",
      "Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient fred@example.org not found by SMTP address lookup'", "5.1.10", "o365a")
-o365("office365_remote_gmail_unknown_nodsn", "bounce", [R("gina@example.com", "userunknown", True)], "gina@example.com",
+o365("office365_remote_gmail_unknown_nodsn", "bounce", [rcpt("gina@example.com", "userunknown", True)], "gina@example.com",
      "The email address wasn't found at the destination domain.",
      "It might be misspelled or it might not exist. Try to fix the problem by doing one or more of the following:",
      "Remote Server at gmail-smtp-in.l.google.com (142.250.0.27) returned '550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces. Learn more at https://support.google.com/mail/?p=NoSuchUser a2si3456 - gsmtp'",
      None, "o365b")
-o365("office365_banned_ip", "bounce", [R("hugo@example.org", "blocked", False)], "hugo@example.org",
+o365("office365_banned_ip", "bounce", [rcpt("hugo@example.org", "blocked", False)], "hugo@example.org",
      "Your message couldn't be delivered because the recipient's email server rejected it.", "Contact your email admin.",
      "Remote Server returned '550 5.7.606 Access denied, banned sending IP [198.51.100.7]. To request removal from this list please visit https://sender.office.com/ and follow the directions. For more information please go to http://go.microsoft.com/fwlink/?LinkID=526655 AS(1430)'", "5.7.606", "o365c")
-o365("office365_mailboxfull", "bounce", [R("ines@example.org", "mailboxfull", False)], "ines@example.org",
+o365("office365_mailboxfull", "bounce", [rcpt("ines@example.org", "mailboxfull", False)], "ines@example.org",
      "ines's mailbox is full.", "The recipient's mailbox is full and can't accept messages now.",
      "Remote Server returned '554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded; Failed to process message due to a permanent exception with message [BeginDiagnosticData]Cannot open mailbox.[EndDiagnosticData]'", "5.2.2", "o365d")
-o365("office365_dbeb_access_denied", "bounce", [R("jack@example.org", "userunknown", True)], "jack@example.org",
+o365("office365_dbeb_access_denied", "bounce", [rcpt("jack@example.org", "userunknown", True)], "jack@example.org",
      "jack wasn't found at example.org.", "The email address you entered couldn't be found.",
      "Remote Server returned '550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [DB5EUR03FT012.eop-EUR03.prod.protection.outlook.com]'", "5.4.1", "o365e")
-o365("office365_restricted_group", "bounce", [R("staff@example.org", "rejected", False)], "staff@example.org",
+o365("office365_restricted_group", "bounce", [rcpt("staff@example.org", "rejected", False)], "staff@example.org",
      "Your message couldn't be delivered because delivery to this group is restricted to authenticated senders.",
      "Ask the group owner to allow messages from external senders.",
      "Remote Server returned '550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required; Delivery restriction check failed because the sender was not authenticated when sending to this group'", "5.7.133", "o365f")
-o365("office365_dmarc_reject", "bounce", [R("kurt@example.org", "authfailure", False)], "kurt@example.org",
+o365("office365_dmarc_reject", "bounce", [rcpt("kurt@example.org", "authfailure", False)], "kurt@example.org",
      "Your message couldn't be delivered because it failed DMARC.", "Ask your email admin to check the DMARC record.",
      "Remote Server returned '550 5.7.509 Access denied, sending domain example.com does not pass DMARC verification and has a DMARC policy of reject. [AM6PEPF00001234.eurprd05.prod.outlook.com]'", "5.7.509", "o365g")
-o365("office365_german_unknown", "bounce", [R("lena@beispiel.example", "userunknown", True)], "lena@beispiel.example",
+o365("office365_german_unknown", "bounce", [rcpt("lena@beispiel.example", "userunknown", True)], "lena@beispiel.example",
      "lena wurde unter beispiel.example nicht gefunden.", "Die eingegebene E-Mail-Adresse wurde nicht gefunden.",
      "Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient lena@beispiel.example not found by SMTP address lookup'", "5.1.10", "o365h",
      subject="Unzustellbar: December newsletter",
      lang=("Ihre Nachricht an {a} konnte nicht übermittelt werden.", "Diagnoseinformationen für Administratoren:",
            "Generierender Server", "Ursprüngliche Nachrichtenkopfzeilen:"))
-o365("outlookcom_mailbox_unavailable", "bounce", [R("mats@hotmail.example", "userunknown", True)], "mats@hotmail.example",
+o365("outlookcom_mailbox_unavailable", "bounce", [rcpt("mats@hotmail.example", "userunknown", True)], "mats@hotmail.example",
      "The email address wasn't found at the destination domain.", "It might be misspelled or it might not exist.",
      "Remote Server at hotmail-example.olc.protection.outlook.com (52.101.0.1) returned '550 5.5.0 Requested action not taken: mailbox unavailable (S2017062302). [DB5EUR03FT012.eop-EUR03.prod.protection.outlook.com]'",
      "5.5.0", "olc1", frm="postmaster@outlook.com", sndr="Outlook.com")
-o365("outlookcom_blocklist", "bounce", [R("nora@outlook.example", "blocked", False)], "nora@outlook.example",
+o365("outlookcom_blocklist", "bounce", [rcpt("nora@outlook.example", "blocked", False)], "nora@outlook.example",
      "Your message couldn't be delivered because the recipient's email server rejected it.", "Contact the recipient by some other means.",
      "Remote Server returned '550 5.7.1 Unfortunately, messages from [198.51.100.7] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3140). You can also refer your provider to http://mail.live.com/mail/troubleshooting.aspx#errors.'",
      "5.7.1", "olc2", frm="postmaster@outlook.com", sndr="Outlook.com")
-o365("office365_external_forwarding", "bounce", [R("omar@example.org", "policyviolation", False)], "omar@example.org",
+o365("office365_external_forwarding", "bounce", [rcpt("omar@example.org", "policyviolation", False)], "omar@example.org",
      "Your message couldn't be delivered because your organization doesn't allow forwarding to external recipients.",
      "Contact your email admin.",
      "Remote Server returned '550 5.7.520 Access denied, Your organization does not allow external forwarding. Please contact your administrator for further assistance. AS(7555)'", "5.7.520", "o365i")
-o365("office365_relay_denied", "bounce", [R("pete@example.net", "norelaying", False)], "pete@example.net",
+o365("office365_relay_denied", "bounce", [rcpt("pete@example.net", "norelaying", False)], "pete@example.net",
      "Your message couldn't be delivered because the recipient's email server rejected it.", "Contact your email admin.",
      "Remote Server returned '550 5.7.64 TenantAttribution; Relay Access Denied [DB5EUR03FT012.eop-EUR03.prod.protection.outlook.com]'", "5.7.64", "o365j")
-o365("office365_remote_hostunknown_nodsn", "bounce", [R("rita@nonexistent.example", "hostunknown", True)], "rita@nonexistent.example",
+o365("office365_remote_hostunknown_nodsn", "bounce", [rcpt("rita@nonexistent.example", "hostunknown", True)], "rita@nonexistent.example",
      "The domain you attempted to contact doesn't exist.", "This could be because the domain name is misspelled, or the domain may have expired.",
      "Remote Server returned '550 5.4.310 DNS domain nonexistent.example does not exist [Message=InfoDomainNonexistent] [LastAttemptedServerName=nonexistent.example] [DB5EUR03FT012.eop-EUR03.prod.protection.outlook.com]'",
      None, "o365k", mbox=True)
 
 mid, oh = orig("sven@slow.example", "o365dly")
-add("office365_delay", "delay", [R("sven@slow.example", "expired", False)],
+add("office365_delay", "delay", [rcpt("sven@slow.example", "expired", False)],
     head("Microsoft Outlook <postmaster@example.onmicrosoft.com>", "Delivery delayed:December newsletter")
     + report([multipart("alternative", [part("text/plain; charset=\"utf-8\"",
                    "Delivery is delayed to these recipients or groups:\n\nsven@slow.example<mailto:sven@slow.example>\n\n"
@@ -506,7 +507,7 @@ def domino(name: str, kind: str, rcpts: list[dict], items: list[tuple[str, str]]
         parts.append(part("message/delivery-status",
                           "Reporting-MTA: dns;notes01.acme.example\n" + "".join(
                               f"\nFinal-Recipient: rfc822;{a}\nAction: failed\nStatus: {s}\nDiagnostic-Code: X-Notes; {b}\n"
-                              for (a, b), s in zip(items, status))))
+                              for (a, b), s in zip(items, status, strict=True))))
     parts.append(part("message/rfc822", oh + "\nHello.\n"))
     body = report(parts, f"=_mixed 00{tag}_=") if status else multipart("mixed", parts, f"=_mixed 00{tag}_=")
     add(name, kind, rcpts, head("Postmaster@acme.example", subject,
@@ -515,25 +516,25 @@ def domino(name: str, kind: str, rcpts: list[dict], items: list[tuple[str, str]]
                                 mbox=mbox) + body, mid)
 
 
-domino("domino_userunknown", "bounce", [R("quinn@acme.example", "userunknown", True)],
+domino("domino_userunknown", "bounce", [rcpt("quinn@acme.example", "userunknown", True)],
        [("quinn@acme.example", "User quinn (quinn@acme.example) not listed in Domino Directory")], "dom1",
        "DELIVERY FAILURE: User quinn (quinn@acme.example) not listed in Domino Directory")
-domino("domino_userunknown_dsn", "bounce", [R("ruth@acme.example", "userunknown", True)],
+domino("domino_userunknown_dsn", "bounce", [rcpt("ruth@acme.example", "userunknown", True)],
        [("ruth@acme.example", "User ruth (ruth@acme.example) not listed in Domino Directory")], "dom2",
        "DELIVERY FAILURE: User ruth (ruth@acme.example) not listed in Domino Directory", ["5.0.0"])
-domino("domino_old_nab", "bounce", [R("sam@acme.example", "userunknown", True)],
+domino("domino_old_nab", "bounce", [rcpt("sam@acme.example", "userunknown", True)],
        [("sam@acme.example", "User sam (sam@acme.example) not listed in public Name & Address Book")], "dom3",
        "DELIVERY FAILURE: User sam (sam@acme.example) not listed in public Name & Address Book", mbox=True)
-domino("domino_remote_blocked", "bounce", [R("tina@example.net", "blocked", False)],
+domino("domino_remote_blocked", "bounce", [rcpt("tina@example.net", "blocked", False)],
        [("tina@example.net", "554 5.7.1 Service unavailable; Client host [198.51.100.7] blocked using bl.spamcop.net; Blocked - see https://www.spamcop.net/bl.shtml?198.51.100.7")], "dom4",
        "DELIVERY FAILURE: 554 5.7.1 Service unavailable; Client host [198.51.100.7] blocked using bl.spamcop.net", ["5.7.1"])
-domino("domino_no_route", "bounce", [R("ugo@nonexistent.example", "hostunknown", True)],
+domino("domino_no_route", "bounce", [rcpt("ugo@nonexistent.example", "hostunknown", True)],
        [("ugo@nonexistent.example", "No route found to domain nonexistent.example from server NOTES01/ACME. Check Server, Connection and Domain documents in Domino Directory.")], "dom5",
        "DELIVERY FAILURE: No route found to domain nonexistent.example from server NOTES01/ACME.")
-domino("domino_remote_unknown", "bounce", [R("vera@example.net", "userunknown", True)],
+domino("domino_remote_unknown", "bounce", [rcpt("vera@example.net", "userunknown", True)],
        [("vera@example.net", "550 5.1.1 <vera@example.net>: Recipient address rejected: User unknown in local recipient table")], "dom6",
        "DELIVERY FAILURE: 550 5.1.1 <vera@example.net>: Recipient address rejected: User unknown in local recipient table")
-domino("domino_mailfile_full", "bounce", [R("walt@acme.example", "mailboxfull", False)],
+domino("domino_mailfile_full", "bounce", [rcpt("walt@acme.example", "mailboxfull", False)],
        [("walt@acme.example", "Unable to deliver message to walt@acme.example because their mail file exceeds its quota")], "dom7",
        "DELIVERY FAILURE: Unable to deliver message because mail file exceeds its quota")
 
@@ -546,7 +547,7 @@ def gwia(name: str, kind: str, rcpts: list[dict], items: list[tuple[str, str, st
     for addr, _, _ in items:
         text += f"\t{addr}\n"
     text += "\nTranscript of session follows:\n"
-    for addr, cmd, resp in items:
+    for _, cmd, resp in items:
         text += f" Command: {cmd}\n Response: {resp}\n"
     add(name, kind, rcpts,
         head("Mail Delivery System <Postmaster@gw.acme.example>", "Message status - undeliverable",
@@ -555,15 +556,15 @@ def gwia(name: str, kind: str, rcpts: list[dict], items: list[tuple[str, str, st
                               part("message/rfc822", oh + "\nHello.\n")], f"=__Part{tag}.0__="), mid)
 
 
-gwia("groupwise_gwia_userunknown", "bounce", [R("xavi@example.net", "userunknown", True)],
+gwia("groupwise_gwia_userunknown", "bounce", [rcpt("xavi@example.net", "userunknown", True)],
      [("xavi@example.net", "RCPT TO:<xavi@example.net>", "550 5.1.1 <xavi@example.net>... User unknown")], "gw1")
-gwia("groupwise_gwia_full", "bounce", [R("yusuf@example.net", "mailboxfull", False)],
+gwia("groupwise_gwia_full", "bounce", [rcpt("yusuf@example.net", "mailboxfull", False)],
      [("yusuf@example.net", "RCPT TO:<yusuf@example.net>", "552 5.2.2 <yusuf@example.net>: Mailbox quota exceeded")], "gw2")
-gwia("groupwise_gwia_blocked_data", "bounce", [R("zara@example.net", "blocked", False)],
+gwia("groupwise_gwia_blocked_data", "bounce", [rcpt("zara@example.net", "blocked", False)],
      [("zara@example.net", "DATA", "554 5.7.1 Rejected - 198.51.100.7 listed at zen.spamhaus.org")], "gw3")
 
 mid, oh = orig("adam@acme.example", "gw4")
-add("groupwise_undeliverable_userunknown", "bounce", [R("adam@acme.example", "userunknown", True)],
+add("groupwise_undeliverable_userunknown", "bounce", [rcpt("adam@acme.example", "userunknown", True)],
     head("Mail Delivery System <Postmaster@gw.acme.example>", "Undeliverable mail",
          "X-Mailer: GroupWise Internet Agent 7.0.3 \n")
     + multipart("mixed", [part("text/plain; charset=US-ASCII",
@@ -584,23 +585,23 @@ def gmail_old(name: str, kind: str, rcpts: list[dict], addrs: list[str], body: s
                                    + "\n\n   ----- Original message -----\n\n" + oh + "\nHello.\n")], f"0016e6d{tag}"), mid)
 
 
-gmail_old("gmail_old_userunknown", "bounce", [R("beth@example.net", "userunknown", True)], ["beth@example.net"],
+gmail_old("gmail_old_userunknown", "bounce", [rcpt("beth@example.net", "userunknown", True)], ["beth@example.net"],
           "Delivery to the following recipient failed permanently:\n\n     beth@example.net\n\n"
           "Technical details of permanent failure:\nGoogle tried to deliver your message, but it was rejected by the recipient domain. "
           "We recommend contacting the other email provider for further information about the cause of this error. "
           "The error that the other server returned was: 550 550 5.1.1 <beth@example.net>: Recipient address rejected: User unknown in local recipient table (state 14).",
           "g1", "Delivery Status Notification (Failure)", mbox=True)
-gmail_old("gmail_old_domain_not_found", "bounce", [R("cody@nonexistent.example", "hostunknown", True)], ["cody@nonexistent.example"],
+gmail_old("gmail_old_domain_not_found", "bounce", [rcpt("cody@nonexistent.example", "hostunknown", True)], ["cody@nonexistent.example"],
           "Delivery to the following recipient failed permanently:\n\n     cody@nonexistent.example\n\n"
           "Technical details of permanent failure:\nDNS Error: Domain name not found", "g2", "Delivery Status Notification (Failure)")
-gmail_old("gmail_old_delay", "delay", [R("dina@slow.example", "expired", False)], ["dina@slow.example"],
+gmail_old("gmail_old_delay", "delay", [rcpt("dina@slow.example", "expired", False)], ["dina@slow.example"],
           "Delivery to the following recipient has been delayed:\n\n     dina@slow.example\n\n"
           "Message will be retried for 2 more day(s)\n\n"
           "Technical details of temporary failure:\nThe recipient server did not accept our requests to connect. "
           "Learn more at http://mail.google.com/support/bin/answer.py?answer=7720 \n[slow.example. (10): Connection timed out]",
           "g3", "Delivery Status Notification (Delay)")
 gmail_old("gmail_old_two_recipients", "bounce",
-          [R("eli@example.net", "userunknown", True), R("finn@example.net", "userunknown", True)], ["eli@example.net", "finn@example.net"],
+          [rcpt("eli@example.net", "userunknown", True), rcpt("finn@example.net", "userunknown", True)], ["eli@example.net", "finn@example.net"],
           "Delivery to the following recipients failed permanently:\n\n     eli@example.net\n     finn@example.net\n\n"
           "Technical details of permanent failure:\nGoogle tried to deliver your message, but it was rejected by the recipient domain. "
           "We recommend contacting the other email provider for further information about the cause of this error. "
@@ -631,43 +632,43 @@ def gmail_new(name: str, kind: str, rcpts: list[dict], addr: str, banner: str, p
     add(name, kind, rcpts, head(GMAIL_FROM, subject, extra + "Auto-Submitted: auto-replied\n") + body, mid)
 
 
-gmail_new("gmail_address_not_found", "bounce", [R("gail@example.net", "userunknown", True)], "gail@example.net",
+gmail_new("gmail_address_not_found", "bounce", [rcpt("gail@example.net", "userunknown", True)], "gail@example.net",
           "Address not found", "Your message wasn't delivered to gail@example.net because the address couldn't be found, or is unable to receive mail.",
           "The response from the remote server was:\n550 5.1.1 <gail@example.net>: Recipient address rejected: User unknown in virtual mailbox table",
           "5.1.1", "550 5.1.1 <gail@example.net>: Recipient address rejected: User unknown in virtual mailbox table", "g5")
-gmail_new("gmail_gmail_nosuchuser_nodsn", "bounce", [R("hal@gmail.example", "userunknown", True)], "hal@gmail.example",
+gmail_new("gmail_gmail_nosuchuser_nodsn", "bounce", [rcpt("hal@gmail.example", "userunknown", True)], "hal@gmail.example",
           "Address not found", "Your message wasn't delivered to hal@gmail.example because the address couldn't be found, or is unable to receive mail.\n\nLearn more here: https://support.google.com/mail/?p=NoSuchUser",
           "The response was:\n\nThe email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces. Learn more at https://support.google.com/mail/?p=NoSuchUser",
           None, "", "g6")
-gmail_new("gmail_over_quota", "bounce", [R("ida@gmail.example", "mailboxfull", False)], "ida@gmail.example",
+gmail_new("gmail_over_quota", "bounce", [rcpt("ida@gmail.example", "mailboxfull", False)], "ida@gmail.example",
           "Message not delivered", "Your message couldn't be delivered to ida@gmail.example because the remote server is misconfigured. See technical details below for more information.",
           "The response from the remote server was:\n552 5.2.2 The email account that you tried to reach is over quota. Please direct the recipient to https://support.google.com/mail/?p=OverQuotaPerm",
           "5.2.2", "552-5.2.2 The email account that you tried to reach is over quota. Please direct the recipient to 552 5.2.2 https://support.google.com/mail/?p=OverQuotaPerm z1si - gsmtp", "g7")
-gmail_new("gmail_domain_not_found", "bounce", [R("jay@nonexistent.example", "hostunknown", True)], "jay@nonexistent.example",
+gmail_new("gmail_domain_not_found", "bounce", [rcpt("jay@nonexistent.example", "hostunknown", True)], "jay@nonexistent.example",
           "Domain not found", "Your message wasn't delivered to jay@nonexistent.example because the domain nonexistent.example couldn't be found. Check for typos or unnecessary spaces and try again.",
           "The response was:\n\nDNS Error: DNS type 'mx' lookup of nonexistent.example responded with code NXDOMAIN Domain name not found: nonexistent.example",
           "5.1.2", "DNS Error: DNS type 'mx' lookup of nonexistent.example responded with code NXDOMAIN Domain name not found: nonexistent.example", "g8")
-gmail_new("gmail_message_blocked", "bounce", [R("kai@example.net", "spamdetected", False)], "kai@example.net",
+gmail_new("gmail_message_blocked", "bounce", [rcpt("kai@example.net", "spamdetected", False)], "kai@example.net",
           "Message blocked", "Your message to kai@example.net has been blocked. See technical details below for more information.",
           "The response from the remote server was:\n550 5.7.1 Message rejected as spam; score 12.3 > 6.0",
           "5.7.1", "550 5.7.1 Message rejected as spam; score 12.3 > 6.0", "g9")
-gmail_new("gmail_delivery_incomplete", "delay", [R("lou@slow.example", "expired", False)], "lou@slow.example",
+gmail_new("gmail_delivery_incomplete", "delay", [rcpt("lou@slow.example", "expired", False)], "lou@slow.example",
           "Delivery incomplete", "There was a temporary problem delivering your message to lou@slow.example. Gmail will retry for 46 more hours. You'll be notified if the delivery fails permanently.",
           "The response was:\n\nThe recipient server did not accept our requests to connect. Learn more at https://support.google.com/mail/answer/7720 [slow.example. 203.0.113.40: timed out]",
           "4.4.1", "The recipient server did not accept our requests to connect. Learn more at https://support.google.com/mail/answer/7720 [slow.example. 203.0.113.40: timed out]",
           "g10", subject="Delivery Status Notification (Delay)")
-gmail_new("gworkspace_disabled", "bounce", [R("max@workspace.example", "suspend", False)], "max@workspace.example",
+gmail_new("gworkspace_disabled", "bounce", [rcpt("max@workspace.example", "suspend", False)], "max@workspace.example",
           "Message not delivered", "There was a problem delivering your message to max@workspace.example. See the technical details below.",
           "The response was:\n\nThe email account that you tried to reach is disabled. Learn more at https://support.google.com/mail/?p=DisabledUser",
           "5.2.1", "550-5.2.1 The email account that you tried to reach is disabled. Learn more at 550 5.2.1 https://support.google.com/mail/?p=DisabledUser b1si - gsmtp", "g11")
-gmail_new("gmail_remote_not_reachable", "bounce", [R("ned@example.net", "expired", False)], "ned@example.net",
+gmail_new("gmail_remote_not_reachable", "bounce", [rcpt("ned@example.net", "expired", False)], "ned@example.net",
           "Message not delivered", "There was a problem delivering your message to ned@example.net. See the technical details below, or try resending in a few minutes.",
           "The response was:\n\nThe recipient server did not accept our requests to connect. Learn more at https://support.google.com/mail/answer/7720 [mx.example.net 203.0.113.25: timed out]",
           "4.4.1", "The recipient server did not accept our requests to connect. [mx.example.net 203.0.113.25: timed out]", "g12")
 
 # ---------------------------------------------------------------- AOL
 mid, oh = orig("olga@aol.example", "aol1")
-add("aol_old_sendmail_unknown", "bounce", [R("olga@aol.example", "userunknown", True)],
+add("aol_old_sendmail_unknown", "bounce", [rcpt("olga@aol.example", "userunknown", True)],
     head("Mail Delivery Subsystem <MAILER-DAEMON@aol.com>", "Returned mail: User unknown", mbox=True)
     + report([part("text/plain",
                    "The original message was received at Mon, 1 Dec 2025 04:00:02 -0500 (EST)\nfrom lists.example.com [192.0.2.10]\n\n"
@@ -682,7 +683,7 @@ add("aol_old_sendmail_unknown", "bounce", [R("olga@aol.example", "userunknown", 
               part("message/rfc822", oh + "\nHello.\n")], "s1A9004k1234.1764579605/omr-m01.mx.aol.com"), mid)
 
 mid, oh = orig("pat@example.net", "aol2")
-add("aol_sorry_unknown", "bounce", [R("pat@example.net", "userunknown", True)],
+add("aol_sorry_unknown", "bounce", [rcpt("pat@example.net", "userunknown", True)],
     head("MAILER-DAEMON@aol.com", "Failure Notice", "X-YMailISG: cJ7qKfUWLDu7pCq\n")
     + part("text/plain; charset=UTF-8",
            "Sorry, we were unable to deliver your message to the following address.\n\n<pat@example.net>:\n"
@@ -690,7 +691,7 @@ add("aol_sorry_unknown", "bounce", [R("pat@example.net", "userunknown", True)],
            "--- Below this line is a copy of the message.\n\n" + oh + "\nHello.\n"), mid)
 
 mid, oh = orig("quinn@aol.example", "aol3")
-add("aol_dd_no_account", "bounce", [R("quinn@aol.example", "userunknown", True)],
+add("aol_dd_no_account", "bounce", [rcpt("quinn@aol.example", "userunknown", True)],
     head("MAILER-DAEMON@yahoo.com", "Failure Notice", "X-YMailISG: Z8yP.rEWLDvZBv9\n")
     + part("text/plain; charset=UTF-8",
            "Sorry, we were unable to deliver your message to the following address.\n\n<quinn@aol.example>:\n"
@@ -698,7 +699,7 @@ add("aol_dd_no_account", "bounce", [R("quinn@aol.example", "userunknown", True)]
            "--- Below this line is a copy of the message.\n\n" + oh + "\nHello.\n"), mid)
 
 mid, oh = orig("rex@example.net", "aol4")
-add("aol_old_rly_blocked", "bounce", [R("rex@example.net", "blocked", False)],
+add("aol_old_rly_blocked", "bounce", [rcpt("rex@example.net", "blocked", False)],
     head("Mail Delivery Subsystem <MAILER-DAEMON@aol.com>", "Returned mail: see transcript for details")
     + report([part("text/plain",
                    "The original message was received at Mon, 1 Dec 2025 04:00:02 -0500 (EST)\nfrom lists.example.com [192.0.2.10]\n\n"
@@ -724,21 +725,21 @@ def yahoo_new(name: str, kind: str, rcpts: list[dict], items: list[tuple[str, st
         + part("text/plain; charset=UTF-8", text + "--- Below this line is a copy of the message.\n\n" + oh + "\nHello.\n"), mid)
 
 
-yahoo_new("yahoo_userunknown", "bounce", [R("sue@example.net", "userunknown", True)],
+yahoo_new("yahoo_userunknown", "bounce", [rcpt("sue@example.net", "userunknown", True)],
           [("sue@example.net", "Remote host said: 550 5.1.1 <sue@example.net>... User unknown [RCPT_TO]")], "y1")
-yahoo_new("yahoo_no_mx", "bounce", [R("ted@nonexistent.example", "hostunknown", True)],
+yahoo_new("yahoo_no_mx", "bounce", [rcpt("ted@nonexistent.example", "hostunknown", True)],
           [("ted@nonexistent.example", "No MX or A records for nonexistent.example")], "y2")
-yahoo_new("yahoo_mailbox_full_split", "bounce", [R("ulla@example.net", "mailboxfull", False)],
+yahoo_new("yahoo_mailbox_full_split", "bounce", [rcpt("ulla@example.net", "mailboxfull", False)],
           [("ulla@example.net", "Remote host said:\n552 5.2.2 <ulla@example.net>... Mailbox Full\n[RCPT_TO]")], "y3")
-yahoo_new("yahoo_disabled", "bounce", [R("vito@yahoo.example", "suspend", False)],
+yahoo_new("yahoo_disabled", "bounce", [rcpt("vito@yahoo.example", "suspend", False)],
           [("vito@yahoo.example", "Remote host said: 554 30 Sorry, your message to vito@yahoo.example cannot be delivered. This mailbox is disabled (554.30). [RCPT_TO]")], "y4")
-yahoo_new("yahoo_policy_end_of_data", "bounce", [R("wim@yahoo.example", "policyviolation", False)],
+yahoo_new("yahoo_policy_end_of_data", "bounce", [rcpt("wim@yahoo.example", "policyviolation", False)],
           [("wim@yahoo.example", "Remote host said: 554 5.7.9 Message not accepted for policy reasons.  See https://help.yahoo.com/kb/postmaster/SLN7253.html [END_OF_DATA]")], "y5")
 yahoo_new("yahoo_two_recipients", "bounce",
-          [R("xia@example.net", "userunknown", True), R("yves@example.net", "blocked", False)],
+          [rcpt("xia@example.net", "userunknown", True), rcpt("yves@example.net", "blocked", False)],
           [("xia@example.net", "Remote host said: 550 5.1.1 <xia@example.net>: Recipient address rejected: User unknown in local recipient table [RCPT_TO]"),
            ("yves@example.net", "Remote host said: 554 5.7.1 Service unavailable; Client host [98.138.0.1] blocked using b.barracudacentral.org [RCPT_TO]")], "y6")
-yahoo_new("yahoo_connection_expired", "bounce", [R("zed@slow.example", "expired", False)],
+yahoo_new("yahoo_connection_expired", "bounce", [rcpt("zed@slow.example", "expired", False)],
           [("zed@slow.example", "Connection timed out. Message expired.")], "y7")
 
 
@@ -751,13 +752,13 @@ def yahoo_old(name: str, kind: str, rcpts: list[dict], items: list[str], tag: st
         + part("text/plain", text + oh + "\nHello.\n"), mid)
 
 
-yahoo_old("yahoo_old_qmail_unknown", "bounce", [R("anna@example.net", "userunknown", True)],
+yahoo_old("yahoo_old_qmail_unknown", "bounce", [rcpt("anna@example.net", "userunknown", True)],
           ["<anna@example.net>:\n203.0.113.25 does not like recipient.\nRemote host said: 550 5.1.1 <anna@example.net>: Recipient address rejected: User unknown in local recipient table\nGiving up on 203.0.113.25."], "yo1")
-yahoo_old("yahoo_old_qmail_full", "bounce", [R("bert@example.net", "mailboxfull", False)],
+yahoo_old("yahoo_old_qmail_full", "bounce", [rcpt("bert@example.net", "mailboxfull", False)],
           ["<bert@example.net>:\n203.0.113.25 failed after I sent the message.\nRemote host said: 552 5.2.2 Mailbox size limit exceeded"], "yo2")
-yahoo_old("yahoo_old_qmail_expired", "bounce", [R("cleo@slow.example", "expired", False)],
+yahoo_old("yahoo_old_qmail_expired", "bounce", [rcpt("cleo@slow.example", "expired", False)],
           ["<cleo@slow.example>:\nSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\nI'm not going to try again; this message has been in the queue too long."], "yo3")
-yahoo_old("yahoo_old_qmail_dd", "bounce", [R("dirk@yahoo.example", "userunknown", True)],
+yahoo_old("yahoo_old_qmail_dd", "bounce", [rcpt("dirk@yahoo.example", "userunknown", True)],
           ["<dirk@yahoo.example>:\n67.195.168.31 does not like recipient.\nRemote host said: 554 delivery error: dd This user doesn't have a yahoo.com account (dirk@yahoo.example) [0] - mta1215.mail.mud.yahoo.com\nGiving up on 67.195.168.31."], "yo4")
 
 # ---------------------------------------------------------------- Amazon SES (mailed DSN, old text, SNS JSON)
@@ -776,14 +777,14 @@ def ses_dsn(name: str, kind: str, rcpts: list[dict], items: list[tuple[str, str,
                   part("message/rfc822", oh + "\nHello.\n")], f"----=_Part_{tag}_0"), mid)
 
 
-ses_dsn("ses_dsn_userunknown", "bounce", [R("ella@example.net", "userunknown", True)],
+ses_dsn("ses_dsn_userunknown", "bounce", [rcpt("ella@example.net", "userunknown", True)],
         [("ella@example.net", "5.1.1", "550 5.1.1 user unknown")], "s1")
-ses_dsn("ses_dsn_mailboxfull", "bounce", [R("fritz@example.net", "mailboxfull", False)],
+ses_dsn("ses_dsn_mailboxfull", "bounce", [rcpt("fritz@example.net", "mailboxfull", False)],
         [("fritz@example.net", "5.2.2", "552 5.2.2 <fritz@example.net>: Mailbox full")], "s2")
-ses_dsn("ses_dsn_generic_500_nosuchuser", "bounce", [R("greta@example.net", "userunknown", True)],
+ses_dsn("ses_dsn_generic_500_nosuchuser", "bounce", [rcpt("greta@example.net", "userunknown", True)],
         [("greta@example.net", "5.0.0", "550 Requested action not taken: mailbox unavailable: no such user here")], "s3")
 ses_dsn("ses_dsn_blocked_two", "bounce",
-        [R("hans@example.net", "blocked", False), R("ilse@example.net", "userunknown", True)],
+        [rcpt("hans@example.net", "blocked", False), rcpt("ilse@example.net", "userunknown", True)],
         [("hans@example.net", "5.7.1", "554 5.7.1 Service unavailable; Client host [54.240.27.30] blocked using dnsbl.example.org"),
          ("ilse@example.net", "5.1.1", "550 5.1.1 <ilse@example.net>: Recipient address rejected: User unknown in local recipient table")], "s4")
 
@@ -797,11 +798,11 @@ def ses_old(name: str, kind: str, rcpts: list[dict], addr: str, reason: str, tag
                               part("message/rfc822", oh + "\nHello.\n")], f"----=_Part_{tag}_1"), mid)
 
 
-ses_old("ses_old_text_userunknown", "bounce", [R("jens@example.net", "userunknown", True)], "jens@example.net",
+ses_old("ses_old_text_userunknown", "bounce", [rcpt("jens@example.net", "userunknown", True)], "jens@example.net",
         "5.1.0 - Unknown address error 550-'5.1.1 <jens@example.net>: Recipient address rejected: User unknown in local recipient table'", "s5")
-ses_old("ses_old_text_blocked", "bounce", [R("karl@example.net", "blocked", False)], "karl@example.net",
+ses_old("ses_old_text_blocked", "bounce", [rcpt("karl@example.net", "blocked", False)], "karl@example.net",
         "5.3.0 - Other mail system problem 554-'5.7.1 Service unavailable; Client host [54.240.27.30] blocked using zen.spamhaus.org'", "s6")
-ses_old("ses_old_text_nomx", "bounce", [R("lars@nonexistent.example", "hostunknown", True)], "lars@nonexistent.example",
+ses_old("ses_old_text_nomx", "bounce", [rcpt("lars@nonexistent.example", "hostunknown", True)], "lars@nonexistent.example",
         "5.1.2 - Bad destination host 'DNS Hard Error looking up nonexistent.example (MX):  NXDomain'", "s7")
 
 
@@ -835,43 +836,43 @@ def bounce_obj(btype: str, sub: str, recips: list[dict]) -> dict:
             "remoteMtaIp": "203.0.113.25", "reportingMTA": "dsn; a8-70.smtp-out.amazonses.com"}
 
 
-sns_mail("ses_sns_permanent_general", "bounce", [R("mona@example.net", "userunknown", True)],
+sns_mail("ses_sns_permanent_general", "bounce", [rcpt("mona@example.net", "userunknown", True)],
          {"notificationType": "Bounce", "bounce": bounce_obj("Permanent", "General", [
              {"emailAddress": "mona@example.net", "action": "failed", "status": "5.1.1",
               "diagnosticCode": "smtp; 550 5.1.1 <mona@example.net>: Recipient address rejected: User unknown in virtual mailbox table"}]),
           "mail": ses_mail(["mona@example.net"], "a")})
-sns_mail("ses_sns_raw_noemail", "bounce", [R("nils@example.net", "userunknown", True)],
+sns_mail("ses_sns_raw_noemail", "bounce", [rcpt("nils@example.net", "userunknown", True)],
          {"notificationType": "Bounce", "bounce": bounce_obj("Permanent", "NoEmail", [
              {"emailAddress": "nils@example.net", "action": "failed", "status": "5.1.1",
               "diagnosticCode": "smtp; 550 5.1.1 The email account that you tried to reach does not exist."}]),
           "mail": ses_mail(["nils@example.net"], "b")}, raw=True)
-sns_mail("ses_sns_transient_mailboxfull", "bounce", [R("olaf@example.net", "mailboxfull", False)],
+sns_mail("ses_sns_transient_mailboxfull", "bounce", [rcpt("olaf@example.net", "mailboxfull", False)],
          {"notificationType": "Bounce", "bounce": bounce_obj("Transient", "MailboxFull", [
              {"emailAddress": "olaf@example.net", "action": "failed", "status": "5.2.2",
               "diagnosticCode": "smtp; 552 5.2.2 Mailbox full"}]),
           "mail": ses_mail(["olaf@example.net"], "c")})
-sns_mail("ses_sns_suppressed", "bounce", [R("piet@example.net", "userunknown", True)],
+sns_mail("ses_sns_suppressed", "bounce", [rcpt("piet@example.net", "userunknown", True)],
          {"notificationType": "Bounce", "bounce": bounce_obj("Permanent", "Suppressed", [
              {"emailAddress": "piet@example.net", "action": "failed", "status": "5.1.1",
               "diagnosticCode": "Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address. For more information about how to remove an address from the suppression list, see the Amazon SES Developer Guide: http://docs.aws.amazon.com/ses/latest/DeveloperGuide/remove-from-suppressionlist.html "}]),
           "mail": ses_mail(["piet@example.net"], "d")})
-sns_mail("ses_sns_transient_general_blocked", "bounce", [R("raul@example.net", "blocked", False)],
+sns_mail("ses_sns_transient_general_blocked", "bounce", [rcpt("raul@example.net", "blocked", False)],
          {"notificationType": "Bounce", "bounce": bounce_obj("Transient", "General", [
              {"emailAddress": "raul@example.net", "action": "failed", "status": "5.7.1",
               "diagnosticCode": "smtp; 554 5.7.1 Service unavailable; Client host [54.240.8.1] blocked using bl.spamcop.net"}]),
           "mail": ses_mail(["raul@example.net"], "e")}, mbox=True)
 sns_mail("ses_event_bounce_two", "bounce",
-         [R("stan@example.net", "userunknown", True), R("tess@example.net", "userunknown", True)],
+         [rcpt("stan@example.net", "userunknown", True), rcpt("tess@example.net", "userunknown", True)],
          {"eventType": "Bounce", "bounce": bounce_obj("Permanent", "General", [
              {"emailAddress": "stan@example.net", "action": "failed", "status": "5.1.1", "diagnosticCode": "smtp; 550 5.1.1 user unknown"},
              {"emailAddress": "tess@example.net", "action": "failed", "status": "5.1.1", "diagnosticCode": "smtp; 550 5.1.1 user unknown"}]),
           "mail": ses_mail(["stan@example.net", "tess@example.net"], "f")})
-sns_mail("ses_sns_complaint", "feedback", [R("uwe@example.net", "feedback", False)],
+sns_mail("ses_sns_complaint", "feedback", [rcpt("uwe@example.net", "feedback", False)],
          {"notificationType": "Complaint", "complaint": {
              "complainedRecipients": [{"emailAddress": "uwe@example.net"}], "timestamp": "2025-12-01T10:00:00.000Z",
              "feedbackId": "0100018c-complaint-000000", "userAgent": "Yahoo!-Mail-Feedback/2.0", "complaintFeedbackType": "abuse",
              "arrivalDate": "2025-12-01T09:00:05.000Z"}, "mail": ses_mail(["uwe@example.net"], "g")})
-sns_mail("ses_sns_delivery", "delivered", [R("vince@example.net", "delivered", False)],
+sns_mail("ses_sns_delivery", "delivered", [rcpt("vince@example.net", "delivered", False)],
          {"notificationType": "Delivery", "delivery": {
              "timestamp": "2025-12-01T09:00:03.000Z", "processingTimeMillis": 546, "recipients": ["vince@example.net"],
              "smtpResponse": "250 ok:  Message 111 accepted", "reportingMTA": "a8-70.smtp-out.amazonses.com", "remoteMtaIp": "203.0.113.25"},
@@ -879,7 +880,7 @@ sns_mail("ses_sns_delivery", "delivered", [R("vince@example.net", "delivered", F
 
 # ---------------------------------------------------------------- non-bounces from these systems
 mid, oh = orig("wanda@corp.example.org", "ooo1")
-add("exchange_automatic_reply", "autoreply", [R("wanda@corp.example.org", "vacation", False)],
+add("exchange_automatic_reply", "autoreply", [rcpt("wanda@corp.example.org", "vacation", False)],
     "Return-Path: <wanda@corp.example.org>\nFrom: Wanda Example <wanda@corp.example.org>\nTo: " + OURS + "\n"
     "Subject: Automatic reply: December newsletter\nDate: Mon, 1 Dec 2025 09:00:08 +0000\nMessage-ID: <ooo1@corp.example.org>\n"
     "Auto-Submitted: auto-generated\nX-Auto-Response-Suppress: All\nX-MS-Exchange-Inbox-Rules-Loop: wanda@corp.example.org\n"
@@ -887,7 +888,7 @@ add("exchange_automatic_reply", "autoreply", [R("wanda@corp.example.org", "vacat
     + multipart("alternative", [part("text/plain; charset=\"us-ascii\"", "I am out of the office until 8 December with no access to email.\n"),
                                 part("text/html; charset=\"us-ascii\"", html("I am out of the office until 8 December with no access to email."))], "_000_ooo1_"))
 mid, oh = orig("xander@corp.example.org", "relayed1")
-add("exchange_relayed_notification", "delivered", [R("xander@corp.example.org", "delivered", False)],
+add("exchange_relayed_notification", "delivered", [rcpt("xander@corp.example.org", "delivered", False)],
     head("Microsoft Exchange <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example.org>", "Relayed: December newsletter")
     + report([part("text/plain; charset=\"us-ascii\"",
                    "Delivery to these recipients or groups is complete, but no delivery notification was sent by the destination server:\n\n"
@@ -895,13 +896,13 @@ add("exchange_relayed_notification", "delivered", [R("xander@corp.example.org", 
               dsn("EX16MBX02.corp.example.org", [("xander@corp.example.org", "relayed", "2.0.0", "")]),
               part("text/rfc822-headers", oh)], "_000_relayed1_"), mid)
 mid, oh = orig("yoko@corp.example.org", "deliv1")
-add("exchange_delivered_notification", "delivered", [R("yoko@corp.example.org", "delivered", False)],
+add("exchange_delivered_notification", "delivered", [rcpt("yoko@corp.example.org", "delivered", False)],
     head("Microsoft Outlook <postmaster@example.onmicrosoft.com>", "Delivered: December newsletter")
     + report([part("text/plain; charset=\"us-ascii\"",
                    "Your message has been delivered to the following recipients:\n\nyoko@corp.example.org\n\nSubject: December newsletter\n"),
               dsn("EX16MBX02.corp.example.org", [("yoko@corp.example.org", "delivered", "2.0.0", "")]),
               part("text/rfc822-headers", oh)], "_000_deliv1_"), mid)
-add("gmail_vacation_responder", "autoreply", [R("zack@gmail.example", "vacation", False)],
+add("gmail_vacation_responder", "autoreply", [rcpt("zack@gmail.example", "vacation", False)],
     "Return-Path: <zack@gmail.example>\nFrom: Zack <zack@gmail.example>\nTo: " + OURS + "\n"
     "Subject: Re: December newsletter\nDate: Mon, 1 Dec 2025 09:00:08 +0000\nMessage-ID: <CAvac@mail.gmail.example>\n"
     "Auto-Submitted: auto-replied\nMIME-Version: 1.0\n"
