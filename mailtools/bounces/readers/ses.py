@@ -16,22 +16,9 @@ MAX_JSON = 256 * 1024
 
 
 def read(bounce: Bounce) -> list[Failure]:
-    text = bounce.full
-    i = text.find('"notificationType"')
-    if i < 0:
+    doc = _document(bounce.full)
+    if doc is None:
         return []
-    start = text.rfind("{", 0, i)
-    try:
-        doc, _ = json.JSONDecoder().raw_decode(text[start:start + MAX_JSON]) if start >= 0 else (None, 0)
-    except (ValueError, RecursionError):   # not JSON, or nested to blow the stack
-        return []
-    if not isinstance(doc, dict):
-        return []
-    if "Message" in doc and isinstance(doc["Message"], str):      # the SNS envelope around it
-        try:
-            doc = json.loads(doc["Message"][:MAX_JSON])
-        except (ValueError, RecursionError):
-            return []
     kind = str(doc.get("notificationType") or doc.get("eventType") or "")
     if kind == "Bounce":
         return [_failure(r) for r in _list(doc.get("bounce"), "bouncedRecipients") if _address(r)]
@@ -39,6 +26,37 @@ def read(bounce: Bounce) -> list[Failure]:
         return [Failure(a.lower(), "", "delivered", "2.0.0")
                 for a in _list(doc.get("delivery"), "recipients") if isinstance(a, str) and "@" in a]
     return []
+
+
+# The notification's type field: "notificationType" in SNS notifications,
+# "eventType" in a configuration set's event publishing. Inside the SNS
+# envelope (what an email-json subscription mails) the notification is a JSON
+# string, its quotes escaped, so the name is looked for without them.
+_MARKERS = ("notificationType", "eventType")
+
+
+def _document(text: str) -> dict | None:
+    """The SES notification *text* holds (unwrapped from its SNS envelope), or None."""
+    i = min((j for j in (text.find(m) for m in _MARKERS) if j >= 0), default=-1)
+    if i < 0:
+        return None
+    # The nearest brace before the name opens the notification when it is mailed
+    # raw; in the envelope that brace is inside a string, and the first one opens it.
+    for start in dict.fromkeys(j for j in (text.rfind("{", 0, i), text.find("{", 0, i)) if j >= 0):
+        try:
+            doc, end = json.JSONDecoder().raw_decode(text[start:start + MAX_JSON])
+        except (ValueError, RecursionError):   # not JSON, or nested to blow the stack
+            continue
+        if not isinstance(doc, dict) or start + end <= i:
+            continue
+        message = doc.get("Message")
+        if isinstance(message, str):            # the SNS envelope around it
+            try:
+                doc = json.loads(message[:MAX_JSON])
+            except (ValueError, RecursionError):
+                return None
+        return doc if isinstance(doc, dict) else None
+    return None
 
 
 def _list(section: object, key: str) -> list:
