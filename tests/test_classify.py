@@ -556,6 +556,21 @@ def test_a_providers_published_code_says_why(address, remote, status, diagnostic
     assert (r.address, r.reason, r.hard) == (address, reason, hard)
 
 
+# HAND-WRITTEN replies with Microsoft's own codes, worded as its NDR references
+# ("Email non-delivery reports and SMTP errors in Exchange Online") give them.
+@pytest.mark.parametrize("address, status, diagnostic, reason, hard", [
+    # The queue lifetime ran out: the last attempt's "Connection dropped" is no block of ours.
+    ("slow@example.net", "4.4.7", "550 4.4.7 QUEUE.Expired; message expired [Message=451 4.4.0 Error "
+     "communicating with target host. -> 421 4.4.2 Connection dropped due to SocketError] "
+     "[LastAttemptedServerName=mx.example.net]", "expired", False),
+    ("gone@nonexistent.example", "5.4.310", "550 5.4.310 DNS domain nonexistent.example does not exist "
+     "[Message=InfoDomainNonexistent] [LastAttemptedServerName=nonexistent.example]", "hostunknown", True),
+])
+def test_microsofts_own_codes_say_why(address, status, diagnostic, reason, hard):
+    [r] = classify(_provider_dsn(address, "mx.example.net", status, diagnostic)).recipients
+    assert (r.address, r.reason, r.hard) == (address, reason, hard)
+
+
 def test_a_providers_code_counts_only_where_the_provider_is_named():
     # "POL-P3" from any other server is just words; the text rules decide.
     [r] = classify(_provider_dsn("who@example.net", "mx.example.net", "5.0.0",

@@ -44,7 +44,7 @@ _GROUPS_HOST = "@googlegroups.com"
 # Literals one of which a reply (or the hosts) holds before rhosts.py's provider
 # tables are worth importing: each table's own marker is among them.
 _PROVIDER_MARKERS = ("i.ua/err/", "aup#", "mimecast", "facebook", "cloudflare", "zoho", "messagelabs",
-                     "vtext.com")
+                     "vtext.com", "queue.expired", "5.4.310")
 # Exchange and Exchange Online mark their NDRs so (and add "Auto-Submitted:
 # auto-replied"); the subject is in the sender's language ("Onbestelbaar:") and the
 # From a "MicrosoftExchange<hex>@" mailbox, so neither says it is a bounce.

@@ -5,7 +5,8 @@ each code means: i.ua (a number in an https://mail.i.ua/err/N link),
 Charter/Spectrum ("AUP#I-1000": four digits, by range), Facebook
 ("RCP-P2": area, permanent or temporary, number), Mimecast (a reply code
 and a fixed phrase), Cloudflare Email Routing, Zoho Mail and Symantec Email
-Security.cloud (fixed phrases). sisimai reads these with its Rhost modules
+Security.cloud (fixed phrases), Microsoft Exchange (an enhanced code of its
+own beside a fixed phrase). sisimai reads these with its Rhost modules
 (IUA, Spectrum, Facebook, Mimecast, Cloudflare, Zoho, MessageLabs), keyed
 on the remote host or the recipient's domain; the tables below follow the
 providers' pages those modules cite.
@@ -161,6 +162,20 @@ _MIMECAST = (
     ("554", "email rejected due to security policies", "virusdetected"),
 )
 
+# Exchange Server's and Exchange Online's own codes, with the words Microsoft's
+# NDR references give them ("Email non-delivery reports and SMTP errors in
+# Exchange Online", "Non-delivery reports in Exchange Server"; sisimai's
+# Rhost::Microsoft cites the same pages): (enhanced code, phrase, reason).
+# 4.4.7 QUEUE.Expired is the queue lifetime running out, whatever the last
+# attempt's error it quotes ("Connection dropped" is no block of ours);
+# 5.4.310 "DNS domain <domain> does not exist" is a domain that is not there.
+_MICROSOFT = (
+    ("4.4.7", "queue.expired", "expired"),
+    ("5.4.310", "does not exist", "hostunknown"),
+)
+_MICROSOFT_CODE = re.compile(r"(?<![\d.])([45]\.4\.(?:7|310))(?![\d.])")
+
+
 def reason(text: str, reply_code: str | None, hosts: str) -> str | None:
     """The reason a provider's own code in *text* stands for, or None.
 
@@ -193,6 +208,11 @@ def reason(text: str, reply_code: str | None, hosts: str) -> str | None:
             found = next((r for phrase, r in phrases if phrase in lowered), None)
             if found is not None:
                 return found
+    m = _MICROSOFT_CODE.search(text)
+    if m is not None:
+        found = next((r for code, phrase, r in _MICROSOFT if code == m.group(1) and phrase in lowered), None)
+        if found is not None:
+            return found
     if "mimecast" in hosts or "mimecast" in lowered:
         # Mimecast's article writes some phrases with an en dash; servers with a hyphen.
         plain = lowered.replace("\u2013", "-")
