@@ -252,7 +252,7 @@ add("exchange2007_mailboxfull", "bounce", [rcpt("jon@corp.example.org", "mailbox
 
 mid, oh = orig("kim@example.org, lee@corp.example.org", "ex07d")
 add("exchange2007_two_recipients", "bounce",
-    [rcpt("kim@example.org", "userunknown", True), rcpt("lee@corp.example.org", "rejected", False)],
+    [rcpt("kim@example.org", "userunknown", True), rcpt("lee@corp.example.org", "filtered", False)],
     head("Microsoft Exchange <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example.org>", "Undeliverable: December newsletter")
     + report([part("text/plain; charset=\"us-ascii\"", ex07_text([
         ("kim@example.org", EX07_UNKNOWN, "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##"),
