@@ -908,6 +908,163 @@ add("gmail_vacation_responder", "autoreply", [rcpt("zack@gmail.example", "vacati
     "Auto-Submitted: auto-replied\nMIME-Version: 1.0\n"
     + part("text/plain; charset=\"UTF-8\"", "Thanks for your email. I'm travelling until 10 December and will reply when I'm back.\n"))
 
+# ================================================================ second batch (written after the first run,
+# labelled before running them; same sources)
+ex03_two_mid, ex03_two_oh = orig("ann@example.org, ben@example.org", "ex03two")
+add("exchange2003_two_recipients", "bounce",
+    [rcpt("ann@example.org", "userunknown", True), rcpt("ben@example.org", "mailboxfull", False)],
+    head("System Administrator <postmaster@corp.example.org>", "Undeliverable: December newsletter",
+         "X-MimeOLE: Produced By Microsoft Exchange V6.5\n")
+    + report([part("text/plain; charset=\"us-ascii\"", ex03_text([
+        ("ann@example.org", EX03_UNKNOWN, "exch01.corp.example.org #5.1.1"),
+        ("ben@example.org", "The recipient's mailbox is full and can't accept messages now.",
+         "exch01.corp.example.org #5.2.2 smtp;552 5.2.2 Quota exceeded")])),
+        dsn("exch01.corp.example.org", [("ann@example.org", "failed", "5.1.1", ""), ("ben@example.org", "failed", "5.2.2", "")]),
+        part("message/rfc822", ex03_two_oh + "\nHello.\n")], "----_=_NextPart_001_01C7"), ex03_two_mid)
+
+ex10("exchange2010_exrecipnotfound", "bounce", [rcpt("cyd@corp.example.org", "userunknown", True)],
+     [("cyd@corp.example.org", EX10_UNKNOWN, "#550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found ##")], ["5.1.1"], "ex10i")
+ex10("exchange2010_remote_unknown_5_0_0", "bounce", [rcpt("del@example.net", "userunknown", True)],
+     [("del@example.net", EX10_GEN + "\n\nThe following organization rejected your message: mx.example.net.",
+       "#< #5.0.0 smtp; 5.1.1 smtp;550 5.1.1 <del@example.net>: Recipient address rejected: User unknown in local recipient table> #SMTP#")], None, "ex10j")
+ex10("exchange2010_auth_required", "bounce", [rcpt("team@corp.example.org", "securityerror", False)],
+     [("team@corp.example.org", "Your message wasn't delivered because of security policies. Microsoft Exchange will not try to redeliver this message for you.",
+       "#550 5.7.1 RESOLVER.RST.AuthRequired; authentication required ##")], ["5.7.1"], "ex10k")
+
+ex16("exchange2016_remote_gmail_unknown", "bounce", [rcpt("eve@gmail.example", "userunknown", True)],
+     [("eve@gmail.example", "The email address wasn't found at the destination domain. It might be misspelled or it might not exist.",
+       "Remote Server at gmail-smtp-in.l.google.com (142.250.0.27) returned '550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces. Learn more at https://support.google.com/mail/?p=NoSuchUser c3si - gsmtp'")],
+     ["5.1.1"], "ex16i")
+ex16("exchange2016_remote_yahoo_disabled", "bounce", [rcpt("fox@yahoo.example", "suspend", False)],
+     [("fox@yahoo.example", "Your message wasn't delivered because the recipient's email provider rejected it.",
+       "Remote Server at mta7.am0.yahoodns.net (67.195.204.72) returned '554 30 Sorry, your message to fox@yahoo.example cannot be delivered. This mailbox is disabled (554.30).'")],
+     ["5.0.0"], "ex16j")
+ex16("exchange2016_remote_aol_dd", "bounce", [rcpt("gil@aol.example", "userunknown", True)],
+     [("gil@aol.example", "The email address wasn't found at the destination domain.",
+       "Remote Server at mx-aol.mail.gm0.yahoodns.net (67.195.204.72) returned '554 5.0.0 delivery error: dd This user doesn't have a aol.com account (gil@aol.example) [0] - mta4041.aol.mail.bf1.yahoo.com'")],
+     ["5.0.0"], "ex16k")
+ex16("exchange2016_remote_timeout_expired", "bounce", [rcpt("hal@slow.example", "expired", False)],
+     [("hal@slow.example", "The message couldn't be delivered in the time allowed.",
+       "Remote Server at slow.example returned '550 4.4.7 QUEUE.Expired; message expired [Message=451 4.4.0 Primary target IP address responded with: \"421 4.4.1 Connection timed out.\" Attempted failover to alternate host, but that did not succeed.]'")],
+     ["4.4.7"], "ex16l")
+
+o365("office365_french_unknown", "bounce", [rcpt("ines@exemple.example", "userunknown", True)], "ines@exemple.example",
+     "ines est introuvable sur exemple.example.", "L'adresse de messagerie que vous avez entrée est introuvable.",
+     "Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient ines@exemple.example not found by SMTP address lookup'", "5.1.10", "o365l",
+     subject="Non remis : December newsletter",
+     lang=("Votre message à {a} n'a pas pu être remis.", "Informations de diagnostic pour les administrateurs :",
+           "Serveur de génération", "En-têtes du message d'origine :"))
+o365("office365_traffic_not_accepted", "bounce", [rcpt("jude@example.org", "blocked", False)], "jude@example.org",
+     "Your message couldn't be delivered because the recipient's email server rejected it.", "Contact your email admin.",
+     "Remote Server returned '550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP. For more information please go to http://go.microsoft.com/fwlink/?LinkId=526653 AS(7230)'", "5.7.708", "o365m")
+o365("office365_recipient_blocked_us", "bounce", [rcpt("kit@example.org", "blocked", False)], "kit@example.org",
+     "Your message couldn't be delivered because the recipient's email server rejected it.", "Contact the recipient by some other means.",
+     "Remote Server returned '550 5.7.1 Service unavailable, Client host [198.51.100.7] blocked by example.org using Customer Block list (AS16012607)'", "5.7.1", "o365n")
+o365("office365_mailbox_unavailable_policy", "bounce", [rcpt("lou@example.org", "securityerror", False)], "lou@example.org",
+     "Your message couldn't be delivered because the recipient's email server rejected it.", "Contact your email admin.",
+     "Remote Server returned '550 5.7.1 Delivery not authorized, message refused. Please contact the recipient's administrator.'", "5.7.1", "o365o")
+o365("outlookcom_hotmail_unknown", "bounce", [rcpt("may@hotmail.example", "userunknown", True)], "may@hotmail.example",
+     "may wasn't found at hotmail.example.", "The email address you entered couldn't be found.",
+     "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'", "5.1.1", "olc3",
+     frm="postmaster@outlook.com", sndr="Outlook.com")
+o365("office365_remote_expired_nodsn", "bounce", [rcpt("ned@slow.example", "expired", False)], "ned@slow.example",
+     "The message couldn't be delivered in the time allowed.", "The recipient's email server didn't respond.",
+     "Remote Server at slow.example (203.0.113.40) returned '550 4.4.7 QUEUE.Expired; message expired [Message=451 4.4.0 Error communicating with target host. -> 421 4.4.2 Connection dropped due to TimedOut]'",
+     None, "o365p")
+
+gmail_old("gmail_old_over_quota", "bounce", [rcpt("ola@gmail.example", "mailboxfull", False)], ["ola@gmail.example"],
+          "Delivery to the following recipient failed permanently:\n\n     ola@gmail.example\n\n"
+          "Technical details of permanent failure:\nThe email account that you tried to reach is over quota. Please direct the recipient to "
+          "http://support.google.com/mail/bin/answer.py?answer=6558 b1si123 - gsmtp", "g13", "Delivery Status Notification (Failure)")
+gmail_old("gmail_old_dmarc", "bounce", [rcpt("pam@example.net", "authfailure", False)], ["pam@example.net"],
+          "Delivery to the following recipient failed permanently:\n\n     pam@example.net\n\n"
+          "Technical details of permanent failure:\nGoogle tried to deliver your message, but it was rejected by the server for the recipient domain example.net by mx.example.net. [203.0.113.25].\n\n"
+          "The error that the other server returned was:\n550 5.7.1 Email rejected per DMARC policy for example.com", "g14", "Delivery Status Notification (Failure)")
+gmail_old("gmail_old_relay_denied", "bounce", [rcpt("quin@example.net", "norelaying", False)], ["quin@example.net"],
+          "Delivery to the following recipient failed permanently:\n\n     quin@example.net\n\n"
+          "Technical details of permanent failure:\nGoogle tried to deliver your message, but it was rejected by the server for the recipient domain example.net by mx.example.net. [203.0.113.25].\n\n"
+          "The error that the other server returned was:\n554 5.7.1 <quin@example.net>: Relay access denied", "g15", "Delivery Status Notification (Failure)")
+gmail_new("gmail_unauthenticated", "bounce", [rcpt("ray@gmail.example", "authfailure", False)], "ray@gmail.example",
+          "Message not delivered", "Your message couldn't be delivered to ray@gmail.example because the sender wasn't authenticated.",
+          "The response was:\n\nThis mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM.",
+          "5.7.26", "550-5.7.26 This mail has been blocked because the sender is unauthenticated. 550-5.7.26 Gmail requires all senders to authenticate with either SPF or DKIM. 550 5.7.26 d2si - gsmtp", "g16")
+gmail_new("gmail_ratelimited_delay", "delay", [rcpt("sal@gmail.example", "speeding", False)], "sal@gmail.example",
+          "Delivery incomplete", "There was a temporary problem delivering your message to sal@gmail.example. Gmail will retry for 40 more hours. You'll be notified if the delivery fails permanently.",
+          "The response was:\n\nThe user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.",
+          "4.2.1", "450-4.2.1 The user you are trying to contact is receiving mail at a rate that 450-4.2.1 prevents additional messages from being delivered. 450 4.2.1 e3si - gsmtp",
+          "g17", subject="Delivery Status Notification (Delay)")
+gmail_new("gworkspace_group_not_found", "bounce", [rcpt("all@workspace.example", "userunknown", True)], "all@workspace.example",
+          "Address not found", "Your message wasn't delivered to all@workspace.example because the address couldn't be found, or is unable to receive mail.",
+          "The response from the remote server was:\n550 5.1.1 The email account that you tried to reach does not exist.",
+          None, "", "g18")
+
+yahoo_new("yahoo_mailbox_not_found_552", "bounce", [rcpt("tia@yahoo.example", "userunknown", True)],
+          [("tia@yahoo.example", "Remote host said: 552 1 Requested mail action aborted, mailbox not found [RCPT_TO]")], "y8")
+yahoo_new("yahoo_dd_disabled_discontinued", "bounce", [rcpt("ugo@yahoo.example", "suspend", False)],
+          [("ugo@yahoo.example", "Remote host said: 554 delivery error: dd Sorry your message to ugo@yahoo.example cannot be delivered. This account has been disabled or discontinued [#102]. - mta1001.mail.gq1.yahoo.com [RCPT_TO]")], "y9")
+yahoo_new("yahoo_remote_outlook_blocked", "bounce", [rcpt("val@outlook.example", "blocked", False)],
+          [("val@outlook.example", "Remote host said: 550 5.7.1 Unfortunately, messages from [98.138.0.1] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150). [MAIL_FROM]")], "y10")
+
+mid, oh = orig("wyn@aol.example", "aol5")
+add("aol_old_mailbox_full_transcript", "bounce", [rcpt("wyn@aol.example", "mailboxfull", False)],
+    head("Mail Delivery Subsystem <MAILER-DAEMON@aol.com>", "Returned mail: see transcript for details")
+    + report([part("text/plain",
+                   "The original message was received at Mon, 1 Dec 2025 04:00:02 -0500 (EST)\nfrom lists.example.com [192.0.2.10]\n\n"
+                   "   ----- The following addresses had permanent fatal errors -----\n<wyn@aol.example>\n"
+                   "    (reason: 552 wyn@aol.example MAILBOX FULL)\n\n"
+                   "   ----- Transcript of session follows -----\n... while talking to mailin-02.mx.aol.example.:\n"
+                   ">>> RCPT To:<wyn@aol.example>\n<<< 552 wyn@aol.example MAILBOX FULL\n552 5.2.2 <wyn@aol.example>... Mailbox full\n"),
+              part("message/delivery-status",
+                   "Reporting-MTA: dns; omr-m03.mx.aol.com\n\nFinal-Recipient: RFC822; wyn@aol.example\nAction: failed\nStatus: 5.2.2\n"
+                   "Remote-MTA: DNS; mailin-02.mx.aol.example\nDiagnostic-Code: SMTP; 552 wyn@aol.example MAILBOX FULL\n"),
+              part("message/rfc822", oh + "\nHello.\n")], "s1A9004k9999.1764579605/omr-m03.mx.aol.com"), mid)
+
+domino("domino_japanese_unknown", "bounce", [rcpt("yui@acme.example", "userunknown", True)],
+       [("yui@acme.example", "ユーザー yui (yui@acme.example) は Domino ディレクトリには見つかりません")], "dom8",
+       "DELIVERY FAILURE: User yui (yui@acme.example) not listed in Domino Directory")
+domino("domino_two_recipients", "bounce",
+       [rcpt("zak@acme.example", "userunknown", True), rcpt("abby@example.net", "blocked", False)],
+       [("zak@acme.example", "User zak (zak@acme.example) not listed in Domino Directory"),
+        ("abby@example.net", "554 5.7.1 Rejected: 198.51.100.7 listed at zen.spamhaus.org")], "dom9",
+       "DELIVERY FAILURE: User zak (zak@acme.example) not listed in Domino Directory")
+
+gwia("groupwise_gwia_two_recipients", "bounce",
+     [rcpt("bo@example.net", "userunknown", True), rcpt("cy@example.net", "userunknown", True)],
+     [("bo@example.net", "RCPT TO:<bo@example.net>", "550 5.1.1 <bo@example.net>: Recipient address rejected: User unknown in virtual mailbox table"),
+      ("cy@example.net", "RCPT TO:<cy@example.net>", "550 No such user (cy@example.net)")], "gw5")
+
+ses_old("ses_old_text_mailbox_full", "bounce", [rcpt("dag@example.net", "mailboxfull", False)], "dag@example.net",
+        "5.2.2 - Mailbox full 552-'5.2.2 <dag@example.net>: Mailbox quota exceeded'", "s8")
+ses_old("ses_old_text_expired", "bounce", [rcpt("eli@slow.example", "expired", False)], "eli@slow.example",
+        "4.4.7 - Delivery time expired 'Unable to deliver message: connection timed out'", "s9")
+
+add("exchange2003_oof_subject_only", "autoreply", [rcpt("fay@corp.example.org", "vacation", False)],
+    "Return-Path: <fay@corp.example.org>\nFrom: Fay Example <fay@corp.example.org>\nTo: " + OURS + "\n"
+    "Subject: Out of Office AutoReply: December newsletter\nDate: Mon, 1 Dec 2025 09:00:08 +0000\nMessage-ID: <oof2003@corp.example.org>\n"
+    "X-MimeOLE: Produced By Microsoft Exchange V6.5\nMIME-Version: 1.0\n"
+    + part("text/plain; charset=\"iso-8859-1\"", "I will be out of the office until Monday.\n"))
+add("exchange_german_automatic_reply", "autoreply", [rcpt("gerd@firma.example", "vacation", False)],
+    "Return-Path: <gerd@firma.example>\nFrom: Gerd Example <gerd@firma.example>\nTo: " + OURS + "\n"
+    "Subject: Automatische Antwort: December newsletter\nDate: Mon, 1 Dec 2025 09:00:08 +0000\nMessage-ID: <ooo-de@firma.example>\n"
+    "Auto-Submitted: auto-generated\nX-MS-Exchange-Inbox-Rules-Loop: gerd@firma.example\nMIME-Version: 1.0\n"
+    + part("text/plain; charset=\"utf-8\"", "Ich bin bis zum 8. Dezember nicht im Büro.\n", "base64"))
+mid, oh = orig("hans@corp.example.org", "mdn1")
+add("exchange_read_receipt", "other", [],
+    "Return-Path: <hans@corp.example.org>\nFrom: Hans Example <hans@corp.example.org>\nTo: " + OURS + "\n"
+    "Subject: Read: December newsletter\nDate: Mon, 1 Dec 2025 09:30:00 +0000\nMessage-ID: <mdn1@corp.example.org>\nMIME-Version: 1.0\n"
+    + multipart("report", [part("text/plain; charset=\"us-ascii\"", "Your message\n\n  To: hans@corp.example.org\n  Subject: December newsletter\n\nwas read on 12/1/2025 9:30 AM.\n"),
+                           part("message/disposition-notification", "Reporting-UA: EX16MBX02.corp.example.org; Microsoft Exchange Server 2016\n"
+                                "Final-Recipient: rfc822;hans@corp.example.org\nOriginal-Message-ID: " + mid + "\nDisposition: automatic-action/MDN-sent-automatically; displayed\n")],
+                "_000_mdn1_", " report-type=disposition-notification;"))
+mid, oh = orig("iris@gmail.example", "gsucc")
+add("gmail_success_dsn", "delivered", [rcpt("iris@gmail.example", "delivered", False)],
+    head(GMAIL_FROM, "Delivery Status Notification (Success)")
+    + report([part("text/plain; charset=\"UTF-8\"", "** Message delivered **\n\nYour message was delivered to iris@gmail.example.\n"),
+              part("message/delivery-status", "Reporting-MTA: dns; googlemail.com\n\nFinal-Recipient: rfc822; iris@gmail.example\n"
+                   "Action: delivered\nStatus: 2.0.0\nRemote-MTA: dns; gmail-smtp-in.l.google.com. (142.250.0.27)\n"
+                   "Diagnostic-Code: smtp; 250 2.0.0 OK\n"),
+              part("text/rfc822-headers", oh)], "000000000000gsucc"), mid)
+
 
 def main() -> None:
     for name, text in SAMPLES.items():
