@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _sample_files() -> list[str]:
-    return sorted(str(p.relative_to(DATA)) for p in DATA.glob("*/*") if p.suffix in (".eml", ".txt"))
+    # A directory with an expected.json of its own (the blind tests) is checked by its own test.
+    return sorted(str(p.relative_to(DATA)) for p in DATA.glob("*/*")
+                  if p.suffix in (".eml", ".txt") and not (p.parent / "expected.json").exists())
 
 
 def test_every_sample_has_an_expectation() -> None:
