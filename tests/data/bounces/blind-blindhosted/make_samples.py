@@ -1065,6 +1065,75 @@ add("gmail_success_dsn", "delivered", [rcpt("iris@gmail.example", "delivered", F
                    "Diagnostic-Code: smtp; 250 2.0.0 OK\n"),
               part("text/rfc822-headers", oh)], "000000000000gsucc"), mid)
 
+# ================================================================ third batch (written after the second
+# run, labelled before running them; same sources)
+mid, oh = orig("ali@hotmail.example", "hm1")
+add("hotmail_iis_dsn_mailbox_unavailable", "bounce", [rcpt("ali@hotmail.example", "userunknown", True)],
+    head("postmaster@hotmail.com", "Delivery Status Notification (Failure)", "X-DSNContext: 335a7efd - 4457 - 00000001 - 80040546\n")
+    + report([part("text/plain; charset=unicode-1-1-utf-7",
+                   "This is an automatically generated Delivery Status Notification.\n\n"
+                   "Delivery to the following recipients failed.\n\n       ali@hotmail.example\n"),
+              dsn("bay0-omc1-s10.bay0.hotmail.com", [("ali@hotmail.example", "failed", "5.5.0",
+                                                      "550 Requested action not taken: mailbox unavailable")]),
+              part("message/rfc822", oh + "\nHello.\n")], "9B095B5ADSN=_01HM1"), mid)
+
+mid, oh = orig("bea@yahoo.example", "yold2")
+add("yahoo_old_message_from", "bounce", [rcpt("bea@yahoo.example", "userunknown", True)],
+    head("MAILER-DAEMON@yahoo.com", "failure delivery", "X-YMailISG: Pb65aU4VM1mei\n")
+    + part("text/plain", "Message from  yahoo.com.\nUnable to deliver message to the following address(es).\n\n"
+           "<bea@yahoo.example>:\nRemote host said: 554 delivery error: dd Not a valid recipient - atlas-a1.mail.example.yahoo.com [RCPT_TO]\n\n"
+           "--- Original message follows.\n\n" + oh + "\nHello.\n"), mid)
+
+gmail_old("gmail_old_gmail_nosuchuser", "bounce", [rcpt("cal@gmail.example", "userunknown", True)], ["cal@gmail.example"],
+          "Delivery to the following recipient failed permanently:\n\n     cal@gmail.example\n\n"
+          "Technical details of permanent failure:\nThe email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces. "
+          "Learn more at http://support.google.com/mail/bin/answer.py?answer=6596 f1si - gsmtp", "g19", "Delivery Status Notification (Failure)", mbox=True)
+gmail_old("gmail_old_message_rejected", "bounce", [rcpt("dee@gmail.example", "spamdetected", False)], ["dee@gmail.example"],
+          "Delivery to the following recipient failed permanently:\n\n     dee@gmail.example\n\n"
+          "Technical details of permanent failure:\nMessage rejected. Our system has detected that this message is likely unsolicited mail. "
+          "To reduce the amount of spam sent to Gmail, this message has been blocked. Please visit http://support.google.com/mail/bin/answer.py?answer=188131", "g20",
+          "Delivery Status Notification (Failure)")
+
+# AOL names its own member by screen name alone ("eva"): the address is that name at aol.com.
+mid, oh = orig("eva@aol.com", "aol6")
+add("aol_not_accepting_mail_from", "bounce", [rcpt("eva@aol.com", "filtered", False)],
+    head("Mail Delivery Subsystem <MAILER-DAEMON@aol.com>", "Returned mail: see transcript for details")
+    + part("text/plain", "Your mail to the following recipients could not be delivered because they are not accepting mail from news@example.com:\n\teva\n\n"
+           "------- Original message follows -------\n\n" + oh + "\nHello.\n"), mid)
+
+yahoo_new("yahoo_uk_no_account", "bounce", [rcpt("finn@yahoo.example", "userunknown", True)],
+          [("finn@yahoo.example", "Remote host said: 554 delivery error: dd This user doesn't have a yahoo.co.uk account (finn@yahoo.example) [-5] - mta1100.mail.ukl.yahoo.com [RCPT_TO]")], "y11")
+
+mid, oh = orig("gus@example.org", "o365html")
+o365_html = ("Your message to gus@example.org couldn't be delivered.\n\ngus wasn't found at example.org.\n\n"
+             "Diagnostic information for administrators:\n\nGenerating server: AM6PR0502MB3911.eurprd05.prod.outlook.com\n\n"
+             "gus@example.org\nRemote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient gus@example.org not found by SMTP address lookup'")
+add("office365_html_only_nodsn", "bounce", [rcpt("gus@example.org", "userunknown", True)],
+    head("Microsoft Outlook <postmaster@example.onmicrosoft.com>", "Undeliverable: December newsletter", "X-MS-Exchange-Message-Is-Ndr:\n")
+    + multipart("mixed", [part("text/html; charset=\"utf-8\"", html(o365_html), "quoted-printable"),
+                          part("message/rfc822", oh + "\nHello.\n")], "_001_o365html_"), mid)
+
+ex10("exchange2007_german_qp_unknown", "bounce", [rcpt("hein@firma.example", "userunknown", True)],
+     [("hein@firma.example", "Die E-Mail-Adresse des Empfängers wurde im E-Mail-System des Empfängers nicht gefunden.",
+       "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##")], ["5.1.1"], "ex07g",
+     intro="Die Zustellung an folgende Empfänger oder Verteilerlisten ist fehlgeschlagen:",
+     subject="=?utf-8?B?VW56dXN0ZWxsYmFyOiBEZWNlbWJlciBuZXdzbGV0dGVy?=",
+     diag="Diagnoseinformationen für Administratoren:", gen="Generierender Server", charset="utf-8")
+
+sns_mail("ses_sns_undetermined", "bounce", [rcpt("ida@example.net", "undefined", False)],
+         {"notificationType": "Bounce", "bounce": bounce_obj("Undetermined", "Undetermined", [
+             {"emailAddress": "ida@example.net"}]), "mail": ses_mail(["ida@example.net"], "i")})
+sns_mail("ses_sns_noemail_no_diagnostic", "bounce", [rcpt("jon@example.net", "userunknown", True)],
+         {"notificationType": "Bounce", "bounce": bounce_obj("Permanent", "NoEmail", [
+             {"emailAddress": "jon@example.net", "action": "failed", "status": "5.1.1"}]),
+          "mail": ses_mail(["jon@example.net"], "j")})
+
+gwia("groupwise_gwia_relay_denied", "bounce", [rcpt("kai@example.net", "norelaying", False)],
+     [("kai@example.net", "RCPT TO:<kai@example.net>", "554 5.7.1 <kai@example.net>: Relay access denied")], "gw6")
+domino("domino_remote_mailbox_full", "bounce", [rcpt("lia@example.net", "mailboxfull", False)],
+       [("lia@example.net", "552 5.2.2 <lia@example.net>: Mailbox quota exceeded")], "dom10",
+       "DELIVERY FAILURE: 552 5.2.2 Mailbox quota exceeded", ["5.2.2"])
+
 
 def main() -> None:
     for name, text in SAMPLES.items():
