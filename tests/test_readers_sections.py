@@ -703,6 +703,11 @@ CASES = [
     ("domino", DOMINO_REASON.format("ユーザー someone は Domino ディレクトリには見つかりません"), "bounce",
      [("someone@example.com", "userunknown", True)]),
     ("domino", NOTES_HOPS, "bounce", [("someone@notes.example.com", "networkerror", False)]),
+    # HAND-WRITTEN: Domino repeats its whole notice per failing recipient; each "because:" is its own.
+    ("domino", DOMINO_REASON.format("User someone (someone@example.com) not listed in Domino Directory")
+     + DOMINO_REASON.replace("someone@example.com", "other@example.net").format(
+         "554 5.7.1 Rejected: 192.0.2.5 listed at zen.spamhaus.org"), "bounce",
+     [("someone@example.com", "userunknown", True), ("other@example.net", "blocked", False)]),
     ("exchange2003", HMAILSERVER, "bounce", [("nobody@example.net", "userunknown", True),
                                              ("who@nodomain.example", "hostunknown", True),
                                              ("lost@example.net", "networkerror", False)]),

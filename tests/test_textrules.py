@@ -109,6 +109,12 @@ def test_smtp_command(text, command):
      "SPF records for your sending domain", "spamdetected"),
     ("550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found", "userunknown"),
     ("554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", "hostunknown"),
+    # HAND-WRITTEN in Yahoo's, Exchange 2003's and Domino's own words for a domain that is not there.
+    ("No MX or A records for nonexistent.example", "hostunknown"),
+    ("The destination server for this recipient could not be found in Domain Name Service (DNS). Please "
+     "verify the e-mail address and retry. <exch01.b.example #5.4.0>", "hostunknown"),
+    ("No route found to domain nonexistent.example from server NOTES01/ACME. Check Server, Connection and "
+     "Domain documents in Domino Directory.", "hostunknown"),
     # Gmail heads both kinds "Address not found"; the sentence says which.
     ("** Address not found ** Your message wasn't delivered to a@b.example because the domain b.example "
      "couldn't be found.", "hostunknown"),

@@ -503,6 +503,11 @@ RULES: list[tuple[str, _LazyRx]] = [
         r"domain (?:is )?not reachable", r"unknown mail domain", r"unroutable address", r"non-?existent ?domain",
         r"no mail servers appear to exists? for the recipient",   # hMailServer: the DNS answered, no MX nor A
         r"no mx records were found for the",   # SmarterMail
+        # Yahoo's notice ("No MX or A records for <domain>"), Exchange 2003's 5.4.0 ("The destination
+        # server for this recipient could not be found in Domain Name Service (DNS)") and Domino's
+        # domain failure ("No route found to domain <domain> from server <server>": its admin help
+        # says it is sent when the domain is in neither the Domino Directory nor the DNS).
+        r"no mx or a records for", r"could not be found in domain name service", r"no route found to domain",
     )),
     ("filtered", _rx(
         r"not accepting (?:any )?mail from", r"(?:is|are) not accepted by (?:the )?recipient",

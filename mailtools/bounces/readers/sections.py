@@ -203,6 +203,19 @@ def read(bounce: Bounce) -> list[Failure]:
     return []
 
 
+def _blocks(section: str, family: str) -> list[int]:
+    """Where each repetition of *family*'s opening starts in *section*, when it is there more than once.
+
+    Domino writes its whole notice ("Your message ... was not delivered to: <addr>
+    because: <reason>") once per failing recipient: each block's reason is its own.
+    """
+    opening = next((rx for name, rx, _ in FAMILIES if name == family), None)
+    if opening is None:
+        return []
+    starts = [m.start() for m in opening.compiled().finditer(section)]
+    return starts if len(starts) > 1 else []
+
+
 def _read_section(bounce: Bounce, start: int, where: str, limit: int, family: str = "") -> list[Failure]:
     prose = bounce.prose
     line_start = prose.rfind("\n", 0, start) + 1
@@ -219,12 +232,21 @@ def _read_section(bounce: Bounce, start: int, where: str, limit: int, family: st
     whole = " ".join(prose[max(0, stop - MAX_SECTION):stop].split())
     failures = []
     headings = _headings(section)
+    blocks = _blocks(section, family)
+    lowered = section.lower()
     for address, lines in list(entries.items())[:MAX_RECIPIENTS]:
         text = " ".join(" ".join(lines).split())
         code = _MSEXCH_CODE.search(text)
         status = _MSEXCH_STATUS.get(code.group(1).lower()) if code else _implied_status(family, text)
         if status is None and match_text(text) is None and find_status(text) is None:
-            text = whole      # the reason is stated above the list or below it, not beside the address
+            # The reason is stated above the list or below it, not beside the address:
+            # the whole section's, or the address's own block's where the notice repeats.
+            text = whole
+            at = lowered.find(address)
+            if blocks and at >= 0:
+                first = max((b for b in blocks if b <= at), default=0)
+                last = min((b for b in blocks if b > at), default=len(section))
+                text = " ".join(section[first:last].split())
         failures.append(Failure(address, text, _action_under(headings, section, address, action), status,
                                 family in RELAYING))
     return failures
