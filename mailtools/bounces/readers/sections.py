@@ -203,12 +203,17 @@ def read(bounce: Bounce) -> list[Failure]:
     return []
 
 
+_REPEATS_PER_RECIPIENT = frozenset({"domino"})
+
+
 def _blocks(section: str, family: str) -> list[int]:
     """Where each repetition of *family*'s opening starts in *section*, when it is there more than once.
 
     Domino writes its whole notice ("Your message ... was not delivered to: <addr>
     because: <reason>") once per failing recipient: each block's reason is its own.
     """
+    if family not in _REPEATS_PER_RECIPIENT:
+        return []   # others state one reason for a list, often below it (sendmail's transcript)
     opening = next((rx for name, rx, _ in FAMILIES if name == family), None)
     if opening is None:
         return []
