@@ -205,7 +205,7 @@ def make_postfix() -> None:
             [pf_smtp(yahoo, "mta7.am0.yahoodns.net", "421 4.7.0 [TSS04] Messages from 198.51.100.9 "
                      "temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see "
                      "https://postmaster.yahooinc.com/error-codes", "4.7.0", cmd="MAIL FROM")],
-            [(yahoo, "blocked", False)])
+            [(yahoo, "rejected", False)])
     postfix("postfix_yahoo_dd_nouser.eml", "bounce",
             [pf_smtp(yahoo, "mta5.am0.yahoodns.net", f"554 delivery error: dd This user doesn't have a "
                      f"yahoo.com account ({yahoo}) [0] - mta1012.mail.bf1.yahoo.com", "5.0.0",
@@ -389,8 +389,8 @@ def make_sendmail() -> None:
              headers_only=True)
     sendmail("sendmail_remote_mailboxfull.eml", "bounce", "Returned mail: see transcript for details",
              sm_body(f"<{a}>\n    (reason: 552 5.2.2 Mailbox full)\n",
-                     f"... while talking to mx.example.org.:\n>>> DATA\n<<< 552 5.2.2 Mailbox full\n"
-                     f"554 5.0.0 Service unavailable"),
+                     "... while talking to mx.example.org.:\n>>> DATA\n<<< 552 5.2.2 Mailbox full\n"
+                     "554 5.0.0 Service unavailable"),
              [{"addr": a, "action": "failed", "status": "5.2.2", "remote": "mx.example.org",
                "diag": "552 5.2.2 Mailbox full"}], [(a, "mailboxfull", False)])
     sendmail("sendmail_relaydenied.eml", "bounce", "Returned mail: see transcript for details",
@@ -416,7 +416,7 @@ def make_sendmail() -> None:
                "diag": f"553 5.1.8 <{SENDER}>... Domain of sender address {SENDER} does not exist"}],
              [(a, "rejected", False)])
     sendmail("sendmail_expired.eml", "bounce", "Returned mail: see transcript for details",
-             sm_body(f"<rita@slow.example>\n    (reason: Connection timed out)\n",
+             sm_body("<rita@slow.example>\n    (reason: Connection timed out)\n",
                      "<rita@slow.example>... Deferred: Connection timed out with mx.slow.example.\n"
                      "Message could not be delivered for 5 days\nMessage will be deleted from queue"),
              [{"addr": "rita@slow.example", "action": "failed", "status": "4.4.7"}],
@@ -741,7 +741,8 @@ def courier(name: str, kind: str, rcpts: list[tuple[str, str, str, str]], labels
                      f"Status: {st}\n" + (f"Remote-MTA: dns; mx.remote.example\nDiagnostic-Code: smtp; {d}\n"
                                           if d else "") for a, st, d, _ in rcpts)
     text = (f"Return-Path: <>\nReceived: from localhost (localhost [127.0.0.1])\n"
-            f"  (ftp://ftp.isi.edu/in-notes/rfc1894.txt)\n  by {host} with dsn; {DATE}\n  id 00AB12CD.5F6E7D8C.0000C0DE\n"
+            f"  (ftp://ftp.isi.edu/in-notes/rfc1894.txt)\n  by {host} with dsn; {DATE}\n"
+            "  id 00AB12CD.5F6E7D8C.0000C0DE\n"
             f"From: Courier mail server at {host} <@>\nTo: {SENDER}\nSubject: NOTICE: mail delivery status.\n"
             f"Mime-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status;\n"
             f"    boundary=\"{bnd}\"\nContent-Transfer-Encoding: 7bit\n"
@@ -835,9 +836,157 @@ def make_communigate() -> None:
                 [(a, "userunknown", True)], dsn=False)
 
 
+# ---------------------------------------------------------------- second batch: more replies and versions
+def make_more() -> None:
+    a = "rae@example.org"
+    # Exim 4 before 4.80 put the host on the reply line ("host X [ip]: 550 ..."), no DSN part.
+    exim("exim4old_userunknown.eml", "bounce",
+         [(a, smtp_err(f"RCPT TO:<{a}>", f"550 5.1.1 <{a}>: Recipient address rejected: User unknown in virtual "
+                       "alias table", v3=True).replace("remote mailer", "remote mail server"))],
+         [(a, "userunknown", True)], dsn=False)
+    exim("exim4old_blocked.eml", "bounce",
+         [(a, smtp_err(f"MAIL FROM:<{SENDER}>", "554 5.7.1 Rejected: 198.51.100.9 listed at zen.spamhaus.org",
+                       v3=True).replace("remote mailer", "remote mail server"))], [(a, "blocked", False)], dsn=False)
+    exim("exim_outlook_mailbox_unavailable.eml", "bounce",
+         [("sue@hotmail.example", smtp_err("RCPT TO:<sue@hotmail.example>", "550 5.5.0 Requested action not "
+                                           "taken: mailbox unavailable (S2017062302). [BN1NAM02FT012.eop-nam02."
+                                           "prod.protection.outlook.com]"))],
+         [("sue@hotmail.example", "userunknown", True)])
+    exim("exim_remote_unrouteable.eml", "bounce",
+         [(a, smtp_err(f"RCPT TO:<{a}>", "550 Unrouteable address"))], [(a, "hostunknown", True)])
+    exim("exim_disabled_gmail.eml", "bounce",
+         [("tia@gmail.example", smtp_err("RCPT TO:<tia@gmail.example>", "550-5.2.1 The email account that you "
+                                         "tried to reach is disabled. Learn more at\n    550 5.2.1  "
+                                         "https://support.google.com/mail/?p=DisabledUser e5si1qkb.7 - gsmtp"))],
+         [("tia@gmail.example", "suspend", False)])
+    exim("exim_local_quota_file.eml", "bounce",
+         [("max@mx.example.net", "mailbox is full (MTA-imposed quota exceeded while writing to file "
+           "/var/mail/max): retry timeout exceeded")], [("max@mx.example.net", "mailboxfull", False)])
+    exim("exim_delay_two.eml", "delay",
+         [("ned@slow.example", "host mx.slow.example [192.0.2.44]\n    Delay reason: Connection timed out"),
+          ("oli@slow.example", "host mx.slow.example [192.0.2.44]\n    Delay reason: Connection timed out")],
+         [("ned@slow.example", None, False), ("oli@slow.example", None, False)])
+    exim("exim_de_nodsn_unknown.eml", "bounce",
+         [("gone@example.de", smtp_err("RCPT TO:<gone@example.de>", "550 5.1.1 <gone@example.de>: Recipient "
+                                       "address rejected: User unknown"))],
+         [("gone@example.de", "userunknown", True)], dsn=False, subject="Unzustellbar: Ihre Nachricht",
+         intro="Diese Nachricht wurde automatisch vom Mailsystem erstellt.\n\n"
+               "Eine von Ihnen gesendete Nachricht konnte nicht an alle Empfänger\n"
+               "zugestellt werden. Dies ist ein dauerhafter Fehler. Folgende Adresse(n)\n"
+               "sind fehlgeschlagen:\n\n")
+    postfix("postfix_mailbox_unavailable_rcpt.eml", "bounce",
+            [pf_smtp(a, "mx1.example.org", "550 Requested action not taken: mailbox unavailable", "5.0.0")],
+            [(a, "userunknown", True)])
+    postfix("postfix_aol_mailbox_not_found.eml", "bounce",
+            [pf_smtp("ula@aol.example", "mailin-01.mx.aol.com", "550 MAILBOX NOT FOUND", "5.0.0")],
+            [("ula@aol.example", "userunknown", True)])
+    postfix("postfix_icloud_nouser.eml", "bounce",
+            [pf_smtp("val@icloud.example", "mx01.mail.icloud.com", "550 5.1.1 <val@icloud.example>: user does "
+                     "not exist", "5.1.1")], [("val@icloud.example", "userunknown", True)])
+    postfix("postfix_unverified_failed.eml", "bounce",
+            [pf_smtp(a, "mx1.example.org", f"550 5.1.1 <{a}>: Recipient address rejected: undeliverable "
+                     "address: host mx.inner.example.org[10.0.0.5] said: 550 5.1.1 User unknown (in reply to "
+                     "RCPT TO command)", "5.1.1")], [(a, "userunknown", True)])
+    postfix("postfix_access_denied_policy.eml", "bounce",
+            [pf_smtp(a, "mx1.example.org", f"554 5.7.1 <{a}>: Recipient address rejected: Access denied",
+                     "5.7.1")], [(a, "userunknown", True)])
+    postfix("postfix_webde_unavailable.eml", "bounce",
+            [pf_smtp("wil@web.example", "mx-ha03.web.de", "550 Requested action not taken: mailbox unavailable",
+                     "5.0.0", cmd="end of DATA")], [("wil@web.example", "filtered", False)])
+    postfix("postfix_virtual_unknown.eml", "bounce",
+            [pf_local("xan@example.net", "unknown user: \"xan@example.net\"", "5.1.1")],
+            [("xan@example.net", "userunknown", True)], mbox=True)
+    postfix("postfix_mx_loops.eml", "bounce",
+            [pf_local("yul@loop.example", "mail for loop.example loops back to myself", "5.4.6")],
+            [("yul@loop.example", "systemerror", False)])
+    postfix("postfix_size.eml", "bounce",
+            [pf_smtp(a, "mx1.example.org", "552 5.3.4 Message size exceeds fixed limit", "5.3.4",
+                     cmd="end of DATA")], [(a, "mesgtoobig", False)])
+    qmail("qmail_mailbox_disabled.eml", [f"<{a}>:\n192.0.2.20 does not like recipient.\nRemote host said: 550 "
+                                         f"5.2.1 <{a}>... Mailbox disabled for this recipient\nGiving up on "
+                                         "192.0.2.20.\n"], [(a, "suspend", False)])
+    qmail("qmail_connection_died.eml", ["<yan@slow.example>:\nConnected to 192.0.2.44 but connection died. "
+                                        "(#4.4.2)\nI'm not going to try again; this message has been in the "
+                                        "queue too long.\n"], [("yan@slow.example", "expired", False)])
+    qmail("qmail_remote_550_nosuchuser.eml", [f"<{a}>:\n192.0.2.20 does not like recipient.\nRemote host said: "
+                                              f"550 No such user ({a})\nGiving up on 192.0.2.20.\n"],
+          [(a, "userunknown", True)], mbox=True)
+    sendmail("sendmail_nosuchuser_553.eml", "bounce", "Returned mail: see transcript for details",
+             sm_body(f"<{a}>\n    (reason: 550 5.1.1 <{a}>... No such user here)\n",
+                     f"... while talking to mx.example.org.:\n>>> RCPT To:<{a}>\n<<< 550 5.1.1 <{a}>... "
+                     f"No such user here\n550 5.1.1 <{a}>... User unknown"),
+             [{"addr": a, "action": "failed", "status": "5.1.1", "remote": "mx.example.org",
+               "diag": f"550 5.1.1 <{a}>... No such user here"}], [(a, "userunknown", True)])
+    sendmail("sendmail_nodsn_delay.eml", "delay", "Warning: could not send message for past 4 hours",
+             sm_body("", "<rita@slow.example>... Deferred: Connection timed out with mx.slow.example.\n"
+                     "Warning: message still undelivered after 4 hours\n"
+                     "Will keep trying until message is 5 days old", warn=True), [],
+             [("rita@slow.example", None, False)], dsn=False)
+    courier("courier_two.eml", "bounce",
+            [("one@example.org", "5.0.0", "550 5.1.1 <one@example.org>: Recipient address rejected: User unknown",
+              "    mx.remote.example [192.0.2.40]:\n>>> RCPT TO:<one@example.org>\n<<< 550 5.1.1 <one@example.org>: "
+              "Recipient address rejected: User unknown"),
+             ("two@example.org", "5.0.0", "552 5.2.2 <two@example.org>: Mailbox full",
+              "    mx.remote.example [192.0.2.40]:\n>>> RCPT TO:<two@example.org>\n<<< 552 5.2.2 <two@example.org>: "
+              "Mailbox full")],
+            [("one@example.org", "userunknown", True), ("two@example.org", "mailboxfull", False)])
+
+
+# ---------------------------------------------------------------- third batch: success notices, local mailers
+def make_third() -> None:
+    a = "sky@example.org"
+    # sendmail's return receipt (savemail.c: "had successful deliveries"), Action relayed/delivered.
+    sm_ok = ("The original message was received at Wed, 2 Dec 2026 01:09:58 GMT\nfrom news.example.com "
+             "[198.51.100.7]\n\n   ----- The following addresses had successful deliveries -----\n"
+             f"<{a}>  (relayed to non-DSN-aware mailer)\n\n   ----- Transcript of session follows -----\n"
+             f"<{a}>... relayed; expect no further notifications\n")
+    sendmail("sendmail_return_receipt.eml", "delivered", "Return receipt", sm_ok,
+             [{"addr": a, "action": "relayed", "status": "2.0.0", "remote": "mx.example.org",
+               "diag": "250 2.0.0 4Fx9 Message accepted for delivery"}], [(a, None, False)], headers_only=True)
+    # mail.local refusing for quota (BSD spells it "Disc quota exceeded"), sendmail's own 5.2.2.
+    sendmail("sendmail_local_disc_quota.eml", "bounce", "Returned mail: see transcript for details",
+             sm_body("<quinn@mail.example.net>\n    (reason: 552 5.2.2 Over quota)\n",
+                     "mail.local: /var/mail/quinn: Disc quota exceeded\n552 5.2.2 <quinn@mail.example.net>... "
+                     "Over quota"),
+             [{"addr": "quinn@mail.example.net", "action": "failed", "status": "5.2.2"}],
+             [("quinn@mail.example.net", "mailboxfull", False)])
+    # sendmail 8.8-era: addresses without angle brackets in the human part.
+    sendmail("sendmail88_userunknown.eml", "bounce", "Returned mail: User unknown",
+             sm_body(f"{a}\n", f"... while talking to mx.example.org.:\n>>> RCPT To:<{a}>\n<<< 550 <{a}>... User "
+                     f"unknown\n550 {a}... User unknown"),
+             [{"addr": a, "action": "failed", "status": "5.1.1", "remote": "mx.example.org",
+               "diag": f"550 <{a}>... User unknown"}], [(a, "userunknown", True)])
+    # Exim 3's router message for a local part it does not know.
+    exim("exim3_unknown_localpart.eml", "bounce",
+         [("tod@mx.example.net", "unknown local-part \"tod\" in domain \"mx.example.net\"")],
+         [("tod@mx.example.net", "userunknown", True)], dsn=False, v3=True)
+    exim("exim_pipe_failed.eml", "bounce",
+         [("pipe to |/usr/local/bin/handler", "generated by list-handler@mx.example.net\n    "
+           "Child process of address_pipe transport returned 69 (could mean service or program unavailable) "
+           "from command: /usr/local/bin/handler")],
+         [("list-handler@mx.example.net", "mailererror", False)])
+    postfix("postfix_conversation_timeout.eml", "bounce",
+            [pf_local("uma@slow.example", "conversation with mx.slow.example[192.0.2.44] timed out while "
+                      "sending RCPT TO", "4.4.2")], [("uma@slow.example", "expired", False)])
+    postfix("postfix_dns_tempfail_expired.eml", "bounce",
+            [pf_local("uma@flaky.example", "Host or domain name not found. Name service error for "
+                      "name=flaky.example type=MX: Host not found, try again", "4.4.3")],
+            [("uma@flaky.example", "networkerror", False)])
+    postfix("postfix_greeting_lost.eml", "bounce",
+            [pf_local("uma@slow.example", "lost connection with mx.slow.example[192.0.2.44] while receiving the "
+                      "initial server greeting", "4.4.2")], [("uma@slow.example", "expired", False)])
+    qmail("qmail_most_progress.eml", [f"<{a}>:\nSorry, no SMTP connection got far enough; most progress was "
+                                      "RCPT TO. (#4.3.0)\nI'm not going to try again; this message has been in "
+                                      "the queue too long.\n"], [(a, "expired", False)])
+    qmail("qmail_databytes.eml", [f"<{a}>:\n192.0.2.20 failed after I sent the message.\nRemote host said: 552 "
+                                  "sorry, that message size exceeds my databytes limit (#5.3.4)\n"],
+          [(a, "mesgtoobig", False)])
+
+
 def main() -> None:
     for make in (make_postfix, postfix_old, make_sendmail, make_sendmail_v5, make_qmail, make_exim,
-                 make_courier, make_communigate):
+                 make_courier, make_communigate, make_more,
+                 make_third):
         make()
     expected = {}
     for name, (text, row) in sorted(SAMPLES.items()):
