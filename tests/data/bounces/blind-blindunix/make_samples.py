@@ -983,15 +983,62 @@ def make_third() -> None:
           [(a, "mesgtoobig", False)])
 
 
+# ---------------------------------------------------------------- fourth batch: refusals about us, not the address
+def make_traps() -> None:
+    a = "zoe@example.org"
+    # Exim's callout verification of our sender failing at the remote (acl verify = sender/callout).
+    exim("exim_sender_callout.eml", "bounce",
+         [(a, smtp_err(f"RCPT TO:<{a}>", f"550-Verification failed for <{SENDER}>\n    550-Called:   "
+                       f"198.51.100.7\n    550-Sent:     RCPT TO:<{SENDER}>\n    550-Response: 550 5.1.1 "
+                       f"<{SENDER}>: Recipient address rejected: User unknown in local recipient table\n"
+                       "    550 Sender verify failed"))], [(a, "rejected", False)])
+    # Postfix smtpd delays its sender checks to RCPT TO: the "User unknown" is about our sender.
+    postfix("postfix_sender_unlisted.eml", "bounce",
+            [pf_smtp(a, "mx1.example.org", f"553 5.1.0 <{SENDER}>: Sender address rejected: User unknown in "
+                     "local recipient table", "5.1.0")], [(a, "rejected", False)])
+    postfix("postfix_sender_access_denied.eml", "bounce",
+            [pf_smtp(a, "mx1.example.org", f"554 5.7.1 <{SENDER}>: Sender address rejected: Access denied",
+                     "5.7.1")], [(a, "rejected", False)])
+    postfix("postfix_client_access_denied.eml", "bounce",
+            [pf_smtp(a, "mx1.example.org", "554 5.7.1 <news.example.com[198.51.100.9]>: Client host rejected: "
+                     "Access denied", "5.7.1")], [(a, "blocked", False)])
+    postfix("postfix_forged_helo.eml", "bounce",
+            [pf_smtp(a, "mx1.example.org", f"550 5.7.1 <{a}>: Recipient address rejected: Mail appeared to be "
+                     "SPAM or forged. Ask your Mail/DNS-Administrator to correct HELO and DNS MX settings or to "
+                     "get removed from DNSBLs; MTA helo: news.example.com, MTA hostname: "
+                     "news.example.com[198.51.100.9] (state 14)", "5.7.1")], [(a, "blocked", False)])
+    exim("exim_admin_prohibition.eml", "bounce",
+         [(a, smtp_err(f"RCPT TO:<{a}>", "550 Administrative prohibition"))], [(a, "rejected", False)])
+    exim("exim_relay_not_permitted.eml", "bounce",
+         [(a, smtp_err(f"RCPT TO:<{a}>", "550 relay not permitted"))], [(a, "norelaying", False)])
+    qmail("qmail_rcpt_domain_notfound.eml", [f"<{a}>:\n192.0.2.20 does not like recipient.\nRemote host said: "
+                                             f"550 5.1.2 <{a}>: Recipient address rejected: Domain not found\n"
+                                             "Giving up on 192.0.2.20.\n"], [(a, "hostunknown", True)])
+    sendmail("sendmail_address_not_exist.eml", "bounce", "Returned mail: see transcript for details",
+             sm_body(f"<{a}>\n    (reason: 553 5.3.0 <{a}>... Address does not exist)\n",
+                     f"... while talking to mx.example.org.:\n>>> RCPT To:<{a}>\n<<< 553 5.3.0 <{a}>... "
+                     f"Address does not exist\n550 5.1.1 <{a}>... User unknown"),
+             [{"addr": a, "action": "failed", "status": "5.3.0", "remote": "mx.example.org",
+               "diag": f"553 5.3.0 <{a}>... Address does not exist"}], [(a, "userunknown", True)])
+    sendmail("sendmail_sender_unknown_mailfrom.eml", "bounce", "Returned mail: see transcript for details",
+             sm_body(f"<{a}>\n    (reason: 550 5.1.1 <{SENDER}>... User unknown)\n",
+                     f"... while talking to mx.example.org.:\n>>> MAIL From:<{SENDER}> SIZE=1200\n<<< 550 5.1.1 "
+                     f"<{SENDER}>... User unknown\n554 5.0.0 Service unavailable"),
+             [{"addr": a, "action": "failed", "status": "5.1.1", "remote": "mx.example.org",
+               "diag": f"550 5.1.1 <{SENDER}>... User unknown"}], [(a, "rejected", False)])
+
+
 def main() -> None:
     for make in (make_postfix, postfix_old, make_sendmail, make_sendmail_v5, make_qmail, make_exim,
                  make_courier, make_communigate, make_more,
-                 make_third):
+                 make_third, make_traps):
         make()
     expected = {}
+    # One level down: tests/test_classify.py wants every tests/data/bounces/*/* sample in its own expected.json.
+    (HERE / "messages").mkdir(exist_ok=True)
     for name, (text, row) in sorted(SAMPLES.items()):
-        (HERE / name).write_bytes(text.encode("utf-8"))
-        expected[name] = row
+        (HERE / "messages" / name).write_bytes(text.encode("utf-8"))
+        expected[f"messages/{name}"] = row
     (HERE / "expected.json").write_text(json.dumps(expected, indent=1, ensure_ascii=False) + "\n")
     print(f"{len(SAMPLES)} samples")
 
