@@ -27,6 +27,10 @@ _MSGID = re.compile(r"^\s*message-id:\s*(<[^<>\s]{1,300}>)", re.IGNORECASE | re.
 _RETPATH = re.compile(r"^\s*return-path:\s*<([^<>\s]{0,300})>", re.IGNORECASE | re.MULTILINE)
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 _BLANK = re.compile(r"\n[ \t]*\n")
+# A line that is nothing but an address: the head of the next entry in a list of failed
+# recipients that has no blank line between entries (Exim's "  a@b.example", sendmail's
+# "<a@b.example>", qmail's "<a@b.example>:").
+_ENTRY_LINE = re.compile(r"\n[ \t]*<?([^\s<>@]+@[^\s<>@]+?)>?:?[ \t]*(?=\n|$)")
 # Any printable character: besides RFC 2046's, MTAs use "@" (PowerMTA), "!" (Active!hunter)... in quotes,
 # and parsers accept them; and more than RFC 2046's 70 of them (a host name in it can be long).
 _BOUNDARY_LINE = re.compile(rb"^--([!-~]{1,200})[ \t]*\r?$", re.MULTILINE)
@@ -478,12 +482,25 @@ def near(prose: str, address: str) -> str:
             # Domino's "because:" on a line of its own, the one after that).
             m = _BLANK.search(prose, m.end())
             end = m.start() if m else len(prose)
+        end = _next_entry(prose, low, i, end, needle)
         para = " ".join(prose[start:min(end, start + 1500)].split())
         if match_text(para):
             return para
         first = first or para
         i = low.find(needle, max(end, i + 1))
     return first
+
+
+def _next_entry(prose: str, low: str, i: int, end: int, needle: str) -> int:
+    """Where the entry for another address begins between *i* and *end*, else *end*.
+
+    Exim and sendmail list several failed recipients without a blank line
+    between them: the paragraph of one must not take the next one's reason.
+    """
+    for m in _ENTRY_LINE.finditer(low, i, end):
+        if m.group(1) != needle:
+            return m.start()
+    return end
 
 
 def trim(text: str | None) -> str | None:
