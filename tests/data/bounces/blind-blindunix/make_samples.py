@@ -1028,10 +1028,65 @@ def make_traps() -> None:
                "diag": f"550 5.1.1 <{SENDER}>... User unknown"}], [(a, "rejected", False)])
 
 
+# --------------------------------------------- fifth batch: the command only in a transcript
+def make_transcripts() -> None:
+    a = "amy@example.org"
+    sendmail("sendmail_unavailable_rcpt.eml", "bounce", "Returned mail: see transcript for details",
+             sm_body(f"<{a}>\n    (reason: 550 Requested action not taken: mailbox unavailable)\n",
+                     f"... while talking to mx.example.org.:\n>>> RCPT To:<{a}>\n<<< 550 Requested action not "
+                     f"taken: mailbox unavailable\n550 5.1.1 <{a}>... User unknown"),
+             [{"addr": a, "action": "failed", "status": "5.0.0", "remote": "mx.example.org",
+               "diag": "550 Requested action not taken: mailbox unavailable"}], [(a, "userunknown", True)])
+    sendmail("sendmail_nosuchuser_data.eml", "bounce", "Returned mail: see transcript for details",
+             sm_body(f"<{a}>\n    (reason: 550 No such user here)\n",
+                     f"... while talking to mx.example.org.:\n>>> DATA\n<<< 550 No such user here\n"
+                     f"550 5.1.1 <{a}>... User unknown\n<<< 503 5.5.1 No recipients"),
+             [{"addr": a, "action": "failed", "status": "5.1.1", "remote": "mx.example.org",
+               "diag": "550 No such user here"}], [(a, "userunknown", True)])
+    # Mixed-case addresses as people type them; the DSN keeps the case.
+    postfix("postfix_mixed_case.eml", "bounce",
+            [pf_smtp("Ann.Lee@Example.ORG", "mx1.example.org", "550 5.1.1 <Ann.Lee@Example.ORG>: Recipient "
+                     "address rejected: User unknown in virtual mailbox table", "5.1.1")],
+            [("ann.lee@example.org", "userunknown", True)])
+    # Five recipients in one Exim bounce, of every kind.
+    exim("exim_five_recipients.eml", "bounce",
+         [("r1@example.org", smtp_err("RCPT TO:<r1@example.org>", "550 5.1.1 <r1@example.org>: Recipient address "
+                                      "rejected: User unknown")),
+          ("r2@example.org", smtp_err("RCPT TO:<r2@example.org>", "552 5.2.2 <r2@example.org>: Mailbox full")),
+          ("r3@no-such-domain.example", "Unrouteable address"),
+          ("r4@example.org", smtp_err("RCPT TO:<r4@example.org>", "550 5.2.1 <r4@example.org>: Mailbox disabled")),
+          ("r5@example.org", smtp_err("RCPT TO:<r5@example.org>", "550 5.1.1 <r5@example.org>: Recipient address "
+                                      "rejected: User unknown"))],
+         [("r1@example.org", "userunknown", True), ("r2@example.org", "mailboxfull", False),
+          ("r3@no-such-domain.example", "hostunknown", True), ("r4@example.org", "suspend", False),
+          ("r5@example.org", "userunknown", True)])
+    # A Postfix site with a German bounce_template_file: the DSN part is Postfix's own.
+    postfix("postfix_de_template.eml", "bounce",
+            [pf_smtp(a, "mx1.example.org", f"550 5.1.1 <{a}>: Recipient address rejected: User unknown in "
+                     "relay recipient table", "5.1.1")], [(a, "userunknown", True)],
+            subject="Unzustellbare Nachricht",
+            template="Dies ist das Mailsystem auf dem Rechner {host}.\n\nIhre Nachricht konnte leider nicht an "
+                     "alle Empfänger zugestellt werden.\nSie ist unten angehängt.\n\n                   Das "
+                     "Mailsystem\n\n")
+    sendmail("sendmail_domain_notfound_rcpt.eml", "bounce", "Returned mail: see transcript for details",
+             sm_body("<amy@gone.example>\n    (reason: 553 5.1.2 <amy@gone.example>... Domain does not exist)\n",
+                     "... while talking to relay.example.net.:\n>>> RCPT To:<amy@gone.example>\n<<< 553 5.1.2 "
+                     "<amy@gone.example>... Domain does not exist\n550 5.1.2 <amy@gone.example>... Host unknown"),
+             [{"addr": "amy@gone.example", "action": "failed", "status": "5.1.2", "remote": "relay.example.net",
+               "diag": "553 5.1.2 <amy@gone.example>... Domain does not exist"}],
+             [("amy@gone.example", "hostunknown", True)])
+    qmail("qmail_550_mailbox_unavailable.eml", [f"<{a}>:\n192.0.2.20 does not like recipient.\nRemote host said: "
+                                                "550 5.5.0 Requested action not taken: mailbox unavailable\n"
+                                                "Giving up on 192.0.2.20.\n"], [(a, "userunknown", True)])
+    exim("exim_mailbox_unavailable_data.eml", "bounce",
+         [(a, smtp_err("end of data", "550 Requested action not taken: mailbox unavailable"))],
+         [(a, "filtered", False)])
+
+
 def main() -> None:
     for make in (make_postfix, postfix_old, make_sendmail, make_sendmail_v5, make_qmail, make_exim,
                  make_courier, make_communigate, make_more,
-                 make_third, make_traps):
+                 make_third, make_traps, make_transcripts):
         make()
     expected = {}
     # One level down: tests/test_classify.py wants every tests/data/bounces/*/* sample in its own expected.json.
