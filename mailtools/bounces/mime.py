@@ -27,10 +27,6 @@ _MSGID = re.compile(r"^\s*message-id:\s*(<[^<>\s]{1,300}>)", re.IGNORECASE | re.
 _RETPATH = re.compile(r"^\s*return-path:\s*<([^<>\s]{0,300})>", re.IGNORECASE | re.MULTILINE)
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 _BLANK = re.compile(r"\n[ \t]*\n")
-# A line that is nothing but an address: the head of the next entry in a list of failed
-# recipients that has no blank line between entries (Exim's "  a@b.example", sendmail's
-# "<a@b.example>", qmail's "<a@b.example>:").
-_ENTRY_LINE = re.compile(r"\n[ \t]*<?([^\s<>@]+@[^\s<>@]+?)>?:?[ \t]*(?=\n|$)")
 # Any printable character: besides RFC 2046's, MTAs use "@" (PowerMTA), "!" (Active!hunter)... in quotes,
 # and parsers accept them; and more than RFC 2046's 70 of them (a host name in it can be long).
 _BOUNDARY_LINE = re.compile(rb"^--([!-~]{1,200})[ \t]*\r?$", re.MULTILINE)
@@ -496,10 +492,20 @@ def _next_entry(prose: str, low: str, i: int, end: int, needle: str) -> int:
 
     Exim and sendmail list several failed recipients without a blank line
     between them: the paragraph of one must not take the next one's reason.
+    An entry's head is a line that is nothing but an address (Exim's
+    "  a@b.example", sendmail's "<a@b.example>", qmail's "<a@b.example>:").
+    A plain scan: a regex compiled for it costs the alias pipe ~0.3 ms.
     """
-    for m in _ENTRY_LINE.finditer(low, i, end):
-        if m.group(1) != needle:
-            return m.start()
+    pos = low.find("\n", i, end)
+    while pos >= 0:
+        nxt = low.find("\n", pos + 1, end)
+        line = low[pos + 1:end if nxt < 0 else nxt].strip().rstrip(":")
+        if line.startswith("<") and line.endswith(">"):
+            line = line[1:-1]
+        if line.count("@") == 1 and line != needle and not any(c in line for c in " \t<>") \
+                and 0 < line.index("@") < len(line) - 1:
+            return pos
+        pos = nxt
     return end
 
 
