@@ -72,3 +72,17 @@ def test_an_exim_dsn_without_diagnostic_code_takes_each_address_its_own_reason()
     assert got["nobody@nowhere.example"] == ("hostunknown", True)
     assert got["full@example.org"] == ("mailboxfull", False)
     assert got["off@example.org"] == ("suspend", False)
+
+
+def test_a_global_dsn_keeps_a_utf8_address() -> None:
+    # HAND-WRITTEN in Postfix 3's SMTPUTF8 layout (RFC 6533): message/global-delivery-status, 8-bit UTF-8.
+    raw = ("From: MAILER-DAEMON@mail.example.net (Mail Delivery System)\nTo: news@news.example.com\n"
+           "Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+           "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+           "--b\nContent-Type: text/plain; charset=utf-8\n\n<jörg@example.de>: host mx.example.de[192.0.2.9] said: "
+           "550 5.1.1 <jörg@example.de>: User unknown (in reply to RCPT TO command)\n\n"
+           "--b\nContent-Type: message/global-delivery-status\n\nReporting-MTA: dns; mail.example.net\n\n"
+           "Final-Recipient: rfc822; jörg@example.de\nAction: failed\nStatus: 5.1.1\n"
+           "Diagnostic-Code: smtp; 550 5.1.1 <jörg@example.de>: User unknown\n\n--b--\n").encode()
+    [r] = classify(raw).recipients
+    assert (r.address, r.reason, r.hard) == ("jörg@example.de", "userunknown", True)

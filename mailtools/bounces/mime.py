@@ -15,7 +15,7 @@ from email.errors import MissingHeaderBodySeparatorDefect, NoBoundaryInMultipart
 from email.message import Message
 from email.parser import BytesParser, HeaderParser
 
-from mailtools.bounces.dsn import addr_spec, fold
+from mailtools.bounces.dsn import addr_spec, eight_bit, fold
 from mailtools.bounces.textrules import ORIGINAL_MARKERS, match_text
 
 MAX_TEXT = 256 * 1024        # characters of prose we scan
@@ -99,9 +99,11 @@ def _lines_of(block: Message) -> str:
     or, where a line that is no field ended them (a quoted-printable soft line
     break cuts a field's line short), right after.
     """
-    fields = "\n".join(f"{name}: {value}" for name, value in block.items()[:100])
-    rest = block.get_payload()
-    rest = rest if isinstance(rest, str) else ""
+    # Raw values and bytes: items() and get_payload() would turn a UTF-8 address
+    # (RFC 6533's SMTPUTF8 reports are 8-bit) into U+FFFD before it is read.
+    fields = "\n".join(f"{name}: {eight_bit(value)}" for name, value in list(block.raw_items())[:100])
+    body = block.get_payload(decode=True) if isinstance(block.get_payload(), str) else None
+    rest = str(eight_bit(body.decode("ascii", "surrogateescape"))) if isinstance(body, bytes) else ""
     if not (fields and rest):
         return fields or rest
     cut = any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in block.defects)
