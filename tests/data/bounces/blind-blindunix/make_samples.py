@@ -1083,10 +1083,74 @@ def make_transcripts() -> None:
          [(a, "filtered", False)])
 
 
+# ---------------------------------------------------------------- sixth batch: providers' replies in these layouts
+def make_providers() -> None:
+    g, y, o = "kai@gmail.example", "lou@aol.example", "mo@outlook.example"
+    postfix("postfix_gmail_spam.eml", "bounce",
+            [pf_smtp(g, "gmail-smtp-in.l.google.com", "550-5.7.1 [198.51.100.9] Our system has detected that this "
+                     "message is 550-5.7.1 likely unsolicited mail. To reduce the amount of spam sent to Gmail, "
+                     "550-5.7.1 this message has been blocked. 550 5.7.1  https://support.google.com/mail/?p="
+                     "UnsolicitedMessageError f1si2qkb.5 - gsmtp", "5.7.1", cmd="end of DATA")],
+            [(g, "spamdetected", False)])
+    exim("exim_gmail_unauthenticated.eml", "bounce",
+         [(g, smtp_err("end of data", "550-5.7.26 This mail is unauthenticated, which poses a security risk to the"
+                       "\n    550-5.7.26 sender and Gmail users, and has been blocked. The sender must\n    "
+                       "550 5.7.26 authenticate with at least one of SPF or DKIM. g2si3qkb.6 - gsmtp"))],
+         [(g, "authfailure", False)])
+    qmail("qmail_aol_no_longer_valid.eml", [f"<{y}>:\n67.195.204.72 failed after I sent the message.\nRemote host "
+                                            f"said: 554 delivery error: dd {y} is no longer valid. [-20] - "
+                                            "aol.mail.gq1.yahoo.com\n"], [(y, "suspend", False)])
+    sendmail("sendmail_yahoo_disabled.eml", "bounce", "Returned mail: see transcript for details",
+             sm_body(f"<{y}>\n    (reason: 554 30 Sorry, your message to {y} cannot be delivered.  This mailbox "
+                     "is disabled (554.30).)\n",
+                     f"... while talking to mx-aol.mail.gm0.yahoodns.net.:\n>>> DATA\n<<< 554 30 Sorry, your message "
+                     f"to {y} cannot be delivered.  This mailbox is disabled (554.30).\n554 5.0.0 Service "
+                     "unavailable"),
+             [{"addr": y, "action": "failed", "status": "5.0.0", "remote": "mx-aol.mail.gm0.yahoodns.net",
+               "diag": f"554 30 Sorry, your message to {y} cannot be delivered.  This mailbox is disabled "
+                       "(554.30)."}], [(y, "suspend", False)])
+    postfix("postfix_outlook_blocklist.eml", "bounce",
+            [pf_smtp(o, "outlook-com.olc.protection.outlook.com", "550 5.7.1 Unfortunately, messages from "
+                     "[198.51.100.9] weren't sent. Please contact your Internet service provider since part of "
+                     "their network is on our block list (S3140). You can also refer your provider to "
+                     "http://mail.live.com/mail/troubleshooting.aspx#errors. [DM6NAM12FT045.eop-nam12.prod."
+                     "protection.outlook.com]", "5.7.1", cmd="MAIL FROM")], [(o, "blocked", False)])
+    exim("exim_outlook_banned_ip.eml", "bounce",
+         [(o, smtp_err(f"RCPT TO:<{o}>", "550 5.7.606 Access denied, banned sending IP [198.51.100.9]. To request "
+                       "removal from this list please visit https://sender.office.com/ and follow the directions."))],
+         [(o, "blocked", False)])
+    postfix("postfix_o365_recipnotfound_550_5110.eml", "bounce",
+            [pf_smtp("nia@contoso.example", "contoso-example.mail.protection.outlook.com",
+                     "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient nia@contoso.example not found by SMTP "
+                     "address lookup", "5.1.10")], [("nia@contoso.example", "userunknown", True)])
+    qmail("qmail_mailru_nouser.eml", ["<pip@mail.example>:\n94.100.180.31 does not like recipient.\nRemote host "
+                                      "said: 550 Message was not accepted -- invalid mailbox.  Local mailbox "
+                                      "pip@mail.example is unavailable: user not found\nGiving up on "
+                                      "94.100.180.31.\n"], [("pip@mail.example", "userunknown", True)])
+    exim("exim_local_policy.eml", "bounce",
+         [(g, smtp_err(f"RCPT TO:<{g}>", "550 5.7.0 Local Policy Violation"))], [(g, "policyviolation", False)])
+    postfix("postfix_gmail_overquota_delay.eml", "delay",
+            [pf_smtp(g, "gmail-smtp-in.l.google.com", "452-4.2.2 The email account that you tried to reach is "
+                     "over quota. Please direct 452-4.2.2 the recipient to 452 4.2.2  https://support.google.com/"
+                     "mail/?p=OverQuotaTemp h3si4qkb.7 - gsmtp", "4.2.2", action="delayed")],
+            [(g, None, False)], template=PF_DELAY)
+    postfix("postfix_utf8_global_dsn.eml", "bounce",
+            [pf_smtp("jörg@example.de", "mx.example.de", "550 5.1.1 <jörg@example.de>: Recipient address "
+                     "rejected: User unknown in virtual mailbox table", "5.1.1")],
+            [("jörg@example.de", "userunknown", True)])
+    # Postfix 3 with SMTPUTF8: RFC 6533's global DSN types, UTF-8 throughout.
+    text, row = SAMPLES["postfix_utf8_global_dsn.eml"]
+    SAMPLES["postfix_utf8_global_dsn.eml"] = (
+        text.replace("message/delivery-status", "message/global-delivery-status")
+        .replace("Content-Type: message/rfc822", "Content-Type: message/global")
+        .replace("charset=us-ascii", "charset=utf-8"), row)
+
+
 def main() -> None:
     for make in (make_postfix, postfix_old, make_sendmail, make_sendmail_v5, make_qmail, make_exim,
                  make_courier, make_communigate, make_more,
-                 make_third, make_traps, make_transcripts):
+                 make_third, make_traps, make_transcripts,
+                 make_providers):
         make()
     expected = {}
     # One level down: tests/test_classify.py wants every tests/data/bounces/*/* sample in its own expected.json.
