@@ -1146,11 +1146,55 @@ def make_providers() -> None:
         .replace("charset=us-ascii", "charset=utf-8"), row)
 
 
+# ---------------------------------------------------------------- seventh batch: several recipients, no DSN part
+def make_lists() -> None:
+    exim("exim_nodsn_three.eml", "bounce",
+         [("p1@example.org", smtp_err("RCPT TO:<p1@example.org>", "550 5.1.1 <p1@example.org>... User unknown")),
+          ("p2@nowhere.example", "Unrouteable address"),
+          ("p3@example.org", smtp_err("RCPT TO:<p3@example.org>", "552 5.2.2 <p3@example.org>... Mailbox full"))],
+         [("p1@example.org", "userunknown", True), ("p2@nowhere.example", "hostunknown", True),
+          ("p3@example.org", "mailboxfull", False)], dsn=False)
+    exim("exim3_two.eml", "bounce",
+         [("q1@example.org", smtp_err("RCPT TO:<q1@example.org>", "552 5.2.2 Mailbox quota exceeded", v3=True)),
+          ("q2@example.org", smtp_err("RCPT TO:<q2@example.org>", "550 5.1.1 <q2@example.org>... User unknown",
+                                      v3=True))],
+         [("q1@example.org", "mailboxfull", False), ("q2@example.org", "userunknown", True)], dsn=False, v3=True)
+    sendmail("sendmail_nodsn_two.eml", "bounce", "Returned mail: see transcript for details",
+             sm_body("<s1@example.org>\n<s2@gone.example>\n",
+                     "... while talking to mx.example.org.:\n>>> RCPT To:<s1@example.org>\n<<< 552 5.2.2 "
+                     "<s1@example.org>... Mailbox full\n554 5.0.0 Service unavailable\n"
+                     "550 5.1.2 <s2@gone.example>... Host unknown (Name server: gone.example: host not found)"),
+             [], [("s1@example.org", "mailboxfull", False), ("s2@gone.example", "hostunknown", True)], dsn=False)
+    qmail("qmail_three.eml", ["<t1@mail.example.net>:\nSorry, no mailbox here by that name. (#5.1.1)\n",
+                              "<t2@mail.example.net>:\nThe users mailfolder is over the allowed quota (size). "
+                              "(#5.2.2)\n",
+                              "<t3@nowhere.example>:\nSorry, I couldn't find any host named nowhere.example. "
+                              "(#5.1.2)\n"],
+          [("t1@mail.example.net", "userunknown", True), ("t2@mail.example.net", "mailboxfull", False),
+           ("t3@nowhere.example", "hostunknown", True)])
+    mid = "postfix_v1_two"
+    host = "smtp.example.net"
+    bnd = f"C1D2E3.1000000000/{host}"
+    text = (f"Return-Path: <>\nDate: Tue, 9 Oct 2001 10:00:00 +0200 (CEST)\n"
+            f"From: MAILER-DAEMON@{host} (Mail Delivery System)\nSubject: Undelivered Mail Returned to Sender\n"
+            f"To: {SENDER}\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"{bnd}\"\n\n--{bnd}\n"
+            "Content-Description: Notification\nContent-Type: text/plain\n\n"
+            f"This is the Postfix program at host {host}.\n\n"
+            "I'm sorry to have to inform you that the message returned\nbelow could not be delivered to one or "
+            "more destinations.\n\n\t\t\tThe Postfix program\n\n"
+            "<u1@example.org>: host mx.example.org[192.0.2.12] said: 552 <u1@example.org>... Mailbox full\n\n"
+            "<u2@example.org>: host mx.example.org[192.0.2.12] said: 550 <u2@example.org>... User unknown\n\n"
+            f"--{bnd}\nContent-Description: Undelivered Message\nContent-Type: message/rfc822\n\n"
+            f"{original('u1@example.org', mid)}\n--{bnd}--\n")
+    add("postfix_v1_two.eml", text, "bounce", [("u1@example.org", "mailboxfull", False),
+                                               ("u2@example.org", "userunknown", True)], mid)
+
+
 def main() -> None:
     for make in (make_postfix, postfix_old, make_sendmail, make_sendmail_v5, make_qmail, make_exim,
                  make_courier, make_communigate, make_more,
                  make_third, make_traps, make_transcripts,
-                 make_providers):
+                 make_providers, make_lists):
         make()
     expected = {}
     # One level down: tests/test_classify.py wants every tests/data/bounces/*/* sample in its own expected.json.
