@@ -40,6 +40,8 @@ from mailtools.bounces.textrules import PROVIDER_CODES, RULES, find_reply_code, 
     # Hand-written: sendmail's recipient line "addr... User unknown" answers RCPT (v5 quotes no command),
     # unless a status says it is about the mailbox's state (a filter borrowing the words).
     ("550 vic@example.org... User unknown", "RCPT"),
+    ("550 vic... User unknown", "RCPT"),                      # a local user, named without a domain
+    ("550 5.1.1 User unknown", None),
     ("host mx.b.example[192.0.2.1] said: 550 <a@b.example>... User unknown", "RCPT"),
     ("550 5.2.1 <a@b.example>... User Unknown", None),
     (">>> DATA\n<<< 550 5.1.1 <a@b.example>... User unknown", "DATA"),
