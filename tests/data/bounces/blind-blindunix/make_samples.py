@@ -1190,11 +1190,41 @@ def make_lists() -> None:
                                                ("u2@example.org", "userunknown", True)], mid)
 
 
+# ---------------------------------------------------------------- eighth batch: Unix non-bounces
+def make_nonbounces() -> None:
+    a = "vic@example.org"
+    # vacation(1) (the BSD/sendmail program): its default message and Precedence: bulk, no Auto-Submitted.
+    add("vacation1_reply.eml",
+        f"From: Vic Example <{a}>\nTo: {SENDER}\nSubject: away from my mail\nPrecedence: bulk\n"
+        f"Date: {DATE}\nMessage-ID: <vac.1@example.org>\n\nI will not be reading my mail for a while.\n"
+        "Your mail concerning \"Your December newsletter\"\nwill be read when I'm back.\n",
+        "autoreply", [(a, None, False)], None)
+    # Exim's autoreply transport from a user's filter (RFC 3834 Auto-Submitted, In-Reply-To).
+    add("exim_autoreply.eml",
+        f"Return-path: <>\nFrom: {a}\nTo: {SENDER}\nSubject: Re: Your December newsletter\n"
+        "Auto-Submitted: auto-replied\nIn-Reply-To: <exim_autoreply@news.example.com>\n"
+        f"Date: {DATE}\nMessage-Id: <E1tHyB-0001@mx.example.org>\n\nI am on holiday until 4 January and "
+        "will answer your message when I am back.\n",
+        "autoreply", [(a, None, False)], None)
+    # A person answering the newsletter, quoting an old bounce they once got.
+    add("human_reply_quoting_bounce.eml",
+        f"From: Vic Example <{a}>\nTo: {SENDER}\nSubject: Re: Your December newsletter\nDate: {DATE}\n"
+        "Message-ID: <reply.7@example.org>\nIn-Reply-To: <human_reply_quoting_bounce@news.example.com>\n\n"
+        "Hi, please use my new address. Mail to my old one came back with this:\n\n"
+        "> <vic.old@example.org>: host mx.example.org[192.0.2.10] said: 550 5.1.1\n"
+        "> <vic.old@example.org>: Recipient address rejected: User unknown (in reply to RCPT TO command)\n\n"
+        "Thanks, Vic\n", "other", [("vic.old@example.org", None, False)], None)
+    postfix("postfix_success_delivered.eml", "delivered",
+            [{"addr": a, "action": "delivered", "status": "2.0.0",
+              "human": f"<{a}>: delivered to mailbox", "diag": "X-Postfix; delivered to mailbox"}],
+            [(a, None, False)], template=PF_SUCCESS)
+
+
 def main() -> None:
     for make in (make_postfix, postfix_old, make_sendmail, make_sendmail_v5, make_qmail, make_exim,
                  make_courier, make_communigate, make_more,
                  make_third, make_traps, make_transcripts,
-                 make_providers, make_lists):
+                 make_providers, make_lists, make_nonbounces):
         make()
     expected = {}
     # One level down: tests/test_classify.py wants every tests/data/bounces/*/* sample in its own expected.json.
