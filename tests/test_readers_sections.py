@@ -90,6 +90,25 @@ SENDMAIL_V5 = """   ----- Transcript of session follows -----
    ----- Unsent message follows -----
 """
 
+# HAND-WRITTEN in sendmail 5's layout (savemail.c): its own "addr... User unknown" line, no command.
+SENDMAIL_V5_NOUSER = """   ----- Transcript of session follows -----
+550 vic@example.org... User unknown
+
+   ----- Unsent message follows -----
+"""
+
+# HAND-WRITTEN in sendmail 5's layout: a local user named without a domain; the address is the original's To.
+SENDMAIL_V5_LOCAL = """   ----- Transcript of session follows -----
+550 vic... User unknown
+
+   ----- Unsent message follows -----
+From: news@lists.example.org
+To: vic@mail.example.net
+Subject: News
+
+Hello
+"""
+
 OPENSMTPD = """    Hi!
 
     This is the MAILER-DAEMON, please DO NOT REPLY to this email.
@@ -665,6 +684,8 @@ CASES = [
     ("exim", EXIM_DELAY, "delay", [("slow@example.org", "blocked", False)]),
     ("sendmail", SENDMAIL, "bounce", [("nouser@example.com", "userunknown", True)]),
     ("sendmail", SENDMAIL_V5, "bounce", [("who@nodomain.example", "hostunknown", True)]),
+    ("sendmail", SENDMAIL_V5_NOUSER, "bounce", [("vic@example.org", "userunknown", True)]),
+    ("sendmail", SENDMAIL_V5_LOCAL, "bounce", [("vic@mail.example.net", "userunknown", True)]),
     ("opensmtpd", OPENSMTPD, "bounce", [("nosuch@example.com", "userunknown", True)]),
     ("opensmtpd", OPENSMTPD_DELAY, "delay", [("late@example.com", "systemerror", False)]),
     ("dma", DMA, "bounce", [("lost@nodomain.example", "hostunknown", True)]),

@@ -50,7 +50,7 @@ def fold(value: object) -> str:
     return _WS.sub(" ", text[:_MAX_VALUE * 2]).strip()[:_MAX_VALUE]
 
 
-def _eight_bit(value: object) -> object:
+def eight_bit(value: object) -> object:
     """A value whose 8-bit bytes the parser kept as surrogates, read as UTF-8 (RFC 6533), else Latin-1.
 
     A non-English reply in a Diagnostic-Code ("550 Empfänger unbekannt")
@@ -82,13 +82,13 @@ def blocks_from_payload(payload: object) -> list[dict[str, str]]:
                 if _next_recipient(block, key):
                     blocks.append(block)
                     block = {}
-                block.setdefault(key, fold(_eight_bit(value)))
+                block.setdefault(key, fold(eight_bit(value)))
             blocks.append(block)
         return blocks[:_MAX_BLOCKS]
     if isinstance(payload, bytes):
         payload = payload.decode("utf-8", "replace")
     if isinstance(payload, str):
-        return blocks_from_text(str(_eight_bit(payload)))
+        return blocks_from_text(str(eight_bit(payload)))
     return blocks
 
 

@@ -15,7 +15,7 @@ from email.errors import MissingHeaderBodySeparatorDefect, NoBoundaryInMultipart
 from email.message import Message
 from email.parser import BytesParser, HeaderParser
 
-from mailtools.bounces.dsn import addr_spec, fold
+from mailtools.bounces.dsn import addr_spec, eight_bit, fold
 from mailtools.bounces.textrules import ORIGINAL_MARKERS, match_text
 
 MAX_TEXT = 256 * 1024        # characters of prose we scan
@@ -99,9 +99,11 @@ def _lines_of(block: Message) -> str:
     or, where a line that is no field ended them (a quoted-printable soft line
     break cuts a field's line short), right after.
     """
-    fields = "\n".join(f"{name}: {value}" for name, value in block.items()[:100])
-    rest = block.get_payload()
-    rest = rest if isinstance(rest, str) else ""
+    # Raw values and bytes: items() and get_payload() would turn a UTF-8 address
+    # (RFC 6533's SMTPUTF8 reports are 8-bit) into U+FFFD before it is read.
+    fields = "\n".join(f"{name}: {eight_bit(value)}" for name, value in list(block.raw_items())[:100])
+    body = block.get_payload(decode=True) if isinstance(block.get_payload(), str) else None
+    rest = str(eight_bit(body.decode("ascii", "surrogateescape"))) if isinstance(body, bytes) else ""
     if not (fields and rest):
         return fields or rest
     cut = any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in block.defects)
@@ -478,12 +480,35 @@ def near(prose: str, address: str) -> str:
             # Domino's "because:" on a line of its own, the one after that).
             m = _BLANK.search(prose, m.end())
             end = m.start() if m else len(prose)
+        end = _next_entry(prose, low, i, end, needle)
         para = " ".join(prose[start:min(end, start + 1500)].split())
         if match_text(para):
             return para
         first = first or para
         i = low.find(needle, max(end, i + 1))
     return first
+
+
+def _next_entry(prose: str, low: str, i: int, end: int, needle: str) -> int:
+    """Where the entry for another address begins between *i* and *end*, else *end*.
+
+    Exim and sendmail list several failed recipients without a blank line
+    between them: the paragraph of one must not take the next one's reason.
+    An entry's head is a line that is nothing but an address (Exim's
+    "  a@b.example", sendmail's "<a@b.example>", qmail's "<a@b.example>:").
+    A plain scan: a regex compiled for it costs the alias pipe ~0.3 ms.
+    """
+    pos = low.find("\n", i, end)
+    while pos >= 0:
+        nxt = low.find("\n", pos + 1, end)
+        line = low[pos + 1:end if nxt < 0 else nxt].strip().rstrip(":")
+        if line.startswith("<") and line.endswith(">"):
+            line = line[1:-1]
+        if line.count("@") == 1 and line != needle and not any(c in line for c in " \t<>") \
+                and 0 < line.index("@") < len(line) - 1:
+            return pos
+        pos = nxt
+    return end
 
 
 def trim(text: str | None) -> str | None:

@@ -646,16 +646,27 @@ def smtp_command(text: str | None) -> str | None:
     """
     text = (text or "")[:MAX_RULE_TEXT]
     lowered = text.lower()
-    if not any(word in lowered for word in _COMMAND_WORDS):
-        return None      # the common case, without running the regex
     last = None
-    for m in _COMMANDS.compiled().finditer(text):
-        if last is not None and m.lastgroup == "DATA" and \
-                _FOR_WANT_OF_RECIPIENTS.compiled().match(lowered, m.end(), m.end() + 80):
-            continue
-        last = m.lastgroup
+    if any(word in lowered for word in _COMMAND_WORDS):
+        for m in _COMMANDS.compiled().finditer(text):
+            if last is not None and m.lastgroup == "DATA" and \
+                    _FOR_WANT_OF_RECIPIENTS.compiled().match(lowered, m.end(), m.end() + 80):
+                continue
+            last = m.lastgroup
+    if last is None and "... user unknown" in lowered and _SENDMAIL_NOUSER.search(text, 0, lowered) \
+            and find_status(text) in (None, "5.1.1"):
+        # Sendmail's "addr... User unknown" (v5 and Postfix 1.x quote it with no
+        # command; a local user has no domain: "vic... User unknown") is its
+        # reply to RCPT, or its own lookup of a local user (EX_NOUSER, 5.1.1
+        # since 8.x): the address. A filter that borrows the words gives
+        # another status (x.2.1): that one is not read as RCPT.
+        last = "RCPT"
     return last
 
+
+# sendmail's recipient status line, "550 <a@b.example>... User unknown" (parseaddr/usrerr form);
+# a local user is named without a domain ("550 vic... User unknown").
+_SENDMAIL_NOUSER = _LazyRx(r"\w>?\.\.\. user unknown\b")
 
 # Compiled only for a transcript with a DATA after another command (rare).
 _FOR_WANT_OF_RECIPIENTS = _LazyRx(r"\W{0,8}(?:503|554)\b.{0,40}(?:rcpt|recipient)")
