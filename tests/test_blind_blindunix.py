@@ -40,10 +40,6 @@ KNOWN_GAPS = {
     "messages/sendmail_nodsn_expired.eml": "soft either way: 'Connection refused by' is sisimai's blocked, "
                                            "before the expiry",
     "messages/exim_admin_prohibition.eml": "soft either way: Exim's default ACL refusal reads as policyviolation",
-    "messages/sendmail_sender_unknown_mailfrom.eml": "a 5.1.1 reply naming our sender, not the recipient, is read "
-                                                     "as the address: classify.py's (a patch for the lead)",
-    "messages/sendmail_unavailable_rcpt.eml": "the RCPT is only in sendmail's transcript, which classify.py does "
-                                              "not read for the command (a patch for the lead)",
     "messages/sendmail_two_recipients.eml": "soft either way: 'content restrictions' with 5.7.1 reads as rejected",
 }
 

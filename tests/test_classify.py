@@ -109,6 +109,21 @@ def test_who_refused_decides(prose: str, fields: str, reason: str, hard: bool) -
     assert (r.reason, r.hard) == (reason, hard)
 
 
+def test_a_reply_naming_only_our_sender_is_not_about_the_recipient() -> None:
+    # HAND-WRITTEN in sendmail 8's layout: the remote refused our envelope sender at MAIL FROM
+    # with "User unknown", and sendmail copied its 5.1.1 into Status. The recipient is not bad.
+    raw = _dsn(">>> MAIL From:<s@us.example>\n<<< 550 5.1.1 <s@us.example>... User unknown",
+               "Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.1.1\n"
+               "Diagnostic-Code: smtp; 550 5.1.1 <s@us.example>... User unknown")
+    original = (b"--b\nContent-Type: text/rfc822-headers\n\nReturn-Path: <s@us.example>\nFrom: s@us.example\n"
+                b"To: a@b.example\nSubject: News\n\n--b--")
+    [r] = classify(raw.replace(b"--b--", original)).recipients
+    assert (r.reason, r.hard) == ("rejected", False)
+    # The same reply about the recipient is about the address.
+    [r] = classify(raw.replace(b"<s@us.example>...", b"<a@b.example>...").replace(b"--b--", original)).recipients
+    assert (r.reason, r.hard) == ("userunknown", True)
+
+
 def test_messagelabs_relays_rcpt_refusals() -> None:
     raw = _dsn("", "Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.0.0\n"
                "Diagnostic-Code: smtp; 550 a@b.example... No such user")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mailtools.bounces.classify import classify
-from mailtools.bounces.mime import near
+from mailtools.bounces.mime import near, refused_exchange
 
 # HAND-WRITTEN in Exim 4's layout (deliver.c): failed addresses one after another, no blank line between.
 EXIM_LIST = """This message was created automatically by mail delivery software.
@@ -86,3 +86,38 @@ def test_a_global_dsn_keeps_a_utf8_address() -> None:
            "Diagnostic-Code: smtp; 550 5.1.1 <jörg@example.de>: User unknown\n\n--b--\n").encode()
     [r] = classify(raw).recipients
     assert (r.address, r.reason, r.hard) == ("jörg@example.de", "userunknown", True)
+
+
+# HAND-WRITTEN in sendmail 8's layout (deliver.c's "... while talking to" transcript).
+SENDMAIL_TRANSCRIPT = """   ----- Transcript of session follows -----
+... while talking to mx.example.org.:
+>>> RCPT To:<ok@example.org>
+<<< 250 2.1.5 Ok
+>>> RCPT To:<gone@example.org>
+<<< 550 Requested action not taken: mailbox unavailable
+550 5.1.1 <gone@example.org>... User unknown
+>>> DATA
+<<< 554 5.7.1 Message rejected as spam
+"""
+
+
+def test_refused_exchange_is_the_command_naming_the_address_and_its_failing_reply() -> None:
+    assert refused_exchange(SENDMAIL_TRANSCRIPT, "gone@example.org") == (
+        ">>> rcpt to:<gone@example.org>\n<<< 550 requested action not taken: mailbox unavailable")
+    assert refused_exchange(SENDMAIL_TRANSCRIPT, "ok@example.org") == ""     # accepted: the failure came later
+    assert refused_exchange("550 5.1.1 no transcript", "gone@example.org") == ""
+
+
+def test_a_sendmail_dsn_takes_the_command_from_its_transcript() -> None:
+    # HAND-WRITTEN sendmail 8 DSN: Diagnostic-Code quotes a vague reply with Status 5.0.0; only the
+    # transcript says it answered RCPT TO, which makes it the address's (not a filter's) refusal.
+    prose = ("   ----- The following addresses had permanent fatal errors -----\n<gone@example.org>\n"
+             "    (reason: 550 Requested action not taken: mailbox unavailable)\n\n" + SENDMAIL_TRANSCRIPT)
+    raw = ("From: Mail Delivery Subsystem <MAILER-DAEMON@mail.example.net>\nTo: news@news.example.com\n"
+           "Subject: Returned mail: see transcript for details\nMIME-Version: 1.0\n"
+           "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+           f"--b\n\n{prose}\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mail.example.net\n\n"
+           "Final-Recipient: RFC822; gone@example.org\nAction: failed\nStatus: 5.0.0\nRemote-MTA: DNS; mx.example.org\n"
+           "Diagnostic-Code: SMTP; 550 Requested action not taken: mailbox unavailable\n\n--b--\n")
+    [r] = classify(raw.encode()).recipients
+    assert (r.reason, r.hard) == ("userunknown", True)

@@ -268,13 +268,19 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         if action == "failed" and warning:
             action = "delayed"    # the notice says it is a warning and will retry: its Action is wrong
         command = textrules.smtp_command(text) or _command_by_host(reporter, r.remote_mta, text)
+        if command in (None, "RCPT") and _names_sender_only(text, r.address, verdict.original_return_path):
+            # "550 5.1.1 <our sender>... User unknown": the remote refused the
+            # envelope sender (MAIL FROM, or a sender check Postfix runs at
+            # RCPT), whatever its status says about a mailbox.
+            command = "MAIL"
         # A Diagnostic-Code of type smtp (or none) is the remote MTA's reply (RFC 3464).
         relayed = bool(r.diagnostic) and r.diagnostic_type in (None, "smtp")
         reason, hard = reasons.decide(action, status, reply, text, command or "", relayed)
         if command is None and (hard or reason in ("onhold", "filtered")):
             # Postfix's Diagnostic-Code leaves out "(in reply to ... command)":
             # its prose has it, and the command can change the verdict.
-            command = textrules.smtp_command(mime.near(prose, r.address))
+            command = (textrules.smtp_command(mime.near(prose, r.address))
+                       or textrules.smtp_command(mime.refused_exchange(prose, r.address)))
             if command is not None:
                 reason, hard = reasons.decide(action, status, reply, text, command, relayed)
         reason, hard = _by_provider(reason, hard, action, status, reply, text,
@@ -338,6 +344,14 @@ def _headline(prose: str) -> str:
     """The reason a notice states above its list of recipients, with a space after it, or ""."""
     m = textrules.NOTICE_HEADLINE.search(prose)
     return m.group(0) + " " if m else ""
+
+
+def _names_sender_only(text: str | None, recipient: str, sender: str | None) -> bool:
+    """Whether *text* names the original envelope sender and not the recipient."""
+    if not sender or not text:
+        return False
+    lowered = text.lower()
+    return f"{sender.lower()}>" in lowered and recipient.lower() not in lowered
 
 
 def _command_by_host(reporter: str, remote_mta: str, text: str | None) -> str | None:

@@ -16,6 +16,7 @@ from email.message import Message
 from email.parser import BytesParser, HeaderParser
 
 from mailtools.bounces.dsn import addr_spec, eight_bit, fold
+from mailtools.bounces.lazyrx import LazyRx
 from mailtools.bounces.textrules import ORIGINAL_MARKERS, match_text
 
 MAX_TEXT = 256 * 1024        # characters of prose we scan
@@ -456,6 +457,11 @@ def _undeclared_multipart(msg: Message, raw: bytes) -> Message:
     return BytesParser().parsebytes(head + body)
 
 
+# A command line and the failing reply under it, in a transcript ("... while talking to").
+# Compiled on first use: only a notice with a transcript pays for it.
+_EXCHANGE = LazyRx(r"^>>> ?([^\n]{1,300})\n<<< ?[45]\d\d\b[^\n]{0,300}", re.MULTILINE)
+
+
 def near(prose: str, address: str) -> str:
     """The paragraph of *prose* about *address*: where a non-DSN bounce gives the reason.
 
@@ -487,6 +493,22 @@ def near(prose: str, address: str) -> str:
         first = first or para
         i = low.find(needle, max(end, i + 1))
     return first
+
+
+def refused_exchange(prose: str, address: str) -> str:
+    """The command naming *address* and the 4xx/5xx reply to it, from a session transcript, or "".
+
+    sendmail and Courier copy the SMTP session into the notice (">>> RCPT
+    To:<a@b.example>" then "<<< 550 ..."); the reason paragraph above it
+    quotes only the reply, so the command that was refused is found here.
+    """
+    if ">>>" not in prose:
+        return ""
+    needle = address.lower()
+    for m in _EXCHANGE.compiled().finditer(prose.lower()):
+        if needle in m.group(1):
+            return m.group(0)
+    return ""
 
 
 def _next_entry(prose: str, low: str, i: int, end: int, needle: str) -> int:
