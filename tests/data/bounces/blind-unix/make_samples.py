@@ -1,6 +1,6 @@
 """Write the HAND-WRITTEN blind samples in this directory and expected.json.
 
-    python tests/data/bounces/blind-blindunix/make_samples.py
+    python tests/data/bounces/blind-unix/make_samples.py
 
 Every message here is made up (addresses under example.*), laid out the way
 each MTA's source or documentation writes its bounces; see README.md for the

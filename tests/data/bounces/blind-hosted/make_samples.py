@@ -2,7 +2,7 @@
 
 Every message is made up (see README.md here): the layout follows what each
 MTA's documentation or source shows, the addresses are invented. Run:
-    python tests/data/bounces/blind-blindhosted/make_samples.py
+    python tests/data/bounces/blind-hosted/make_samples.py
 It rewrites the .eml files and expected.json.
 """
 
@@ -29,7 +29,7 @@ def add(name: str, kind: str, rcpts: list[dict], text: str, mid: str | None = No
     row: dict = {"kind": kind, "recipients": rcpts}
     if mid:
         row["message_id"] = mid
-    EXPECTED["blind-blindhosted/" + name + ".eml"] = row
+    EXPECTED[name + ".eml"] = row
 
 
 def orig(rcpts: str, tag: str, subject: str = "December newsletter") -> tuple[str, str]:
