@@ -425,3 +425,43 @@ def test_a_sweep_cut_while_it_counts_a_notice_sends_no_second_one(db_url: str, t
     assert _disabled(db_url)[2] == 3
     assert sweeper.json_lines("bounce-sweep", now=T0 + 180)[0]["notified"] == 0
 
+
+
+def test_a_deadlock_the_server_breaks_is_run_again_and_counts_once(db_url: str) -> None:
+    """Two hosts' flushers add to the same counters: another client locks "b" then waits for "a"
+    while add_counts holds "a" and waits for "b". PostgreSQL breaks the deadlock by rolling
+    add_counts' transaction back (it waited first, so its check fires first); the call runs
+    again once the other commits, and each count is added exactly once."""
+    import threading
+
+    store = open_state(db_url)
+    store.add_counts("n", [({"k": "a"}, 1), ({"k": "b"}, 1)])
+    done: list[BaseException | None] = []
+    with psycopg.connect(db_url) as other:
+        other.execute("UPDATE figures SET value = value + 10 WHERE name = 'n' AND labels = %s", ('{"k": "b"}',))
+        worker = threading.Thread(target=lambda: done.append(_call(store.add_counts, "n",
+                                                                   [({"k": "a"}, 1), ({"k": "b"}, 1)])))
+        worker.start()
+        with psycopg.connect(db_url, autocommit=True) as admin:  # add_counts holds "a" and waits for "b"
+            deadline = time.monotonic() + 30
+            while not admin.execute("SELECT 1 FROM pg_stat_activity WHERE application_name = 'mailtools'"
+                                    " AND wait_event_type = 'Lock'").fetchone():
+                assert time.monotonic() < deadline, "add_counts never waited for the other's lock"
+                time.sleep(0.02)
+        other.execute("SET deadlock_timeout = '10s'")  # let the worker's check fire first
+        other.execute("UPDATE figures SET value = value + 10 WHERE name = 'n' AND labels = %s", ('{"k": "a"}',))
+    worker.join(timeout=60)
+    tally("postgres: faults injected: deadlock broken by the server")
+    assert done == [None]
+    with psycopg.connect(db_url) as check:
+        rows = dict(check.execute("SELECT labels, value FROM figures WHERE name = 'n'").fetchall())
+    assert rows == {'{"k": "a"}': 12, '{"k": "b"}': 12}
+    store.close()
+
+
+def _call(function, *args) -> BaseException | None:  # noqa: ANN001
+    try:
+        function(*args)
+    except BaseException as exc:  # the thread's outcome, for the test's thread to assert
+        return exc
+    return None

@@ -177,6 +177,9 @@ class PostgresState(SQLState):
         except psycopg.Error:
             pass  # the connection is gone, and its transaction with it: the server rolled it back
 
+    def _retryable(self, exc: Exception) -> bool:
+        return isinstance(exc, (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure))
+
     def _failure(self, exc: Exception) -> MailtoolsError | None:
         if isinstance(exc, psycopg.errors.InsufficientPrivilege):
             return TempFailure(f"state database {self.where}: {_first_line(exc)} (the tables are made by"

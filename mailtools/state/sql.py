@@ -162,20 +162,32 @@ RENUMBERED = {"events"}  # tables whose id the target gives anew
 # rows apart: such a row (a late one from the old host) is numbered anew, not lost.
 CLASHING = {"callbacks": "payload"}
 
+RETRIES = 3  # attempts of a call whose transaction the server rolled back to break a deadlock
+
+
 def translated(method: Callable[..., T]) -> Callable[..., T]:
     """The driver's errors of the disk, the network or the server become TempFailure naming the database."""
 
     @functools.wraps(method)
     def wrapper(self: SQLState, *args: Any, **kwargs: Any) -> T:
-        try:
-            return method(self, *args, **kwargs)
-        except MailtoolsError:
-            raise
-        except Exception as exc:
-            failure = self._failure(exc)
-            if failure is None:
-                raise  # a bug of ours (a constraint, a syntax error): retrying would not help, so not 75
-            raise failure from exc
+        for attempt in range(1, RETRIES + 1):
+            commits = self.commits
+            try:
+                return method(self, *args, **kwargs)
+            except MailtoolsError:
+                raise
+            except Exception as exc:
+                # A deadlock or serialization failure rolled the call's transaction back: when
+                # it had committed nothing before, running it again is running it once (two
+                # hosts' flushers on one PostgreSQL meet here).
+                if (attempt < RETRIES and self._retryable(exc) and self.commits == commits
+                        and not self._in_transaction()):
+                    continue
+                failure = self._failure(exc)
+                if failure is None:
+                    raise  # a bug of ours (a constraint, a syntax error): retrying would not help, so not 75
+                raise failure from exc
+        raise AssertionError("unreachable")  # the last attempt returns or raises
 
     return wrapper
 
@@ -238,6 +250,12 @@ class SQLState:
         """The library's error for a driver's one (TempFailure for what a retry may mend), or None."""
         raise NotImplementedError
 
+    commits = 0  # transactions this store committed: a call that committed none may be run again
+
+    def _retryable(self, exc: Exception) -> bool:
+        """Whether the server rolled the transaction back only to let another one through."""
+        return False
+
     @translated
     def close(self) -> None:
         self.conn.close()
@@ -253,6 +271,7 @@ class SQLState:
         try:
             yield
             self._end(commit=True)
+            self.commits += 1
         except BaseException:
             # Also when COMMIT itself fails (a full disk): a connection left inside
             # a transaction would hold the write lock for the next caller.
@@ -282,8 +301,9 @@ class SQLState:
                 " recipient = excluded.recipient, message_id = excluded.message_id, user_id = excluded.user_id,"
                 " package_id = excluded.package_id, sender = excluded.sender, queue_id = excluded.queue_id,"
                 " time = excluded.time",
-                [(r.hash.lower(), r.recipient.lower(), r.message_id, r.user_id, r.package_id, r.sender,
-                  r.queue_id, r.time) for r in rows])
+                # Sorted, as mark_sent's: two hosts writing the same rows lock them in one order.
+                sorted((r.hash.lower(), r.recipient.lower(), r.message_id, r.user_id, r.package_id, r.sender,
+                        r.queue_id, r.time) for r in rows))
 
     @translated
     def lookup_send(self, digest: str) -> SendRecord | None:
@@ -798,7 +818,8 @@ class SQLState:
     def add_counts(self, name: str, counts: Iterable[tuple[dict[str, str], float]]) -> None:
         """Add to the persistent counter ``name``, one value per set of labels, in one transaction."""
         with self._write(durable=False):
-            for labels, n in counts:
+            # In one order of labels: two flushers adding "sent" and "deferred" in turn deadlocked.
+            for labels, n in sorted(counts, key=lambda c: json.dumps(c[0], sort_keys=True)):
                 self._add_count(name, labels, n)
 
     @translated
