@@ -5,6 +5,8 @@ from __future__ import annotations
 from email.utils import getaddresses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailtools.outbound import message as msg
 
@@ -38,3 +40,27 @@ def test_qualify_headers_rewrites_only_bare_names():
                    b"Subject: root\n\nroot\n")
     untouched = b"From: a@example.org\nTo: B <b@example.net>\n\nx\n"
     assert msg.qualify_headers(untouched, "host.example.org") == untouched
+
+
+_LOCAL = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789.+-_=", min_size=1, max_size=12)
+_DOMAIN = st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8),
+                   min_size=1, max_size=3).map(".".join)
+_NAME = st.text(alphabet="ABCDEFGHabcdefgh .'-_=?!", max_size=15)
+_ITEM = st.tuples(_NAME, _LOCAL, _DOMAIN, st.booleans(), st.sampled_from(["", " ", "  ", "\r\n "])).map(
+    lambda t: f"{t[4]}{t[0]} <{t[1]}@{t[2]}>" if t[3] else f"{t[4]}{t[1]}@{t[2]}")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(_ITEM, min_size=1, max_size=4).map(", ".join), min_size=1, max_size=3))
+def test_the_plain_list_fast_path_agrees_with_getaddresses(values: list[str]) -> None:
+    """mq-send -t reads plain lists (names, angle brackets, commas) without the stdlib's parser;
+    where it answers at all, it answers what email.utils.getaddresses does."""
+    assert msg._plain_addresses(values) == [addr for _, addr in getaddresses(values) if addr]
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_what_the_fast_path_declines_is_parsed_in_full(value: str) -> None:
+    plain = msg._plain_addresses([value])
+    public = [addr for _, addr in getaddresses([value]) if addr]
+    assert plain is None or plain == public
+    assert msg.header_addresses([("To", value)], ("to",)) == public
