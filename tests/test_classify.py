@@ -484,7 +484,7 @@ def test_exchange_2003_quotes_the_next_hops_status_after_its_own_generic_one():
         ("nobody@example.net", "5.1.1", "userunknown", True)]
 
 
-def _forwarded(sender: str, subject: str) -> bytes:
+def _forwarded(sender: str, subject: str, original: str = "") -> bytes:
     """HAND-WRITTEN in the layout sisimai calls "Unknown MTA #5": a gateway passes the DSN
     it got on to "NotificationRecipients", the whole report attached as message/rfc822."""
     report = _report("   ----- The following addresses had permanent fatal errors -----\n<nobody@example.jp>\n",
@@ -494,7 +494,8 @@ def _forwarded(sender: str, subject: str) -> bytes:
     return (f"From: {sender}\nTo: NotificationRecipients\nSubject: {subject}\nMIME-Version: 1.0\n"
             "Content-Type: multipart/mixed; boundary=\"outer\"\n\n--outer\nContent-Type: text/plain\n\n"
             "The attached notification was returned.\n\n--outer\nContent-Type: message/rfc822\n\n"
-            f"{report}\n--outer--\n").encode()
+            f"{report}\n" + (f"--outer\nContent-Type: message/rfc822\n\n{original}\n" if original else "")
+            + "--outer--\n").encode()
 
 
 def test_a_dsn_a_mail_system_forwards_as_an_attachment_is_read_as_the_dsn():
@@ -503,6 +504,12 @@ def test_a_dsn_a_mail_system_forwards_as_an_attachment_is_read_as_the_dsn():
     assert v.kind == "bounce"
     assert [(r.address, r.status, r.reason, r.hard) for r in v.recipients] == [
         ("nobody@example.jp", "5.1.1", "userunknown", True)]
+
+
+def test_a_forwarded_dsn_with_the_original_attached_after_it_is_read_as_the_dsn():
+    original = "From: news@example.org\nTo: nobody@example.jp\nSubject: Newsletter\n\nHello\n"
+    v = classify(_forwarded("Mail Delivery Subsystem <mailer-daemon@gw.example.jp>", "Returned mail", original))
+    assert [(r.address, r.reason, r.hard) for r in v.recipients] == [("nobody@example.jp", "userunknown", True)]
 
 
 def test_a_dsn_a_person_forwards_is_not_their_correspondents_hard_bounce():

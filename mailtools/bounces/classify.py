@@ -195,9 +195,6 @@ def _classify(raw: bytes) -> Verdict:
     if ctypes & {"message/delivery-status", "message/global-delivery-status"}:
         if _from_dsn(verdict, parts):
             return _unless_hearsay(verdict, msg)   # a report a person forwarded as an attachment
-        forwarded = _forwarded_report(msg, parts)
-        if forwarded is not None:
-            return forwarded
     small = msg if len(raw) <= MAX_FLUFL_RAW else BytesParser().parsebytes(raw[:MAX_FLUFL_RAW])
     return _from_prose(verdict, msg, small, parts, report_type)
 
@@ -298,34 +295,6 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         verdict.kind = "delivered"
     _no_hard_unless_bounce(verdict)
     return True
-
-
-def _forwarded_report(msg: Message, parts: list[tuple[Message, bool]]) -> Verdict | None:
-    """The verdict on a DSN that a mail system forwarded as an attachment, or None.
-
-    Some gateways pass the notification they got on to a postmaster address
-    with the whole report attached as message/rfc822 (the layout sisimai calls
-    "Unknown MTA #5": From "Mail Delivery Subsystem", To "NotificationRecipients").
-    The report is read as if it had come itself, but only when the wrapper
-    is a mail system's too: a bounce a person forwards is hearsay (see
-    _persons_reply), and its quoted report is not read as the message's own.
-    """
-    sender = _header_text(msg.get("From"))
-    if not textrules.BOUNCE_SENDER.search(sender):
-        return None
-    for part, _ in parts[1:]:
-        if part.get_content_type() not in ("message/rfc822", "message/global"):
-            continue
-        payload = part.get_payload()
-        inner = payload[0] if isinstance(payload, list) and payload else None
-        if not isinstance(inner, Message):
-            return None
-        # The report's own parts: a first attachment that is the original has no delivery-status.
-        inner_parts = mime.walk(inner)
-        verdict = Verdict(kind="other", delivered_to=mime.delivered_to(msg))
-        verdict.message_id, verdict.original_return_path = mime.original_ids(inner_parts)
-        return verdict if _from_dsn(verdict, inner_parts) else None
-    return None
 
 
 def _specific_status(text: str | None) -> str | None:

@@ -112,13 +112,16 @@ def _lines_of(block: Message) -> str:
 
 
 def attached_report(msg: Message) -> Message | None:
-    """The delivery report *msg* passes on as an attachment, when that is all it is; else None.
+    """The delivery report *msg* passes on as its first attachment; else None.
 
     Relays and mailboxes that hand bounces on (a postmaster's "Fwd:", a
-    gateway that quarantines and releases) attach the whole report as
-    message/rfc822 under a note of their own. Only a multipart/report of
-    delivery status attached to a message that has no report of its own is
-    taken: a bounce's quoted original is never a report.
+    gateway that quarantines and releases, the one sisimai calls "Unknown
+    MTA #5" that sends it to "NotificationRecipients") attach the whole
+    report as message/rfc822 under a note of their own, sometimes with the
+    original after it. Only a multipart/report of delivery status attached
+    to a message that has no report of its own is taken: a bounce's quoted
+    original is never a report. Whether a person forwarded it (then it is
+    hearsay, never hard) is the classifier's question, not this one's.
     """
     if msg.get_content_type() != "multipart/mixed":
         return None
@@ -134,7 +137,7 @@ def attached_report(msg: Message) -> Message | None:
                 attached.append(child)
             elif child.get_content_maintype() == "multipart":
                 stack.append(child)
-    if len(attached) != 1:
+    if not attached:
         return None
     inner = attached[0].get_payload()
     if not isinstance(inner, list) or not inner or not isinstance(inner[0], Message):
