@@ -59,22 +59,6 @@ _EXCHANGE_NDR = "X-MS-Exchange-Message-Is-Ndr"
 _REPLY_SUBJECT = LazyRx(r"^\s*(?:re|fwd?|aw|wg|sv|vs|tr|rv|antw)\s*:")
 _MAIL_SYSTEM = LazyRx(r"post_?master|mailer-daemon|mail delivery|\bmmdf\b|\bdaemon@")
 _NOTICE_FIELDS = ("X-Failed-Recipients", "Auto-Submitted", _EXCHANGE_NDR)
-# Words only a "not delivered yet, still trying" warning says of itself: the
-# boxed headlines of sendmail, Postfix, Gmail and Exchange 2003, Exim's
-# "Delivery attempts will continue", sendmail's "Warning: message still
-# undelivered after", Exchange's "Delivery is delayed to these recipients",
-# Courier's "advisory notice only" (module.dsn/dsndelayed.txt), Gmail's "will
-# retry for". Where a notice says them, a failure a reader saw in it is a delay
-# (a 450 "user unknown" while a site is set up is retried, not final).
-_WARNING = LazyRx("|".join((
-    r"this is a warning (?:message )?only", r"this is only a warning", r"you do not need to resend",
-    r"will keep trying", r"delivery attempts will continue", r"will be retried", r"still being retried",
-    r"will retry for", r"(?:has|have) not yet been delivered", r"(?:hasn't|has not) been delivered yet",
-    r"continue to be attempted", r"message delivery delayed", r"advisory notice only",
-    r"additional attempts to deliver",
-    r"(?:delivery|message) (?:has been|is) delayed", r"has been delayed\.", r"recipients? (?:has|have) been delayed",
-    r"still undelivered after",
-)))
 # What a success notice (Exchange's "Delivered:"/"Relayed:", Postfix's success
 # report, sendmail's return receipt, Courier's dsndelivered.txt/dsnrelayed.txt)
 # says when no reader lists its recipients.
@@ -247,7 +231,7 @@ def _from_dsn(verdict: Verdict, parts: list[tuple[Message, bool]]) -> bool:
         verdict.original_return_path = sender or None
     prose, _ = mime.prose(parts)
     reporter = per_message.get("reporting-mta", "")
-    warning = bool(_WARNING.search(prose))
+    warning = bool(textrules.DELAY_WARNING.search(prose))
     seen: set[str] = set()
     for r in found:
         if r.address in seen:
@@ -402,7 +386,7 @@ def _from_prose(verdict: Verdict, msg: Message, small: Message,
     found = found or [f for f in flufl_failures(small, prose) if f.address != author]
     if not found and bouncey:
         found = read_original(bounce, mime.addresses(original, ("To", "Cc")))
-    delay_notice = bool(textrules.DELAY_SUBJECT.search(subject) or _WARNING.search(prose))
+    delay_notice = bool(textrules.DELAY_SUBJECT.search(subject) or textrules.DELAY_WARNING.search(prose))
     success_notice = bool(_SUCCESS_NOTICE.search(prose))
     for failure in found:
         action = "delayed" if delay_notice and failure.action == "failed" else failure.action

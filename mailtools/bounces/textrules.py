@@ -720,6 +720,23 @@ BOUNCE_SUBJECT = _rx(
     r"nicht zustellbar", r"delayed mail", r"warning: (?:could not|message)", r"delivery delay",
     r"^delayed:",
 )
+# Words only a "not delivered yet, still trying" warning says of itself: the
+# boxed headlines of sendmail, Postfix, Gmail and Exchange 2003, Exim's
+# "Delivery attempts will continue", sendmail's "Warning: message still
+# undelivered after", Exchange's "Delivery is delayed to these recipients",
+# Courier's "advisory notice only" (module.dsn/dsndelayed.txt), Gmail's "will
+# retry for". Where a notice says them, a failure a reader saw in it is a delay
+# (a 450 "user unknown" while a site is set up is retried, not final).
+DELAY_WARNING_WORDS = (
+    r"this is a warning (?:message )?only", r"this is only a warning", r"you do not need to resend",
+    r"will keep trying", r"delivery attempts will continue", r"will be retried", r"still being retried",
+    r"will retry for", r"(?:has|have) not yet been delivered", r"(?:hasn't|has not) been delivered yet",
+    r"continue to be attempted", r"message delivery delayed", r"advisory notice only",
+    r"additional attempts to deliver",
+    r"(?:delivery|message) (?:has been|is) delayed", r"has been delayed\.", r"recipients? (?:has|have) been delayed",
+    r"still undelivered after",
+)
+DELAY_WARNING = _rx(*DELAY_WARNING_WORDS)
 # Subjects of "not delivered yet, still trying" warnings.
 DELAY_SUBJECT = _rx(
     r"\bdelayed\b", r"delivery delay", r"still being retried", r"not yet been delivered",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from ..lazyrx import LazyRx
-from ..textrules import find_reply_code, find_status, match_text
+from ..textrules import DELAY_WARNING_WORDS, find_reply_code, find_status, match_text
 from . import Bounce, Failure
 from .addresses import ADDRESS, HEADER_LINE, find
 
@@ -142,11 +142,12 @@ END = LazyRx(r"^[ \t]*-*[ \t]*(?:below this line is a copy|below is a copy of th
              re.IGNORECASE | re.MULTILINE)
 
 # What the opening says about all the recipients listed: still trying, or delivered.
-DELAYED = LazyRx(r"this is a warning only|has not yet been delivered|delivery attempts will continue"
-                 r"|transient non-fatal errors|a message is delayed for more than|will (?:continue to )?(?:re)?try"
-                 r"|you do not need to re-?send|is still awaiting delivery"
-                 r"|delivery is delayed to these recipients|delivery will continue to be attempted"
-                 r"|(?:has not|hasn't) been delivered yet|delivery to the following recipients has been delayed")
+# (A notice's own words for "a warning, still trying" anywhere in it, and the openings of
+# the MTAs' delay notices that say it of the list they head.)
+DELAYED = LazyRx("|".join(DELAY_WARNING_WORDS + (
+    r"transient non-fatal errors", r"a message is delayed for more than", r"will (?:continue to )?(?:re)?try",
+    r"you do not need to re-?send", r"is still awaiting delivery", r"delivery is delayed to these recipients",
+    r"delivery will continue to be attempted", r"delivery to the following recipients has been delayed")))
 DELIVERED = LazyRx(r"was successfully delivered to these recipients|your message was relayed to these recipients"
                    r"|has been delivered to the following recipients")
 # sendmail reports on every recipient it was asked about in one notice, each
